@@ -1,0 +1,67 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/ra-p2p/ra-p2p/session"
+)
+
+// fileConfig is the optional config file, $XDG_CONFIG_HOME/ra-p2p/config.json.
+// Zero value valid: no file means the public DHT.
+type fileConfig struct {
+	// Bootstrap peers as multiaddrs with /p2p/ID; empty = the public DHT.
+	Bootstrap []string `json:"bootstrap"`
+}
+
+func configDir() (string, error) {
+	d, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("finding the config directory: %w", err)
+	}
+	return filepath.Join(d, "ra-p2p"), nil
+}
+
+func loadFileConfig() (fileConfig, error) {
+	var c fileConfig
+	d, err := configDir()
+	if err != nil {
+		return c, err
+	}
+	b, err := os.ReadFile(filepath.Join(d, "config.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return c, nil
+	}
+	if err != nil {
+		return c, fmt.Errorf("reading config: %w", err)
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return c, usageError{fmt.Sprintf("the config file %s is not valid JSON: %v", filepath.Join(d, "config.json"), err)}
+	}
+	return c, nil
+}
+
+// bootstrapList picks the bootstrap peers: flags first, then the config
+// file; nil means "use what the invitation says, else the public DHT".
+func bootstrapList(flags []string) ([]string, []peer.AddrInfo, error) {
+	list := flags
+	if len(list) == 0 {
+		c, err := loadFileConfig()
+		if err != nil {
+			return nil, nil, err
+		}
+		list = c.Bootstrap
+	}
+	if len(list) == 0 {
+		return nil, nil, nil
+	}
+	infos, err := session.ParseBootstrap(list)
+	if err != nil {
+		return nil, nil, usageError{err.Error()}
+	}
+	return list, infos, nil
+}

@@ -1,0 +1,150 @@
+// Command ra-p2p is peer-to-peer remote assistance: `ra-p2p invite` on the
+// computer that needs help, `ra-p2p help FILE` on the helper's, `ra-p2p node`
+// for a self-hosted bootstrap node. This file only dispatches; each command
+// wires packages together in its own file.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/ra-p2p/ra-p2p/p2p"
+)
+
+const usage = `ra-p2p: remote help between two computers, directly, with no account and no server.
+
+  ra-p2p invite --name NAME [--message TEXT] [--password] [--expires 2h] [-o FILE]
+                                 make an invitation and wait for your helper
+  ra-p2p invite --list           show your invitations
+  ra-p2p invite --revoke ID      stop an invitation from being used
+  ra-p2p invite --resume FILE    wait again for a helper with a still-valid invitation
+  ra-p2p help FILE|LINE          help the person who sent you the invitation
+  ra-p2p node                    run a bootstrap node (DHT, AutoNAT, hole-punch coordination)
+
+Run "ra-p2p COMMAND -h" for a command's options.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" && len(args) == 1 {
+		fmt.Fprint(stdout, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cmd, rest := args[0], args[1:]
+	var err error
+	switch cmd {
+	case "invite":
+		err = runInvite(ctx, rest, stdin, stdout, stderr)
+	case "help":
+		err = runHelp(ctx, rest, stdin, stdout, stderr)
+	case "node":
+		err = runNode(ctx, rest, stdout, stderr)
+	default:
+		fmt.Fprintf(stderr, "ra-p2p: unknown command %q.\n\n%s", cmd, usage)
+		return 2
+	}
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "ra-p2p %s: %s\n", cmd, ue.msg)
+		return 2
+	default:
+		fmt.Fprintln(stderr, message(err))
+		return 1
+	}
+}
+
+// usageError is a mistake in the command line.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// commonFlags are understood by every command.
+type commonFlags struct {
+	verbose   bool
+	testnet   bool
+	bootstrap stringList
+	listen    stringList
+}
+
+func (c *commonFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&c.verbose, "verbose", false, "log what happens on the network (to stderr)")
+	fs.BoolVar(&c.testnet, "testnet", false, "") // hidden: treat documentation address ranges as public (namespace tests)
+	fs.Var(&c.bootstrap, "bootstrap", "bootstrap peer `ADDR` with /p2p/ID (repeatable; default: the invitation's, the config file's, or the public DHT)")
+	fs.Var(&c.listen, "listen", "listen `ADDR` (repeatable; default: QUIC and TCP on IPv4 and IPv6, random ports)")
+}
+
+// apply sets up logging and the test-network switch; call after parsing.
+func (c *commonFlags) apply(stderr io.Writer) *slog.Logger {
+	if c.testnet {
+		p2p.EnableTestnetRanges()
+	}
+	level := slog.LevelError
+	if c.verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	slog.SetDefault(logger)
+	return logger
+}
+
+type stringList []string
+
+func (s *stringList) String() string     { return fmt.Sprint(*s) }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// parseInterspersed lets flags follow positional arguments
+// ("ra-p2p help alice.rainvite --yes").
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("ra-p2p "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage of ra-p2p %s:\n", name)
+		fs.VisitAll(func(f *flag.Flag) {
+			if f.Usage == "" {
+				return // hidden
+			}
+			kind, usage := flag.UnquoteUsage(f)
+			fmt.Fprintf(stderr, "  --%s %s\n    \t%s\n", f.Name, kind, usage)
+		})
+	}
+	return fs
+}
+
+func newInfoLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}

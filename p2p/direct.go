@@ -1,0 +1,84 @@
+package p2p
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// ErrNoDirect means a connection was made only through a relay and every
+// attempt to turn it into a direct one failed.
+var ErrNoDirect = errors.New("p2p: no direct connection could be made")
+
+// ErrUnreachable means the peer could not be reached at all, not even
+// through a relay to coordinate.
+var ErrUnreachable = errors.New("p2p: peer unreachable")
+
+// ConnectDirect connects to ai and waits for a direct connection: a direct
+// dial of its announced addresses, or a relayed connection that DCUtR
+// upgrades. After each failed round it drops the relayed connection and
+// reconnects, which restarts DCUtR. It gives up when ctx ends.
+func (h *Host) ConnectDirect(ctx context.Context, ai peer.AddrInfo, rounds int) (network.Conn, error) {
+	if rounds <= 0 {
+		rounds = 3
+	}
+	var lastErr error
+	everConnected := false
+	for round := 1; round <= rounds; round++ {
+		if c := h.DirectConn(ai.ID); c != nil {
+			return c, nil
+		}
+		err := h.h.Connect(network.WithAllowLimitedConn(ctx, "coordinating a hole punch"), ai)
+		if err != nil {
+			lastErr = err
+			if ctx.Err() != nil {
+				break
+			}
+			h.log.Debug("connect round failed", "round", round, "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(300 * time.Millisecond):
+			}
+			continue
+		}
+		everConnected = true
+		if c := h.waitDirect(ctx, ai.ID, 6*time.Second); c != nil {
+			return c, nil
+		}
+		lastErr = ErrNoDirect
+		if ctx.Err() != nil {
+			break
+		}
+		h.log.Info("no direct connection yet; retrying the hole punch", "round", round)
+		h.ClosePeer(ai.ID)
+	}
+	if !everConnected {
+		return nil, fmt.Errorf("connecting to %s: %w (%v)", ai.ID.ShortString(), ErrUnreachable, lastErr)
+	}
+	return nil, fmt.Errorf("connecting to %s: %w", ai.ID.ShortString(), ErrNoDirect)
+}
+
+// waitDirect polls for a direct connection to p for at most d. DCUtR runs
+// on its own once the relayed connection exists.
+func (h *Host) waitDirect(ctx context.Context, p peer.ID, d time.Duration) network.Conn {
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if c := h.DirectConn(p); c != nil {
+			return c
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-deadline.C:
+			return nil
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,327 @@
+package p2p
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p"
+	dht "github.com/libp2p/go-libp2p-kad-dht"
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
+	"github.com/libp2p/go-libp2p/p2p/host/autorelay"
+	"github.com/libp2p/go-libp2p/p2p/protocol/holepunch"
+	"github.com/libp2p/go-libp2p/p2p/security/noise"
+	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
+	tcp "github.com/libp2p/go-libp2p/p2p/transport/tcp"
+	ma "github.com/multiformats/go-multiaddr"
+	manet "github.com/multiformats/go-multiaddr/net"
+)
+
+// PrivateDHTPrefix is the DHT protocol prefix used with self-hosted bootstrap
+// nodes, so a private ra-p2p network never mixes with the public Amino DHT
+// (whose rules also filter the loopback and LAN addresses a private network needs).
+const PrivateDHTPrefix = "/ra-p2p"
+
+// DefaultListenAddrs are used when Config.Listen is empty.
+var DefaultListenAddrs = []string{
+	"/ip4/0.0.0.0/udp/0/quic-v1",
+	"/ip4/0.0.0.0/tcp/0",
+	"/ip6/::/udp/0/quic-v1",
+	"/ip6/::/tcp/0",
+}
+
+// Config describes one home host (a novice or a helper).
+type Config struct {
+	// Identity is the host's key. Required: the novice's comes from its
+	// invitation, the helper's is fresh per session.
+	Identity crypto.PrivKey
+	// Listen addresses; empty means DefaultListenAddrs. Only the transports
+	// named here (QUIC, TCP) are enabled, so a test can pin one.
+	Listen []string
+	// Bootstrap peers; empty means the public IPFS Amino DHT.
+	Bootstrap []peer.AddrInfo
+	// Reachable asks for a relay reservation on the bootstrap peers so others
+	// can reach this host to coordinate a hole punch (the novice sets it).
+	Reachable bool
+	// Logger for diagnostics; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Host is a running home host with its DHT.
+type Host struct {
+	h         host.Host
+	dht       *dht.IpfsDHT
+	bootstrap []peer.AddrInfo
+	log       *slog.Logger
+	nat       *natObserver
+	punches   *punchTracer
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New starts a home host: it listens but dials nobody until Bootstrap.
+func New(cfg Config) (*Host, error) {
+	if cfg.Identity == nil {
+		return nil, errors.New("starting host: no identity key")
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	listen := cfg.Listen
+	if len(listen) == 0 {
+		listen = DefaultListenAddrs
+	}
+	bootstrap := cfg.Bootstrap
+	private := len(bootstrap) > 0
+	if !private {
+		bootstrap = dht.GetDefaultBootstrapPeerAddrInfos()
+	}
+	keepLocal := allLocal(bootstrap)
+	tr := &punchTracer{}
+	opts := []libp2p.Option{
+		libp2p.Identity(cfg.Identity),
+		libp2p.ListenAddrStrings(listen...),
+		libp2p.Security(noise.ID, noise.New),
+		libp2p.EnableRelay(),
+		libp2p.EnableHolePunching(holepunch.DirectDialTimeout(time.Second), holepunch.WithTracer(tr)),
+		libp2p.ForceReachabilityPrivate(),
+		libp2p.AddrsFactory(func(addrs []ma.Multiaddr) []ma.Multiaddr {
+			return filterAddrs(addrs, keepLocal)
+		}),
+	}
+	opts = append(opts, transportOptions(listen)...)
+	if cfg.Reachable {
+		opts = append(opts, libp2p.EnableAutoRelayWithStaticRelays(bootstrap,
+			autorelay.WithBootDelay(0), autorelay.WithNumRelays(1), autorelay.WithMinCandidates(1),
+			autorelay.WithBackoff(10*time.Second)))
+	}
+	h, err := libp2p.New(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("starting libp2p host: %w", err)
+	}
+	dhtOpts := []dht.Option{dht.Mode(dht.ModeClient), dht.BootstrapPeers(bootstrap...)}
+	if private {
+		dhtOpts = append(dhtOpts, dht.ProtocolPrefix(PrivateDHTPrefix))
+	}
+	d, err := dht.New(h, dhtOpts...)
+	if err != nil {
+		h.Close()
+		return nil, fmt.Errorf("starting DHT client: %w", err)
+	}
+	nat, err := newNATObserver(h)
+	if err != nil {
+		d.Close()
+		h.Close()
+		return nil, err
+	}
+	hh := &Host{h: h, dht: d, bootstrap: bootstrap, log: logger, nat: nat, punches: tr}
+	h.SetStreamHandler(NATReportProtocol, hh.handleNATReport)
+	return hh, nil
+}
+
+// transportOptions enables QUIC and/or TCP according to the listen addresses.
+func transportOptions(listen []string) []libp2p.Option {
+	var opts []libp2p.Option
+	joined := strings.Join(listen, " ")
+	if strings.Contains(joined, "/quic-v1") {
+		opts = append(opts, libp2p.Transport(quic.NewTransport))
+	}
+	if strings.Contains(joined, "/tcp/") {
+		opts = append(opts, libp2p.Transport(tcp.NewTCPTransport))
+	}
+	return opts
+}
+
+// allLocal reports whether every bootstrap address is loopback or private:
+// then this is a LAN or a one-machine demo, and local addresses are what
+// peers must use.
+func allLocal(peers []peer.AddrInfo) bool {
+	n := 0
+	for _, p := range peers {
+		for _, a := range p.Addrs {
+			n++
+			if manet.IsPublicAddr(a) {
+				return false
+			}
+		}
+	}
+	return n > 0
+}
+
+// filterAddrs drops loopback and private addresses unless keepLocal: two homes
+// often share 192.168.1.0/24, and a dial to the other home's private address
+// would reach the wrong machine or time out.
+func filterAddrs(addrs []ma.Multiaddr, keepLocal bool) []ma.Multiaddr {
+	if keepLocal {
+		return addrs
+	}
+	out := make([]ma.Multiaddr, 0, len(addrs))
+	for _, a := range addrs {
+		if isRelayed(a) || manet.IsPublicAddr(a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func isRelayed(a ma.Multiaddr) bool {
+	_, err := a.ValueForProtocol(ma.P_CIRCUIT)
+	return err == nil
+}
+
+// ID is the host's peer ID.
+func (h *Host) ID() peer.ID { return h.h.ID() }
+
+// Addrs are the addresses the host announces.
+func (h *Host) Addrs() []ma.Multiaddr { return h.h.Addrs() }
+
+// Bootstrap connects to the bootstrap peers and returns once at least one
+// answered, or an error when none did before ctx ends.
+func (h *Host) Bootstrap(ctx context.Context) error {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var errs []error
+	ok := make(chan struct{}, len(h.bootstrap))
+	for _, ai := range h.bootstrap {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := h.h.Connect(ctx, ai); err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("%s: %w", ai.ID.ShortString(), err))
+				mu.Unlock()
+				return
+			}
+			ok <- struct{}{}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-ok:
+	case <-done:
+		select {
+		case <-ok:
+		default:
+			return fmt.Errorf("connecting to bootstrap peers: %w", errors.Join(errs...))
+		}
+	case <-ctx.Done():
+		return fmt.Errorf("connecting to bootstrap peers: %w", ctx.Err())
+	}
+	if err := h.dht.Bootstrap(ctx); err != nil {
+		return fmt.Errorf("bootstrapping DHT: %w", err)
+	}
+	return nil
+}
+
+// WaitHolePunchReady waits until the host knows a public address of its own
+// and serves DCUtR. A helper that dials before this misses the hole punch
+// ("protocols not supported: [/libp2p/dcutr]", RECIPES.md A).
+func (h *Host) WaitHolePunchReady(ctx context.Context) error {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		for _, p := range h.h.Mux().Protocols() {
+			if p == holepunch.Protocol {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for a public address: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// WaitRelayAddr waits until the host announces a relay address (a reservation
+// exists), so that a helper can reach it to coordinate a hole punch.
+func (h *Host) WaitRelayAddr(ctx context.Context) error {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		for _, a := range h.h.Addrs() {
+			if isRelayed(a) {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for a relay reservation: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// Handle registers a session-level protocol handler. Streams over relayed
+// (limited) connections are reset: session traffic is direct only.
+func (h *Host) Handle(proto protocol.ID, handler func(network.Stream)) {
+	h.h.SetStreamHandler(proto, func(s network.Stream) {
+		if s.Conn().Stat().Limited || isRelayed(s.Conn().RemoteMultiaddr()) {
+			h.log.Warn("refusing stream over a relayed connection", "protocol", proto, "peer", s.Conn().RemotePeer())
+			s.Reset()
+			return
+		}
+		handler(s)
+	})
+}
+
+// Unhandle removes a protocol handler.
+func (h *Host) Unhandle(proto protocol.ID) { h.h.RemoveStreamHandler(proto) }
+
+// OpenStream opens a session-level stream to p over a direct connection only.
+func (h *Host) OpenStream(ctx context.Context, p peer.ID, proto protocol.ID) (network.Stream, error) {
+	s, err := h.h.NewStream(network.WithNoDial(ctx, "session streams use the existing direct connection"), p, proto)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s stream: %w", proto, err)
+	}
+	if s.Conn().Stat().Limited {
+		s.Reset()
+		return nil, fmt.Errorf("opening %s stream: only a relayed connection exists", proto)
+	}
+	return s, nil
+}
+
+// DirectConn returns a direct (not relayed) connection to p, if one is open.
+func (h *Host) DirectConn(p peer.ID) network.Conn {
+	for _, c := range h.h.Network().ConnsToPeer(p) {
+		if !c.Stat().Limited && !isRelayed(c.RemoteMultiaddr()) {
+			return c
+		}
+	}
+	return nil
+}
+
+// Notify calls disconnected when the last connection to p closes.
+func (h *Host) NotifyDisconnect(p peer.ID, disconnected func()) (stop func()) {
+	var once sync.Once
+	n := &network.NotifyBundle{DisconnectedF: func(n network.Network, c network.Conn) {
+		if c.RemotePeer() == p && n.Connectedness(p) != network.Connected {
+			once.Do(disconnected)
+		}
+	}}
+	h.h.Network().Notify(n)
+	return func() { h.h.Network().StopNotify(n) }
+}
+
+// ClosePeer closes every connection to p.
+func (h *Host) ClosePeer(p peer.ID) { _ = h.h.Network().ClosePeer(p) }
+
+// Close stops the DHT and the host. Safe to call more than once.
+func (h *Host) Close() error {
+	h.closeOnce.Do(func() {
+		h.nat.close()
+		h.closeErr = errors.Join(h.dht.Close(), h.h.Close())
+	})
+	return h.closeErr
+}

@@ -1,0 +1,181 @@
+package p2p
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/event"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/p2p/protocol/holepunch"
+	ma "github.com/multiformats/go-multiaddr"
+	manet "github.com/multiformats/go-multiaddr/net"
+)
+
+// Mapping is how a home router maps this host's outgoing connections, as
+// seen by several public peers.
+type Mapping string
+
+const (
+	MappingUnknown      Mapping = "unknown"       // fewer than two public observers so far
+	MappingKeepsPorts   Mapping = "keeps-ports"   // every observer saw the same public port: hole punching can work
+	MappingChangesPorts Mapping = "changes-ports" // each destination saw another port ("hard" / symmetric NAT)
+)
+
+// NATReportProtocol lets a helper ask a novice, over the relayed connection
+// used to coordinate, how the novice's router maps ports, so a failed hole
+// punch can be explained ("Alice's router changes ports …"). It carries one
+// small JSON answer and nothing else; it is the only protocol served over a
+// relayed connection.
+//
+// 1.0.0 (2026-11-25): first version.
+const NATReportProtocol = "/ra-p2p/nat/1.0.0"
+
+const maxNATReport = 256
+
+type natReport struct {
+	Mapping Mapping `json:"mapping"`
+}
+
+// natObserver collects the addresses public peers observe for this host.
+type natObserver struct {
+	sub  event.Subscription
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	seen map[string]map[peer.ID]string // "ip4/udp" → observer → observed ip:port
+}
+
+func newNATObserver(h host.Host) (*natObserver, error) {
+	sub, err := h.EventBus().Subscribe(new(event.EvtPeerIdentificationCompleted))
+	if err != nil {
+		return nil, fmt.Errorf("subscribing to identify events: %w", err)
+	}
+	o := &natObserver{sub: sub, seen: map[string]map[peer.ID]string{}}
+	o.wg.Add(1)
+	go func() {
+		defer o.wg.Done()
+		for e := range sub.Out() {
+			ev := e.(event.EvtPeerIdentificationCompleted)
+			if ev.ObservedAddr != nil && !isRelayed(ev.Conn.RemoteMultiaddr()) && manet.IsPublicAddr(ev.Conn.RemoteMultiaddr()) {
+				o.add(ev.Peer, ev.ObservedAddr)
+			}
+		}
+	}()
+	return o, nil
+}
+
+func (o *natObserver) add(observer peer.ID, observed ma.Multiaddr) {
+	if !manet.IsPublicAddr(observed) {
+		return
+	}
+	na, err := manet.ToNetAddr(observed)
+	if err != nil {
+		return
+	}
+	family := "ip4"
+	if _, err := observed.ValueForProtocol(ma.P_IP6); err == nil {
+		family = "ip6"
+	}
+	kind := family + "/" + na.Network()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.seen[kind] == nil {
+		o.seen[kind] = map[peer.ID]string{}
+	}
+	o.seen[kind][observer] = na.String()
+}
+
+// mapping judges the IPv4 mapping: IPv6 homes are not translated.
+func (o *natObserver) mapping() Mapping {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	result := MappingUnknown
+	for _, kind := range []string{"ip4/udp", "ip4/tcp"} {
+		obs := o.seen[kind]
+		if len(obs) < 2 {
+			continue
+		}
+		distinct := map[string]bool{}
+		for _, a := range obs {
+			distinct[a] = true
+		}
+		if len(distinct) > 1 {
+			return MappingChangesPorts
+		}
+		result = MappingKeepsPorts
+	}
+	return result
+}
+
+func (o *natObserver) close() {
+	o.sub.Close()
+	o.wg.Wait()
+}
+
+// Mapping reports how this host's router maps ports, from what public peers observed.
+func (h *Host) Mapping() Mapping { return h.nat.mapping() }
+
+func (h *Host) handleNATReport(s network.Stream) {
+	_ = s.SetDeadline(time.Now().Add(5 * time.Second))
+	b, _ := json.Marshal(natReport{Mapping: h.Mapping()})
+	if _, err := s.Write(b); err != nil {
+		s.Reset()
+		return
+	}
+	s.Close()
+}
+
+// PeerMapping asks p (over any connection, relayed included) how its router
+// maps ports. It returns MappingUnknown when p does not answer.
+func (h *Host) PeerMapping(ctx context.Context, p peer.ID) Mapping {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	s, err := h.h.NewStream(network.WithAllowLimitedConn(network.WithNoDial(ctx, "nat report"), "nat report"), p, NATReportProtocol)
+	if err != nil {
+		return MappingUnknown
+	}
+	defer s.Close()
+	_ = s.SetDeadline(time.Now().Add(3 * time.Second))
+	var r natReport
+	if err := json.NewDecoder(io.LimitReader(s, maxNATReport)).Decode(&r); err != nil {
+		s.Reset()
+		return MappingUnknown
+	}
+	switch r.Mapping {
+	case MappingKeepsPorts, MappingChangesPorts:
+		return r.Mapping
+	}
+	return MappingUnknown
+}
+
+// punchTracer keeps the last hole-punch outcome for diagnostics.
+type punchTracer struct {
+	mu       sync.Mutex
+	attempts int
+	lastErr  string
+}
+
+func (t *punchTracer) Trace(evt *holepunch.Event) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch e := evt.Evt.(type) {
+	case *holepunch.HolePunchAttemptEvt:
+		t.attempts++
+	case *holepunch.EndHolePunchEvt:
+		if !e.Success {
+			t.lastErr = e.Error
+		}
+	}
+}
+
+// PunchAttempts reports how many hole-punch attempts were made and the last error.
+func (h *Host) PunchAttempts() (int, string) {
+	h.punches.mu.Lock()
+	defer h.punches.mu.Unlock()
+	return h.punches.attempts, h.punches.lastErr
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs everything ra-p2p needs on a bare Debian machine: Debian packages
+# for the tests (network namespaces, NAT, conntrack) and the Go modules.
+# Idempotent; needs root (or sudo) for apt-get.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+pkgs=(iproute2 iptables conntrack procps psmisc ca-certificates git make gcc)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing Debian packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v go >/dev/null 2>&1; then
+  if [ -x /usr/local/go/bin/go ]; then export PATH=$PATH:/usr/local/go/bin
+  else echo "Go is not installed: install Go 1.26 (https://go.dev/dl/) and run this again." >&2; exit 1; fi
+fi
+echo "Downloading Go modules…"
+go mod download

@@ -1,0 +1,26 @@
+package session
+
+import (
+	"fmt"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
+)
+
+// ParseBootstrap turns multiaddr strings with /p2p/ID into peers, merging
+// addresses of the same peer.
+func ParseBootstrap(addrs []string) ([]peer.AddrInfo, error) {
+	var mas []ma.Multiaddr
+	for _, s := range addrs {
+		a, err := ma.NewMultiaddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("parsing bootstrap address %q: %w", s, err)
+		}
+		mas = append(mas, a)
+	}
+	infos, err := peer.AddrInfosFromP2pAddrs(mas...)
+	if err != nil {
+		return nil, fmt.Errorf("parsing bootstrap addresses: %w", err)
+	}
+	return infos, nil
+}

@@ -1,0 +1,248 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/ra-p2p/ra-p2p/invite"
+	"github.com/ra-p2p/ra-p2p/p2p"
+	"github.com/ra-p2p/ra-p2p/stream"
+)
+
+// AppVersion is sent in hellos for diagnostics.
+const AppVersion = "ra-p2p/0.1"
+
+// HelpConfig describes the helper's side of one session.
+type HelpConfig struct {
+	Invitation *invite.Invitation
+	Name       string // the helper's name as the novice will see it
+	Prompter   Prompter
+	// Progress receives steps on the way; may be nil.
+	Progress func(Event)
+	// Bootstrap overrides the invitation's bootstrap list; both empty = public DHT.
+	Bootstrap []peer.AddrInfo
+	Listen    []string
+	// FindTimeout bounds the DHT lookup (0 = 20 s).
+	FindTimeout time.Duration
+	// ConnectTimeout bounds making a direct connection once found (0 = 20 s).
+	ConnectTimeout time.Duration
+	Logger         *slog.Logger
+}
+
+// Help finds the novice of cfg.Invitation, connects directly, proves the
+// invitation (and password) and waits for the novice to accept. Every error
+// it returns is a *Failure with a plain sentence.
+func Help(ctx context.Context, cfg HelpConfig) (*Session, error) {
+	inv := cfg.Invitation
+	name := stream.CleanName(inv.Name)
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	progress := func(text string) {
+		if cfg.Progress != nil {
+			cfg.Progress(Event{Kind: EventProgress, Time: time.Now(), Text: text})
+		}
+	}
+	var pwKey []byte
+	if inv.Password != nil {
+		var err error
+		if pwKey, err = askPassword(ctx, cfg.Prompter, inv, fmt.Sprintf("Password for %s's invitation: ", name)); err != nil {
+			return nil, err
+		}
+	}
+	bootstrap := cfg.Bootstrap
+	if len(bootstrap) == 0 {
+		var err error
+		if bootstrap, err = ParseBootstrap(inv.Bootstrap); err != nil {
+			return nil, fail(err, "The invitation's list of bootstrap peers is unusable. Ask "+name+" for a new invitation.")
+		}
+	}
+	key, _, err := crypto.GenerateEd25519Key(nil)
+	if err != nil {
+		return nil, fmt.Errorf("making a session key: %w", err)
+	}
+	h, err := p2p.New(p2p.Config{Identity: key, Listen: cfg.Listen, Bootstrap: bootstrap, Logger: logger})
+	if err != nil {
+		return nil, fail(err, "Could not start networking: "+err.Error()+".")
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			h.Close()
+		}
+	}()
+
+	progress("Joining the network…")
+	bctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	err = h.Bootstrap(bctx)
+	cancel()
+	if err != nil {
+		return nil, fail(err, "Could not reach the peer-to-peer network (no bootstrap peer answered). Check your internet connection and try again.")
+	}
+	// DCUtR is only served once we know a public address of ours; a lookup
+	// before that dials the novice too early (RECIPES.md A).
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	if err := h.WaitHolePunchReady(wctx); err != nil {
+		logger.Warn("no public address seen yet; hole punching may fail", "err", err)
+	}
+	cancel()
+
+	progress("Looking for " + name + "'s computer…")
+	findTimeout := cfg.FindTimeout
+	if findTimeout <= 0 {
+		findTimeout = 20 * time.Second
+	}
+	fctx, cancel := context.WithTimeout(ctx, findTimeout)
+	ai, err := h.FindProvider(fctx, inv.DiscoveryKey(), inv.PeerID)
+	cancel()
+	notRunning := fmt.Sprintf("Could not find %s's computer; is `ra-p2p invite` still running there? Ask %s to start it again with `ra-p2p invite --resume`.", name, name)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fail(ctx.Err(), "Stopped.")
+		}
+		return nil, fail(err, notRunning)
+	}
+
+	progress("Found " + name + "'s computer; connecting directly…")
+	connectTimeout := cfg.ConnectTimeout
+	if connectTimeout <= 0 {
+		connectTimeout = 20 * time.Second
+	}
+	cctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	conn, err := connectDirect(cctx, h, ai)
+	cancel()
+	if err != nil {
+		if errors.Is(err, p2p.ErrUnreachable) {
+			return nil, fail(err, notRunning)
+		}
+		return nil, fail(err, explainNoDirect(ctx, h, ai.ID, name))
+	}
+	logger.Info("direct connection", "remote", conn.RemoteMultiaddr().String())
+
+	s, err := h.OpenStream(ctx, inv.PeerID, stream.SessionProtocol)
+	if err != nil {
+		return nil, fail(err, "The connection to "+name+"'s computer broke. Try again.")
+	}
+	stopOnCancel := context.AfterFunc(ctx, func() { s.Reset() })
+	defer stopOnCancel()
+	ch, ss, err := stream.HelperHandshake(s, stream.HelperConfig{
+		Hello: stream.Hello{Name: cfg.Name, App: AppVersion, Caps: []string{"chat"}},
+		Prove: func(ch stream.Challenge, attempt, left int) ([]byte, error) {
+			if attempt > 1 {
+				k, err := askPassword(ctx, cfg.Prompter, inv, fmt.Sprintf("That password is wrong (%d %s left). Password for %s's invitation: ", left, plural(left, "try", "tries"), name))
+				if err != nil {
+					return nil, err
+				}
+				pwKey = k
+			}
+			return invite.Proof(inv.Secret, pwKey, inv.PeerID, h.ID(), ch.Nonce), nil
+		},
+		Asking: func() { progress("Waiting for " + name + " to accept…") },
+	})
+	if err != nil {
+		s.Reset()
+		var he *stream.HelperError
+		var f *Failure
+		switch {
+		case errors.As(err, &f):
+			return nil, err
+		case errors.As(err, &he):
+			return nil, fail(err, refusalMessage(he.Result.Outcome, name))
+		case ctx.Err() != nil:
+			return nil, fail(err, "Stopped.")
+		default:
+			return nil, fail(err, "The connection to "+name+"'s computer broke during the greeting. Try again.")
+		}
+	}
+	if n := stream.CleanName(ch.Name); n != "" && n != name {
+		logger.Info("novice calls itself differently from the invitation", "invitation", name, "hello", n)
+	}
+	chatRaw, err := h.OpenStream(ctx, inv.PeerID, stream.ChatProtocol)
+	if err != nil {
+		s.Reset()
+		return nil, fail(err, "The connection to "+name+"'s computer broke. Try again.")
+	}
+	ok = true
+	sess := newSession(h, name, inv.PeerID, s, ss, chatRaw, logger)
+	sess.ownsHost = true
+	return sess, nil
+}
+
+// connectDirect tries the ladder of DESIGN.md §5 that exists so far. After a
+// failed first round it stops early when either router is known to change
+// ports for every destination: more DCUtR rounds cannot help then.
+func connectDirect(ctx context.Context, h *p2p.Host, ai peer.AddrInfo) (network.Conn, error) {
+	c, err := h.ConnectDirect(ctx, ai, 1)
+	if err == nil || !errors.Is(err, p2p.ErrNoDirect) {
+		return c, err
+	}
+	if h.Mapping() == p2p.MappingChangesPorts || h.PeerMapping(ctx, ai.ID) == p2p.MappingChangesPorts {
+		return nil, err
+	}
+	return h.ConnectDirect(ctx, ai, 2)
+}
+
+func explainNoDirect(ctx context.Context, h *p2p.Host, novice peer.ID, name string) string {
+	theirs := h.PeerMapping(ctx, novice)
+	ours := h.Mapping()
+	const advice = " Enabling UPnP or NAT-PMP on a router, or trying from another network (a phone's hotspot), usually helps."
+	switch {
+	case theirs == p2p.MappingChangesPorts && ours == p2p.MappingChangesPorts:
+		return "Both your router and " + name + "'s router change ports for every connection, so a direct connection could not be made." + advice
+	case theirs == p2p.MappingChangesPorts:
+		return name + "'s router changes ports for every connection, so a direct connection could not be made." + advice
+	case ours == p2p.MappingChangesPorts:
+		return "Your router changes ports for every connection, so a direct connection could not be made." + advice
+	default:
+		return "A direct connection to " + name + "'s computer could not be made; a firewall on either side may block it." + advice
+	}
+}
+
+func refusalMessage(o stream.Outcome, name string) string {
+	switch o {
+	case stream.OutcomeDeclined:
+		return name + " declined the connection."
+	case stream.OutcomeLocked:
+		return "The password was wrong too many times, so " + name + "'s invitation is now locked. Ask " + name + " for a new invitation."
+	case stream.OutcomeRevoked:
+		return name + " revoked this invitation. Ask " + name + " for a new one."
+	case stream.OutcomeBusy:
+		return name + " is already being helped by someone else. Try again later."
+	case stream.OutcomeRejected:
+		return name + "'s computer did not accept this invitation. Ask " + name + " for a new one."
+	default:
+		return name + "'s computer refused the session (" + string(o) + ")."
+	}
+}
+
+func askPassword(ctx context.Context, p Prompter, inv *invite.Invitation, prompt string) ([]byte, error) {
+	if p == nil {
+		return nil, fail(errors.New("no prompter"), "This invitation needs a password; set RA_P2P_PASSWORD or run interactively.")
+	}
+	pw, err := p.Password(ctx, prompt)
+	if err != nil {
+		return nil, fail(err, "No password was given, so the session was not started.")
+	}
+	if pw == "" {
+		return nil, fail(errors.New("empty password"), "No password was given, so the session was not started.")
+	}
+	k, err := inv.PasswordKey(pw)
+	if err != nil {
+		return nil, fmt.Errorf("deriving the password key: %w", err)
+	}
+	return k, nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

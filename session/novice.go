@@ -1,0 +1,265 @@
+package session
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/ra-p2p/ra-p2p/invite"
+	"github.com/ra-p2p/ra-p2p/p2p"
+	"github.com/ra-p2p/ra-p2p/stream"
+)
+
+// Errors that end a novice's wait; the UI explains them (UserMessage).
+var (
+	ErrLocked  = errors.New("session: invitation locked after too many wrong passwords")
+	ErrRevoked = errors.New("session: invitation revoked")
+	ErrExpired = errors.New("session: invitation expired")
+)
+
+// NoviceConfig describes the novice's side: one invitation, waiting.
+type NoviceConfig struct {
+	Entry    *invite.Entry
+	Store    invite.Store // consulted at every helper, so a revoke takes effect
+	Prompter Prompter
+	Progress func(Event)
+	// Bootstrap overrides the invitation's list; both empty = public DHT.
+	Bootstrap []peer.AddrInfo
+	Listen    []string
+	Logger    *slog.Logger
+}
+
+// Novice is a novice's host waiting for its helper.
+type Novice struct {
+	cfg  NoviceConfig
+	inv  *invite.Invitation
+	host *p2p.Host
+	log  *slog.Logger
+
+	results chan noviceResult // the one accepted session, or why waiting ended
+
+	mu       sync.Mutex
+	busy     bool    // a handshake or a session is in progress
+	accepted peer.ID // the helper whose chat stream is expected
+	chatCh   chan network.Stream
+
+	cancelProvide context.CancelFunc
+	closeOnce     sync.Once
+}
+
+type noviceResult struct {
+	sess *Session
+	err  error
+}
+
+// StartNovice brings the novice's host up: joins the network, gets a relay
+// reservation so a helper can reach it, and announces the invitation's
+// discovery key. It returns when the novice can be found.
+func StartNovice(ctx context.Context, cfg NoviceConfig) (*Novice, error) {
+	inv := cfg.Entry.Invitation
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	bootstrap := cfg.Bootstrap
+	if len(bootstrap) == 0 {
+		var err error
+		if bootstrap, err = ParseBootstrap(inv.Bootstrap); err != nil {
+			return nil, fail(err, "The invitation's list of bootstrap peers is unusable; make a new invitation.")
+		}
+	}
+	h, err := p2p.New(p2p.Config{Identity: cfg.Entry.Key, Listen: cfg.Listen, Bootstrap: bootstrap, Reachable: true, Logger: logger})
+	if err != nil {
+		return nil, fail(err, "Could not start networking: "+err.Error()+".")
+	}
+	n := &Novice{cfg: cfg, inv: inv, host: h, log: logger, results: make(chan noviceResult, 1), chatCh: make(chan network.Stream, 1)}
+	n.progress("Joining the network…")
+	bctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	err = h.Bootstrap(bctx)
+	cancel()
+	if err != nil {
+		h.Close()
+		return nil, fail(err, "Could not reach the peer-to-peer network (no bootstrap peer answered). Check your internet connection and try again.")
+	}
+	rctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	if err := h.WaitRelayAddr(rctx); err != nil {
+		logger.Warn("no relay reservation yet; helpers behind a router may not reach this computer", "err", err)
+	}
+	cancel()
+	h.Handle(stream.SessionProtocol, n.handleSession)
+	h.Handle(stream.ChatProtocol, n.handleChat)
+	pctx, cancelProvide := context.WithCancel(context.Background())
+	n.cancelProvide = cancelProvide
+	actx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	err = h.Provide(actx, inv.DiscoveryKey(), 10*time.Minute)
+	cancel()
+	if err != nil {
+		n.Close()
+		return nil, fail(err, "Could not announce this computer on the network. Check your internet connection and try again.")
+	}
+	// Keep re-announcing on the long-lived context (provider records expire).
+	go func() { _ = h.Provide(pctx, inv.DiscoveryKey(), 10*time.Minute) }()
+	return n, nil
+}
+
+func (n *Novice) progress(text string) {
+	if n.cfg.Progress != nil {
+		n.cfg.Progress(Event{Kind: EventProgress, Time: time.Now(), Text: text})
+	}
+}
+
+// PeerID is the novice's peer ID (the invitation's).
+func (n *Novice) PeerID() peer.ID { return n.host.ID() }
+
+// Wait blocks until a helper is accepted (its session is returned), the
+// invitation expires, is revoked or locked, or ctx ends.
+func (n *Novice) Wait(ctx context.Context) (*Session, error) {
+	expiry := time.NewTimer(time.Until(n.inv.Expires))
+	defer expiry.Stop()
+	select {
+	case r := <-n.results:
+		return r.sess, r.err
+	case <-expiry.C:
+		return nil, fail(ErrExpired, "The invitation has expired, so no helper can use it any more. Make a new one with `ra-p2p invite`.")
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Close stops announcing and closes the host (and any session over it).
+func (n *Novice) Close() {
+	n.closeOnce.Do(func() {
+		if n.cancelProvide != nil {
+			n.cancelProvide()
+		}
+		n.host.Close()
+	})
+}
+
+func (n *Novice) finish(r noviceResult) {
+	select {
+	case n.results <- r:
+	default: // a result is already waiting; the first one wins
+	}
+}
+
+func (n *Novice) handleSession(s network.Stream) {
+	helper := s.Conn().RemotePeer()
+	n.mu.Lock()
+	busy := n.busy
+	n.busy = true
+	n.mu.Unlock()
+
+	refuse := stream.Outcome("")
+	var refuseErr error
+	entry, err := n.cfg.Store.Load(n.inv.ID())
+	switch {
+	case busy:
+		refuse = stream.OutcomeBusy
+	case err != nil && !errors.Is(err, invite.ErrNotFound):
+		n.log.Warn("reading the invitation store", "err", err)
+	case err == nil && entry.Revoked:
+		refuse, refuseErr = stream.OutcomeRevoked, fail(ErrRevoked, "A helper tried to use this invitation, but it was revoked, so they were turned away.")
+	case err == nil && entry.Locked:
+		refuse, refuseErr = stream.OutcomeLocked, fail(ErrLocked, "This invitation is locked after too many wrong passwords. Make a new one with `ra-p2p invite`.")
+	case time.Now().After(n.inv.Expires):
+		refuse = stream.OutcomeRevoked
+	}
+	release := func() {
+		if !busy {
+			n.mu.Lock()
+			n.busy = false
+			n.mu.Unlock()
+		}
+	}
+	_ = s.SetDeadline(time.Now().Add(2 * time.Minute)) // a helper (or a novice's prompt) that never answers
+	nonce := make([]byte, stream.NonceSize)
+	if _, err := rand.Read(nonce); err != nil {
+		s.Reset()
+		release()
+		return
+	}
+	name := n.inv.Name
+	hello, ss, err := stream.NoviceHandshake(s, stream.NoviceConfig{
+		Challenge: stream.Challenge{Name: name, Nonce: nonce, PasswordRequired: n.inv.Password != nil, Caps: []string{"chat"}},
+		Refuse:    refuse,
+		Verify: func(mac []byte) bool {
+			return invite.VerifyProof(n.inv.Secret, n.cfg.Entry.PasswordKey, n.inv.PeerID, helper, nonce, mac)
+		},
+		WrongPassword: func(left int) {
+			if left > 0 {
+				n.progress(fmt.Sprintf("Someone typed a wrong password for this invitation (%d %s left).", left, plural(left, "try", "tries")))
+			}
+		},
+		Decide: func(h stream.Hello) bool {
+			_ = s.SetDeadline(time.Time{}) // the user may take their time
+			ok, err := n.cfg.Prompter.Confirm(context.Background(), h.Name+" wants to connect to your computer. Accept?")
+			_ = s.SetDeadline(time.Now().Add(time.Minute))
+			return err == nil && ok
+		},
+	})
+	if refuseErr != nil {
+		s.Close()
+		release()
+		n.finish(noviceResult{err: refuseErr})
+		return
+	}
+	if errors.Is(err, stream.ErrAttemptsExhausted) {
+		s.Close()
+		if lerr := n.cfg.Store.Lock(n.inv.ID()); lerr != nil {
+			n.log.Warn("locking the invitation", "err", lerr)
+		}
+		n.finish(noviceResult{err: fail(ErrLocked, "Someone typed the wrong password 3 times, so this invitation is now locked. Make a new one with `ra-p2p invite`.")})
+		return
+	}
+	if err != nil || ss == nil {
+		if err != nil {
+			n.log.Info("helper handshake ended", "peer", helper, "err", err)
+			s.Reset()
+		} else {
+			s.Close()
+			if refuse == "" {
+				n.progress("You declined " + hello.Name + ". Still waiting for your helper…")
+			}
+		}
+		release()
+		return
+	}
+	_ = s.SetDeadline(time.Time{})
+	n.mu.Lock()
+	n.accepted = helper
+	n.mu.Unlock()
+	select {
+	case chatRaw := <-n.chatCh:
+		n.finish(noviceResult{sess: newSession(n.host, hello.Name, helper, s, ss, chatRaw, n.log)})
+	case <-time.After(15 * time.Second):
+		n.log.Warn("accepted helper opened no chat stream", "peer", helper)
+		s.Reset()
+		n.mu.Lock()
+		n.accepted = ""
+		n.mu.Unlock()
+		release()
+	}
+}
+
+func (n *Novice) handleChat(s network.Stream) {
+	n.mu.Lock()
+	ok := n.accepted != "" && s.Conn().RemotePeer() == n.accepted
+	n.mu.Unlock()
+	if !ok {
+		n.log.Warn("refusing chat stream from a peer that is not the accepted helper", "peer", s.Conn().RemotePeer())
+		s.Reset()
+		return
+	}
+	select {
+	case n.chatCh <- s:
+	default:
+		s.Reset() // a second chat stream: one is enough
+	}
+}

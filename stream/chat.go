@@ -1,0 +1,78 @@
+package stream
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"time"
+)
+
+// MaxChatRunes bounds one chat line as shown to the user.
+const MaxChatRunes = 2000
+
+// ChatMessage is one line of chat.
+type ChatMessage struct {
+	Text string    `json:"text"`
+	Sent time.Time `json:"sent"` // the sender's clock: a claim, shown only as a hint
+}
+
+// Chat reads and writes chat messages over one stream. Send may be called from
+// any goroutine; Receive from one goroutine at a time.
+type Chat struct {
+	fr *FrameReader
+	mu sync.Mutex
+	w  io.Writer
+}
+
+// NewChat wraps a chat stream.
+func NewChat(rw io.ReadWriter) *Chat {
+	return &Chat{fr: NewFrameReader(rw, MaxChatMessage), w: rw}
+}
+
+// Send writes one chat line.
+func (c *Chat) Send(text string, now time.Time) error {
+	text = cleanText(text, MaxChatRunes, true)
+	if text == "" {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := WriteJSON(c.w, MaxChatMessage, MsgChat, ChatMessage{Text: text, Sent: now.UTC().Truncate(time.Millisecond)}); err != nil {
+		return fmt.Errorf("sending chat: %w", err)
+	}
+	return nil
+}
+
+// Receive blocks for the next chat line; io.EOF when the peer closed the stream.
+func (c *Chat) Receive() (ChatMessage, error) {
+	var m ChatMessage
+	if err := c.fr.ReadJSON(MsgChat, &m); err != nil {
+		return m, err
+	}
+	m.Text = cleanText(m.Text, MaxChatRunes, true)
+	return m, nil
+}
+
+// Session is the session stream after acceptance: status events both ways.
+type Session struct {
+	fr *FrameReader
+	mu sync.Mutex
+	w  io.Writer
+}
+
+// SendStatus writes one status event.
+func (s *Session) SendStatus(st Status) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return WriteJSON(s.w, MaxSessionMessage, MsgStatus, st)
+}
+
+// ReceiveStatus blocks for the next status event.
+func (s *Session) ReceiveStatus() (Status, error) {
+	var st Status
+	if err := s.fr.ReadJSON(MsgStatus, &st); err != nil {
+		return st, err
+	}
+	st.Text = cleanText(st.Text, 200, false)
+	return st, nil
+}

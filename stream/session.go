@@ -1,0 +1,279 @@
+package stream
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"unicode/utf8"
+)
+
+// Hello is the helper's first message on the session protocol.
+type Hello struct {
+	Name string   `json:"name"`           // what the helper calls itself (a claim)
+	App  string   `json:"app,omitempty"`  // software and version, for diagnostics
+	Caps []string `json:"caps,omitempty"` // capabilities the helper supports, e.g. "chat"
+}
+
+// Challenge is the novice's answer to Hello.
+type Challenge struct {
+	Name             string   `json:"name"`
+	Nonce            []byte   `json:"nonce"` // fresh, NonceSize bytes, bound into the proof
+	PasswordRequired bool     `json:"password_required"`
+	Caps             []string `json:"caps,omitempty"`
+}
+
+// Proof carries the helper's MAC over the nonce and both peer IDs.
+type Proof struct {
+	MAC []byte `json:"mac"`
+}
+
+// Outcome is what the novice decided about a proof or a helper.
+type Outcome string
+
+const (
+	OutcomeAsking        Outcome = "asking"         // proof good, the novice is being asked
+	OutcomeAccepted      Outcome = "accepted"       // session open
+	OutcomeDeclined      Outcome = "declined"       // the novice said no
+	OutcomeWrongPassword Outcome = "wrong-password" // try again while AttemptsLeft > 0
+	OutcomeLocked        Outcome = "locked"         // too many wrong passwords: invitation locked
+	OutcomeRevoked       Outcome = "revoked"        // the novice revoked the invitation
+	OutcomeBusy          Outcome = "busy"           // the novice already has a helper
+	OutcomeRejected      Outcome = "rejected"       // proof of the invitation itself is wrong
+)
+
+// Result is the novice's verdict.
+type Result struct {
+	Outcome      Outcome `json:"outcome"`
+	AttemptsLeft int     `json:"attempts_left,omitempty"`
+}
+
+// Status is an event after acceptance, either way.
+type Status struct {
+	Event string `json:"event"`          // "bye" ends the session; others are informative
+	Text  string `json:"text,omitempty"` // a plain sentence for the history
+}
+
+// StatusBye is the event a side sends when it ends the session on purpose.
+const StatusBye = "bye"
+
+// NonceSize is the size of the challenge nonce.
+const NonceSize = 32
+
+// MaxNameRunes bounds the names both sides show.
+const MaxNameRunes = 64
+
+// HelperError reports a session the novice's side ended with an outcome.
+type HelperError struct{ Result Result }
+
+func (e *HelperError) Error() string { return "session refused: " + string(e.Result.Outcome) }
+
+// ErrAttemptsExhausted is returned by the novice's handshake when the last
+// allowed wrong password was used up.
+var ErrAttemptsExhausted = errors.New("stream: wrong password too many times")
+
+// ErrProofRejected is returned by the novice's handshake when the proof of the
+// invitation itself is wrong (not a password mistake).
+var ErrProofRejected = errors.New("stream: proof of the invitation is wrong")
+
+// HelperConfig drives the helper's side of the session handshake.
+type HelperConfig struct {
+	Hello Hello
+	// Prove returns the proof for the nonce. attempt counts from 1; left is the
+	// number of attempts the novice still allows after a wrong password (0 on the
+	// first attempt means "unknown"). It is where the caller asks for a password.
+	Prove func(ch Challenge, attempt, left int) ([]byte, error)
+	// Asking is called when the novice is being asked to accept; may be nil.
+	Asking func()
+}
+
+// HelperHandshake runs the helper's side over rw and returns the novice's
+// challenge (its name and capabilities) and the accepted session when the
+// novice accepts. A refusal is a *HelperError.
+func HelperHandshake(rw io.ReadWriter, cfg HelperConfig) (Challenge, *Session, error) {
+	ch, fr, err := helperHandshake(rw, cfg)
+	if err != nil {
+		return ch, nil, err
+	}
+	return ch, &Session{fr: fr, w: rw}, nil
+}
+
+func helperHandshake(rw io.ReadWriter, cfg HelperConfig) (Challenge, *FrameReader, error) {
+	fr := NewFrameReader(rw, MaxSessionMessage)
+	if err := WriteJSON(rw, MaxSessionMessage, MsgHello, cfg.Hello); err != nil {
+		return Challenge{}, nil, err
+	}
+	// A novice that refuses every helper (Refuse: revoked, locked, busy) answers
+	// the hello with a Result instead of a challenge.
+	t, body, err := fr.ReadFrame()
+	if err != nil {
+		return Challenge{}, nil, fmt.Errorf("reading challenge: %w", err)
+	}
+	if t == MsgResult {
+		var res Result
+		if err := json.Unmarshal(body, &res); err != nil {
+			return Challenge{}, nil, fmt.Errorf("decoding refusal: %w", err)
+		}
+		switch res.Outcome {
+		case OutcomeAsking, OutcomeAccepted, OutcomeWrongPassword:
+			return Challenge{}, nil, fmt.Errorf("reading challenge: outcome %q before any proof", res.Outcome)
+		}
+		return Challenge{}, nil, &HelperError{res}
+	}
+	if t != MsgChallenge {
+		return Challenge{}, nil, fmt.Errorf("reading challenge: got type %d, want %d", t, MsgChallenge)
+	}
+	var ch Challenge
+	if err := json.Unmarshal(body, &ch); err != nil {
+		return Challenge{}, nil, fmt.Errorf("reading challenge: decoding message type %d: %w", t, err)
+	}
+	if len(ch.Nonce) != NonceSize {
+		return Challenge{}, nil, fmt.Errorf("reading challenge: nonce of %d bytes", len(ch.Nonce))
+	}
+	ch.Name = CleanName(ch.Name)
+	left := 0
+	for attempt := 1; ; attempt++ {
+		mac, err := cfg.Prove(ch, attempt, left)
+		if err != nil {
+			return ch, nil, err
+		}
+		if err := WriteJSON(rw, MaxSessionMessage, MsgProof, Proof{MAC: mac}); err != nil {
+			return ch, nil, err
+		}
+	read:
+		var res Result
+		if err := fr.ReadJSON(MsgResult, &res); err != nil {
+			return ch, nil, fmt.Errorf("reading result: %w", err)
+		}
+		switch res.Outcome {
+		case OutcomeAsking:
+			if cfg.Asking != nil {
+				cfg.Asking()
+			}
+			goto read
+		case OutcomeAccepted:
+			return ch, fr, nil
+		case OutcomeWrongPassword:
+			if res.AttemptsLeft <= 0 {
+				return ch, nil, &HelperError{Result{Outcome: OutcomeLocked}}
+			}
+			left = res.AttemptsLeft
+			continue
+		default:
+			return ch, nil, &HelperError{res}
+		}
+	}
+}
+
+// NoviceConfig drives the novice's side of the session handshake.
+type NoviceConfig struct {
+	Challenge Challenge
+	// Refuse, when not "", answers every helper with this outcome (revoked, locked, busy).
+	Refuse Outcome
+	// Verify says whether the MAC proves the invitation and password.
+	Verify func(mac []byte) bool
+	// Attempts is how many wrong passwords are allowed before locking (0 = 3).
+	Attempts int
+	// WrongPassword is told about each wrong attempt and how many are left.
+	WrongPassword func(left int)
+	// Decide asks the novice whether to accept the helper.
+	Decide func(h Hello) bool
+}
+
+// NoviceHandshake runs the novice's side over rw. It returns the helper's
+// hello and the accepted session when the novice accepted, a nil session when
+// the helper was refused; ErrAttemptsExhausted after the last wrong password
+// (the caller locks the invitation), ErrProofRejected for a wrong invitation
+// proof, another error when the helper went away or broke the protocol.
+func NoviceHandshake(rw io.ReadWriter, cfg NoviceConfig) (Hello, *Session, error) {
+	h, fr, ok, err := noviceHandshake(rw, cfg)
+	if err != nil || !ok {
+		return h, nil, err
+	}
+	return h, &Session{fr: fr, w: rw}, nil
+}
+
+func noviceHandshake(rw io.ReadWriter, cfg NoviceConfig) (Hello, *FrameReader, bool, error) {
+	fr := NewFrameReader(rw, MaxSessionMessage)
+	var h Hello
+	if err := fr.ReadJSON(MsgHello, &h); err != nil {
+		return h, fr, false, fmt.Errorf("reading hello: %w", err)
+	}
+	h.Name = CleanName(h.Name)
+	if h.Name == "" {
+		h.Name = "Your helper"
+	}
+	if cfg.Refuse != "" {
+		return h, fr, false, WriteJSON(rw, MaxSessionMessage, MsgResult, Result{Outcome: cfg.Refuse})
+	}
+	if err := WriteJSON(rw, MaxSessionMessage, MsgChallenge, cfg.Challenge); err != nil {
+		return h, fr, false, err
+	}
+	attempts := cfg.Attempts
+	if attempts <= 0 {
+		attempts = 3
+	}
+	for {
+		var p Proof
+		if err := fr.ReadJSON(MsgProof, &p); err != nil {
+			return h, fr, false, fmt.Errorf("reading proof: %w", err)
+		}
+		if cfg.Verify(p.MAC) {
+			break
+		}
+		if !cfg.Challenge.PasswordRequired {
+			_ = WriteJSON(rw, MaxSessionMessage, MsgResult, Result{Outcome: OutcomeRejected})
+			return h, fr, false, ErrProofRejected
+		}
+		attempts--
+		if cfg.WrongPassword != nil {
+			cfg.WrongPassword(attempts)
+		}
+		if attempts <= 0 {
+			_ = WriteJSON(rw, MaxSessionMessage, MsgResult, Result{Outcome: OutcomeLocked})
+			return h, fr, false, ErrAttemptsExhausted
+		}
+		if err := WriteJSON(rw, MaxSessionMessage, MsgResult, Result{Outcome: OutcomeWrongPassword, AttemptsLeft: attempts}); err != nil {
+			return h, fr, false, err
+		}
+	}
+	if err := WriteJSON(rw, MaxSessionMessage, MsgResult, Result{Outcome: OutcomeAsking}); err != nil {
+		return h, fr, false, err
+	}
+	if !cfg.Decide(h) {
+		return h, fr, false, WriteJSON(rw, MaxSessionMessage, MsgResult, Result{Outcome: OutcomeDeclined})
+	}
+	return h, fr, true, WriteJSON(rw, MaxSessionMessage, MsgResult, Result{Outcome: OutcomeAccepted})
+}
+
+// CleanName bounds a peer-supplied name for display: control characters
+// dropped, at most MaxNameRunes runes, surrounding spaces trimmed.
+func CleanName(s string) string {
+	return cleanText(s, MaxNameRunes, false)
+}
+
+func cleanText(s string, maxRunes int, keepNewlines bool) string {
+	out := make([]rune, 0, len(s))
+	for _, r := range s {
+		if len(out) >= maxRunes {
+			break
+		}
+		if r == utf8.RuneError || (r < 0x20 && !(keepNewlines && r == '\n')) || r == 0x7f || (r >= 0x80 && r < 0xa0) ||
+			(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) { // bidi overrides can disguise text
+			continue
+		}
+		out = append(out, r)
+	}
+	return trimSpace(string(out))
+}
+
+func trimSpace(s string) string {
+	start, end := 0, len(s)
+	for start < end && (s[start] == ' ' || s[start] == '\t') {
+		start++
+	}
+	for end > start && (s[end-1] == ' ' || s[end-1] == '\t') {
+		end--
+	}
+	return s[start:end]
+}
