@@ -20,8 +20,9 @@ var ErrUnreachable = errors.New("p2p: peer unreachable")
 
 // ConnectDirect connects to ai and waits for a direct connection: a direct
 // dial of its announced addresses, or a relayed connection that DCUtR
-// upgrades. After each failed round it drops the relayed connection and
-// reconnects, which restarts DCUtR. It gives up when ctx ends.
+// upgrades. Each round after the first drops the relayed connection and
+// reconnects, which restarts DCUtR. It gives up when ctx ends, leaving the
+// relayed connection open so the caller can ask the peer why (PeerMapping).
 func (h *Host) ConnectDirect(ctx context.Context, ai peer.AddrInfo, rounds int) (network.Conn, error) {
 	if rounds <= 0 {
 		rounds = 3
@@ -31,6 +32,10 @@ func (h *Host) ConnectDirect(ctx context.Context, ai peer.AddrInfo, rounds int) 
 	for round := 1; round <= rounds; round++ {
 		if c := h.DirectConn(ai.ID); c != nil {
 			return c, nil
+		}
+		if round > 1 {
+			// A fresh relayed connection makes the novice start DCUtR again.
+			h.ClosePeer(ai.ID)
 		}
 		err := h.h.Connect(network.WithAllowLimitedConn(ctx, "coordinating a hole punch"), ai)
 		if err != nil {
@@ -53,8 +58,7 @@ func (h *Host) ConnectDirect(ctx context.Context, ai peer.AddrInfo, rounds int) 
 		if ctx.Err() != nil {
 			break
 		}
-		h.log.Info("no direct connection yet; retrying the hole punch", "round", round)
-		h.ClosePeer(ai.ID)
+		h.log.Info("no direct connection yet", "round", round)
 	}
 	if !everConnected {
 		return nil, fmt.Errorf("connecting to %s: %w (%v)", ai.ID.ShortString(), ErrUnreachable, lastErr)

@@ -118,7 +118,7 @@ func New(cfg Config) (*Host, error) {
 		h.Close()
 		return nil, fmt.Errorf("starting DHT client: %w", err)
 	}
-	nat, err := newNATObserver(h)
+	nat, err := newNATObserver(h, logger)
 	if err != nil {
 		d.Close()
 		h.Close()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -44,23 +45,25 @@ type natReport struct {
 
 // natObserver collects the addresses public peers observe for this host.
 type natObserver struct {
+	log  *slog.Logger
 	sub  event.Subscription
 	wg   sync.WaitGroup
 	mu   sync.Mutex
 	seen map[string]map[peer.ID]string // "ip4/udp" → observer → observed ip:port
 }
 
-func newNATObserver(h host.Host) (*natObserver, error) {
+func newNATObserver(h host.Host, logger *slog.Logger) (*natObserver, error) {
 	sub, err := h.EventBus().Subscribe(new(event.EvtPeerIdentificationCompleted))
 	if err != nil {
 		return nil, fmt.Errorf("subscribing to identify events: %w", err)
 	}
-	o := &natObserver{sub: sub, seen: map[string]map[peer.ID]string{}}
+	o := &natObserver{log: logger, sub: sub, seen: map[string]map[peer.ID]string{}}
 	o.wg.Add(1)
 	go func() {
 		defer o.wg.Done()
 		for e := range sub.Out() {
 			ev := e.(event.EvtPeerIdentificationCompleted)
+			o.log.Debug("identified peer", "peer", ev.Peer, "observed", ev.ObservedAddr, "conn", ev.Conn.RemoteMultiaddr())
 			if ev.ObservedAddr != nil && !isRelayed(ev.Conn.RemoteMultiaddr()) && manet.IsPublicAddr(ev.Conn.RemoteMultiaddr()) {
 				o.add(ev.Peer, ev.ObservedAddr)
 			}
@@ -73,21 +76,31 @@ func (o *natObserver) add(observer peer.ID, observed ma.Multiaddr) {
 	if !manet.IsPublicAddr(observed) {
 		return
 	}
-	na, err := manet.ToNetAddr(observed)
-	if err != nil {
+	// The thin waist (ip + tcp/udp port) is what the router chose; the
+	// rest (/quic-v1, /p2p/…) does not matter here.
+	family, ip := "ip4", ""
+	if v, err := observed.ValueForProtocol(ma.P_IP4); err == nil {
+		ip = v
+	} else if v, err := observed.ValueForProtocol(ma.P_IP6); err == nil {
+		family, ip = "ip6", v
+	} else {
 		return
 	}
-	family := "ip4"
-	if _, err := observed.ValueForProtocol(ma.P_IP6); err == nil {
-		family = "ip6"
+	network, port := "udp", ""
+	if v, err := observed.ValueForProtocol(ma.P_UDP); err == nil {
+		port = v
+	} else if v, err := observed.ValueForProtocol(ma.P_TCP); err == nil {
+		network, port = "tcp", v
+	} else {
+		return
 	}
-	kind := family + "/" + na.Network()
+	kind := family + "/" + network
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.seen[kind] == nil {
 		o.seen[kind] = map[peer.ID]string{}
 	}
-	o.seen[kind][observer] = na.String()
+	o.seen[kind][observer] = ip + ":" + port
 }
 
 // mapping judges the IPv4 mapping: IPv6 homes are not translated.
@@ -137,12 +150,14 @@ func (h *Host) PeerMapping(ctx context.Context, p peer.ID) Mapping {
 	defer cancel()
 	s, err := h.h.NewStream(network.WithAllowLimitedConn(network.WithNoDial(ctx, "nat report"), "nat report"), p, NATReportProtocol)
 	if err != nil {
+		h.log.Debug("asking the peer for its NAT report", "err", err)
 		return MappingUnknown
 	}
 	defer s.Close()
 	_ = s.SetDeadline(time.Now().Add(3 * time.Second))
 	var r natReport
 	if err := json.NewDecoder(io.LimitReader(s, maxNATReport)).Decode(&r); err != nil {
+		h.log.Debug("reading the peer's NAT report", "err", err)
 		s.Reset()
 		return MappingUnknown
 	}

@@ -83,7 +83,7 @@ func runDirectSession(t *testing.T, w *world, transport string) {
 			t.Fatal(err)
 		}
 	}
-	mustWait(t, n.proc, fmt.Sprintf(`Bob: %04dx{1990}`, lines-1), 60*time.Second)
+	mustWait(t, n.proc, fmt.Sprintf(`Bob: %04dx+`, lines-1), 60*time.Second)
 
 	novRouter, err := w.lab.RouterBytes("novice")
 	if err != nil {

@@ -1,0 +1,51 @@
+package invite
+
+import (
+	"crypto/hkdf"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"hash"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+const proofContext = "ra-p2p/proof/v1"
+
+// Proof is what the helper sends to show it holds the invitation secret (and
+// the password, through pwKey; nil when there is none):
+//
+//	key   = HKDF-SHA256(ikm = secret || pwKey, salt = none, info = "ra-p2p/proof/v1", 32 bytes)
+//	proof = HMAC-SHA256(key, "ra-p2p/proof/v1" || u32be(len(novice)) || novice ||
+//	                         u32be(len(helper)) || helper || nonce)
+//
+// novice and helper are the raw peer ID bytes; the nonce comes from the
+// novice, fresh for every attempt.
+func Proof(secret [32]byte, pwKey []byte, novice, helper peer.ID, nonce []byte) []byte {
+	ikm := make([]byte, 0, len(secret)+len(pwKey))
+	ikm = append(ikm, secret[:]...)
+	ikm = append(ikm, pwKey...)
+	key, err := hkdf.Key(sha256.New, ikm, nil, proofContext, sha256.Size)
+	if err != nil {
+		// Only possible for output lengths above 255*32 bytes.
+		panic("invite: hkdf: " + err.Error())
+	}
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(proofContext))
+	writeLenPrefixed(mac, []byte(novice))
+	writeLenPrefixed(mac, []byte(helper))
+	mac.Write(nonce)
+	return mac.Sum(nil)
+}
+
+// VerifyProof recomputes Proof and compares it in constant time.
+func VerifyProof(secret [32]byte, pwKey []byte, novice, helper peer.ID, nonce, proof []byte) bool {
+	return hmac.Equal(Proof(secret, pwKey, novice, helper, nonce), proof)
+}
+
+func writeLenPrefixed(h hash.Hash, b []byte) {
+	var n [4]byte
+	binary.BigEndian.PutUint32(n[:], uint32(len(b)))
+	h.Write(n[:])
+	h.Write(b)
+}

@@ -1,0 +1,66 @@
+package invite
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+func TestProof(t *testing.T) {
+	inv, _, pwKey, err := New(Options{Name: "Alice", Password: "open sesame"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	helperInv, _, _, err := New(Options{Name: "Bob"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	novice, helper := inv.PeerID, helperInv.PeerID
+	nonce := bytes.Repeat([]byte{7}, 32)
+
+	// The helper parsed the invitation and typed the password.
+	rightKey, err := inv.PasswordKey("open sesame")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrongKey, err := inv.PasswordKey("open sesame!")
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherSecret := inv.Secret
+	otherSecret[0] ^= 1
+
+	proof := Proof(inv.Secret, rightKey, novice, helper, nonce)
+	if len(proof) != 32 {
+		t.Fatalf("proof is %d bytes", len(proof))
+	}
+	if !VerifyProof(inv.Secret, pwKey, novice, helper, nonce, proof) {
+		t.Fatal("the right password does not verify")
+	}
+	tests := map[string][]byte{
+		"wrong password":      Proof(inv.Secret, wrongKey, novice, helper, nonce),
+		"no password":         Proof(inv.Secret, nil, novice, helper, nonce),
+		"wrong secret":        Proof(otherSecret, rightKey, novice, helper, nonce),
+		"peer IDs swapped":    Proof(inv.Secret, rightKey, helper, novice, nonce),
+		"another helper":      Proof(inv.Secret, rightKey, novice, peer.ID("x"+string(helper)), nonce),
+		"different nonce":     Proof(inv.Secret, rightKey, novice, helper, bytes.Repeat([]byte{8}, 32)),
+		"nonce one byte less": Proof(inv.Secret, rightKey, novice, helper, nonce[:31]),
+		"truncated proof":     proof[:16],
+		"empty proof":         nil,
+	}
+	for name, p := range tests {
+		if VerifyProof(inv.Secret, pwKey, novice, helper, nonce, p) {
+			t.Errorf("%s: verified", name)
+		}
+	}
+
+	// Without a password both sides use nil.
+	p := Proof(helperInv.Secret, nil, helper, novice, nonce)
+	if !VerifyProof(helperInv.Secret, nil, helper, novice, nonce, p) {
+		t.Error("proof without password does not verify")
+	}
+	if VerifyProof(helperInv.Secret, pwKey, helper, novice, nonce, p) {
+		t.Error("proof without password verifies against a password key")
+	}
+}

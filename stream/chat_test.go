@@ -1,0 +1,135 @@
+package stream
+
+import (
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+	"unicode/utf8"
+)
+
+func TestChatBothWays(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		hc, nc := net.Pipe()
+		defer hc.Close()
+		defer nc.Close()
+		helper, novice := NewChat(hc), NewChat(nc)
+		// A zone other than UTC, and nanoseconds: Send normalises both.
+		sent := time.Date(2026, 11, 25, 11, 30, 0, 123456789, time.FixedZone("CET", 3600))
+
+		lines := []struct {
+			from, to *Chat
+			send     string
+			want     string
+		}{
+			{helper, novice, "é ß 日本", "é ß 日本"},
+			{novice, helper, "é ß 日本", "é ß 日本"},
+			{novice, helper, "line one\nline two", "line one\nline two"},
+			{helper, novice, "  \x1b[31mred\u202e  ", "[31mred"},
+			{helper, novice, strings.Repeat("日", MaxChatRunes+10), strings.Repeat("日", MaxChatRunes)},
+		}
+		for _, l := range lines {
+			errc := make(chan error, 1)
+			go func() {
+				// Nothing is sent for a line that is empty once cleaned.
+				if err := l.from.Send("\x00\u202e \t", sent); err != nil {
+					errc <- err
+					return
+				}
+				errc <- l.from.Send(l.send, sent)
+			}()
+			m, err := l.to.Receive()
+			if err != nil {
+				t.Fatalf("Receive: %v", err)
+			}
+			if m.Text != l.want {
+				t.Errorf("received %q, want %q", m.Text, l.want)
+			}
+			if want := fixedTime; !m.Sent.Equal(want) || m.Sent.Location() != time.UTC {
+				t.Errorf("sent time %v, want %v", m.Sent, want)
+			}
+			if err := <-errc; err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+		}
+
+		// The peer hangs up: a clean io.EOF.
+		hc.Close()
+		if _, err := novice.Receive(); err != io.EOF {
+			t.Fatalf("after hang-up: %v, want io.EOF", err)
+		}
+	})
+}
+
+// TestChatReceiveCleans has a peer that skips Send's cleaning.
+func TestChatReceiveCleans(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		runPeer(t, func(p *peer) {
+			p.writeJSON(MsgChat, ChatMessage{Text: "ok\u202eevil\x07\n" + strings.Repeat("x", 3000), Sent: fixedTime})
+			p.writeJSON(MsgStatus, Status{Event: "bye"})
+			p.write(AppendFrame(nil, MsgChat, make([]byte, MaxChatMessage)))
+		}, func(c net.Conn) {
+			chat := NewChat(c)
+			m, err := chat.Receive()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(m.Text, "okevil\nxxx") || utf8.RuneCountInString(m.Text) != MaxChatRunes {
+				t.Errorf("received %q… (%d runes)", m.Text[:min(len(m.Text), 12)], utf8.RuneCountInString(m.Text))
+			}
+			if _, err := chat.Receive(); err == nil {
+				t.Error("a status on the chat stream: no error")
+			}
+			if _, err := chat.Receive(); !errors.Is(err, ErrFrameTooLarge) {
+				t.Errorf("an oversize chat frame: %v, want ErrFrameTooLarge", err)
+			}
+		})
+	})
+}
+
+func TestCleanText(t *testing.T) {
+	long := strings.Repeat("é", MaxNameRunes+1)
+	for name, tt := range map[string]struct {
+		in, name, chat string // chat "" means the same as name
+	}{
+		"plain names pass":                      {in: "Ann", name: "Ann"},
+		"non-Latin letters pass":                {in: "é ß 日本", name: "é ß 日本"},
+		"C0 control characters are dropped":     {in: "A\x00n\x07n\x1b", name: "Ann"},
+		"DEL and C1 controls are dropped":       {in: "A\x7fn\u0085n\u009b", name: "Ann"},
+		"a bidi override is dropped":            {in: "invoice\u202etxt.exe", name: "invoicetxt.exe"},
+		"every bidi embedding and isolate goes": {in: "\u202aa\u202bb\u202cc\u202dd\u2066e\u2067f\u2068g\u2069", name: "abcdefg"},
+		"invalid UTF-8 is dropped":              {in: "An\xffn", name: "Ann"},
+		"surrounding spaces and tabs are trimmed": {
+			in: " \t Ann Lee \t ", name: "Ann Lee",
+		},
+		"a newline is dropped from names but kept in chat": {
+			in: "Ann\nLee", name: "AnnLee", chat: "Ann\nLee",
+		},
+		"a carriage return is dropped everywhere": {
+			in: "a\r\nb", name: "ab", chat: "a\nb",
+		},
+		"names over 64 runes are cut to 64": {
+			in: long, name: long[:2*MaxNameRunes], chat: long,
+		},
+		"dropped characters do not count toward the limit": {
+			in: strings.Repeat("\u202e", 100) + long, name: long[:2*MaxNameRunes], chat: long,
+		},
+		"only controls and spaces is empty": {in: "\x00\u202e\t ", name: ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if got := CleanName(tt.in); got != tt.name {
+				t.Errorf("CleanName(%q) = %q, want %q", tt.in, got, tt.name)
+			}
+			wantChat := tt.chat
+			if wantChat == "" {
+				wantChat = tt.name
+			}
+			if got := cleanText(tt.in, MaxChatRunes, true); got != wantChat {
+				t.Errorf("chat cleaning of %q = %q, want %q", tt.in, got, wantChat)
+			}
+		})
+	}
+}

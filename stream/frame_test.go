@@ -1,0 +1,303 @@
+package stream
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// seq returns 32 bytes n, n+1, … used as nonces and MACs in golden frames.
+func seq(n byte) []byte {
+	b := make([]byte, 32)
+	for i := range b {
+		b[i] = n + byte(i)
+	}
+	return b
+}
+
+// unhex decodes hex written with spaces and newlines for readability.
+func unhex(t testing.TB, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(strings.Join(strings.Fields(s), ""))
+	if err != nil {
+		t.Fatalf("bad hex in test: %v", err)
+	}
+	return b
+}
+
+var fixedTime = time.Date(2026, 11, 25, 10, 30, 0, 123e6, time.UTC)
+
+// goldenFrames are the exact bytes of every message type. Each hex string is
+// "uvarint(length) type body"; the JSON body is repeated in the comment. A
+// change here is a wire change: see protocols.go.
+var goldenFrames = []struct {
+	name string
+	t    MsgType
+	v    any
+	hex  string
+}{
+	{
+		name: "hello with name only",
+		t:    MsgHello, v: Hello{Name: "Ann"},
+		// {"name":"Ann"}
+		hex: "0f 01 7b226e616d65223a22416e6e227d",
+	},
+	{
+		name: "hello with app and caps",
+		t:    MsgHello, v: Hello{Name: "Ann", App: "ra-p2p/0.1.0", Caps: []string{"chat"}},
+		// {"name":"Ann","app":"ra-p2p/0.1.0","caps":["chat"]}
+		hex: "34 01 7b226e616d65223a22416e6e222c22617070223a2272612d7032702f302e312e30222c2263617073223a5b2263686174225d7d",
+	},
+	{
+		name: "challenge with password",
+		t:    MsgChallenge, v: Challenge{Name: "Bob", Nonce: seq(0), PasswordRequired: true, Caps: []string{"chat"}},
+		// {"name":"Bob","nonce":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=","password_required":true,"caps":["chat"]}
+		hex: `6f 02 7b226e616d65223a22426f62222c226e6f6e6365223a22414145434177514642676349435
+			16f4c4441304f4478415245684d554652595847426b61477877644868383d222c2270617373776f
+			72645f7265717569726564223a747275652c2263617073223a5b2263686174225d7d`,
+	},
+	{
+		name: "proof",
+		t:    MsgProof, v: Proof{MAC: seq(0xa0)},
+		// {"mac":"oKGio6SlpqeoqaqrrK2ur7CxsrO0tba3uLm6u7y9vr8="}
+		hex: `37 03 7b226d6163223a226f4b47696f36536c7071656f71617172724b32757237437873724f3074
+			626133754c6d36753779397672383d227d`,
+	},
+	{
+		name: "result accepted",
+		t:    MsgResult, v: Result{Outcome: OutcomeAccepted},
+		// {"outcome":"accepted"}
+		hex: "17 04 7b226f7574636f6d65223a226163636570746564227d",
+	},
+	{
+		name: "result wrong password with attempts left",
+		t:    MsgResult, v: Result{Outcome: OutcomeWrongPassword, AttemptsLeft: 2},
+		// {"outcome":"wrong-password","attempts_left":2}
+		hex: "2f 04 7b226f7574636f6d65223a2277726f6e672d70617373776f7264222c22617474656d7074735f6c656674223a327d",
+	},
+	{
+		name: "status bye",
+		t:    MsgStatus, v: Status{Event: StatusBye},
+		// {"event":"bye"}
+		hex: "10 05 7b226576656e74223a22627965227d",
+	},
+	{
+		name: "status over 127 bytes takes a two-byte length",
+		t:    MsgStatus, v: Status{Event: "note", Text: "Your helper can see your screen now. Press Stop sharing at any time to end the session; nothing is recorded."},
+		// {"event":"note","text":"Your helper can see your screen now. Press Stop sharing at any time to end the session; nothing is recorded."}
+		hex: `8701 05 7b226576656e74223a226e6f7465222c2274657874223a22596f75722068656c706572
+			2063616e2073656520796f75722073637265656e206e6f772e2050726573732053746f70207368
+			6172696e6720617420616e792074696d6520746f20656e64207468652073657373696f6e3b206e
+			6f7468696e67206973207265636f726465642e227d`,
+	},
+	{
+		name: "chat with unicode, a newline and a fixed time",
+		t:    MsgChat, v: ChatMessage{Text: "é ß 日本\nok", Sent: fixedTime},
+		// {"text":"é ß 日本\nok","sent":"2026-11-25T10:30:00.123Z"}
+		hex: `3e 10 7b2274657874223a22c3a920c39f20e697a5e69cac5c6e6f6b222c2273656e74223a2232
+			3032362d31312d32355431303a33303a30302e3132335a227d`,
+	},
+}
+
+func TestGoldenFrames(t *testing.T) {
+	for _, tt := range goldenFrames {
+		t.Run(tt.name, func(t *testing.T) {
+			want := unhex(t, tt.hex)
+
+			body, err := json.Marshal(tt.v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := AppendFrame(nil, tt.t, body); !bytes.Equal(got, want) {
+				t.Errorf("AppendFrame:\n got %x\nwant %x", got, want)
+			}
+			var buf bytes.Buffer
+			if err := WriteJSON(&buf, MaxChatMessage, tt.t, tt.v); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(buf.Bytes(), want) {
+				t.Errorf("WriteJSON:\n got %x\nwant %x", buf.Bytes(), want)
+			}
+
+			fr := NewFrameReader(bytes.NewReader(want), MaxChatMessage)
+			got := reflect.New(reflect.TypeOf(tt.v))
+			if err := fr.ReadJSON(tt.t, got.Interface()); err != nil {
+				t.Fatalf("ReadJSON: %v", err)
+			}
+			if !reflect.DeepEqual(got.Elem().Interface(), tt.v) {
+				t.Errorf("decoded %+v, want %+v", got.Elem().Interface(), tt.v)
+			}
+			if _, _, err := fr.ReadFrame(); err != io.EOF {
+				t.Errorf("after the only frame: err = %v, want io.EOF", err)
+			}
+		})
+	}
+}
+
+func TestAppendFrameAppends(t *testing.T) {
+	got := AppendFrame([]byte{0xee}, MsgChat, nil)
+	if want := []byte{0xee, 0x01, byte(MsgChat)}; !bytes.Equal(got, want) {
+		t.Errorf("AppendFrame = %x, want %x", got, want)
+	}
+}
+
+func TestFrameAtLimit(t *testing.T) {
+	const max = 300 // two-byte length
+	body := bytes.Repeat([]byte{'x'}, max-1)
+	in := AppendFrame(nil, MsgChat, body)
+	in = AppendFrame(in, MsgStatus, []byte("y"))
+	fr := NewFrameReader(bytes.NewReader(in), max)
+	typ, got, err := fr.ReadFrame()
+	if err != nil || typ != MsgChat || !bytes.Equal(got, body) {
+		t.Fatalf("frame at the limit: type %d, %d bytes, err %v", typ, len(got), err)
+	}
+	typ, got, err = fr.ReadFrame()
+	if err != nil || typ != MsgStatus || string(got) != "y" {
+		t.Fatalf("second frame: type %d, body %q, err %v", typ, got, err)
+	}
+	if _, _, err := fr.ReadFrame(); err != io.EOF {
+		t.Fatalf("at the end: %v, want io.EOF", err)
+	}
+}
+
+func TestWriteJSONRefusesOversize(t *testing.T) {
+	var buf bytes.Buffer
+	err := WriteJSON(&buf, MaxSessionMessage, MsgStatus, Status{Event: "note", Text: strings.Repeat("x", MaxSessionMessage)})
+	if !errors.Is(err, ErrFrameTooLarge) {
+		t.Fatalf("err = %v, want ErrFrameTooLarge", err)
+	}
+	if buf.Len() != 0 {
+		t.Errorf("wrote %d bytes of a frame the peer must reject", buf.Len())
+	}
+	if err := WriteJSON(&buf, MaxSessionMessage, MsgStatus, func() {}); err == nil {
+		t.Error("encoding a func: no error")
+	}
+}
+
+func TestFrameReaderFailures(t *testing.T) {
+	uvarint := func(n uint64) []byte { return binary.AppendUvarint(nil, n) }
+	hello := AppendFrame(nil, MsgHello, []byte(`{"name":"Ann"}`))
+
+	readFrame := func(fr *FrameReader) error { _, _, err := fr.ReadFrame(); return err }
+	readHello := func(fr *FrameReader) error { var h Hello; return fr.ReadJSON(MsgHello, &h) }
+	isAny := func(err error) bool { return err != nil && err != io.EOF && !errors.Is(err, ErrFrameTooLarge) }
+
+	for name, tt := range map[string]struct {
+		in    []byte
+		read  func(*FrameReader) error // after the frames in skip
+		skip  int                      // good frames read first
+		check func(error) bool
+	}{
+		"a length one over the limit is refused before any body arrives": {
+			in: uvarint(MaxSessionMessage + 1), read: readFrame,
+			check: func(err error) bool { return errors.Is(err, ErrFrameTooLarge) },
+		},
+		"a length of 2^64-1 is refused as too large": {
+			in: uvarint(^uint64(0)), read: readFrame,
+			check: func(err error) bool { return errors.Is(err, ErrFrameTooLarge) },
+		},
+		"a zero length is refused": {
+			in: []byte{0x00}, read: readFrame, check: isAny,
+		},
+		"a body cut short is an unexpected EOF": {
+			in: hello[:len(hello)-3], read: readFrame,
+			check: func(err error) bool { return errors.Is(err, io.ErrUnexpectedEOF) },
+		},
+		"a frame with its length only is an unexpected EOF": {
+			in: []byte{0x05}, read: readFrame,
+			check: func(err error) bool { return errors.Is(err, io.ErrUnexpectedEOF) },
+		},
+		"a length cut short is an unexpected EOF": {
+			in: []byte{0x80}, read: readFrame,
+			check: func(err error) bool { return errors.Is(err, io.ErrUnexpectedEOF) },
+		},
+		"a varint longer than 64 bits is refused": {
+			in: bytes.Repeat([]byte{0xff}, 11), read: readFrame, check: isAny,
+		},
+		"a frame of the wrong type is refused by ReadJSON": {
+			in: AppendFrame(nil, MsgProof, []byte(`{"name":"Ann"}`)), read: readHello, check: isAny,
+		},
+		"a body that is not JSON is refused": {
+			in: AppendFrame(nil, MsgHello, []byte(`{"name":`)), read: readHello,
+			check: func(err error) bool { var se *json.SyntaxError; return errors.As(err, &se) },
+		},
+		"JSON of the wrong shape is refused": {
+			in: AppendFrame(nil, MsgHello, []byte(`{"name":5}`)), read: readHello,
+			check: func(err error) bool { var te *json.UnmarshalTypeError; return errors.As(err, &te) },
+		},
+		"an empty body is refused by ReadJSON": {
+			in: AppendFrame(nil, MsgHello, nil), read: readHello, check: isAny,
+		},
+		"an empty stream is a clean io.EOF": {
+			in: nil, read: readFrame,
+			check: func(err error) bool { return err == io.EOF },
+		},
+		"the end of the stream between frames is a clean io.EOF": {
+			in: append(append([]byte{}, hello...), hello...), skip: 2, read: readHello,
+			check: func(err error) bool { return err == io.EOF },
+		},
+		"a partial frame after a good one is an unexpected EOF": {
+			in: append(append([]byte{}, hello...), hello[:4]...), skip: 1, read: readHello,
+			check: func(err error) bool { return errors.Is(err, io.ErrUnexpectedEOF) },
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			fr := NewFrameReader(bytes.NewReader(tt.in), MaxSessionMessage)
+			for i := range tt.skip {
+				if err := readHello(fr); err != nil {
+					t.Fatalf("good frame %d: %v", i, err)
+				}
+			}
+			err := tt.read(fr)
+			if !tt.check(err) {
+				t.Fatalf("unexpected error: %v", err)
+			}
+			t.Logf("error: %v", err)
+		})
+	}
+}
+
+// FuzzFrameReader reads frames until the first error: it must never panic
+// and never return a frame over the limit.
+func FuzzFrameReader(f *testing.F) {
+	for _, g := range goldenFrames {
+		f.Add(unhex(f, g.hex), uint16(MaxSessionMessage))
+	}
+	var all []byte
+	for _, g := range goldenFrames {
+		all = append(all, unhex(f, g.hex)...)
+	}
+	f.Add(all, uint16(MaxChatMessage))
+	f.Add(all, uint16(64))
+	f.Add(binary.AppendUvarint(nil, 1<<20), uint16(MaxSessionMessage))
+	f.Add(bytes.Repeat([]byte{0xff}, 11), uint16(MaxSessionMessage))
+	f.Add([]byte{0x00}, uint16(1))
+
+	f.Fuzz(func(t *testing.T, in []byte, max uint16) {
+		fr := NewFrameReader(bytes.NewReader(in), int(max))
+		total := 0
+		for {
+			_, body, err := fr.ReadFrame()
+			if err != nil {
+				if err != io.EOF && errors.Is(err, io.EOF) {
+					t.Fatalf("wrapped io.EOF: %v", err)
+				}
+				return
+			}
+			if len(body)+1 > int(max) {
+				t.Fatalf("frame of %d bytes over the limit %d", len(body)+1, max)
+			}
+			total += 1 + len(body) + 1 // at least one length byte
+			if total > len(in) {
+				t.Fatalf("read %d bytes of frames from %d bytes of input", total, len(in))
+			}
+		}
+	})
+}

@@ -1,0 +1,183 @@
+package test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ra-p2p/ra-p2p/test/netlab"
+)
+
+// TestHardNATIsExplained: when one router gives a new port to every
+// destination, DCUtR cannot work; the helper must say so plainly within
+// 30 s and exit non-zero, never hang.
+func TestHardNATIsExplained(t *testing.T) {
+	cases := map[string]struct {
+		novice, helper netlab.NATKind
+		want           string
+	}{
+		"novice's router is hard": {netlab.Hard, netlab.Cone, `Alice's router changes ports for every connection, so a direct connection could not be made`},
+		"helper's router is hard": {netlab.Cone, netlab.Hard, `Your router changes ports for every connection, so a direct connection could not be made`},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			w := newWorld(t, netlab.Options{Nodes: 2,
+				Homes: []netlab.HomeSpec{{Name: "novice", NAT: tc.novice}, {Name: "helper", NAT: tc.helper}}})
+			n := w.startNovice("novice", nil, nil)
+			start := time.Now()
+			h := w.startHelper("helper", n.file, nil, nil)
+			code, err := h.Wait(30 * time.Second)
+			if err != nil {
+				t.Fatalf("helper did not give up within 30 s: %v\n%s", err, h.Output())
+			}
+			t.Logf("helper gave up after %v", time.Since(start).Round(time.Millisecond))
+			if code == 0 {
+				t.Errorf("helper exited 0 without a session")
+			}
+			if !regexp.MustCompile(tc.want).MatchString(h.Output()) {
+				t.Errorf("helper's explanation is missing %q:\n%s", tc.want, h.Output())
+			}
+			if strings.Contains(n.proc.Output(), "Connected to") {
+				t.Errorf("novice claims a session:\n%s", n.proc.Output())
+			}
+		})
+	}
+}
+
+// TestBadInput drives the real binary with broken, refused and unlucky
+// cases; each must end with a clear sentence and a non-zero exit.
+func TestBadInput(t *testing.T) {
+	// Files alone: no network needed, but the binary is the real one.
+	t.Run("files", func(t *testing.T) {
+		cases := map[string]struct{ file, want string }{
+			"damaged file":   {"damaged.rainvite", `This invitation is damaged`},
+			"truncated file": {"truncated.rainvite", `This invitation is damaged`},
+			"tampered file":  {"tampered.rainvite", `This invitation was altered after it was made`},
+			"expired":        {"expired.rainvite", `This invitation has expired\. Ask for a new one\.`},
+			"future version": {"future-version.rainvite", `newer version of ra-p2p`},
+			"not a file":     {"no-such-file.rainvite", `Could not read the invitation`},
+		}
+		for name, tc := range cases {
+			t.Run(name, func(t *testing.T) {
+				out, code := runBinary(t, "help", filepath.Join("..", "invite", "testdata", tc.file), "--yes")
+				if code == 0 {
+					t.Errorf("exit 0 for %s", tc.file)
+				}
+				if !regexp.MustCompile(tc.want).MatchString(out) {
+					t.Errorf("output lacks %q:\n%s", tc.want, out)
+				}
+			})
+		}
+	})
+
+	w := newWorld(t, netlab.Options{Nodes: 2,
+		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
+
+	t.Run("wrong password three times locks the invitation", func(t *testing.T) {
+		w.lab.FlushConntrack()
+		n := w.startNovice("novice", []string{"--password"}, []string{"RA_P2P_PASSWORD=correct horse"})
+		h := w.startHelper("helper", n.file, nil, []string{"RA_P2P_PASSWORD=wrong one"})
+		mustWait(t, h, `That password is wrong \(2 tries left\)`, 30*time.Second)
+		mustWait(t, n.proc, `Someone typed a wrong password for this invitation \(2 tries left\)`, 5*time.Second)
+		h.WriteLine("wrong two")
+		mustWait(t, h, `That password is wrong \(1 try left\)`, 10*time.Second)
+		h.WriteLine("wrong three")
+		mustWait(t, h, `The password was wrong too many times, so Alice's invitation is now locked`, 10*time.Second)
+		mustWait(t, n.proc, `Someone typed the wrong password 3 times, so this invitation is now locked`, 10*time.Second)
+		expectExit(t, h, false)
+		expectExit(t, n.proc, false)
+		if strings.Contains(n.proc.Output(), "Accept?") {
+			t.Errorf("the novice was asked to accept a helper with a wrong password")
+		}
+		out, _ := runBinaryEnv(t, []string{"XDG_CONFIG_HOME=" + n.configDir}, "invite", "--list")
+		if !strings.Contains(out, n.id) || !strings.Contains(out, "locked") {
+			t.Errorf("invite --list does not show %s as locked:\n%s", n.id, out)
+		}
+	})
+
+	t.Run("right password after a wrong one", func(t *testing.T) {
+		w.lab.FlushConntrack()
+		n := w.startNovice("novice", []string{"--password"}, []string{"RA_P2P_PASSWORD=correct horse"})
+		h := w.startHelper("helper", n.file, nil, []string{"RA_P2P_PASSWORD=wrong one"})
+		mustWait(t, h, `That password is wrong \(2 tries left\)`, 30*time.Second)
+		h.WriteLine("correct horse")
+		mustWait(t, n.proc, `Bob wants to connect to your computer\. Accept\?`, 10*time.Second)
+		n.proc.WriteLine("y")
+		mustWait(t, h, `Connected to Alice`, 10*time.Second)
+		n.proc.WriteLine("/quit")
+		mustWait(t, h, `Disconnected from Alice`, 10*time.Second)
+		expectExit(t, h, true)
+	})
+
+	t.Run("novice declines", func(t *testing.T) {
+		w.lab.FlushConntrack()
+		n := w.startNovice("novice", nil, nil)
+		h := w.startHelper("helper", n.file, nil, nil)
+		mustWait(t, n.proc, `Bob wants to connect to your computer\. Accept\?`, 30*time.Second)
+		n.proc.WriteLine("n")
+		mustWait(t, h, `Alice declined the connection\.`, 10*time.Second)
+		expectExit(t, h, false)
+		mustWait(t, n.proc, `You declined Bob\. Still waiting for your helper`, 5*time.Second)
+		n.proc.Stop()
+	})
+
+	t.Run("novice not running", func(t *testing.T) {
+		w.lab.FlushConntrack()
+		n := w.startNovice("novice", nil, nil)
+		n.proc.Stop()
+		start := time.Now()
+		h := w.startHelper("helper", n.file, []string{"--find-timeout", "10s"}, nil)
+		mustWait(t, h, "Could not find Alice's computer; is `ra-p2p invite` still running there\\?", 40*time.Second)
+		expectExit(t, h, false)
+		t.Logf("helper gave up after %v", time.Since(start).Round(time.Millisecond))
+	})
+
+	t.Run("revoked invitation", func(t *testing.T) {
+		w.lab.FlushConntrack()
+		n := w.startNovice("novice", nil, nil)
+		out, code := runBinaryEnv(t, []string{"XDG_CONFIG_HOME=" + n.configDir}, "invite", "--revoke", n.id)
+		if code != 0 {
+			t.Fatalf("revoke failed: %s", out)
+		}
+		h := w.startHelper("helper", n.file, nil, nil)
+		mustWait(t, h, `Alice revoked this invitation\. Ask Alice for a new one\.`, 30*time.Second)
+		expectExit(t, h, false)
+		mustWait(t, n.proc, `it was revoked, so they were turned away`, 5*time.Second)
+		expectExit(t, n.proc, false)
+	})
+}
+
+func expectExit(t *testing.T, p *netlab.Proc, success bool) {
+	t.Helper()
+	code, err := p.Wait(15 * time.Second)
+	if err != nil {
+		t.Fatalf("%s did not exit: %v\n%s", p.Name, err, p.Output())
+	}
+	if (code == 0) != success {
+		t.Errorf("%s exited with code %d, want success=%v\n%s", p.Name, code, success, p.Output())
+	}
+}
+
+// runBinary runs ra-p2p outside any namespace (for cases that need no network).
+func runBinary(t *testing.T, args ...string) (string, int) {
+	return runBinaryEnv(t, []string{"XDG_CONFIG_HOME=" + t.TempDir()}, args...)
+}
+
+func runBinaryEnv(t *testing.T, env []string, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(binPath, args...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	code := 0
+	if err != nil {
+		code = cmd.ProcessState.ExitCode()
+		if code < 0 {
+			t.Fatalf("running %v: %v", args, err)
+		}
+	}
+	return string(out), code
+}
