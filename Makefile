@@ -14,7 +14,7 @@ build:
 	go build -o bin/ra-p2p ./cmd/ra-p2p
 
 bench:           ## benchmarks as a table (namespace benchmarks need root)
-	go test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 30m ./test/ | tee /dev/stderr | go run ./test/benchtable
+	scripts/bench.sh
 
 fuzz:            ## a short fuzz run of every decoder
 	go test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./invite/

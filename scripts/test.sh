@@ -19,7 +19,7 @@ failed=$(grep -cE '^\s*--- FAIL' "$log")
 skipped=$(grep -cE '^\s*--- SKIP' "$log")
 if [ "$skipped" -gt 0 ]; then
   echo "Skipped tests and why:"
-  grep -A2 -E '^\s*--- SKIP' "$log" | grep -vE '^\s*--- SKIP|^--$' | sed 's/^/  /'
+  grep -B1 -A1 -E '^\s*--- SKIP' "$log" | grep -E '_test.go:' | sed 's/^/  /'
 fi
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 echo "tests: $passed passed, $failed failed, $skipped skipped"

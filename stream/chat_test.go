@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -131,5 +132,44 @@ func TestCleanText(t *testing.T) {
 				t.Errorf("chat cleaning of %q = %q, want %q", tt.in, got, wantChat)
 			}
 		})
+	}
+}
+
+// TestChatWorstCaseLineFits: a full-length line of characters that JSON
+// escapes still fits in one frame, and a line of only newlines is not sent.
+func TestChatWorstCaseLineFits(t *testing.T) {
+	for name, text := range map[string]string{
+		"2000 '<'":    strings.Repeat("<", MaxChatRunes),
+		"2000 U+2028": strings.Repeat("\u2028", MaxChatRunes),
+		"2000 quotes": strings.Repeat(`"`, MaxChatRunes),
+	} {
+		t.Run(name, func(t *testing.T) {
+			var buf bytes.Buffer
+			c := NewChat(&struct {
+				io.Reader
+				io.Writer
+			}{&buf, &buf})
+			if err := c.Send(text, time.Unix(0, 0)); err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+			m, err := c.Receive()
+			if err != nil {
+				t.Fatalf("Receive: %v", err)
+			}
+			if m.Text != text {
+				t.Errorf("line changed on the way: %d runes in, %d out", len([]rune(text)), len([]rune(m.Text)))
+			}
+		})
+	}
+	var buf bytes.Buffer
+	c := NewChat(&struct {
+		io.Reader
+		io.Writer
+	}{&buf, &buf})
+	if err := c.Send("\n\n \t\n", time.Unix(0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() != 0 {
+		t.Errorf("a blank line was sent: % x", buf.Bytes())
 	}
 }

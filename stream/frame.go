@@ -2,6 +2,7 @@ package stream
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -84,10 +85,14 @@ func AppendFrame(dst []byte, t MsgType, body []byte) []byte {
 // WriteJSON writes v as one frame of type t, refusing frames over max so a
 // peer never receives what it must reject.
 func WriteJSON(w io.Writer, max int, t MsgType, v any) error {
-	body, err := json.Marshal(v)
-	if err != nil {
+	// No HTML escaping: "<" as \u003c would triple a chat line's size for nothing.
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return fmt.Errorf("encoding message type %d: %w", t, err)
 	}
+	body := bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 	if len(body)+1 > max {
 		return fmt.Errorf("writing message type %d of %d bytes (limit %d): %w", t, len(body)+1, max, ErrFrameTooLarge)
 	}

@@ -14,5 +14,7 @@ const (
 // Per-protocol maximum frame sizes (type byte + body).
 const (
 	MaxSessionMessage = 4 << 10
-	MaxChatMessage    = 8 << 10
+	// A chat line is at most MaxChatRunes runes; JSON may spend 6 bytes on
+	// one (U+2028 is always escaped), so 2000 runes need up to 12 KB.
+	MaxChatMessage = 16 << 10
 )

@@ -269,11 +269,13 @@ func cleanText(s string, maxRunes int, keepNewlines bool) string {
 
 func trimSpace(s string) string {
 	start, end := 0, len(s)
-	for start < end && (s[start] == ' ' || s[start] == '\t') {
+	for start < end && isBlank(s[start]) {
 		start++
 	}
-	for end > start && (s[end-1] == ' ' || s[end-1] == '\t') {
+	for end > start && isBlank(s[end-1]) {
 		end--
 	}
 	return s[start:end]
 }
+
+func isBlank(b byte) bool { return b == ' ' || b == '\t' || b == '\n' }

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs the benchmarks (the namespace ones need root) and prints a table.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH=$PATH:/usr/local/go/bin
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+go test -run '^$' -bench . -benchtime 1x -count 1 -timeout 30m ./test/ 2>&1 | tee "$log" | grep -vE '^BENCHROW'
+status=${PIPESTATUS[0]}
+echo
+echo "| measurement | measured | target | verdict |"
+echo "|---|---|---|---|"
+grep -E '^BENCHROW' "$log" | sed 's/^BENCHROW//'
+echo "(load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+exit "$status"
