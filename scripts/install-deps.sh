@@ -8,7 +8,11 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
-pkgs=(iproute2 iptables conntrack procps psmisc ca-certificates git make gcc)
+pkgs=(
+  iproute2 iptables conntrack procps psmisc ca-certificates git make gcc pkg-config   # network tests, build
+  libx11-dev libgl1-mesa-dev libxrandr-dev libxcursor-dev libxinerama-dev libxi-dev libxxf86vm-dev  # Ebiten windows
+  xvfb xdotool imagemagick x11-apps x11-utils xterm xauth                            # headless window tests
+)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

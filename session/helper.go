@@ -10,6 +10,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/ra-p2p/ra-p2p/invite"
 	"github.com/ra-p2p/ra-p2p/p2p"
 	"github.com/ra-p2p/ra-p2p/stream"
@@ -33,6 +34,8 @@ type HelpConfig struct {
 	// ConnectTimeout bounds making a direct connection once found (0 = 20 s).
 	ConnectTimeout time.Duration
 	Logger         *slog.Logger
+	// Channels serves extra streams the novice opens (none yet; files later).
+	Channels map[string]ChannelHandler
 }
 
 // Help finds the novice of cfg.Invitation, connects directly, proves the
@@ -172,6 +175,15 @@ func Help(ctx context.Context, cfg HelpConfig) (*Session, error) {
 	ok = true
 	sess := newSession(h, name, inv.PeerID, s, ss, chatRaw, logger)
 	sess.ownsHost = true
+	for proto, handler := range cfg.Channels {
+		h.Handle(protocol.ID(proto), func(st network.Stream) {
+			if st.Conn().RemotePeer() != inv.PeerID {
+				st.Reset()
+				return
+			}
+			sess.serve(handler, st)
+		})
+	}
 	return sess, nil
 }
 

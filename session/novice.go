@@ -11,6 +11,7 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/ra-p2p/ra-p2p/invite"
 	"github.com/ra-p2p/ra-p2p/p2p"
 	"github.com/ra-p2p/ra-p2p/stream"
@@ -33,6 +34,9 @@ type NoviceConfig struct {
 	Bootstrap []peer.AddrInfo
 	Listen    []string
 	Logger    *slog.Logger
+	// Channels serves extra streams (screen, control…) that the accepted
+	// helper opens; streams from anyone else are reset.
+	Channels map[string]ChannelHandler
 }
 
 // Novice is a novice's host waiting for its helper.
@@ -48,6 +52,8 @@ type Novice struct {
 	busy     bool    // a handshake or a session is in progress
 	accepted peer.ID // the helper whose chat stream is expected
 	chatCh   chan network.Stream
+	sess     *Session      // the accepted session, once it exists
+	sessSet  chan struct{} // closed when sess is set
 
 	cancelProvide context.CancelFunc
 	closeOnce     sync.Once
@@ -78,7 +84,8 @@ func StartNovice(ctx context.Context, cfg NoviceConfig) (*Novice, error) {
 	if err != nil {
 		return nil, fail(err, "Could not start networking: "+err.Error()+".")
 	}
-	n := &Novice{cfg: cfg, inv: inv, host: h, log: logger, results: make(chan noviceResult, 1), chatCh: make(chan network.Stream, 1)}
+	n := &Novice{cfg: cfg, inv: inv, host: h, log: logger, results: make(chan noviceResult, 1),
+		chatCh: make(chan network.Stream, 1), sessSet: make(chan struct{})}
 	n.progress("Joining the network…")
 	bctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	err = h.Bootstrap(bctx)
@@ -94,6 +101,9 @@ func StartNovice(ctx context.Context, cfg NoviceConfig) (*Novice, error) {
 	cancel()
 	h.Handle(stream.SessionProtocol, n.handleSession)
 	h.Handle(stream.ChatProtocol, n.handleChat)
+	for proto, handler := range cfg.Channels {
+		h.Handle(protocol.ID(proto), n.channelHandler(handler))
+	}
 	pctx, cancelProvide := context.WithCancel(context.Background())
 	n.cancelProvide = cancelProvide
 	actx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -237,7 +247,12 @@ func (n *Novice) handleSession(s network.Stream) {
 	n.mu.Unlock()
 	select {
 	case chatRaw := <-n.chatCh:
-		n.finish(noviceResult{sess: newSession(n.host, hello.Name, helper, s, ss, chatRaw, n.log)})
+		sess := newSession(n.host, hello.Name, helper, s, ss, chatRaw, n.log)
+		n.mu.Lock()
+		n.sess = sess
+		close(n.sessSet)
+		n.mu.Unlock()
+		n.finish(noviceResult{sess: sess})
 	case <-time.After(15 * time.Second):
 		n.log.Warn("accepted helper opened no chat stream", "peer", helper)
 		s.Reset()
@@ -261,5 +276,31 @@ func (n *Novice) handleChat(s network.Stream) {
 	case n.chatCh <- s:
 	default:
 		s.Reset() // a second chat stream: one is enough
+	}
+}
+
+// channelHandler accepts an extra stream only from the accepted helper, once
+// the session exists (the helper may open it a moment before the novice's
+// side has finished setting the session up).
+func (n *Novice) channelHandler(handler ChannelHandler) func(network.Stream) {
+	return func(st network.Stream) {
+		n.mu.Lock()
+		ok := n.accepted != "" && st.Conn().RemotePeer() == n.accepted
+		n.mu.Unlock()
+		if !ok {
+			n.log.Warn("refusing stream from a peer that is not the accepted helper", "protocol", st.Protocol(), "peer", st.Conn().RemotePeer())
+			st.Reset()
+			return
+		}
+		select {
+		case <-n.sessSet:
+		case <-time.After(10 * time.Second):
+			st.Reset()
+			return
+		}
+		n.mu.Lock()
+		sess := n.sess
+		n.mu.Unlock()
+		sess.serve(handler, st)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/ra-p2p/ra-p2p/p2p"
 	"github.com/ra-p2p/ra-p2p/stream"
 )
@@ -36,6 +37,62 @@ type Session struct {
 	reason    string // why it ended, set once
 	stopWatch func()
 	ownsHost  bool // the helper's host lives only as long as its session
+
+	// ctx ends with the session; channel handlers run under it.
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// ChannelHandler serves one extra stream of a session (screen, control,
+// files…). It runs on its own goroutine, owned by the session; ctx ends when
+// the session ends, and the stream is closed when the handler returns.
+type ChannelHandler func(ctx context.Context, s *Session, rw io.ReadWriteCloser)
+
+// OpenChannel opens another stream of this session to the other side, over
+// the session's direct connection only.
+func (s *Session) OpenChannel(ctx context.Context, proto string) (io.ReadWriteCloser, error) {
+	st, err := s.host.OpenStream(ctx, s.PeerID, protocol.ID(proto))
+	if err != nil {
+		return nil, err
+	}
+	stop := context.AfterFunc(s.ctx, func() { st.Reset() })
+	return &channel{Stream: st, stop: stop}, nil
+}
+
+// serve runs handler for an incoming stream of this session.
+func (s *Session) serve(handler ChannelHandler, st network.Stream) {
+	select {
+	case <-s.done:
+		st.Reset()
+		return
+	default:
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		stop := context.AfterFunc(s.ctx, func() { st.Reset() })
+		defer stop()
+		handler(s.ctx, s, &channel{Stream: st})
+		st.Close()
+	}()
+}
+
+// channel is a session stream handed to channel code; Close is idempotent.
+type channel struct {
+	network.Stream
+	stop func() bool
+	once sync.Once
+}
+
+func (c *channel) Close() error {
+	var err error
+	c.once.Do(func() {
+		if c.stop != nil {
+			c.stop()
+		}
+		err = c.Stream.Close()
+	})
+	return err
 }
 
 // ConnInfo describes the connection the session runs over.
@@ -56,6 +113,7 @@ func newSession(h *p2p.Host, name string, id peer.ID, raw network.Stream, ss *st
 		chat: stream.NewChat(chatRaw), chatRaw: chatRaw,
 		events: make(chan Event, 64), log: logger, done: make(chan struct{}),
 	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.wg.Add(2)
 	go s.readStatus()
 	go s.readChat()
@@ -101,6 +159,7 @@ func (s *Session) end(reason string) {
 		s.reason = reason
 		s.mu.Unlock()
 		close(s.done)
+		s.cancel()
 		if s.stopWatch != nil {
 			s.stopWatch()
 		}

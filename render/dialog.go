@@ -1,0 +1,110 @@
+package render
+
+import (
+	"image"
+
+	"github.com/ebitenui/ebitenui/widget"
+	"github.com/hajimehoshi/ebiten/v2"
+)
+
+// dialog is a modal question in the window.
+type dialog struct {
+	text     string
+	yes, no  string // button labels; no == "" for a single OK button
+	password bool   // ask for a hidden line
+	answers  chan string
+	// onAnswer runs on the game goroutine after the answer (may be nil).
+	onAnswer func(yes bool)
+}
+
+// Ask shows a modal yes/no question and blocks until it is answered. Call it
+// from any goroutine but the game's.
+func (w *Window) Ask(question, yes, no string) bool {
+	d := &dialog{text: question, yes: yes, no: no, answers: make(chan string, 1)}
+	w.queueDialog(d)
+	return <-d.answers == "yes"
+}
+
+// AskPassword shows a modal password prompt and blocks until it is answered;
+// ok is false when the user cancelled.
+func (w *Window) AskPassword(prompt string) (password string, ok bool) {
+	d := &dialog{text: prompt, yes: "OK", no: "Cancel", password: true, answers: make(chan string, 1)}
+	w.queueDialog(d)
+	a := <-d.answers
+	if a == "" || a == "\x00no" {
+		return "", false
+	}
+	return a[1:], true
+}
+
+func (w *Window) queueDialog(d *dialog) {
+	w.mu.Lock()
+	w.dialogs = append(w.dialogs, d)
+	w.mu.Unlock()
+	ebiten.ScheduleFrame()
+}
+
+// showDialog opens d as a modal ebitenui window (game goroutine).
+func (w *Window) showDialog(d *dialog) {
+	st := w.style
+	content := widget.NewContainer(
+		widget.ContainerOpts.BackgroundImage(st.dialog),
+		widget.ContainerOpts.Layout(widget.NewGridLayout(
+			widget.GridLayoutOpts.Columns(1), widget.GridLayoutOpts.Spacing(0, 14),
+			widget.GridLayoutOpts.Padding(widget.NewInsetsSimple(18)),
+			widget.GridLayoutOpts.Stretch([]bool{true}, nil))),
+	)
+	msg := st.newLabel(d.text, st.face, st.text)
+	msg.MaxWidth = 440
+	content.AddChild(msg)
+	var pw *widget.TextInput
+	var win *widget.Window
+	answered := false
+	answer := func(yes bool) {
+		if answered {
+			return
+		}
+		answered = true
+		win.Close()
+		switch {
+		case d.password && yes:
+			d.answers <- "\x01" + pw.GetText()
+		case d.password:
+			d.answers <- "\x00no"
+		case yes:
+			d.answers <- "yes"
+		default:
+			d.answers <- "no"
+		}
+		if d.onAnswer != nil {
+			d.onAnswer(yes)
+		}
+	}
+	if d.password {
+		pw = widget.NewTextInput(
+			widget.TextInputOpts.Image(st.input), widget.TextInputOpts.Face(&st.face),
+			widget.TextInputOpts.Color(st.inputColor), widget.TextInputOpts.Padding(widget.NewInsetsSimple(6)),
+			widget.TextInputOpts.Secure(true),
+			widget.TextInputOpts.SubmitHandler(func(*widget.TextInputChangedEventArgs) { answer(true) }),
+		)
+		content.AddChild(pw)
+	}
+	row := widget.NewContainer(widget.ContainerOpts.Layout(widget.NewGridLayout(
+		widget.GridLayoutOpts.Columns(2), widget.GridLayoutOpts.Spacing(10, 0),
+		widget.GridLayoutOpts.Stretch([]bool{true, true}, nil))))
+	row.AddChild(st.newButton(d.yes, func() { answer(true) }, ""))
+	if d.no != "" {
+		row.AddChild(st.newButton(d.no, func() { answer(false) }, ""))
+	}
+	content.AddChild(row)
+	win = widget.NewWindow(widget.WindowOpts.Contents(content), widget.WindowOpts.Modal())
+	ww, wh := ebiten.WindowSize()
+	pw0, ph0 := content.PreferredSize()
+	pw0 = max(pw0, 420)
+	x, y := (ww-pw0)/2, (wh-ph0)/3
+	win.SetLocation(image.Rect(x, y, x+pw0, y+ph0))
+	w.ui.AddWindow(win)
+	if pw != nil {
+		pw.Focus(true)
+	}
+}

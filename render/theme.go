@@ -1,0 +1,91 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+
+	euiimage "github.com/ebitenui/ebitenui/image"
+	"github.com/ebitenui/ebitenui/widget"
+	"github.com/hajimehoshi/ebiten/v2/text/v2"
+	"golang.org/x/image/font/gofont/goregular"
+)
+
+// style holds the faces and colours of our windows (one light theme).
+type style struct {
+	face, small text.Face
+	text        color.Color
+	dim         color.Color
+	panel       *euiimage.NineSlice
+	pane        color.Color
+	button      *widget.ButtonImage
+	buttonText  *widget.ButtonTextColor
+	input       *widget.TextInputImage
+	inputColor  *widget.TextInputColor
+	tooltip     *euiimage.NineSlice
+	dialog      *euiimage.NineSlice
+}
+
+func newStyle() (*style, error) {
+	src, err := text.NewGoTextFaceSource(bytes.NewReader(goregular.TTF))
+	if err != nil {
+		return nil, fmt.Errorf("loading the UI font: %w", err)
+	}
+	var face text.Face = &text.GoTextFace{Source: src, Size: 16}
+	var small text.Face = &text.GoTextFace{Source: src, Size: 14}
+	border := color.NRGBA{0xb8, 0xbc, 0xc4, 0xff}
+	return &style{
+		face: face, small: small,
+		text:  color.NRGBA{0x1b, 0x1f, 0x24, 0xff},
+		dim:   color.NRGBA{0x8a, 0x8f, 0x98, 0xff},
+		panel: euiimage.NewNineSliceColor(color.NRGBA{0xf3, 0xf4, 0xf6, 0xff}),
+		pane:  color.NRGBA{0x2b, 0x2f, 0x36, 0xff},
+		button: &widget.ButtonImage{
+			Idle:     euiimage.NewBorderedNineSliceColor(color.NRGBA{0xff, 0xff, 0xff, 0xff}, border, 1),
+			Hover:    euiimage.NewBorderedNineSliceColor(color.NRGBA{0xe8, 0xf0, 0xfe, 0xff}, color.NRGBA{0x5b, 0x8d, 0xef, 0xff}, 1),
+			Pressed:  euiimage.NewBorderedNineSliceColor(color.NRGBA{0xcf, 0xde, 0xfb, 0xff}, color.NRGBA{0x5b, 0x8d, 0xef, 0xff}, 1),
+			Disabled: euiimage.NewBorderedNineSliceColor(color.NRGBA{0xea, 0xeb, 0xee, 0xff}, color.NRGBA{0xd6, 0xd8, 0xdc, 0xff}, 1),
+		},
+		buttonText: &widget.ButtonTextColor{
+			Idle: color.NRGBA{0x1b, 0x1f, 0x24, 0xff}, Hover: color.NRGBA{0x1b, 0x1f, 0x24, 0xff},
+			Pressed: color.NRGBA{0x1b, 0x1f, 0x24, 0xff}, Disabled: color.NRGBA{0xa0, 0xa4, 0xab, 0xff},
+		},
+		input: &widget.TextInputImage{
+			Idle:     euiimage.NewBorderedNineSliceColor(color.NRGBA{0xff, 0xff, 0xff, 0xff}, border, 1),
+			Disabled: euiimage.NewBorderedNineSliceColor(color.NRGBA{0xea, 0xeb, 0xee, 0xff}, border, 1),
+		},
+		inputColor: &widget.TextInputColor{
+			Idle: color.NRGBA{0x1b, 0x1f, 0x24, 0xff}, Disabled: color.NRGBA{0xa0, 0xa4, 0xab, 0xff},
+			Caret: color.NRGBA{0x1b, 0x1f, 0x24, 0xff}, DisabledCaret: color.NRGBA{0xa0, 0xa4, 0xab, 0xff},
+		},
+		tooltip: euiimage.NewBorderedNineSliceColor(color.NRGBA{0xff, 0xfb, 0xe6, 0xff}, color.NRGBA{0xc9, 0xb9, 0x6e, 0xff}, 1),
+		dialog:  euiimage.NewBorderedNineSliceColor(color.NRGBA{0xff, 0xff, 0xff, 0xff}, color.NRGBA{0x5b, 0x8d, 0xef, 0xff}, 2),
+	}, nil
+}
+
+// newButton makes a button; a non-empty disabledReason shows it disabled
+// with that reason as its tooltip (features not built yet are never faked).
+func (s *style) newButton(label string, onClick func(), disabledReason string) *widget.Button {
+	opts := []widget.ButtonOpt{
+		widget.ButtonOpts.Image(s.button),
+		widget.ButtonOpts.Text(label, &s.face, s.buttonText),
+		widget.ButtonOpts.TextPadding(&widget.Insets{Left: 8, Right: 8, Top: 6, Bottom: 6}),
+		widget.ButtonOpts.ClickedHandler(func(*widget.ButtonClickedEventArgs) {
+			if onClick != nil {
+				onClick()
+			}
+		}),
+		widget.ButtonOpts.WidgetOpts(widget.WidgetOpts.LayoutData(widget.GridLayoutData{})),
+	}
+	if disabledReason != "" {
+		opts = append(opts, widget.ButtonOpts.WidgetOpts(widget.WidgetOpts.ToolTip(
+			widget.NewTextToolTip(disabledReason, &s.small, s.text, s.tooltip))))
+	}
+	b := widget.NewButton(opts...)
+	b.GetWidget().Disabled = disabledReason != ""
+	return b
+}
+
+func (s *style) newLabel(label string, face text.Face, c color.Color) *widget.Text {
+	return widget.NewText(widget.TextOpts.Text(label, &face, c))
+}

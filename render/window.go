@@ -1,0 +1,431 @@
+package render
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ebitenui/ebitenui"
+	"github.com/ebitenui/ebitenui/widget"
+	"github.com/hajimehoshi/ebiten/v2"
+	"github.com/hajimehoshi/ebiten/v2/inpututil"
+)
+
+// Role says which side's window this is.
+type Role int
+
+const (
+	Helper Role = iota // the remote desktop on the right, controls on the left
+	Novice             // status, chat and the novice's own buttons
+)
+
+// FrameSource hands the newest remote screen to the window. Latest returns
+// an image the window may read until the next call, and a version that
+// changes when the image changed.
+type FrameSource interface {
+	Latest() (img *image.RGBA, version uint64, remote image.Point)
+}
+
+// Entry is one line of the history: a chat line (From set) or a status change.
+type Entry struct {
+	Time time.Time
+	From string // "" for status entries
+	Text string
+}
+
+// Config describes a window. Callbacks run on the game goroutine: they must
+// not block (hand work to another goroutine).
+type Config struct {
+	Role     Role
+	Title    string
+	PeerName string // the other side, e.g. "Alice"
+	// Send sends a chat line; nil while there is no session.
+	Send func(text string) error
+	// Disconnect ends the session for both sides.
+	Disconnect func()
+	// PaneSize tells the screen sender how big the remote pane is, so frames
+	// are scaled on the novice's side when that saves bandwidth. Helper only.
+	PaneSize func(w, h int)
+	// Size of the window at start (0 = 1280x800).
+	Width, Height int
+}
+
+// ErrClosed is returned by Run when the user closed the window.
+var ErrClosed = errors.New("render: window closed")
+
+// Window is a helper's or novice's window. Create with New, run with Run on
+// the main goroutine; the other methods are safe from any goroutine.
+type Window struct {
+	cfg   Config
+	style *style
+	ui    *ebitenui.UI
+
+	status  *widget.Text
+	history *widget.TextArea
+	input   *widget.TextInput
+	send    *widget.Button
+	disc    *widget.Button
+	left    *widget.Container
+
+	mu        sync.Mutex
+	pending   []Entry
+	statusTxt string
+	connected bool
+	dialogs   []*dialog
+	closeReq  bool
+	dirty     bool // something changed that Update must look at
+	source    FrameSource
+
+	// game goroutine only
+	view      View
+	remote    *ebiten.Image
+	remoteVer uint64
+	lastPane  image.Point
+	lines     []string
+	full      bool
+	quitting  bool
+}
+
+const leftWidth = 340
+
+// New builds the window's widgets; nothing is shown until Run.
+func New(cfg Config) (*Window, error) {
+	st, err := newStyle()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Width == 0 {
+		cfg.Width, cfg.Height = 1280, 800
+	}
+	w := &Window{cfg: cfg, style: st, statusTxt: "Connecting to " + cfg.PeerName + "…"}
+	w.build()
+	return w, nil
+}
+
+func (w *Window) build() {
+	st := w.style
+	w.status = st.newLabel("", st.face, st.text)
+	w.status.MaxWidth = leftWidth - 24
+
+	var buttons []widget.PreferredSizeLocateableWidget
+	notYet := "Not available yet in this version of ra-p2p."
+	if w.cfg.Role == Helper {
+		buttons = append(buttons,
+			st.newButton("Take Control", nil, notYet),
+			st.newButton("Send a File", nil, notYet),
+			st.newButton("Start Talking", nil, notYet),
+			st.newButton("Settings", nil, notYet),
+			st.newButton("Actual size", func() { w.toggleActualSize() }, ""),
+		)
+	} else {
+		buttons = append(buttons,
+			st.newButton("Stop Control", nil, "Your helper does not have control of your computer."),
+			st.newButton("Send a File", nil, notYet),
+			st.newButton("Start Talking", nil, notYet),
+		)
+	}
+	w.disc = st.newButton("Disconnect", w.onDisconnect, "")
+	w.disc.GetWidget().Disabled = true
+	buttons = append(buttons, w.disc, st.newButton("Help", w.openHelp, ""))
+	grid := widget.NewContainer(widget.ContainerOpts.Layout(widget.NewGridLayout(
+		widget.GridLayoutOpts.Columns(2), widget.GridLayoutOpts.Spacing(6, 6),
+		widget.GridLayoutOpts.Stretch([]bool{true, true}, nil))))
+	for _, b := range buttons {
+		grid.AddChild(b)
+	}
+
+	w.history = widget.NewTextArea(
+		widget.TextAreaOpts.ContainerOpts(widget.ContainerOpts.WidgetOpts(widget.WidgetOpts.MinSize(leftWidth-24, 100))),
+		widget.TextAreaOpts.FontFace(&st.small),
+		widget.TextAreaOpts.FontColor(st.text),
+		widget.TextAreaOpts.ShowVerticalScrollbar(),
+		widget.TextAreaOpts.VerticalScrollMode(widget.ScrollEnd),
+		widget.TextAreaOpts.TextPadding(widget.Insets{Left: 6, Right: 6, Top: 4, Bottom: 4}),
+		widget.TextAreaOpts.ProcessBBCode(true),
+		widget.TextAreaOpts.ScrollContainerImage(&widget.ScrollContainerImage{Idle: st.input.Idle, Disabled: st.input.Disabled, Mask: st.input.Idle}),
+		widget.TextAreaOpts.SliderParams(&widget.SliderParams{
+			TrackImage:  &widget.SliderTrackImage{Idle: st.panel, Hover: st.panel},
+			HandleImage: st.button,
+		}),
+	)
+
+	w.input = widget.NewTextInput(
+		widget.TextInputOpts.Image(st.input),
+		widget.TextInputOpts.Face(&st.face),
+		widget.TextInputOpts.Color(st.inputColor),
+		widget.TextInputOpts.Padding(widget.NewInsetsSimple(6)),
+		widget.TextInputOpts.Placeholder("Type a message"),
+		widget.TextInputOpts.ClearOnSubmit(true),
+		widget.TextInputOpts.IgnoreEmptySubmit(true),
+		widget.TextInputOpts.AllowDuplicateSubmit(true),
+		widget.TextInputOpts.SubmitHandler(func(a *widget.TextInputChangedEventArgs) { w.sendLine(a.InputText) }),
+	)
+	w.send = st.newButton("Send", func() {
+		w.sendLine(w.input.GetText())
+		w.input.SetText("")
+	}, "")
+	entry := widget.NewContainer(widget.ContainerOpts.Layout(widget.NewGridLayout(
+		widget.GridLayoutOpts.Columns(2), widget.GridLayoutOpts.Spacing(6, 0),
+		widget.GridLayoutOpts.Stretch([]bool{true, false}, []bool{true}))))
+	entry.AddChild(w.input, w.send)
+	w.setConnectedLocked(false)
+
+	w.left = widget.NewContainer(
+		widget.ContainerOpts.BackgroundImage(st.panel),
+		widget.ContainerOpts.Layout(widget.NewGridLayout(
+			widget.GridLayoutOpts.Columns(1), widget.GridLayoutOpts.Spacing(0, 10),
+			widget.GridLayoutOpts.Padding(widget.NewInsetsSimple(12)),
+			widget.GridLayoutOpts.Stretch([]bool{true}, []bool{false, false, false, true, false}))),
+	)
+	chatTitle := st.newLabel("Chat history", st.small, st.dim)
+	w.left.AddChild(w.status, grid, chatTitle, w.history, entry)
+
+	var root *widget.Container
+	if w.cfg.Role == Helper {
+		root = widget.NewContainer(widget.ContainerOpts.Layout(widget.NewGridLayout(
+			widget.GridLayoutOpts.Columns(2),
+			widget.GridLayoutOpts.Stretch([]bool{false, true}, []bool{true}))))
+		w.left.GetWidget().MinWidth = leftWidth
+		root.AddChild(w.left, widget.NewContainer())
+	} else {
+		root = widget.NewContainer(widget.ContainerOpts.Layout(widget.NewGridLayout(
+			widget.GridLayoutOpts.Columns(1), widget.GridLayoutOpts.Stretch([]bool{true}, []bool{true}))))
+		root.AddChild(w.left)
+	}
+	w.ui = &ebitenui.UI{Container: root}
+}
+
+// Run opens the window and runs until the user closes it (ErrClosed) or
+// Close is called (nil). It must be called on the main goroutine.
+func (w *Window) Run() error {
+	ebiten.SetWindowTitle(w.cfg.Title)
+	ebiten.SetWindowSize(w.cfg.Width, w.cfg.Height)
+	ebiten.SetWindowResizingMode(ebiten.WindowResizingModeEnabled)
+	ebiten.SetWindowClosingHandled(true)
+	// Draw only when something changed: an idle window costs ~0% CPU.
+	ebiten.SetScreenClearedEveryFrame(false)
+	ebiten.SetVsyncEnabled(false)
+	ebiten.SetFPSMode(ebiten.FPSModeVsyncOffMinimum)
+	// Wake-ups requested before the game loop runs can be lost; a light
+	// ticker re-asks for a frame while something is waiting to be shown.
+	stop := make(chan struct{})
+	defer close(stop)
+	go w.wakeLoop(stop)
+	err := ebiten.RunGame(w)
+	if errors.Is(err, ebiten.Termination) || err == nil {
+		if w.quitting {
+			return ErrClosed
+		}
+		return nil
+	}
+	return err
+}
+
+func (w *Window) wakeLoop(stop <-chan struct{}) {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			w.mu.Lock()
+			waiting := len(w.pending) > 0 || len(w.dialogs) > 0 || w.closeReq || w.dirty
+			w.dirty = false
+			w.mu.Unlock()
+			if waiting {
+				ebiten.ScheduleFrame()
+			}
+		}
+	}
+}
+
+// Close ends Run from any goroutine.
+func (w *Window) Close() {
+	w.mu.Lock()
+	w.closeReq = true
+	w.mu.Unlock()
+	ebiten.ScheduleFrame()
+}
+
+// SetStatus changes the status line.
+func (w *Window) SetStatus(s string) {
+	w.mu.Lock()
+	w.dirty = true
+	w.statusTxt = s
+	w.mu.Unlock()
+	ebiten.ScheduleFrame()
+}
+
+// Post adds an entry to the history. Status entries (no From) also become the status line
+// when status is true.
+func (w *Window) Post(e Entry) {
+	if e.Time.IsZero() {
+		e.Time = time.Now()
+	}
+	w.mu.Lock()
+	w.pending = append(w.pending, e)
+	w.mu.Unlock()
+	ebiten.ScheduleFrame()
+}
+
+// SetConnected enables or disables the chat entry and Disconnect.
+func (w *Window) SetConnected(on bool) {
+	w.mu.Lock()
+	w.dirty = true
+	w.connected = on
+	w.mu.Unlock()
+	ebiten.ScheduleFrame()
+}
+
+// SetSource sets where the remote screen comes from (nil: none).
+func (w *Window) SetSource(src FrameSource) {
+	w.mu.Lock()
+	w.dirty = true
+	w.source = src
+	w.mu.Unlock()
+	ebiten.ScheduleFrame()
+}
+
+// Refresh wakes the window, e.g. when a new frame arrived.
+func (w *Window) Refresh() {
+	w.mu.Lock()
+	w.dirty = true
+	w.mu.Unlock()
+	ebiten.ScheduleFrame()
+}
+
+func (w *Window) setConnectedLocked(on bool) {
+	w.input.GetWidget().Disabled = !on
+	w.send.GetWidget().Disabled = !on
+	w.disc.GetWidget().Disabled = !on
+}
+
+func (w *Window) sendLine(s string) {
+	s = strings.TrimSpace(s)
+	if s == "" || w.cfg.Send == nil {
+		return
+	}
+	if err := w.cfg.Send(s); err != nil {
+		w.appendLine(Entry{Time: time.Now(), Text: "Your message was not sent: " + err.Error()})
+		return
+	}
+	w.appendLine(Entry{Time: time.Now(), From: "You", Text: s})
+}
+
+func (w *Window) onDisconnect() {
+	if w.cfg.Disconnect != nil {
+		w.cfg.Disconnect()
+	}
+}
+
+// appendLine runs on the game goroutine.
+func (w *Window) appendLine(e Entry) {
+	ts := e.Time.Format("15:04")
+	var line string
+	text := escapeBBCode(e.Text)
+	if e.From != "" {
+		line = fmt.Sprintf("[color=#6b7280]%s[/color] [color=#1d4ed8]%s:[/color] %s", ts, escapeBBCode(e.From), text)
+	} else {
+		line = fmt.Sprintf("[color=#6b7280]%s %s[/color]", ts, text)
+	}
+	w.lines = append(w.lines, line)
+	if len(w.lines) > 500 {
+		w.lines = w.lines[len(w.lines)-500:]
+	}
+	w.history.SetText(strings.Join(w.lines, "\n"))
+}
+
+// escapeBBCode keeps peer text from being read as markup.
+func escapeBBCode(s string) string {
+	return strings.NewReplacer("[", "⟦", "]", "⟧").Replace(s)
+}
+
+// Layout implements ebiten.Game.
+func (w *Window) Layout(outsideWidth, outsideHeight int) (int, int) {
+	return outsideWidth, outsideHeight
+}
+
+// Update implements ebiten.Game.
+func (w *Window) Update() error {
+	w.mu.Lock()
+	pending := w.pending
+	w.pending = nil
+	status := w.statusTxt
+	connected := w.connected
+	closeReq := w.closeReq
+	var newDialogs []*dialog
+	if len(w.dialogs) > 0 {
+		newDialogs = w.dialogs
+		w.dialogs = nil
+	}
+	w.mu.Unlock()
+	if closeReq {
+		return ebiten.Termination
+	}
+	for _, e := range pending {
+		w.appendLine(e)
+	}
+	if w.status.Label != status {
+		w.status.Label = status
+		w.left.RequestRelayout()
+	}
+	w.setConnectedLocked(connected)
+	for _, d := range newDialogs {
+		w.showDialog(d)
+	}
+	if ebiten.IsWindowBeingClosed() && !w.quitting {
+		if !connected {
+			w.quitting = true
+			return ebiten.Termination
+		}
+		w.showDialog(w.closeDialog())
+	}
+	if w.cfg.Role == Helper && inpututil.IsKeyJustPressed(ebiten.KeyF11) {
+		w.full = !w.full
+	}
+	if w.full {
+		if inpututil.IsKeyJustPressed(ebiten.KeyEscape) {
+			w.full = false
+		}
+		return nil
+	}
+	w.ui.Update()
+	if w.cfg.Role == Helper {
+		w.updatePane()
+	}
+	return nil
+}
+
+func (w *Window) closeDialog() *dialog {
+	name := w.cfg.PeerName
+	return &dialog{
+		text:    fmt.Sprintf("End the session with %s?", name),
+		yes:     "End session",
+		no:      "Cancel",
+		answers: make(chan string, 1),
+		onAnswer: func(yes bool) {
+			if yes {
+				w.onDisconnect()
+				w.quitting = true
+				w.Close()
+			}
+		},
+	}
+}
+
+// Draw implements ebiten.Game.
+func (w *Window) Draw(screen *ebiten.Image) {
+	if w.full {
+		screen.Fill(w.style.pane)
+		w.drawRemote(screen)
+		return
+	}
+	w.ui.Draw(screen)
+	if w.cfg.Role == Helper {
+		w.drawRemote(screen)
+	}
+}
