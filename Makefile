@@ -1,7 +1,7 @@
 # ra-p2p: the README's commands live here.
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: demo test build bench fuzz
+.PHONY: demo test build install bench fuzz
 
 demo:            ## install everything, then a local demo on loopback (no root needed)
 	scripts/install-deps.sh
@@ -10,8 +10,12 @@ demo:            ## install everything, then a local demo on loopback (no root n
 test:            ## the whole test suite (namespace tests need root)
 	scripts/test.sh
 
-build:
+build:           ## bin/ra-p2p (windows) and bin/ra-p2p-nogui (terminal only; ra-p2p runs it when there is no display)
 	go build -o bin/ra-p2p ./cmd/ra-p2p
+	go build -tags nogui -o bin/ra-p2p-nogui ./cmd/ra-p2p
+
+install: build    ## both binaries into /usr/local/bin
+	install -m 0755 bin/ra-p2p bin/ra-p2p-nogui /usr/local/bin/
 
 bench:           ## benchmarks as a table (namespace benchmarks need root)
 	scripts/bench.sh

@@ -189,6 +189,7 @@ func (w *Window) build() {
 			widget.GridLayoutOpts.Columns(2),
 			widget.GridLayoutOpts.Stretch([]bool{false, true}, []bool{true}))))
 		w.left.GetWidget().MinWidth = leftWidth
+		w.left.GetWidget().LayoutData = widget.GridLayoutData{MaxWidth: leftWidth}
 		root.AddChild(w.left, widget.NewContainer())
 	} else {
 		root = widget.NewContainer(widget.ContainerOpts.Layout(widget.NewGridLayout(
@@ -424,8 +425,8 @@ func (w *Window) Draw(screen *ebiten.Image) {
 		w.drawRemote(screen)
 		return
 	}
-	w.ui.Draw(screen)
 	if w.cfg.Role == Helper {
-		w.drawRemote(screen)
+		w.drawRemote(screen) // first: dialogs and tooltips go over it
 	}
+	w.ui.Draw(screen)
 }

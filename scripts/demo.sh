@@ -26,7 +26,7 @@ wait_for() { # file pattern seconds
 }
 
 say "Building ra-p2p"
-go build -o bin/ra-p2p ./cmd/ra-p2p
+make -s build
 bin=$PWD/bin/ra-p2p
 
 say "Starting a bootstrap node on loopback (stands in for the public DHT)"
@@ -41,13 +41,13 @@ exec 3<>"$work/alice.in" 4<>"$work/bob.in"
 
 say "Alice: ra-p2p invite --name Alice --message \"My printer vanished\""
 XDG_CONFIG_HOME="$work/alice-config" "$bin" invite --name Alice --message "My printer vanished" \
-  --bootstrap "$addr" -o "$work/alice.rainvite" <&3 >"$work/alice.out" 2>&1 &
+  --no-gui --bootstrap "$addr" -o "$work/alice.rainvite" <&3 >"$work/alice.out" 2>&1 &
 pids+=($!)
 wait_for "$work/alice.out" "Waiting for your helper" 30
 cat "$work/alice.out"
 
 say "Bob: ra-p2p help alice.rainvite (answers yes; Alice will answer y)"
-XDG_CONFIG_HOME="$work/bob-config" "$bin" help "$work/alice.rainvite" --name Bob --yes <&4 >"$work/bob.out" 2>&1 &
+XDG_CONFIG_HOME="$work/bob-config" "$bin" help "$work/alice.rainvite" --no-gui --name Bob --yes <&4 >"$work/bob.out" 2>&1 &
 bob=$!
 pids+=($bob)
 wait_for "$work/alice.out" "Bob wants to connect" 30

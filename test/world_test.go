@@ -23,13 +23,20 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	// Both builds, as installed: the windowed ra-p2p execs ra-p2p-nogui
+	// beside it when there is no display, as in the namespaces here.
 	binPath = filepath.Join(dir, "ra-p2p")
-	cmd := exec.Command("go", "build", "-o", binPath, "github.com/ra-p2p/ra-p2p/cmd/ra-p2p")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building ra-p2p:", err)
-		os.RemoveAll(dir)
-		os.Exit(1)
+	for _, b := range [][]string{
+		{"build", "-o", binPath, "github.com/ra-p2p/ra-p2p/cmd/ra-p2p"},
+		{"build", "-tags", "nogui", "-o", filepath.Join(dir, "ra-p2p-nogui"), "github.com/ra-p2p/ra-p2p/cmd/ra-p2p"},
+	} {
+		cmd := exec.Command("go", b...)
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "building ra-p2p:", err)
+			os.RemoveAll(dir)
+			os.Exit(1)
+		}
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
@@ -104,7 +111,7 @@ func (w *world) startNovice(home string, extra []string, env []string) *novice {
 	w.t.Helper()
 	dir := w.t.TempDir()
 	n := &novice{file: filepath.Join(dir, "alice.rainvite"), configDir: filepath.Join(dir, "config")}
-	args := append([]string{"invite", "--testnet", "--name", "Alice", "--message", "My printer vanished", "-o", n.file}, w.bootstrapArgs()...)
+	args := append([]string{"invite", "--testnet", "--no-gui", "--name", "Alice", "--message", "My printer vanished", "-o", n.file}, w.bootstrapArgs()...)
 	args = append(args, extra...)
 	n.proc = w.lab.Start(w.lab.HostNS(home), binPath, args, append([]string{"XDG_CONFIG_HOME=" + n.configDir}, env...))
 	m, err := n.proc.WaitFor(inviteIDRe, 20*time.Second)
@@ -121,7 +128,7 @@ func (w *world) startNovice(home string, extra []string, env []string) *novice {
 // startHelper runs `ra-p2p help FILE --yes` in the helper home.
 func (w *world) startHelper(home, file string, extra []string, env []string) *netlab.Proc {
 	w.t.Helper()
-	args := append([]string{"help", file, "--testnet", "--yes", "--name", "Bob"}, extra...)
+	args := append([]string{"help", file, "--testnet", "--no-gui", "--yes", "--name", "Bob"}, extra...)
 	return w.lab.Start(w.lab.HostNS(home), binPath, args, append([]string{"XDG_CONFIG_HOME=" + w.t.TempDir()}, env...))
 }
 

@@ -22,6 +22,7 @@ func runHelp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	name := fs.String("name", "", "your `NAME` as the person you help will see it (default: your login name)")
 	yes := fs.Bool("yes", false, `answer "yes" to "connect now?" (for scripts)`)
 	findTimeout := fs.Duration("find-timeout", 20*time.Second, "how long to look for the other computer")
+	noGUI := fs.Bool("no-gui", false, "stay in the terminal instead of opening the Remote Assistance window")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -41,6 +42,17 @@ func runHelp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	invName := stream.CleanName(inv.Name)
+	helperName := *name
+	if helperName == "" {
+		helperName = defaultName()
+	}
+	cfg := session.HelpConfig{
+		Invitation: inv, Name: helperName, Bootstrap: bootstrap, Listen: common.listen,
+		FindTimeout: *findTimeout, Logger: logger,
+	}
+	if useGUI(*noGUI) {
+		return helpInWindow(ctx, cfg, *yes, t)
+	}
 	t.println(fmt.Sprintf("Invitation from %s (expires %s).", invName, whenExpires(inv.Expires)))
 	if m := strings.TrimSpace(inv.Message); m != "" {
 		t.println(fmt.Sprintf("%s says: %q", invName, m))
@@ -49,14 +61,8 @@ func runHelp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil || !ok {
 		return &session.Failure{Message: "Not connecting. Run the same command again when you are ready.", Err: errors.New("helper said no")}
 	}
-	helperName := *name
-	if helperName == "" {
-		helperName = defaultName()
-	}
-	s, err := session.Help(ctx, session.HelpConfig{
-		Invitation: inv, Name: helperName, Prompter: t, Progress: t.progress,
-		Bootstrap: bootstrap, Listen: common.listen, FindTimeout: *findTimeout, Logger: logger,
-	})
+	cfg.Prompter, cfg.Progress = t, t.progress
+	s, err := session.Help(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -30,6 +30,7 @@ func runInvite(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	list := fs.Bool("list", false, "list your invitations and exit")
 	revoke := fs.String("revoke", "", "revoke the invitation with this `ID` (see --list) and exit")
 	resume := fs.String("resume", "", "wait again for a helper with the invitation in `FILE`")
+	noGUI := fs.Bool("no-gui", false, "stay in the terminal instead of opening a window")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return err
 	}
@@ -112,10 +113,14 @@ func runInvite(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		term.println("Tell your helper the password another way (by phone, for example), never in the same message.")
 	}
 
-	n, err := session.StartNovice(ctx, session.NoviceConfig{
+	cfg := session.NoviceConfig{
 		Entry: entry, Store: store, Prompter: term, Progress: term.progress,
 		Bootstrap: bootstrap, Listen: common.listen, Logger: logger,
-	})
+	}
+	if useGUI(*noGUI) {
+		return inviteInWindow(ctx, cfg, *yes, term)
+	}
+	n, err := session.StartNovice(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,292 @@
+//go:build !nogui
+
+package main
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"context"
+	"errors"
+	_ "github.com/ra-p2p/ra-p2p/internal/nodisplay" // must come before Ebiten opens the display
+	"github.com/ra-p2p/ra-p2p/stream"
+	"os"
+
+	"github.com/ra-p2p/ra-p2p/render"
+	"github.com/ra-p2p/ra-p2p/session"
+)
+
+// useGUI says whether to open windows: not with --no-gui, and only when
+// there is a display to open them on.
+func useGUI(noGUI bool) bool {
+	return !noGUI && (os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != "")
+}
+
+// windowPrompter asks the session's questions as dialogs in the window.
+type windowPrompter struct {
+	w   *render.Window
+	yes bool // --yes answers yes/no questions without asking
+}
+
+func (p windowPrompter) Confirm(ctx context.Context, question string) (bool, error) {
+	if p.yes {
+		return true, nil
+	}
+	yes, no := "Yes", "No"
+	if strings.HasSuffix(question, "Accept?") {
+		yes, no = "Accept", "Decline"
+	}
+	ans := make(chan bool, 1)
+	go func() { ans <- p.w.Ask(question, yes, no) }()
+	select {
+	case a := <-ans:
+		return a, nil
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+}
+
+func (p windowPrompter) Password(ctx context.Context, prompt string) (string, error) {
+	if pw, ok := os.LookupEnv("RA_P2P_PASSWORD"); ok && pw != "" {
+		os.Unsetenv("RA_P2P_PASSWORD") // one attempt: after a wrong one, ask
+		return pw, nil
+	}
+	type answer struct {
+		pw string
+		ok bool
+	}
+	ans := make(chan answer, 1)
+	go func() {
+		pw, ok := p.w.AskPassword(prompt)
+		ans <- answer{pw, ok}
+	}()
+	select {
+	case a := <-ans:
+		if !a.ok {
+			return "", errors.New("cancelled")
+		}
+		return a.pw, nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// showEvent puts a session event in the window, and mirrors it on the
+// terminal the window was started from (handy there, and what tests read).
+func showEvent(w *render.Window, t *terminal, ev session.Event) {
+	t.showEvent(ev)
+	switch ev.Kind {
+	case session.EventChat:
+		w.Post(render.Entry{Time: ev.Time, From: ev.From, Text: ev.Text})
+	case session.EventProgress:
+		w.SetStatus(ev.Text)
+		w.Post(render.Entry{Time: ev.Time, Text: ev.Text})
+	default:
+		w.Post(render.Entry{Time: ev.Time, Text: ev.Text})
+	}
+}
+
+// runSessionInWindow shows an accepted session in w until it ends.
+func runSessionInWindow(ctx context.Context, w *render.Window, t *terminal, s *session.Session, extra ...string) {
+	w.SetStatus("Connected to " + s.PeerName)
+	w.Post(render.Entry{Text: "Connected to " + s.PeerName})
+	for _, e := range extra {
+		w.Post(render.Entry{Text: e})
+	}
+	w.SetConnected(true)
+	for {
+		select {
+		case ev := <-s.Events():
+			showEvent(w, t, ev)
+		case <-s.Done():
+			for {
+				select {
+				case ev := <-s.Events():
+					showEvent(w, t, ev)
+					continue
+				default:
+				}
+				break
+			}
+			reason := s.Wait(ctx)
+			w.SetConnected(false)
+			w.SetStatus(reason)
+			w.Post(render.Entry{Text: reason})
+			return
+		case <-ctx.Done():
+			s.Close()
+		}
+	}
+}
+
+// helpInWindow runs the helper's side in the Remote Assistance window. The
+// window runs on this (main) goroutine; the session on another.
+func helpInWindow(ctx context.Context, cfg session.HelpConfig, yes bool, t *terminal) error {
+	inv := cfg.Invitation
+	name := stream.CleanName(inv.Name)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var sess *session.Session
+	var sessMu sync.Mutex
+	w, err := render.New(render.Config{
+		Role: render.Helper, Title: "Remote Assistance — " + name, PeerName: name,
+		Send: func(text string) error {
+			sessMu.Lock()
+			s := sess
+			sessMu.Unlock()
+			if s == nil {
+				return errors.New("not connected")
+			}
+			return s.Send(text)
+		},
+		Disconnect: func() {
+			sessMu.Lock()
+			s := sess
+			sessMu.Unlock()
+			if s != nil {
+				go s.Close()
+			}
+		},
+	})
+	if err != nil {
+		return err
+	}
+	cfg.Prompter = windowPrompter{w: w}
+	cfg.Progress = func(ev session.Event) { showEvent(w, t, ev) }
+	stopOnSignal := context.AfterFunc(ctx, w.Close)
+	defer stopOnSignal()
+	result := make(chan error, 1)
+	go func() {
+		desc := fmt.Sprintf("Invitation from %s (expires %s).", name, whenExpires(inv.Expires))
+		if m := strings.TrimSpace(inv.Message); m != "" {
+			desc += fmt.Sprintf("\n%s says: \"%s\"", name, m)
+		}
+		w.Post(render.Entry{Text: desc})
+		t.println(desc)
+		if !yes && !w.Ask(desc+"\n\nDo you want to connect to "+name+"'s computer now?", "Yes", "No") {
+			result <- &session.Failure{Message: "Not connecting. Run the same command again when you are ready.", Err: errors.New("helper said no")}
+			w.Close()
+			return
+		}
+		s, err := session.Help(ctx, cfg)
+		if err != nil {
+			msg := message(err)
+			t.println(msg)
+			w.SetStatus("Could not connect to " + name)
+			w.Post(render.Entry{Text: msg})
+			w.Ask(msg, "Close", "")
+			result <- err
+			w.Close()
+			return
+		}
+		sessMu.Lock()
+		sess = s
+		sessMu.Unlock()
+		t.println("Connected to " + name)
+		t.println("Direct connection: " + s.RemoteAddr())
+		runSessionInWindow(ctx, w, t, s, "Screen View Only")
+		t.println(s.Reason())
+		result <- nil
+	}()
+	runErr := w.Run()
+	cancel()
+	select {
+	case err := <-result:
+		if err != nil {
+			return err
+		}
+	case <-time.After(5 * time.Second):
+	}
+	if runErr != nil && !errors.Is(runErr, render.ErrClosed) {
+		return fmt.Errorf("running the window: %w", runErr)
+	}
+	return nil
+}
+
+// inviteInWindow waits for the helper and runs the session in the novice's
+// window. The window runs on this (main) goroutine; the session on another.
+func inviteInWindow(ctx context.Context, cfg session.NoviceConfig, yes bool, t *terminal) error {
+	inv := cfg.Entry.Invitation
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var sess *session.Session
+	var sessMu sync.Mutex
+	current := func() *session.Session {
+		sessMu.Lock()
+		defer sessMu.Unlock()
+		return sess
+	}
+	w, err := render.New(render.Config{
+		Role: render.Novice, Title: "Remote Assistance — waiting for your helper", PeerName: "your helper",
+		Width: 420, Height: 640,
+		Send: func(text string) error {
+			if s := current(); s != nil {
+				return s.Send(text)
+			}
+			return errors.New("not connected")
+		},
+		Disconnect: func() {
+			if s := current(); s != nil {
+				go s.Close()
+			}
+		},
+	})
+	if err != nil {
+		return err
+	}
+	cfg.Prompter = windowPrompter{w: w, yes: yes}
+	cfg.Progress = func(ev session.Event) { showEvent(w, t, ev) }
+	stopOnSignal := context.AfterFunc(ctx, w.Close)
+	defer stopOnSignal()
+	result := make(chan error, 1)
+	go func() {
+		defer w.Close()
+		n, err := session.StartNovice(ctx, cfg)
+		if err != nil {
+			t.println(message(err))
+			w.SetStatus(message(err))
+			w.Ask(message(err), "Close", "")
+			result <- err
+			return
+		}
+		defer n.Close()
+		waiting := fmt.Sprintf("Waiting for your helper… (the invitation expires %s)", whenExpires(inv.Expires))
+		t.println(waiting)
+		w.SetStatus(waiting)
+		w.Post(render.Entry{Text: waiting})
+		s, err := n.Wait(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				t.println(message(err))
+				w.SetStatus(message(err))
+				w.Ask(message(err), "Close", "")
+			}
+			result <- err
+			return
+		}
+		sessMu.Lock()
+		sess = s
+		sessMu.Unlock()
+		t.println("Connected to " + s.PeerName)
+		runSessionInWindow(ctx, w, t, s)
+		t.println(s.Reason())
+		result <- nil
+		// Keep the window with "Disconnected from …" until the user closes it.
+		<-ctx.Done()
+	}()
+	runErr := w.Run()
+	cancel()
+	select {
+	case err := <-result:
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return err
+		}
+	case <-time.After(5 * time.Second):
+	}
+	if runErr != nil && !errors.Is(runErr, render.ErrClosed) {
+		return fmt.Errorf("running the window: %w", runErr)
+	}
+	return nil
+}

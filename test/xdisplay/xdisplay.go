@@ -1,0 +1,179 @@
+// Package xdisplay starts a private Xvfb display for a test and drives
+// windows on it with xdotool and imagemagick's import, as a person would:
+// find a window by title, click (with a person's 80 ms press, so a window
+// that redraws only on demand sees it), type, take a screenshot.
+//
+// It stops only the Xvfb it started, by PID, when the test ends.
+package xdisplay
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Display is a running Xvfb.
+type Display struct {
+	Name string // ":N"
+	tb   testing.TB
+}
+
+// Start runs Xvfb at w×h×24 on a free display number; the test skips when
+// Xvfb is missing (fails when RA_P2P_REQUIRE_ALL=1).
+func Start(tb testing.TB, w, h int) *Display {
+	tb.Helper()
+	for _, tool := range []string{"Xvfb", "xdotool", "import"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			msg := fmt.Sprintf("needs %s (Debian packages xvfb, xdotool, imagemagick; scripts/install-deps.sh installs them)", tool)
+			if os.Getenv("RA_P2P_REQUIRE_ALL") == "1" {
+				tb.Fatal(msg)
+			}
+			tb.Skip(msg)
+		}
+	}
+	for n := 90 + os.Getpid()%50; n < 400; n++ {
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
+			continue
+		}
+		name := ":" + strconv.Itoa(n)
+		cmd := exec.Command("Xvfb", name, "-screen", "0", fmt.Sprintf("%dx%dx24", w, h), "-nolisten", "tcp")
+		if err := cmd.Start(); err != nil {
+			tb.Fatalf("starting Xvfb: %v", err)
+		}
+		d := &Display{Name: name, tb: tb}
+		if d.waitReady(cmd) {
+			tb.Cleanup(func() {
+				cmd.Process.Kill()
+				cmd.Wait()
+			})
+			return d
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+	}
+	tb.Fatal("no free X display number")
+	return nil
+}
+
+func (d *Display) waitReady(cmd *exec.Cmd) bool {
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-done:
+			return false // lost the race for this number
+		default:
+		}
+		if _, err := d.run("xdotool", "getmouselocation"); err == nil {
+			return true
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return false
+}
+
+// Env is the environment entry that puts a program on this display.
+func (d *Display) Env() string { return "DISPLAY=" + d.Name }
+
+func (d *Display) run(name string, args ...string) (string, error) {
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), d.Env())
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	return strings.TrimSpace(out.String()), err
+}
+
+// Do runs an X tool (xdotool, xterm…) on the display and fails the test on error.
+func (d *Display) Do(name string, args ...string) string {
+	d.tb.Helper()
+	out, err := d.run(name, args...)
+	if err != nil {
+		d.tb.Fatalf("%s %v: %v\n%s", name, args, err, out)
+	}
+	return out
+}
+
+// WaitWindow waits for a window whose title matches re (xdotool search
+// --name) and returns its id.
+func (d *Display) WaitWindow(re string, timeout time.Duration) string {
+	d.tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		out, err := d.run("xdotool", "search", "--name", re)
+		if err == nil && out != "" {
+			return strings.Fields(out)[0]
+		}
+		if time.Now().After(deadline) {
+			d.tb.Fatalf("no window titled %q on %s after %v", re, d.Name, timeout)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Move places a window at x,y (there is no window manager on Xvfb) and raises it.
+func (d *Display) Move(win string, x, y int) {
+	d.tb.Helper()
+	d.Do("xdotool", "windowmove", win, strconv.Itoa(x), strconv.Itoa(y))
+	d.Do("xdotool", "windowraise", win)
+}
+
+// Click presses and releases the left button at window-relative x,y, holding
+// it 80 ms as a person does.
+func (d *Display) Click(win string, x, y int) {
+	d.tb.Helper()
+	d.Do("xdotool", "mousemove", "--window", win, strconv.Itoa(x), strconv.Itoa(y))
+	time.Sleep(80 * time.Millisecond)
+	d.Do("xdotool", "mousedown", "1")
+	time.Sleep(80 * time.Millisecond)
+	d.Do("xdotool", "mouseup", "1")
+	time.Sleep(80 * time.Millisecond)
+}
+
+// Type types text into the focused window, then presses ENTER when enter is set.
+func (d *Display) Type(text string, enter bool) {
+	d.tb.Helper()
+	d.Do("xdotool", "type", "--delay", "30", text)
+	if enter {
+		d.Key("Return")
+	}
+}
+
+// Key presses and releases one key, held 80 ms.
+func (d *Display) Key(key string) {
+	d.tb.Helper()
+	d.Do("xdotool", "keydown", key)
+	time.Sleep(80 * time.Millisecond)
+	d.Do("xdotool", "keyup", key)
+	time.Sleep(80 * time.Millisecond)
+}
+
+// Screenshot captures a window ("root" for the whole screen) and saves a
+// copy as path when path is not "".
+func (d *Display) Screenshot(win, path string) image.Image {
+	d.tb.Helper()
+	cmd := exec.Command("import", "-window", win, "png:-")
+	cmd.Env = append(os.Environ(), d.Env())
+	out, err := cmd.Output()
+	if err != nil {
+		d.tb.Fatalf("import -window %s: %v", win, err)
+	}
+	img, err := png.Decode(bytes.NewReader(out))
+	if err != nil {
+		d.tb.Fatalf("decoding screenshot: %v", err)
+	}
+	if path != "" {
+		if err := os.WriteFile(path, out, 0o644); err != nil {
+			d.tb.Fatal(err)
+		}
+	}
+	return img
+}
