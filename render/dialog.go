@@ -5,6 +5,7 @@ import (
 
 	"github.com/ebitenui/ebitenui/widget"
 	"github.com/hajimehoshi/ebiten/v2"
+	"github.com/hajimehoshi/ebiten/v2/inpututil"
 )
 
 // dialog is a modal question in the window.
@@ -59,12 +60,14 @@ func (w *Window) showDialog(d *dialog) {
 	content.AddChild(msg)
 	var pw *widget.TextInput
 	var win *widget.Window
+	od := &openDialog{}
 	answered := false
 	answer := func(yes bool) {
 		if answered {
 			return
 		}
 		answered = true
+		w.forgetDialog(od)
 		win.Close()
 		switch {
 		case d.password && yes:
@@ -106,5 +109,38 @@ func (w *Window) showDialog(d *dialog) {
 	w.ui.AddWindow(win)
 	if pw != nil {
 		pw.Focus(true)
+	}
+	od.answer = answer
+	w.open = append(w.open, od)
+}
+
+// openDialog is a dialog on screen, answerable from the keyboard.
+type openDialog struct{ answer func(yes bool) }
+
+// dialogKeys lets ENTER answer the open dialog with its first button and ESC
+// with its second, as in any desktop dialog (game goroutine).
+func (w *Window) dialogKeys() bool {
+	if len(w.open) == 0 {
+		return false
+	}
+	top := w.open[len(w.open)-1]
+	switch {
+	case inpututil.IsKeyJustPressed(ebiten.KeyEnter) || inpututil.IsKeyJustPressed(ebiten.KeyNumpadEnter):
+		top.answer(true)
+		return true
+	case inpututil.IsKeyJustPressed(ebiten.KeyEscape):
+		top.answer(false)
+		return true
+	}
+	return false
+}
+
+// forgetDialog drops an answered dialog from the open list.
+func (w *Window) forgetDialog(od *openDialog) {
+	for i, o := range w.open {
+		if o == od {
+			w.open = append(w.open[:i], w.open[i+1:]...)
+			return
+		}
 	}
 }

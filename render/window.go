@@ -87,6 +87,7 @@ type Window struct {
 	lines     []string
 	full      bool
 	quitting  bool
+	open      []*openDialog // the open dialogs, newest last
 }
 
 const leftWidth = 340
@@ -394,7 +395,9 @@ func (w *Window) Update() error {
 		}
 		return nil
 	}
-	w.ui.Update()
+	if !w.dialogKeys() {
+		w.ui.Update()
+	}
 	if w.cfg.Role == Helper {
 		w.updatePane()
 	}

@@ -27,10 +27,12 @@ func useGUI(noGUI bool) bool {
 // windowPrompter asks the session's questions as dialogs in the window.
 type windowPrompter struct {
 	w   *render.Window
-	yes bool // --yes answers yes/no questions without asking
+	t   *terminal // questions are mirrored there, as the rest of the session
+	yes bool      // --yes answers yes/no questions without asking
 }
 
 func (p windowPrompter) Confirm(ctx context.Context, question string) (bool, error) {
+	p.t.println(question)
 	if p.yes {
 		return true, nil
 	}
@@ -153,7 +155,7 @@ func helpInWindow(ctx context.Context, cfg session.HelpConfig, yes bool, t *term
 	if err != nil {
 		return err
 	}
-	cfg.Prompter = windowPrompter{w: w}
+	cfg.Prompter = windowPrompter{w: w, t: t}
 	cfg.Progress = func(ev session.Event) { showEvent(w, t, ev) }
 	stopOnSignal := context.AfterFunc(ctx, w.Close)
 	defer stopOnSignal()
@@ -236,7 +238,7 @@ func inviteInWindow(ctx context.Context, cfg session.NoviceConfig, yes bool, t *
 	if err != nil {
 		return err
 	}
-	cfg.Prompter = windowPrompter{w: w, yes: yes}
+	cfg.Prompter = windowPrompter{w: w, t: t, yes: yes}
 	cfg.Progress = func(ev session.Event) { showEvent(w, t, ev) }
 	stopOnSignal := context.AfterFunc(ctx, w.Close)
 	defer stopOnSignal()

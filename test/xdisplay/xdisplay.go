@@ -1,6 +1,6 @@
 // Package xdisplay starts a private Xvfb display for a test and drives
 // windows on it with xdotool and imagemagick's import, as a person would:
-// find a window by title, click (with a person's 80 ms press, so a window
+// find a window by title, click (with a person's 150 ms press, so a window
 // that redraws only on demand sees it), type, take a screenshot.
 //
 // It stops only the Xvfb it started, by PID, when the test ends.
@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -43,15 +44,24 @@ func Start(tb testing.TB, w, h int) *Display {
 			continue
 		}
 		name := ":" + strconv.Itoa(n)
-		cmd := exec.Command("Xvfb", name, "-screen", "0", fmt.Sprintf("%dx%dx24", w, h), "-nolisten", "tcp")
+		// -noreset: Xvfb would otherwise reset when its last client leaves.
+		cmd := exec.Command("Xvfb", name, "-screen", "0", fmt.Sprintf("%dx%dx24", w, h), "-nolisten", "tcp", "-noreset")
 		if err := cmd.Start(); err != nil {
 			tb.Fatalf("starting Xvfb: %v", err)
 		}
 		d := &Display{Name: name, tb: tb}
 		if d.waitReady(cmd) {
 			tb.Cleanup(func() {
-				cmd.Process.Kill()
-				cmd.Wait()
+				// SIGTERM lets Xvfb remove its lock file and socket.
+				cmd.Process.Signal(syscall.SIGTERM)
+				done := make(chan struct{})
+				go func() { cmd.Wait(); close(done) }()
+				select {
+				case <-done:
+				case <-time.After(5 * time.Second):
+					cmd.Process.Kill()
+					<-done
+				}
 			})
 			return d
 		}
@@ -127,15 +137,17 @@ func (d *Display) Move(win string, x, y int) {
 }
 
 // Click presses and releases the left button at window-relative x,y, holding
-// it 80 ms as a person does.
+// it 150 ms as a person does.
 func (d *Display) Click(win string, x, y int) {
 	d.tb.Helper()
+	// Without a window manager a click does not move the keyboard focus.
+	d.Do("xdotool", "windowfocus", "--sync", win)
 	d.Do("xdotool", "mousemove", "--window", win, strconv.Itoa(x), strconv.Itoa(y))
-	time.Sleep(80 * time.Millisecond)
+	time.Sleep(150 * time.Millisecond)
 	d.Do("xdotool", "mousedown", "1")
-	time.Sleep(80 * time.Millisecond)
+	time.Sleep(150 * time.Millisecond)
 	d.Do("xdotool", "mouseup", "1")
-	time.Sleep(80 * time.Millisecond)
+	time.Sleep(150 * time.Millisecond)
 }
 
 // Type types text into the focused window, then presses ENTER when enter is set.
@@ -147,13 +159,13 @@ func (d *Display) Type(text string, enter bool) {
 	}
 }
 
-// Key presses and releases one key, held 80 ms.
+// Key presses and releases one key, held 150 ms.
 func (d *Display) Key(key string) {
 	d.tb.Helper()
 	d.Do("xdotool", "keydown", key)
-	time.Sleep(80 * time.Millisecond)
+	time.Sleep(150 * time.Millisecond)
 	d.Do("xdotool", "keyup", key)
-	time.Sleep(80 * time.Millisecond)
+	time.Sleep(150 * time.Millisecond)
 }
 
 // Screenshot captures a window ("root" for the whole screen) and saves a

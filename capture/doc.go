@@ -1,0 +1,43 @@
+// Package capture grabs the novice's X11 screen, tells which parts of it
+// changed since the previous grab, and where the pointer is and what it looks
+// like. It is the first stage of the screen path: capture → encode → stream →
+// render.
+//
+// # What it is for
+//
+// A Grabber holds one connection to an X server (pure Go, github.com/jezek/xgb).
+// Each Grab copies the whole root window (XShm when the server offers MIT-SHM
+// on a local connection, else a plain GetImage), compares it with the previous
+// grab tile by tile (Options.TileSize, 64 px by default), and returns the
+// changed tiles merged into non-overlapping rectangles, plus the pointer
+// position and, when it changed, the cursor image (XFixes).
+//
+// # What it must never do
+//
+// This package knows nothing about the network: it never imports libp2p or
+// any stream code, never opens a socket other than the X connection, and never
+// sends, stores or logs pixels anywhere. What leaves the machine is decided by
+// the caller (the session, with the novice's consent). It only reads the
+// screen: it creates no windows and changes no X state other than its own shm
+// segment and its cursor-event subscription.
+//
+// # Pixel format
+//
+// Frame.Pix is BGRX: 4 bytes per pixel, in memory order blue, green, red and an
+// undefined fourth byte (not alpha; do not rely on it being 0 or 0xff). That is
+// X's native ZPixmap layout for the TrueColor depth-24/32 visuals of
+// little-endian servers; Open refuses other visuals. Rows are Frame.Stride bytes
+// apart (Stride >= 4*Width); bytes between 4*Width and Stride are padding.
+// The cursor is not part of Pix (X removes it from GetImage); it comes
+// separately in Frame.Cursor, its Shape as premultiplied RGBA (as every
+// image.RGBA is, and as XFixes delivers it).
+//
+// # Ownership
+//
+// The Frame returned by Grab, its Pix and its Dirty slice are owned by the
+// Grabber and are overwritten in place by the next Grab: copy what you keep
+// (for example only the Dirty rectangles). Cursor.Shape is freshly allocated
+// and may be kept. A Grabber's Grab, Size and Close take a lock; Reset may be
+// called from any goroutine at any time (for example when a viewer asks for a
+// key frame) and never blocks.
+package capture

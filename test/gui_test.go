@@ -1,0 +1,97 @@
+package test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/ra-p2p/ra-p2p/test/netlab"
+	"github.com/ra-p2p/ra-p2p/test/xdisplay"
+)
+
+// TestWindowsAcrossTwoNATs runs both sides with their windows on an Xvfb
+// display, the programs in the two-home namespace topology: the helper
+// answers the connect question and the novice accepts in their windows
+// (ENTER on the dialog), chat typed into each window with xdotool reaches
+// the other side, and Disconnect ends the session for both. Screenshots of
+// both windows are kept in the test's output folder (and, with
+// RA_P2P_SCREENSHOTS=DIR, copied there).
+func TestWindowsAcrossTwoNATs(t *testing.T) {
+	w := newWorld(t, netlab.Options{Nodes: 2,
+		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
+	d := xdisplay.Start(t, 1760, 900)
+	shots := t.TempDir()
+	if dir := os.Getenv("RA_P2P_SCREENSHOTS"); dir != "" {
+		shots = dir
+	}
+
+	dir := t.TempDir()
+	file := filepath.Join(dir, "alice.rainvite")
+	novice := w.lab.Start(w.lab.HostNS("novice"), binPath,
+		append([]string{"invite", "--testnet", "--name", "Alice", "--message", "My printer vanished", "-o", file}, w.bootstrapArgs()...),
+		[]string{d.Env(), "XDG_CONFIG_HOME=" + filepath.Join(dir, "novice")})
+	mustWait(t, novice, `Waiting for your helper`, 40*time.Second)
+	nw := d.WaitWindow("waiting for your helper", 10*time.Second)
+	d.Move(nw, 1300, 0)
+
+	helper := w.lab.Start(w.lab.HostNS("helper"), binPath, []string{"help", file, "--testnet", "--name", "Bob"},
+		[]string{d.Env(), "XDG_CONFIG_HOME=" + filepath.Join(dir, "helper")})
+	hw := d.WaitWindow("Remote Assistance — Alice", 10*time.Second)
+	d.Move(hw, 0, 0)
+	time.Sleep(500 * time.Millisecond)
+	d.Screenshot(hw, filepath.Join(shots, "helper-connect-question.png"))
+	pressUntil(t, d, hw, "Return", helper, `Looking for Alice's computer`) // "Connect now?" → Yes
+
+	mustWait(t, novice, `Bob wants to connect to your computer`, 30*time.Second)
+	time.Sleep(300 * time.Millisecond)
+	d.Screenshot(nw, filepath.Join(shots, "novice-accept.png"))
+	pressUntil(t, d, nw, "Return", novice, `Connected to Bob`) // Accept
+	mustWait(t, helper, `Connected to Alice`, 20*time.Second)
+	mustWait(t, novice, `Connected to Bob`, 10*time.Second)
+
+	// Chat from the helper's window: click the message box, type, ENTER.
+	d.Click(hw, 120, 800-28)
+	d.Type("Hello Alice, Bob here", false)
+	pressUntil(t, d, hw, "Return", novice, `Bob: Hello Alice, Bob here`)
+	// And from the novice's window, with the Send button this time.
+	d.Click(nw, 150, 640-28)
+	d.Type("Thanks for helping!", false)
+	d.Click(nw, 420-40, 640-28)
+	mustWait(t, helper, `Alice: Thanks for helping!`, 10*time.Second)
+
+	time.Sleep(500 * time.Millisecond)
+	d.Screenshot(hw, filepath.Join(shots, "helper-window.png"))
+	d.Screenshot(nw, filepath.Join(shots, "novice-window.png"))
+
+	// Disconnect from the helper's window ends it for both.
+	d.Click(hw, 250, disconnectY)
+	mustWait(t, novice, `Disconnected from Bob`, 10*time.Second)
+	mustWait(t, helper, `Disconnected from Alice`, 10*time.Second)
+	time.Sleep(300 * time.Millisecond)
+	d.Screenshot(hw, filepath.Join(shots, "helper-disconnected.png"))
+	if m := regexp.MustCompile(`panic|fatal error`).FindString(helper.Output() + novice.Output()); m != "" {
+		t.Errorf("a program crashed: %s", m)
+	}
+}
+
+// disconnectY is the Disconnect button's centre in the helper window (the
+// third row of buttons under a one-line status).
+const disconnectY = 130
+
+// pressUntil focuses win and presses key until the program prints want, as a
+// person presses again when a key seems lost (a window that draws on demand
+// can miss a key pressed while it wakes up).
+func pressUntil(t *testing.T, d *xdisplay.Display, win, key string, p *netlab.Proc, want string) {
+	t.Helper()
+	re := regexp.MustCompile(want)
+	for i := 0; i < 5; i++ {
+		d.Do("xdotool", "windowfocus", "--sync", win)
+		d.Key(key)
+		if _, err := p.WaitFor(re, 2*time.Second); err == nil {
+			return
+		}
+	}
+	t.Fatalf("pressing %s in window %s never led to %q:\n%s", key, win, want, p.Output())
+}
