@@ -1,6 +1,7 @@
 package render
 
 import (
+	"github.com/ra-p2p/ra-p2p/render/view"
 	"image"
 
 	"github.com/hajimehoshi/ebiten/v2"
@@ -21,19 +22,19 @@ func (w *Window) updatePane() {
 	w.view.Window = image.Pt(ww, wh)
 	w.view.Pane = w.paneRect()
 	if w.full {
-		w.view.Mode = ViewFull
-	} else if w.view.Mode == ViewFull {
-		w.view.Mode = ViewFit
+		w.view.Mode = view.Full
+	} else if w.view.Mode == view.Full {
+		w.view.Mode = view.Fit
 	}
 	if ps := w.view.Pane.Size(); ps != w.lastPane && w.cfg.PaneSize != nil {
 		w.lastPane = ps
-		if w.view.Mode == ViewFit {
+		if w.view.Mode == view.Fit {
 			w.cfg.PaneSize(ps.X, ps.Y)
 		} else {
 			w.cfg.PaneSize(0, 0) // actual size and full window want every pixel
 		}
 	}
-	if w.view.Mode == ViewActual {
+	if w.view.Mode == view.Actual {
 		_, dy := ebiten.Wheel()
 		if dy != 0 && image.Pt(ebiten.CursorPosition()).In(w.view.Pane) {
 			w.view.ScrollBy(image.Pt(0, int(-dy*60)))
@@ -64,10 +65,10 @@ func (w *Window) updatePane() {
 
 // ToggleActualSize switches between fit-to-pane and 100% with scrolling.
 func (w *Window) toggleActualSize() {
-	if w.view.Mode == ViewActual {
-		w.view.Mode = ViewFit
+	if w.view.Mode == view.Actual {
+		w.view.Mode = view.Fit
 	} else {
-		w.view.Mode = ViewActual
+		w.view.Mode = view.Actual
 	}
 	w.lastPane = image.Point{} // resend the pane size for the new mode
 }

@@ -3,6 +3,7 @@ package render
 import (
 	"errors"
 	"fmt"
+	"github.com/ra-p2p/ra-p2p/render/view"
 	"image"
 	"strings"
 	"sync"
@@ -80,7 +81,7 @@ type Window struct {
 	source    FrameSource
 
 	// game goroutine only
-	view      View
+	view      view.View
 	remote    *ebiten.Image
 	remoteVer uint64
 	lastPane  image.Point

@@ -1,12 +1,12 @@
-package render
+package view
 
 import (
 	"image"
 	"testing"
 )
 
-func TestViewFitLetterboxes(t *testing.T) {
-	v := View{Mode: ViewFit, Pane: image.Rect(320, 0, 1280, 800), Image: image.Pt(1920, 1080), Remote: image.Pt(1920, 1080)}
+func TestFitLetterboxes(t *testing.T) {
+	v := View{Mode: Fit, Pane: image.Rect(320, 0, 1280, 800), Image: image.Pt(1920, 1080), Remote: image.Pt(1920, 1080)}
 	scale, off := v.Transform()
 	if scale != 0.5 {
 		t.Fatalf("scale %v, want 0.5", scale)
@@ -20,8 +20,8 @@ func TestViewFitLetterboxes(t *testing.T) {
 	}
 }
 
-func TestViewFitNeverScalesUp(t *testing.T) {
-	v := View{Mode: ViewFit, Pane: image.Rect(0, 0, 2000, 1000), Image: image.Pt(800, 600), Remote: image.Pt(800, 600)}
+func TestFitNeverScalesUp(t *testing.T) {
+	v := View{Mode: Fit, Pane: image.Rect(0, 0, 2000, 1000), Image: image.Pt(800, 600), Remote: image.Pt(800, 600)}
 	if scale, off := v.Transform(); scale != 1 || off != image.Pt(600, 200) {
 		t.Fatalf("scale %v offset %v, want 1 and centred (600,200)", scale, off)
 	}
@@ -31,11 +31,11 @@ func TestViewFitNeverScalesUp(t *testing.T) {
 // pixel maps back to itself (±1 px) at 100%, 50% and with a sender-scaled image.
 func TestViewToRemoteInvertsTransform(t *testing.T) {
 	cases := map[string]View{
-		"100% fit":          {Mode: ViewFit, Pane: image.Rect(300, 10, 1700, 1100), Image: image.Pt(1280, 800), Remote: image.Pt(1280, 800)},
-		"50% fit":           {Mode: ViewFit, Pane: image.Rect(320, 0, 1280, 800), Image: image.Pt(1920, 1080), Remote: image.Pt(1920, 1080)},
-		"sender scaled 50%": {Mode: ViewFit, Pane: image.Rect(320, 0, 1280, 800), Image: image.Pt(960, 540), Remote: image.Pt(1920, 1080)},
-		"actual, scrolled":  {Mode: ViewActual, Pane: image.Rect(320, 0, 1280, 800), Image: image.Pt(1920, 1080), Remote: image.Pt(1920, 1080), Scroll: image.Pt(500, 100)},
-		"full window (F11)": {Mode: ViewFull, Window: image.Pt(1920, 1080), Image: image.Pt(1920, 1080), Remote: image.Pt(1920, 1080)},
+		"100% fit":          {Mode: Fit, Pane: image.Rect(300, 10, 1700, 1100), Image: image.Pt(1280, 800), Remote: image.Pt(1280, 800)},
+		"50% fit":           {Mode: Fit, Pane: image.Rect(320, 0, 1280, 800), Image: image.Pt(1920, 1080), Remote: image.Pt(1920, 1080)},
+		"sender scaled 50%": {Mode: Fit, Pane: image.Rect(320, 0, 1280, 800), Image: image.Pt(960, 540), Remote: image.Pt(1920, 1080)},
+		"actual, scrolled":  {Mode: Actual, Pane: image.Rect(320, 0, 1280, 800), Image: image.Pt(1920, 1080), Remote: image.Pt(1920, 1080), Scroll: image.Pt(500, 100)},
+		"full window (F11)": {Mode: Full, Window: image.Pt(1920, 1080), Image: image.Pt(1920, 1080), Remote: image.Pt(1920, 1080)},
 	}
 	for name, v := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -62,7 +62,7 @@ func TestViewToRemoteInvertsTransform(t *testing.T) {
 }
 
 func TestViewOutsideImageIsNotRemote(t *testing.T) {
-	v := View{Mode: ViewFit, Pane: image.Rect(320, 0, 1280, 800), Image: image.Pt(1920, 1080), Remote: image.Pt(1920, 1080)}
+	v := View{Mode: Fit, Pane: image.Rect(320, 0, 1280, 800), Image: image.Pt(1920, 1080), Remote: image.Pt(1920, 1080)}
 	for _, p := range []image.Point{{10, 10}, {500, 50}, {500, 700}, {1300, 300}} {
 		if _, ok := v.ToRemote(p); ok {
 			t.Errorf("window point %v (left pane or letterbox) maps to the remote screen", p)
@@ -71,7 +71,7 @@ func TestViewOutsideImageIsNotRemote(t *testing.T) {
 }
 
 func TestViewScrollClamps(t *testing.T) {
-	v := View{Mode: ViewActual, Pane: image.Rect(0, 0, 800, 600), Image: image.Pt(1920, 1080), Remote: image.Pt(1920, 1080)}
+	v := View{Mode: Actual, Pane: image.Rect(0, 0, 800, 600), Image: image.Pt(1920, 1080), Remote: image.Pt(1920, 1080)}
 	v.ScrollBy(image.Pt(-50, -50))
 	if v.Scroll != (image.Point{}) {
 		t.Errorf("scroll %v, want (0,0)", v.Scroll)

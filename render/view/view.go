@@ -1,34 +1,38 @@
-package render
+// Package view is the geometry of the remote pane: where the remote
+// screen is drawn (fit, actual size, full window) and the inverse mapping
+// from window pixels back to remote-screen pixels. Pure arithmetic, no
+// Ebiten, so it is tested anywhere.
+package view
 
 import "image"
 
-// ViewMode is how the remote screen is placed in its pane.
-type ViewMode int
+// Mode is how the remote screen is placed in its pane.
+type Mode int
 
 const (
-	// ViewFit scales the remote screen down to fit the pane, keeping its
+	// Fit scales the remote screen down to fit the pane, keeping its
 	// aspect ratio (letterboxed); never scales up, so 100% stays crisp.
-	ViewFit ViewMode = iota
-	// ViewActual draws at 100% and scrolls when the screen is larger than the pane.
-	ViewActual
-	// ViewFull draws at 100% from the window's origin, over the whole window (F11).
-	ViewFull
+	Fit Mode = iota
+	// Actual draws at 100% and scrolls when the screen is larger than the pane.
+	Actual
+	// Full draws at 100% from the window's origin, over the whole window (F11).
+	Full
 )
 
 // View is the geometry of the remote pane: where the received image is
 // drawn and how window pixels map back to remote-screen pixels.
 type View struct {
-	Mode   ViewMode
-	Pane   image.Rectangle // the pane, in window pixels (ignored in ViewFull: the whole window)
-	Window image.Point     // the window size, for ViewFull
+	Mode   Mode
+	Pane   image.Rectangle // the pane, in window pixels (ignored in Full: the whole window)
+	Window image.Point     // the window size, for Full
 	Image  image.Point     // size of the received image (the sender may have scaled it)
 	Remote image.Point     // size of the novice's real screen
-	Scroll image.Point     // ViewActual: image pixel at the pane's top-left
+	Scroll image.Point     // Actual: image pixel at the pane's top-left
 }
 
 // area is where the image may be drawn.
 func (v View) area() image.Rectangle {
-	if v.Mode == ViewFull {
+	if v.Mode == Full {
 		return image.Rect(0, 0, v.Window.X, v.Window.Y)
 	}
 	return v.Pane
@@ -42,9 +46,9 @@ func (v View) Transform() (scale float64, offset image.Point) {
 		return 1, a.Min
 	}
 	switch v.Mode {
-	case ViewFull:
+	case Full:
 		return 1, image.Point{}
-	case ViewActual:
+	case Actual:
 		s := v.clampScroll()
 		return 1, a.Min.Sub(s)
 	}
@@ -62,7 +66,7 @@ func (v View) clampScroll() image.Point {
 	return s
 }
 
-// ScrollBy moves the visible region in ViewActual by d image pixels, kept inside the image.
+// ScrollBy moves the visible region in Actual by d image pixels, kept inside the image.
 func (v *View) ScrollBy(d image.Point) {
 	v.Scroll = v.Scroll.Add(d)
 	v.Scroll = v.clampScroll()
