@@ -26,13 +26,15 @@ func (w *Window) updatePane() {
 	} else if w.view.Mode == view.Full {
 		w.view.Mode = view.Fit
 	}
-	if ps := w.view.Pane.Size(); ps != w.lastPane && w.cfg.PaneSize != nil {
-		w.lastPane = ps
-		if w.view.Mode == view.Fit {
-			w.cfg.PaneSize(ps.X, ps.Y)
-		} else {
-			w.cfg.PaneSize(0, 0) // actual size and full window want every pixel
-		}
+	// Fit asks the sender for frames the size of the pane; actual size and
+	// full window want every pixel.
+	want := image.Point{}
+	if w.view.Mode == view.Fit {
+		want = w.view.Pane.Size()
+	}
+	if want != w.lastPane && w.cfg.PaneSize != nil {
+		w.lastPane = want
+		w.cfg.PaneSize(want.X, want.Y)
 	}
 	if w.view.Mode == view.Actual {
 		_, dy := ebiten.Wheel()
@@ -46,7 +48,16 @@ func (w *Window) updatePane() {
 	if src == nil {
 		return
 	}
-	img, ver, remote := src.Latest()
+	f := src.Latest()
+	w.frame = f
+	img, ver, remote := f.Image, f.Version, f.Remote
+	if f.CursorShape != nil && f.CursorShape != w.cursorSrc {
+		w.cursorSrc = f.CursorShape
+		if w.cursorImg != nil {
+			w.cursorImg.Deallocate()
+		}
+		w.cursorImg = ebiten.NewImageFromImage(f.CursorShape)
+	}
 	if img == nil || ver == w.remoteVer {
 		return
 	}
@@ -70,7 +81,6 @@ func (w *Window) toggleActualSize() {
 	} else {
 		w.view.Mode = view.Actual
 	}
-	w.lastPane = image.Point{} // resend the pane size for the new mode
 }
 
 // drawRemote draws the pane background and the remote screen (game goroutine).
@@ -93,7 +103,23 @@ func (w *Window) drawRemote(screen *ebiten.Image) {
 	if scale < 1 {
 		op.Filter = ebiten.FilterLinear
 	}
-	screen.SubImage(area).(*ebiten.Image).DrawImage(w.remote, op)
+	pane := screen.SubImage(area).(*ebiten.Image)
+	pane.DrawImage(w.remote, op)
+	w.drawCursor(pane, scale, off)
+}
+
+// drawCursor draws the remote pointer where it is on the remote screen.
+func (w *Window) drawCursor(pane *ebiten.Image, scale float64, off image.Point) {
+	f := w.frame
+	if w.cursorImg == nil || !f.CursorVisible || f.Remote.X <= 0 || w.view.Image.X <= 0 {
+		return
+	}
+	// Remote pixels → received image pixels → window pixels; the pointer
+	// keeps its own size so it stays readable when the screen is scaled.
+	k := float64(w.view.Image.X) / float64(f.Remote.X) * scale
+	op := &ebiten.DrawImageOptions{}
+	op.GeoM.Translate(float64(f.CursorX)*k-float64(f.CursorHotX)+float64(off.X), float64(f.CursorY)*k-float64(f.CursorHotY)+float64(off.Y))
+	pane.DrawImage(w.cursorImg, op)
 }
 
 // PaneToRemote maps a window point to the remote screen pixel under it; ok

@@ -23,11 +23,24 @@ const (
 	Novice             // status, chat and the novice's own buttons
 )
 
-// FrameSource hands the newest remote screen to the window. Latest returns
-// an image the window may read until the next call, and a version that
-// changes when the image changed.
+// FrameSource hands the newest remote screen to the window. The image in
+// the Frame may be read until the next call to Latest.
 type FrameSource interface {
-	Latest() (img *image.RGBA, version uint64, remote image.Point)
+	Latest() Frame
+}
+
+// Frame is the remote screen as the window draws it.
+type Frame struct {
+	Image   *image.RGBA // as received (the sender may have scaled it); nil before the first
+	Version uint64      // changes when Image's pixels changed
+	Remote  image.Point // the remote screen's real size
+	// The remote pointer, in remote-screen pixels; Shape is premultiplied
+	// RGBA drawn with its hot spot at (CursorX, CursorY).
+	CursorX, CursorY int
+	CursorVisible    bool
+	CursorShape      *image.RGBA
+	CursorHotX       int
+	CursorHotY       int
 }
 
 // Entry is one line of the history: a chat line (From set) or a status change.
@@ -84,6 +97,9 @@ type Window struct {
 	view      view.View
 	remote    *ebiten.Image
 	remoteVer uint64
+	frame     Frame         // the last frame taken from the source (cursor included)
+	cursorImg *ebiten.Image // the remote pointer's shape
+	cursorSrc *image.RGBA   // which shape cursorImg holds
 	lastPane  image.Point
 	lines     []string
 	full      bool

@@ -4,6 +4,8 @@ package main
 
 import (
 	"fmt"
+	"image"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -132,8 +134,10 @@ func helpInWindow(ctx context.Context, cfg session.HelpConfig, yes bool, t *term
 	defer cancel()
 	var sess *session.Session
 	var sessMu sync.Mutex
+	screen := &screenView{}
 	w, err := render.New(render.Config{
 		Role: render.Helper, Title: "Remote Assistance — " + name, PeerName: name,
+		PaneSize: screen.setPane,
 		Send: func(text string) error {
 			sessMu.Lock()
 			s := sess
@@ -188,6 +192,7 @@ func helpInWindow(ctx context.Context, cfg session.HelpConfig, yes bool, t *term
 		sessMu.Unlock()
 		t.println("Connected to " + name)
 		t.println("Direct connection: " + s.RemoteAddr())
+		go screen.run(ctx, s, w, t, cfg.Logger)
 		runSessionInWindow(ctx, w, t, s, "Screen View Only")
 		t.println(s.Reason())
 		result <- nil
@@ -239,6 +244,10 @@ func inviteInWindow(ctx context.Context, cfg session.NoviceConfig, yes bool, t *
 		return err
 	}
 	cfg.Prompter = windowPrompter{w: w, t: t, yes: yes}
+	cfg.Channels = map[string]session.ChannelHandler{stream.ScreenProtocol: shareScreen(cfg.Logger, func(msg string) {
+		t.println(msg)
+		w.Post(render.Entry{Text: msg})
+	})}
 	cfg.Progress = func(ev session.Event) { showEvent(w, t, ev) }
 	stopOnSignal := context.AfterFunc(ctx, w.Close)
 	defer stopOnSignal()
@@ -291,4 +300,67 @@ func inviteInWindow(ctx context.Context, cfg session.NoviceConfig, yes bool, t *
 		return fmt.Errorf("running the window: %w", runErr)
 	}
 	return nil
+}
+
+// screenView connects the remote screen channel to the helper's window.
+type screenView struct {
+	mu   sync.Mutex
+	rcv  *stream.ScreenReceiver
+	pane image.Point // the pane size the window reported, until the receiver exists
+}
+
+// setPane is the window's PaneSize callback: frames are scaled on the
+// novice's side to the pane (0×0: full size).
+func (v *screenView) setPane(w, h int) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.pane = image.Pt(w, h)
+	if v.rcv != nil {
+		v.rcv.SetSettings(stream.ScreenSettings{MaxWidth: w, MaxHeight: h})
+	}
+}
+
+// Latest implements render.FrameSource.
+func (v *screenView) Latest() render.Frame {
+	v.mu.Lock()
+	rcv := v.rcv
+	v.mu.Unlock()
+	if rcv == nil {
+		return render.Frame{}
+	}
+	l := rcv.Latest()
+	c := l.Cursor
+	return render.Frame{Image: l.Image, Version: l.Version, Remote: l.Screen,
+		CursorX: c.X, CursorY: c.Y, CursorVisible: c.Visible, CursorShape: c.Shape, CursorHotX: c.HotX, CursorHotY: c.HotY}
+}
+
+// run opens the screen channel and feeds the window until the session ends.
+func (v *screenView) run(ctx context.Context, s *session.Session, w *render.Window, t *terminal, logger *slog.Logger) {
+	rw, err := s.OpenChannel(ctx, stream.ScreenProtocol)
+	if err != nil {
+		logger.Warn("opening the screen channel", "err", err)
+		w.Post(render.Entry{Text: s.PeerName + "'s screen cannot be shown: " + err.Error()})
+		return
+	}
+	defer rw.Close()
+	rcv := stream.NewScreenReceiver(rw, rw)
+	v.mu.Lock()
+	v.rcv = rcv
+	rcv.SetSettings(stream.ScreenSettings{MaxWidth: v.pane.X, MaxHeight: v.pane.Y})
+	v.mu.Unlock()
+	w.SetSource(v)
+	done := make(chan error, 1)
+	go func() { done <- rcv.Run(ctx) }()
+	for {
+		select {
+		case <-rcv.Updated():
+			w.Refresh()
+		case err := <-done:
+			if err != nil && ctx.Err() == nil && s.Reason() == "" {
+				logger.Info("screen channel ended", "err", err)
+				w.Post(render.Entry{Text: s.PeerName + "'s screen is no longer shown."})
+			}
+			return
+		}
+	}
 }

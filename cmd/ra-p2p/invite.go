@@ -13,6 +13,7 @@ import (
 
 	"github.com/ra-p2p/ra-p2p/invite"
 	"github.com/ra-p2p/ra-p2p/session"
+	"github.com/ra-p2p/ra-p2p/stream"
 	"golang.org/x/term"
 )
 
@@ -116,6 +117,7 @@ func runInvite(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	cfg := session.NoviceConfig{
 		Entry: entry, Store: store, Prompter: term, Progress: term.progress,
 		Bootstrap: bootstrap, Listen: common.listen, Logger: logger,
+		Channels: map[string]session.ChannelHandler{stream.ScreenProtocol: shareScreen(logger, term.println)},
 	}
 	if useGUI(*noGUI) {
 		return inviteInWindow(ctx, cfg, *yes, term)

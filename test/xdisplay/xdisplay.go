@@ -9,6 +9,8 @@ package xdisplay
 import (
 	"bytes"
 	"fmt"
+	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/xproto"
 	"image"
 	"image/png"
 	"os"
@@ -116,9 +118,20 @@ func (d *Display) Do(name string, args ...string) string {
 // --name) and returns its id.
 func (d *Display) WaitWindow(re string, timeout time.Duration) string {
 	d.tb.Helper()
+	return d.waitWindow("--name", re, timeout)
+}
+
+// WaitWindowClass waits for a window of class re (e.g. "XTerm").
+func (d *Display) WaitWindowClass(re string, timeout time.Duration) string {
+	d.tb.Helper()
+	return d.waitWindow("--class", re, timeout)
+}
+
+func (d *Display) waitWindow(by, re string, timeout time.Duration) string {
+	d.tb.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		out, err := d.run("xdotool", "search", "--name", re)
+		out, err := d.run("xdotool", "search", "--onlyvisible", by, re)
 		if err == nil && out != "" {
 			return strings.Fields(out)[0]
 		}
@@ -188,4 +201,66 @@ func (d *Display) Screenshot(win, path string) image.Image {
 		}
 	}
 	return img
+}
+
+// Start runs a program on the display (an xterm, say) and stops it, by PID,
+// when the test ends.
+func (d *Display) Start(name string, args ...string) *exec.Cmd {
+	d.tb.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), d.Env())
+	if err := cmd.Start(); err != nil {
+		d.tb.Fatalf("starting %s: %v", name, err)
+	}
+	d.tb.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	return cmd
+}
+
+// ShowImage puts img on the display as the desktop: a window at (0,0) below
+// every other (override-redirect, lowered), kept until the test ends. It uses
+// the X protocol directly (xgb): Debian's imagemagick cannot set the root
+// background here.
+func (d *Display) ShowImage(img *image.RGBA) {
+	d.tb.Helper()
+	c, err := xgb.NewConnDisplay(d.Name)
+	if err != nil {
+		d.tb.Fatalf("connecting to %s: %v", d.Name, err)
+	}
+	d.tb.Cleanup(c.Close)
+	setup := xproto.Setup(c)
+	scr := setup.DefaultScreen(c)
+	win, err := xproto.NewWindowId(c)
+	if err != nil {
+		d.tb.Fatal(err)
+	}
+	b := img.Bounds()
+	xproto.CreateWindow(c, scr.RootDepth, win, scr.Root, 0, 0, uint16(b.Dx()), uint16(b.Dy()), 0,
+		xproto.WindowClassInputOutput, scr.RootVisual, xproto.CwOverrideRedirect, []uint32{1})
+	xproto.MapWindow(c, win)
+	xproto.ConfigureWindow(c, win, xproto.ConfigWindowStackMode, []uint32{xproto.StackModeBelow})
+	gc, err := xproto.NewGcontextId(c)
+	if err != nil {
+		d.tb.Fatal(err)
+	}
+	xproto.CreateGC(c, gc, xproto.Drawable(win), 0, nil)
+	// PutImage in strips that fit the request size limit; X wants BGRX.
+	rows := max(1, (int(setup.MaximumRequestLength)*4-64)/(4*b.Dx()))
+	for y0 := 0; y0 < b.Dy(); y0 += rows {
+		y1 := min(b.Dy(), y0+rows)
+		buf := make([]byte, 0, 4*b.Dx()*(y1-y0))
+		for y := y0; y < y1; y++ {
+			for x := 0; x < b.Dx(); x++ {
+				p := img.RGBAAt(b.Min.X+x, b.Min.Y+y)
+				buf = append(buf, p.B, p.G, p.R, 0)
+			}
+		}
+		if err := xproto.PutImageChecked(c, xproto.ImageFormatZPixmap, xproto.Drawable(win), gc,
+			uint16(b.Dx()), uint16(y1-y0), 0, int16(y0), 0, scr.RootDepth, buf).Check(); err != nil {
+			d.tb.Fatalf("drawing the test picture: %v", err)
+		}
+	}
+	xproto.GetInputFocus(c).Reply() // sync
 }

@@ -1,0 +1,272 @@
+// Package depcheck keeps ra-p2p's dependencies pointing one way (DESIGN.md
+// §2, STYLE.md): each package lists the imports it must never have, each
+// with the reason, in the manner of Tailscale's tstest/deptest. It holds only
+// this test.
+package depcheck
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+const module = "github.com/ra-p2p/ra-p2p"
+
+// Reasons shared by several rules.
+const (
+	wireOnly     = "stream is every wire format over an io.Reader/io.Writer, tested over net.Pipe; libp2p streams are plugged in by its callers"
+	noScreens    = "p2p is the network only and must never know about screens, chat or files"
+	noAppProtos  = "p2p must never import app protocols: callers hand it keys, peer IDs and protocol IDs"
+	inviteIsData = "an invitation is inert data: invite must never touch the network"
+	thinMain     = "cmd is the thin main that wires packages together; nothing imports it"
+	noDrawing    = "session must never draw anything: it hands the UI events and questions"
+)
+
+// rules maps a package (relative to the module) to the imports it must not
+// have, directly or not. A key ending in "/..." forbids a path and everything
+// under it, as in go list patterns. A package may always import its own
+// subpackages.
+var rules = map[string]map[string]string{
+	"stream": {
+		"github.com/libp2p/...":             wireOnly + " (so not even go-libp2p/core)",
+		module + "/p2p":                     wireOnly,
+		module + "/session":                 "session uses stream, not the other way",
+		"github.com/hajimehoshi/ebiten/...": "stream decodes frames; drawing them is render's job",
+		"github.com/go-vgo/robotgo/...":     "stream carries control events; injecting them is control's job, behind the consent gate",
+		module + "/cmd/...":                 thinMain,
+	},
+	"p2p": {
+		module + "/stream":                  noAppProtos,
+		module + "/session":                 noAppProtos,
+		module + "/invite":                  noAppProtos + "; invitations are session's business",
+		module + "/cmd/...":                 thinMain,
+		"github.com/hajimehoshi/ebiten/...": noScreens,
+		"github.com/go-vgo/robotgo/...":     noScreens,
+	},
+	"invite": {
+		module + "/p2p":                            inviteIsData,
+		module + "/stream":                         "invite is below stream and session; they use it",
+		module + "/session":                        "invite is below session; session uses it",
+		module + "/cmd/...":                        thinMain,
+		"net/http/...":                             inviteIsData,
+		"github.com/libp2p/go-libp2p/core/host":    inviteIsData + " (only core/crypto and core/peer are needed)",
+		"github.com/libp2p/go-libp2p/core/network": inviteIsData + " (only core/crypto and core/peer are needed)",
+		"github.com/libp2p/go-libp2p/p2p/...":      inviteIsData,
+		"github.com/libp2p/go-libp2p-kad-dht/...":  inviteIsData,
+	},
+	"session": {
+		module + "/cmd/...":                 thinMain + "; session is shared by the terminal UI and the windows",
+		"github.com/hajimehoshi/ebiten/...": noDrawing,
+		"golang.org/x/term":                 "session must never read a terminal: every question goes through Prompter",
+	},
+	// Packages that DESIGN.md plans; their rules apply as soon as they exist.
+	"render": {
+		"github.com/libp2p/...": "render draws and maps clicks; it must never import libp2p",
+	},
+	"capture": {
+		"github.com/libp2p/...": "capture is a leaf that grabs the screen and must not know about the network",
+		"net/http/...":          "capture is a leaf that grabs the screen and must not know about the network",
+		module + "/...":         "capture is a leaf: it imports no other ra-p2p package (its own subpackages aside)",
+	},
+}
+
+// goos lists the systems whose builds are checked: a file behind a build
+// tag can pull in what the default build does not.
+var goos = []string{"linux", "darwin", "windows"}
+
+func TestForbiddenImports(t *testing.T) {
+	root := moduleRoot(t)
+	var pkgs []string
+	for _, pkg := range slices.Sorted(maps.Keys(rules)) {
+		if _, err := os.Stat(filepath.Join(root, pkg)); errors.Is(err, os.ErrNotExist) {
+			t.Logf("%s does not exist yet; its rules wait for it", pkg)
+			continue
+		}
+		pkgs = append(pkgs, pkg)
+	}
+	for _, system := range goos {
+		t.Run(system, func(t *testing.T) {
+			graph := listDeps(t, root, system, pkgs)
+			for _, pkg := range pkgs {
+				path := module + "/" + pkg
+				p, ok := graph[path]
+				if !ok {
+					t.Fatalf("go list did not report %s", path)
+				}
+				for _, dep := range p.Deps {
+					if strings.HasPrefix(dep, path+"/") {
+						continue // its own subpackage
+					}
+					for pattern, reason := range rules[pkg] {
+						if matches(pattern, dep) {
+							t.Errorf("%s must not import %s (%s): %s\n\timport chain: %s",
+								pkg, dep, pattern, reason, strings.Join(chain(graph, path, dep), " → "))
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestChecksSeeImports guards against a check that passes because it sees
+// nothing: p2p really does import libp2p, so the same lookup finds it.
+func TestChecksSeeImports(t *testing.T) {
+	root := moduleRoot(t)
+	graph := listDeps(t, root, "linux", []string{"p2p", "session"})
+	for _, c := range []struct{ pkg, pattern string }{
+		{"p2p", "github.com/libp2p/..."},
+		{"p2p", "github.com/libp2p/go-libp2p/core/host"},
+		{"session", module + "/stream"},
+	} {
+		p := graph[module+"/"+c.pkg]
+		if !slices.ContainsFunc(p.Deps, func(d string) bool { return matches(c.pattern, d) }) {
+			t.Errorf("%s does not appear to import %s; the dependency check is blind", c.pkg, c.pattern)
+		}
+	}
+	if got := chain(graph, module+"/session", "github.com/libp2p/go-libp2p/core/peer"); len(got) < 2 {
+		t.Errorf("no import chain from session to core/peer: %v", got)
+	}
+}
+
+func TestMatches(t *testing.T) {
+	cases := []struct {
+		pattern, path string
+		want          bool
+	}{
+		{"net/http", "net/http", true},
+		{"net/http", "net/http/httptrace", false},
+		{"net/http/...", "net/http", true},
+		{"net/http/...", "net/http/httptrace", true},
+		{"net/http/...", "net/httpx", false},
+		{"github.com/libp2p/...", "github.com/libp2p/go-libp2p/core/peer", true},
+		{"github.com/libp2p/...", "github.com/libp2pfork/x", false},
+	}
+	for _, c := range cases {
+		if got := matches(c.pattern, c.path); got != c.want {
+			t.Errorf("matches(%q, %q) = %v, want %v", c.pattern, c.path, got, c.want)
+		}
+	}
+}
+
+func matches(pattern, path string) bool {
+	if prefix, ok := strings.CutSuffix(pattern, "/..."); ok {
+		return path == prefix || strings.HasPrefix(path, prefix+"/")
+	}
+	return path == pattern
+}
+
+// pkgInfo is the part of `go list -json` output used here.
+type pkgInfo struct {
+	ImportPath string
+	Imports    []string
+	Deps       []string
+	Error      *struct{ Err string }
+}
+
+// listDeps runs `go list -deps -json` for pkgs with GOOS=system and returns
+// every package in their import graph by path.
+func listDeps(t *testing.T, root, system string, pkgs []string) map[string]*pkgInfo {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	args := []string{"list", "-e", "-deps", "-json=ImportPath,Imports,Deps,Error"}
+	for _, p := range pkgs {
+		args = append(args, "./"+p)
+	}
+	cmd := exec.CommandContext(ctx, goTool(t), args...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOOS="+system)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, stderr.Bytes())
+	}
+	graph := map[string]*pkgInfo{}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var p pkgInfo
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatalf("decoding go list output: %v", err)
+		}
+		if p.Error != nil && strings.HasPrefix(p.ImportPath, module) {
+			t.Fatalf("go list %s: %s", p.ImportPath, p.Error.Err)
+		}
+		graph[p.ImportPath] = &p
+	}
+	return graph
+}
+
+// chain finds a shortest import chain from one package to another, for the
+// error message: knowing who pulled a forbidden import in is half the fix.
+func chain(graph map[string]*pkgInfo, from, to string) []string {
+	prev := map[string]string{from: ""}
+	queue := []string{from}
+	for len(queue) > 0 {
+		cur := queue[0]
+		queue = queue[1:]
+		if cur == to {
+			var path []string
+			for p := to; p != ""; p = prev[p] {
+				path = append(path, p)
+			}
+			slices.Reverse(path)
+			return path
+		}
+		if p := graph[cur]; p != nil {
+			for _, next := range p.Imports {
+				if _, seen := prev[next]; !seen {
+					prev[next] = cur
+					queue = append(queue, next)
+				}
+			}
+		}
+	}
+	return []string{from, "…", to}
+}
+
+func moduleRoot(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command(goTool(t), "env", "GOMOD").Output()
+	if err != nil {
+		t.Fatalf("go env GOMOD: %v", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		t.Fatal("not inside the ra-p2p module")
+	}
+	return filepath.Dir(gomod)
+}
+
+// goTool is the go command that runs this test, or the one on PATH.
+func goTool(t *testing.T) string {
+	t.Helper()
+	if goroot := os.Getenv("GOROOT"); goroot != "" {
+		if p := filepath.Join(goroot, "bin", "go"); fileExists(p) {
+			return p
+		}
+	}
+	p, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command to list packages with")
+	}
+	return p
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}

@@ -1,0 +1,420 @@
+package session_test
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/ra-p2p/ra-p2p/invite"
+	"github.com/ra-p2p/ra-p2p/p2p"
+	"github.com/ra-p2p/ra-p2p/session"
+)
+
+// These tests run whole sessions between real libp2p hosts on loopback: a
+// bootstrap node, a novice and one or more helpers, each with its own host
+// listening on 127.0.0.1 only. The only hand-written part is the user: a
+// scripted Prompter.
+//
+// On loopback StartNovice spends its full 15 s waiting for a relay address
+// (autorelay announces circuit addresses only through a relay's public
+// addresses) and Help its 5 s waiting for DCUtR (which needs a public address
+// of its own), so the scenarios run in parallel and each helper starts
+// together with its novice, looking it up until the novice announces itself.
+
+var loopback = []string{"/ip4/127.0.0.1/udp/0/quic-v1", "/ip4/127.0.0.1/tcp/0"}
+
+// wait bounds each step that involves the network. It is generous: a loaded
+// 2-core machine running -race is slow, and no test asserts timing.
+const wait = 90 * time.Second
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if code == 0 {
+		if err := checkNoLeaks(10 * time.Second); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// checkNoLeaks waits for every goroutine started by this module or by
+// libp2p to end once all sessions, novices and nodes are closed. A few
+// process-wide goroutines that libp2p starts once and never stops are not
+// leaks.
+func checkNoLeaks(grace time.Duration) error {
+	watched := []string{"github.com/ra-p2p/ra-p2p/", "github.com/libp2p/", "github.com/quic-go/", "github.com/ipfs/"}
+	global := []string{
+		"go-flow-metrics.(*sweeper)", // one bandwidth-meter sweeper per process
+		"go-log/v2/writer.(*MirrorWriter)",
+		"go.opencensus.io/stats/view",
+		"checkNoLeaks", // this goroutine
+	}
+	deadline := time.Now().Add(grace)
+	for {
+		buf := make([]byte, 1<<20)
+		for {
+			n := runtime.Stack(buf, true)
+			if n < len(buf) {
+				buf = buf[:n]
+				break
+			}
+			buf = make([]byte, 2*len(buf))
+		}
+		var leaked []string
+		for _, g := range strings.Split(string(buf), "\n\n") {
+			if containsAny(g, watched) && !containsAny(g, global) {
+				leaked = append(leaked, g)
+			}
+		}
+		if len(leaked) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d goroutines still running after every test ended:\n\n%s", len(leaked), strings.Join(leaked, "\n\n"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func containsAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// testLogger discards logs unless RA_P2P_TEST_LOG is set: hosts log from
+// their own goroutines, which may outlive a test's t.Log.
+func testLogger() *slog.Logger {
+	if os.Getenv("RA_P2P_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func newKey(t *testing.T) crypto.PrivKey {
+	t.Helper()
+	k, _, err := crypto.GenerateEd25519Key(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// startNode runs a bootstrap node on loopback until the test ends and
+// returns the bootstrap list for the novices and helpers.
+func startNode(t *testing.T) []peer.AddrInfo {
+	t.Helper()
+	n, err := p2p.NewNode(p2p.NodeConfig{Identity: newKey(t), Listen: loopback, Logger: testLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("node Run: %v", err)
+		}
+	})
+	ais, err := peer.AddrInfosFromP2pAddrs(n.Addrs()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ais
+}
+
+// prompter is the user, scripted: Confirm always gives the same answer,
+// Password takes the next one from a queue. It records what it was asked.
+type prompter struct {
+	confirm bool
+
+	mu        sync.Mutex
+	passwords []string
+	questions []string // Confirm questions, in order
+	prompts   []string // Password prompts, in order
+}
+
+func (p *prompter) Confirm(ctx context.Context, question string) (bool, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.questions = append(p.questions, question)
+	return p.confirm, nil
+}
+
+func (p *prompter) Password(ctx context.Context, prompt string) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.prompts = append(p.prompts, prompt)
+	if len(p.passwords) == 0 {
+		return "", errors.New("the script has no more passwords")
+	}
+	pw := p.passwords[0]
+	p.passwords = p.passwords[1:]
+	return pw, nil
+}
+
+func (p *prompter) asked() (questions, prompts []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.questions...), append([]string(nil), p.prompts...)
+}
+
+// recorder keeps progress events.
+type recorder struct {
+	mu    sync.Mutex
+	texts []string
+}
+
+func (r *recorder) record(e session.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.texts = append(r.texts, e.Text)
+}
+
+func (r *recorder) all() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.texts...)
+}
+
+// has reports whether some event contains text.
+func (r *recorder) has(text string) bool {
+	for _, s := range r.all() {
+		if strings.Contains(s, text) {
+			return true
+		}
+	}
+	return false
+}
+
+// invitation is one invitation as both sides hold it: the novice's entry
+// and store, and what the helper gets, encoded and parsed again.
+type invitation struct {
+	entry     *invite.Entry
+	store     invite.Store
+	forHelper *invite.Invitation
+}
+
+func newInvitation(t *testing.T, opts invite.Options) *invitation {
+	t.Helper()
+	inv, priv, pwKey, err := invite.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := invite.Store{Dir: t.TempDir()}
+	if err := store.Save(inv, priv, pwKey); err != nil {
+		t.Fatal(err)
+	}
+	armored, err := invite.Encode(inv, priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := invite.Parse(armored, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &invitation{entry: &invite.Entry{Invitation: inv, Key: priv, PasswordKey: pwKey}, store: store, forHelper: parsed}
+}
+
+// novice runs `ra-p2p invite`'s part in the background: StartNovice, then
+// Wait for one helper.
+type novice struct {
+	prompter *prompter
+	progress *recorder
+
+	ready    chan struct{} // closed when StartNovice returned
+	n        *session.Novice
+	startErr error
+
+	done chan struct{} // closed when Wait returned
+	sess *session.Session
+	err  error
+}
+
+func runNovice(t *testing.T, bootstrap []peer.AddrInfo, iv *invitation, confirm bool) *novice {
+	t.Helper()
+	nv := &novice{prompter: &prompter{confirm: confirm}, progress: &recorder{}, ready: make(chan struct{}), done: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		defer close(nv.done)
+		nv.n, nv.startErr = session.StartNovice(ctx, session.NoviceConfig{
+			Entry: iv.entry, Store: iv.store, Prompter: nv.prompter, Progress: nv.progress.record,
+			Bootstrap: bootstrap, Listen: loopback, Logger: testLogger(),
+		})
+		close(nv.ready)
+		if nv.startErr != nil {
+			nv.err = nv.startErr
+			return
+		}
+		nv.sess, nv.err = nv.n.Wait(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-nv.done
+		if nv.sess != nil {
+			nv.sess.Close()
+		}
+		if nv.n != nil {
+			nv.n.Close()
+		}
+	})
+	return nv
+}
+
+// started waits for StartNovice to return.
+func (nv *novice) started(t *testing.T) *session.Novice {
+	t.Helper()
+	select {
+	case <-nv.ready:
+	case <-time.After(wait):
+		t.Fatal("StartNovice did not return")
+	}
+	if nv.startErr != nil {
+		t.Fatalf("StartNovice: %v", nv.startErr)
+	}
+	return nv.n
+}
+
+// wait waits for the novice's Wait to return.
+func (nv *novice) wait(t *testing.T) (*session.Session, error) {
+	t.Helper()
+	select {
+	case <-nv.done:
+	case <-time.After(2 * wait):
+		t.Fatal("the novice is still waiting for a helper")
+	}
+	return nv.sess, nv.err
+}
+
+// stillWaiting reports whether the novice is still waiting for a helper.
+func (nv *novice) stillWaiting() bool {
+	select {
+	case <-nv.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// helper runs `ra-p2p help`'s part in the background.
+type helper struct {
+	prompter *prompter
+	progress *recorder
+	result   chan helpResult
+}
+
+type helpResult struct {
+	sess *session.Session
+	err  error
+}
+
+type helperOpts struct {
+	name      string
+	passwords []string
+	// hold, when not nil, keeps the helper at "Found …'s computer" until it
+	// is closed: the way a test orders a helper after something else.
+	hold <-chan struct{}
+}
+
+func runHelp(t *testing.T, bootstrap []peer.AddrInfo, iv *invitation, opts helperOpts) *helper {
+	t.Helper()
+	h := &helper{prompter: &prompter{passwords: opts.passwords}, progress: &recorder{}, result: make(chan helpResult, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	progress := func(e session.Event) {
+		h.progress.record(e)
+		if opts.hold != nil && strings.HasPrefix(e.Text, "Found ") {
+			select {
+			case <-opts.hold:
+			case <-ctx.Done():
+			}
+		}
+	}
+	go func() {
+		s, err := session.Help(ctx, session.HelpConfig{
+			Invitation: iv.forHelper, Name: opts.name, Prompter: h.prompter, Progress: progress,
+			Bootstrap: bootstrap, Listen: loopback, FindTimeout: wait, ConnectTimeout: wait, Logger: testLogger(),
+		})
+		h.result <- helpResult{s, err}
+	}()
+	t.Cleanup(func() {
+		cancel()
+		r := <-h.result
+		if r.sess != nil {
+			r.sess.Close()
+		}
+		h.result <- r
+	})
+	return h
+}
+
+// wait waits for Help to return.
+func (h *helper) wait(t *testing.T) (*session.Session, error) {
+	t.Helper()
+	select {
+	case r := <-h.result:
+		h.result <- r // for the cleanup
+		return r.sess, r.err
+	case <-time.After(2 * wait):
+		t.Fatal("Help did not return")
+		return nil, nil
+	}
+}
+
+// failure waits for Help to fail and returns its *session.Failure.
+func (h *helper) failure(t *testing.T) *session.Failure {
+	t.Helper()
+	s, err := h.wait(t)
+	if err == nil {
+		t.Fatalf("Help succeeded (session with %s), want a failure", s.PeerName)
+	}
+	var f *session.Failure
+	if !errors.As(err, &f) {
+		t.Fatalf("Help error %v (%T) is not a *session.Failure", err, err)
+	}
+	return f
+}
+
+// nextChat returns the next chat line s receives.
+func nextChat(t *testing.T, s *session.Session) session.Event {
+	t.Helper()
+	timeout := time.After(wait)
+	for {
+		select {
+		case e := <-s.Events():
+			if e.Kind == session.EventChat {
+				return e
+			}
+		case <-s.Done():
+			t.Fatalf("the session ended (%q) while waiting for a chat line", s.Reason())
+		case <-timeout:
+			t.Fatal("no chat line arrived")
+		}
+	}
+}
+
+// eventually polls cond until it holds.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("never happened: %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

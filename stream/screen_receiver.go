@@ -1,0 +1,360 @@
+package stream
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"sync"
+)
+
+// ScreenReceiver is the viewer's side of the screen protocol. Run decodes
+// updates into the receiver's own canvas on Run's goroutine and, after the
+// last part of each update, publishes a snapshot; Latest hands the newest one
+// to the renderer. Snapshots are recycled (at most three, plus the canvas):
+// the image Latest returns stays valid and unchanged until the next call to
+// Latest, so a renderer that calls Latest once per frame may upload it to a
+// texture without copying or locking. Publishing copies only the tiles that
+// changed since the recycled snapshot last held the image.
+type ScreenReceiver struct {
+	r       io.Reader
+	w       io.Writer
+	fr      *FrameReader
+	updated chan struct{} // 1 slot: a new image or cursor
+	wake    chan struct{} // 1 slot: a message for the sender
+
+	// Run's goroutine only.
+	dec        *screenTileDecoder
+	work       *image.RGBA
+	workScreen image.Point
+	cellGen    []uint64 // per 64x64 cell of work: the version that last painted it
+	cols       int
+	inUpdate   bool
+	cur        screenPartHeader
+	lastSeq    uint64
+	version    uint64
+
+	mu            sync.Mutex
+	ready         *screenSnapshot // newest, not yet taken by Latest
+	held          *screenSnapshot // what Latest last returned
+	spare         *screenSnapshot
+	cursor        CursorState
+	settings      ScreenSettings
+	settingsDirty bool
+	keyRequest    bool
+	ack           uint64
+	ackDirty      bool
+	// allowW, allowH: the largest image any settings given so far allow
+	// (MaxScreenDim for no limit). The viewer's own pane bounds what a
+	// sender can make it allocate; 0 until settings are given.
+	allowW, allowH int
+}
+
+type screenSnapshot struct {
+	img     *image.RGBA
+	version uint64 // the work canvas's version it holds
+	screen  image.Point
+}
+
+// NewScreenReceiver makes the viewer's side: updates come from r, the
+// viewer's messages go to w (usually both are the same stream). Set the
+// settings before Run so the first key frame is already scaled.
+func NewScreenReceiver(r io.Reader, w io.Writer) *ScreenReceiver {
+	return &ScreenReceiver{
+		r: r, w: w, fr: NewFrameReader(r, MaxScreenMessage),
+		updated: make(chan struct{}, 1), wake: make(chan struct{}, 1),
+		settingsDirty: true,
+	}
+}
+
+// SetSettings sends new settings to the sender, which answers with a key
+// frame. It never blocks; only the newest settings are sent. Called before
+// Run, it replaces the defaults the viewer would send first. The receiver
+// refuses images larger than any settings given allowed.
+func (r *ScreenReceiver) SetSettings(s ScreenSettings) {
+	r.mu.Lock()
+	r.setSettingsLocked(s)
+	r.mu.Unlock()
+	signal(r.wake)
+}
+
+func (r *ScreenReceiver) setSettingsLocked(s ScreenSettings) {
+	r.settings, r.settingsDirty = s, true
+	allow := func(v int) int {
+		if v <= 0 {
+			return MaxScreenDim
+		}
+		return min(v, MaxScreenDim)
+	}
+	r.allowW, r.allowH = max(r.allowW, allow(s.MaxWidth)), max(r.allowH, allow(s.MaxHeight))
+}
+
+// RequestKeyFrame asks the sender to repaint the whole image. It never blocks.
+func (r *ScreenReceiver) RequestKeyFrame() {
+	r.mu.Lock()
+	r.keyRequest = true
+	r.mu.Unlock()
+	signal(r.wake)
+}
+
+// Updated is signalled (one slot, never closed) after a new image or cursor
+// state is published, e.g. to schedule a redraw.
+func (r *ScreenReceiver) Updated() <-chan struct{} { return r.updated }
+
+// Latest returns the newest complete state. Its Image is the caller's until
+// the next call to Latest, which may recycle it; it must not be modified.
+// Latest is meant for one goroutine (the renderer).
+func (r *ScreenReceiver) Latest() ScreenView {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ready != nil {
+		if r.held != nil {
+			r.spare = r.held
+		}
+		r.held, r.ready = r.ready, nil
+	}
+	v := ScreenView{Cursor: r.cursor}
+	if r.held != nil {
+		v.Image, v.Version, v.Screen = r.held.img, r.held.version, r.held.screen
+	}
+	return v
+}
+
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// Run reads and draws updates until ctx ends, the sender hangs up (nil) or a
+// message breaks the protocol (the caller resets the stream and logs the
+// error). Deadlines are used as in ScreenSender.Run.
+func (r *ScreenReceiver) Run(parent context.Context) error {
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	r.dec = newScreenTileDecoder()
+	defer r.dec.close()
+	writeErr := make(chan error, 1)
+	go func() { writeErr <- r.writeLoop(ctx) }()
+	unblock := context.AfterFunc(ctx, func() { expireDeadlines(r.w, r.r) })
+	defer unblock()
+	readErr := make(chan error, 1)
+	go func() { readErr <- r.readLoop() }()
+	var err error
+	select {
+	case err = <-readErr:
+		cancel()
+		<-writeErr
+	case err = <-writeErr:
+		cancel()
+		if hasReadDeadline(r.r) {
+			<-readErr
+		}
+	case <-ctx.Done():
+		err = ctx.Err()
+		<-writeErr
+		if hasReadDeadline(r.r) {
+			<-readErr
+		}
+	}
+	if err != nil && parent.Err() != nil {
+		return parent.Err() // a read or write cut short by the deadline
+	}
+	return err
+}
+
+func (r *ScreenReceiver) readLoop() error {
+	for {
+		t, body, err := r.fr.ReadFrame()
+		if err == io.EOF {
+			if r.inUpdate {
+				return fmt.Errorf("reading screen update: %w", io.ErrUnexpectedEOF)
+			}
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("reading screen message: %w", err)
+		}
+		if err := r.handle(t, body); err != nil {
+			return err
+		}
+	}
+}
+
+// writeLoop sends settings, key frame requests and acks as they come.
+func (r *ScreenReceiver) writeLoop(ctx context.Context) error {
+	for {
+		r.mu.Lock()
+		var msgs []byte
+		if r.settingsDirty {
+			if r.allowW == 0 {
+				r.setSettingsLocked(r.settings) // the defaults, never set
+			}
+			b, err := json.Marshal(r.settings)
+			if err != nil {
+				r.mu.Unlock()
+				return fmt.Errorf("encoding screen settings: %w", err)
+			}
+			msgs = AppendFrame(msgs, MsgScreenSettings, b)
+			r.settingsDirty = false
+		}
+		if r.keyRequest {
+			msgs = AppendFrame(msgs, MsgScreenKeyRequest, nil)
+			r.keyRequest = false
+		}
+		if r.ackDirty {
+			msgs = AppendFrame(msgs, MsgScreenAck, binary.AppendUvarint(nil, r.ack))
+			r.ackDirty = false
+		}
+		r.mu.Unlock()
+		if len(msgs) > 0 {
+			if _, err := r.w.Write(msgs); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return fmt.Errorf("sending viewer message: %w", err)
+			}
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-r.wake:
+		}
+	}
+}
+
+// handle decodes one message from the sender.
+func (r *ScreenReceiver) handle(t MsgType, body []byte) error {
+	w := wireReader{b: body}
+	switch t {
+	case MsgScreenUpdate:
+		return r.handleUpdate(&w)
+	case MsgScreenCursor:
+		flags := w.u8("cursor flags")
+		if flags&^1 != 0 {
+			w.fail("reading cursor flags: unknown bits in %#x", flags)
+		}
+		x, y := w.varint("cursor x"), w.varint("cursor y")
+		if err := w.end("cursor"); err != nil {
+			return err
+		}
+		r.mu.Lock()
+		r.cursor.X, r.cursor.Y, r.cursor.Visible = x, y, flags&1 != 0
+		r.mu.Unlock()
+	case MsgScreenCursorShape:
+		cw := w.int("cursor width", 1, MaxScreenCursor)
+		ch := w.int("cursor height", 1, MaxScreenCursor)
+		hx, hy := w.int("cursor hot spot x", 0, cw-1), w.int("cursor hot spot y", 0, ch-1)
+		pix := w.bytes("cursor pixels", cw*ch*4)
+		if err := w.end("cursor shape"); err != nil {
+			return err
+		}
+		m := image.NewRGBA(image.Rect(0, 0, cw, ch))
+		copy(m.Pix, pix)
+		r.mu.Lock()
+		r.cursor.Shape, r.cursor.HotX, r.cursor.HotY = m, hx, hy
+		r.mu.Unlock()
+	default:
+		return fmt.Errorf("reading screen message: unexpected type %d", t)
+	}
+	signal(r.updated)
+	return nil
+}
+
+func (r *ScreenReceiver) handleUpdate(w *wireReader) error {
+	h := parseScreenPartHeader(w)
+	if w.err != nil {
+		return w.err
+	}
+	if r.inUpdate {
+		a, b := h, r.cur
+		a.flags &^= screenFlagLast
+		b.flags &^= screenFlagLast
+		if a != b {
+			return fmt.Errorf("reading screen update %d: a part that does not match the first of update %d", h.seq, r.cur.seq)
+		}
+	} else {
+		if h.seq != r.lastSeq+1 {
+			return fmt.Errorf("reading screen update: number %d after %d", h.seq, r.lastSeq)
+		}
+		r.mu.Lock()
+		aw, ah := r.allowW, r.allowH
+		r.mu.Unlock()
+		if h.imageW > aw || h.imageH > ah {
+			return fmt.Errorf("reading screen update %d: an image of %dx%d, larger than the viewer's settings allow (%dx%d)", h.seq, h.imageW, h.imageH, aw, ah)
+		}
+		switch {
+		case h.flags&screenFlagKey != 0:
+			if r.work == nil || r.work.Rect.Dx() != h.imageW || r.work.Rect.Dy() != h.imageH {
+				r.work = image.NewRGBA(image.Rect(0, 0, h.imageW, h.imageH))
+				r.cols = (h.imageW + ScreenTile - 1) / ScreenTile
+				r.cellGen = make([]uint64, r.cols*((h.imageH+ScreenTile-1)/ScreenTile))
+			}
+			r.workScreen = image.Pt(h.screenW, h.screenH)
+		case r.work == nil:
+			return errors.New("reading screen update: the first update is not a key frame")
+		case r.work.Rect.Dx() != h.imageW || r.work.Rect.Dy() != h.imageH || r.workScreen != image.Pt(h.screenW, h.screenH):
+			return fmt.Errorf("reading screen update %d: size changed without a key frame", h.seq)
+		}
+		r.cur, r.inUpdate = h, true
+	}
+	tiles, err := r.dec.decode(w, r.work)
+	if err != nil {
+		return fmt.Errorf("reading screen update %d: %w", h.seq, err)
+	}
+	gen := r.version + 1
+	for _, t := range tiles {
+		for cy := t.r.Min.Y / ScreenTile; cy <= (t.r.Max.Y-1)/ScreenTile; cy++ {
+			for cx := t.r.Min.X / ScreenTile; cx <= (t.r.Max.X-1)/ScreenTile; cx++ {
+				r.cellGen[cy*r.cols+cx] = gen
+			}
+		}
+	}
+	if h.flags&screenFlagLast == 0 {
+		return nil
+	}
+	r.inUpdate, r.lastSeq, r.version = false, h.seq, gen
+	r.publish()
+	r.mu.Lock()
+	r.ack, r.ackDirty = h.seq, true
+	r.mu.Unlock()
+	signal(r.wake)
+	signal(r.updated)
+	return nil
+}
+
+// publish makes the work canvas the newest snapshot, recycling a snapshot
+// the renderer does not hold and copying only the cells it lacks.
+func (r *ScreenReceiver) publish() {
+	r.mu.Lock()
+	b := r.ready
+	r.ready = nil
+	if b == nil {
+		b, r.spare = r.spare, nil
+	}
+	r.mu.Unlock()
+	if b == nil || b.img.Rect != r.work.Rect {
+		b = &screenSnapshot{img: image.NewRGBA(r.work.Rect)}
+	}
+	bw, bh := r.work.Rect.Dx(), r.work.Rect.Dy()
+	for i, g := range r.cellGen {
+		if g <= b.version {
+			continue
+		}
+		x0, y0 := i%r.cols*ScreenTile, i/r.cols*ScreenTile
+		x1, y1 := min(x0+ScreenTile, bw), min(y0+ScreenTile, bh)
+		for y := y0; y < y1; y++ {
+			o := r.work.PixOffset(x0, y)
+			copy(b.img.Pix[o:o+(x1-x0)*4], r.work.Pix[o:])
+		}
+	}
+	b.version, b.screen = r.version, r.workScreen
+	r.mu.Lock()
+	r.ready = b
+	r.mu.Unlock()
+}

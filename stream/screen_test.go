@@ -1,0 +1,595 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"io"
+	"math"
+	"net"
+	"os"
+	"runtime"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// Screenshots in testdata/screen, taken under Xvfb with xterm (DejaVu Sans
+// Mono, anti-aliased) and ImageMagick (import -window root; the photo-like
+// window is `display` of a blurred plasma:fractal):
+//
+//	xterm-1280x800.png     an xterm full of Go source, black on white
+//	text-1920x1080.png     two columns of Go source, dark on cream
+//	desktop-1920x1080.png  a dark xterm with colour ls output, a gradient
+//	                       background and an 800x600 photo-like window
+var screenshots = struct {
+	sync.Mutex
+	m map[string]*image.RGBA
+}{m: map[string]*image.RGBA{}}
+
+// screenshot returns a fresh copy of a testdata screenshot as RGBA.
+func screenshot(t testing.TB, name string) *image.RGBA {
+	t.Helper()
+	screenshots.Lock()
+	defer screenshots.Unlock()
+	m := screenshots.m[name]
+	if m == nil {
+		f, err := os.Open("testdata/screen/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		src, err := png.Decode(f)
+		if err != nil {
+			t.Fatalf("decoding %s: %v", name, err)
+		}
+		m = image.NewRGBA(src.Bounds())
+		draw.Draw(m, m.Bounds(), src, image.Point{}, draw.Src)
+		screenshots.m[name] = m
+	}
+	c := image.NewRGBA(m.Bounds())
+	copy(c.Pix, m.Pix)
+	return c
+}
+
+// toBGRX converts an RGBA image to a capture frame with a padded stride,
+// as XShm may give.
+func toBGRX(m *image.RGBA, dirty ...image.Rectangle) RawFrame {
+	w, h := m.Rect.Dx(), m.Rect.Dy()
+	f := RawFrame{Width: w, Height: h, Stride: 4*w + 64, Dirty: dirty}
+	f.Pix = make([]byte, f.Stride*h)
+	putBGRX(f, m, m.Rect)
+	return f
+}
+
+// putBGRX copies rectangle r of m into the frame's pixels.
+func putBGRX(f RawFrame, m *image.RGBA, r image.Rectangle) {
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			s := m.Pix[m.PixOffset(x, y):]
+			d := f.Pix[y*f.Stride+4*x:]
+			d[0], d[1], d[2], d[3] = s[2], s[1], s[0], 0
+		}
+	}
+}
+
+// psnr compares the RGB channels of a and b over r, in dB (99 when equal).
+func psnr(a, b *image.RGBA, r image.Rectangle) float64 {
+	var se float64
+	n := 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		pa, pb := a.Pix[a.PixOffset(r.Min.X, y):], b.Pix[b.PixOffset(r.Min.X, y):]
+		for i := 0; i < r.Dx()*4; i++ {
+			if i%4 == 3 {
+				continue
+			}
+			d := float64(pa[i]) - float64(pb[i])
+			se += d * d
+			n++
+		}
+	}
+	if se == 0 {
+		return 99
+	}
+	return 10 * math.Log10(255*255*float64(n)/se)
+}
+
+// referenceDownscale is an independent, float64 area average of m to w x h.
+func referenceDownscale(m *image.RGBA, w, h int) *image.RGBA {
+	sw, sh := m.Rect.Dx(), m.Rect.Dy()
+	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	rx, ry := float64(sw)/float64(w), float64(sh)/float64(h)
+	for oy := range h {
+		y0, y1 := float64(oy)*ry, float64(oy+1)*ry
+		for ox := range w {
+			x0, x1 := float64(ox)*rx, float64(ox+1)*rx
+			var sum [3]float64
+			for sy := int(y0); float64(sy) < y1 && sy < sh; sy++ {
+				wy := math.Min(y1, float64(sy+1)) - math.Max(y0, float64(sy))
+				for sx := int(x0); float64(sx) < x1 && sx < sw; sx++ {
+					wx := math.Min(x1, float64(sx+1)) - math.Max(x0, float64(sx))
+					p := m.Pix[m.PixOffset(sx, sy):]
+					for c := range 3 {
+						sum[c] += wx * wy * float64(p[c])
+					}
+				}
+			}
+			d := out.Pix[out.PixOffset(ox, oy):]
+			for c := range 3 {
+				d[c] = uint8(math.Round(sum[c] / (rx * ry)))
+			}
+			d[3] = 0xff
+		}
+	}
+	return out
+}
+
+// screenPair runs a sender and a receiver over net.Pipe until stop.
+type screenPair struct {
+	s    *ScreenSender
+	r    *ScreenReceiver
+	stop func()
+}
+
+func newScreenPair(t *testing.T, set ScreenSettings, wrap func(net.Conn) io.ReadWriter) *screenPair {
+	t.Helper()
+	sc, rc := net.Pipe()
+	var rrw io.ReadWriter = rc
+	if wrap != nil {
+		rrw = wrap(rc)
+	}
+	p := &screenPair{s: NewScreenSender(sc, sc), r: NewScreenReceiver(rrw, rrw)}
+	p.r.SetSettings(set)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	wg.Go(func() { errs <- p.s.Run(ctx) })
+	wg.Go(func() { errs <- p.r.Run(ctx) })
+	p.stop = func() {
+		cancel()
+		wg.Wait()
+		sc.Close()
+		rc.Close()
+		for range 2 {
+			if err := <-errs; err != nil && !errors.Is(err, context.Canceled) {
+				t.Errorf("Run: %v", err)
+			}
+		}
+	}
+	return p
+}
+
+// waitView waits until the receiver publishes an image that ok accepts,
+// then until the bubble is idle (so the sender's stats are up to date).
+func waitView(t *testing.T, r *ScreenReceiver, ok func(ScreenView) bool) ScreenView {
+	t.Helper()
+	deadline := time.After(time.Minute)
+	for {
+		if v := r.Latest(); v.Image != nil && ok(v) {
+			synctest.Wait()
+			return v
+		}
+		select {
+		case <-r.Updated():
+		case <-deadline:
+			t.Fatalf("no such image after a minute; last version %d", r.Latest().Version)
+		}
+	}
+}
+
+func newer(than uint64) func(ScreenView) bool {
+	return func(v ScreenView) bool { return v.Version > than }
+}
+
+// lossyTiles lists the 64x64 tiles of m the encoder sends as JPEG.
+func lossyTiles(m *image.RGBA) map[image.Rectangle]bool {
+	e := newScreenTileEncoder()
+	lossy := map[image.Rectangle]bool{}
+	for y := 0; y < m.Rect.Dy(); y += ScreenTile {
+		for x := 0; x < m.Rect.Dx(); x += ScreenTile {
+			r := image.Rect(x, y, x+ScreenTile, y+ScreenTile).Intersect(m.Rect)
+			// RGBA read as BGRX swaps R and B: colours and edges stay the same.
+			if _, photo := e.classify(m.Pix, m.Stride, r, true); photo {
+				lossy[r] = true
+			}
+		}
+	}
+	return lossy
+}
+
+// checkTiles checks every tile of got against want: equal where lossless,
+// at least minPSNR where lossy.
+func checkTiles(t *testing.T, got, want *image.RGBA, lossy map[image.Rectangle]bool, minPSNR float64) {
+	t.Helper()
+	if got.Rect != want.Rect {
+		t.Fatalf("image of %v, want %v", got.Rect, want.Rect)
+	}
+	bad := 0
+	for y := 0; y < want.Rect.Dy(); y += ScreenTile {
+		for x := 0; x < want.Rect.Dx(); x += ScreenTile {
+			r := image.Rect(x, y, x+ScreenTile, y+ScreenTile).Intersect(want.Rect)
+			p := psnr(got, want, r)
+			if (lossy[r] && p < minPSNR) || (!lossy[r] && p != 99) {
+				if bad++; bad <= 5 {
+					t.Errorf("tile %v (lossy %v): PSNR %.1f dB", r, lossy[r], p)
+				}
+			}
+		}
+	}
+}
+
+func TestScreenRoundTrip(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newScreenPair(t, ScreenSettings{}, nil)
+		defer p.stop()
+		m := screenshot(t, "desktop-1920x1080.png")
+		frame := toBGRX(m)
+		if err := p.s.Offer(frame); err != nil {
+			t.Fatal(err)
+		}
+		v := waitView(t, p.r, newer(0))
+		if v.Screen != image.Pt(1920, 1080) || v.Image.Rect != m.Rect {
+			t.Fatalf("screen %v, image %v, want 1920x1080 both", v.Screen, v.Image.Rect)
+		}
+		lossy := lossyTiles(m)
+		if len(lossy) < 100 || len(lossy) > 200 {
+			t.Errorf("%d lossy tiles; the photo window alone has about 140", len(lossy))
+		}
+		checkTiles(t, v.Image, m, lossy, 35)
+		st := p.s.Stats()
+		t.Logf("key frame: %d bytes in %d parts, tiles solid %d lossless %d JPEG %d",
+			st.Bytes, st.Parts, st.TilesSolid, st.TilesLossless, st.TilesJPEG)
+		if st.KeyFrames != 1 || st.TilesSolid+st.TilesLossless+st.TilesJPEG != 30*17 || st.TilesJPEG != int64(len(lossy)) {
+			t.Errorf("stats after the key frame: %+v", st)
+		}
+
+		// A small change: only the tiles it touches are sent.
+		rect := image.Rect(100, 100, 140, 120) // tiles (1,1) and (2,1)
+		draw.Draw(m, rect, image.NewUniform(color.RGBA{200, 30, 30, 255}), image.Point{}, draw.Src)
+		putBGRX(frame, m, rect)
+		frame.Dirty = []image.Rectangle{rect}
+		if err := p.s.Offer(frame); err != nil {
+			t.Fatal(err)
+		}
+		v = waitView(t, p.r, newer(v.Version))
+		st2 := p.s.Stats()
+		if n := st2.TilesSolid + st2.TilesLossless + st2.TilesJPEG - (st.TilesSolid + st.TilesLossless + st.TilesJPEG); n != 2 || st2.Updates != 2 {
+			t.Errorf("a change within 2 tiles sent %d tiles in %d updates", n, st2.Updates-st.Updates)
+		}
+		t.Logf("2-tile update: %d bytes", st2.Bytes-st.Bytes)
+		checkTiles(t, v.Image, m, lossy, 35)
+	})
+}
+
+func TestScreenTextIsLossless(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newScreenPair(t, ScreenSettings{}, nil)
+		defer p.stop()
+		for _, name := range []string{"xterm-1280x800.png", "text-1920x1080.png"} {
+			m := screenshot(t, name)
+			before := p.s.Stats()
+			if err := p.s.Offer(toBGRX(m)); err != nil {
+				t.Fatal(err)
+			}
+			v := waitView(t, p.r, func(v ScreenView) bool { return v.Image.Rect == m.Rect })
+			if p := psnr(v.Image, m, m.Rect); p != 99 {
+				t.Errorf("%s: PSNR %.1f dB, want identical", name, p)
+			}
+			st := p.s.Stats()
+			if st.TilesJPEG != 0 {
+				t.Errorf("%s: %d JPEG tiles in text", name, st.TilesJPEG)
+			}
+			t.Logf("%s: key frame of %d bytes", name, st.Bytes-before.Bytes)
+		}
+	})
+}
+
+func TestScreenScaled(t *testing.T) {
+	m := screenshot(t, "desktop-1920x1080.png")
+	for _, tt := range []struct {
+		set  ScreenSettings
+		w, h int
+	}{
+		{ScreenSettings{MaxWidth: 1280, MaxHeight: 720}, 1280, 720},  // 2/3
+		{ScreenSettings{MaxWidth: 1000, MaxHeight: 1000}, 1000, 563}, // 0.52: fits the width
+		{ScreenSettings{MaxWidth: 5000, MaxHeight: 540}, 960, 540},   // fits the height
+		{ScreenSettings{MaxWidth: 800, MaxHeight: 600, Lossless: true}, 800, 450},
+	} {
+		synctest.Test(t, func(t *testing.T) {
+			p := newScreenPair(t, tt.set, nil)
+			defer p.stop()
+			if err := p.s.Offer(toBGRX(m)); err != nil {
+				t.Fatal(err)
+			}
+			v := waitView(t, p.r, newer(0))
+			if v.Image.Rect.Dx() != tt.w || v.Image.Rect.Dy() != tt.h || v.Screen != image.Pt(1920, 1080) {
+				t.Fatalf("%+v: image %v of screen %v, want %dx%d of 1920x1080", tt.set, v.Image.Rect, v.Screen, tt.w, tt.h)
+			}
+			ref := referenceDownscale(m, tt.w, tt.h)
+			got := psnr(v.Image, ref, ref.Rect)
+			if got < 35 {
+				t.Errorf("%+v: PSNR %.1f dB against the reference downscale", tt.set, got)
+			}
+			if tt.set.Lossless && got < 45 {
+				t.Errorf("%+v: lossless yet PSNR %.1f dB against the reference downscale", tt.set, got)
+			}
+			st := p.s.Stats()
+			t.Logf("%dx%d: %.1f dB, %d bytes, tiles JPEG %d lossless %d solid %d", tt.w, tt.h, got, st.Bytes, st.TilesJPEG, st.TilesLossless, st.TilesSolid)
+
+			// A change is sent as the tiles it touches in scaled space, and
+			// the result still matches a downscale of the new screen.
+			rect := image.Rect(1100, 300, 1300, 330)
+			draw.Draw(m, rect, image.NewUniform(color.RGBA{250, 250, 0, 255}), image.Point{}, draw.Src)
+			f := toBGRX(m, rect)
+			if err := p.s.Offer(f); err != nil {
+				t.Fatal(err)
+			}
+			v = waitView(t, p.r, newer(v.Version))
+			ref = referenceDownscale(m, tt.w, tt.h)
+			if got := psnr(v.Image, ref, ref.Rect); got < 35 {
+				t.Errorf("%+v after a change: PSNR %.1f dB", tt.set, got)
+			}
+		})
+	}
+}
+
+// TestScreenScalerSpans checks the weights and the scaler's mapping helpers agree.
+func TestScreenScalerSpans(t *testing.T) {
+	for _, sz := range [][4]int{{1920, 1080, 1280, 720}, {1920, 1080, 1000, 563}, {7, 5, 3, 2}, {100, 100, 99, 1}} {
+		sc := newScreenScaler(sz[0], sz[1], sz[2], sz[3])
+		for _, tp := range []screenTaps{sc.x, sc.y} {
+			for i := range tp.dst {
+				var sum uint32
+				for _, w := range tp.w[tp.off[i]:tp.off[i+1]] {
+					sum += w
+				}
+				if sum != 1<<16 {
+					t.Fatalf("%v: output %d weights sum to %d", sz, i, sum)
+				}
+			}
+			// Every source pixel's outputs read it.
+			for s := range tp.src {
+				d0, d1 := tp.dstSpan(s, s+1)
+				for d := d0; d < d1; d++ {
+					if s0, s1 := tp.srcSpan(d, d+1); s < s0 || s >= s1 {
+						t.Fatalf("%v: source %d maps to output %d, which reads %d..%d", sz, s, d, s0, s1)
+					}
+				}
+				if d0 >= d1 {
+					t.Fatalf("%v: source %d affects no output", sz, s)
+				}
+			}
+		}
+	}
+}
+
+// slowConn is a stream whose writes never block (like a large transport
+// window) and whose reads trickle: it records the most bytes it held.
+type slowConn struct {
+	mu      sync.Mutex
+	buf     []byte
+	maxHeld int
+	ready   chan struct{}
+	closed  bool
+	perRead int
+	delay   time.Duration
+}
+
+func (c *slowConn) Write(b []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return 0, net.ErrClosed
+	}
+	c.buf = append(c.buf, b...)
+	c.maxHeld = max(c.maxHeld, len(c.buf))
+	signal(c.ready)
+	return len(b), nil
+}
+
+func (c *slowConn) Read(b []byte) (int, error) {
+	time.Sleep(c.delay)
+	for {
+		c.mu.Lock()
+		if len(c.buf) > 0 {
+			n := copy(b[:min(len(b), c.perRead)], c.buf)
+			c.buf = c.buf[n:]
+			c.mu.Unlock()
+			return n, nil
+		}
+		if c.closed {
+			c.mu.Unlock()
+			return 0, io.EOF
+		}
+		c.mu.Unlock()
+		<-c.ready
+	}
+}
+
+// SetReadDeadline only supports "now", as Run uses it.
+func (c *slowConn) SetReadDeadline(time.Time) error {
+	c.close()
+	return nil
+}
+
+func (c *slowConn) close() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	signal(c.ready)
+}
+
+// TestScreenSlowReader offers 1000 frames of typing, 2 ms apart, to a viewer
+// that reads 512 bytes every 20 ms over a transport that buffers without bound:
+// the acks keep what is queued to two updates, the sender's memory stays
+// at its canvases, and the last frame arrives intact.
+func TestScreenSlowReader(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// sender → slow → receiver; receiver → pipe → sender.
+		down := &slowConn{ready: make(chan struct{}, 1), perRead: 512, delay: 20 * time.Millisecond}
+		upR, upW := net.Pipe()
+		s := NewScreenSender(down, upR)
+		r := NewScreenReceiver(down, upW)
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		wg.Go(func() { s.Run(ctx) })
+		wg.Go(func() { r.Run(ctx) })
+		defer func() {
+			cancel()
+			down.close()
+			upR.Close()
+			upW.Close()
+			wg.Wait()
+		}()
+
+		m := screenshot(t, "text-1920x1080.png")
+		frame := toBGRX(m)
+		if err := s.Offer(frame); err != nil {
+			t.Fatal(err)
+		}
+		waitView(t, r, newer(0))
+		keyBytes := s.Stats().Bytes
+		down.mu.Lock()
+		down.maxHeld = 0
+		down.mu.Unlock()
+
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		glyph := image.NewUniform(color.RGBA{20, 20, 20, 255})
+		for i := range 1000 {
+			// Type a block "character" of 8x16 per frame across the screen.
+			x, y := 8*(i%200)+200, 16*(i/200)+900
+			cell := image.Rect(x, y+3, x+7, y+14)
+			draw.Draw(m, cell, glyph, image.Point{}, draw.Src)
+			putBGRX(frame, m, cell)
+			frame.Dirty = []image.Rectangle{cell}
+			if err := s.Offer(frame); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		v := waitView(t, r, func(v ScreenView) bool { return psnr(v.Image, m, m.Rect) == 99 })
+		st := s.Stats()
+		down.mu.Lock()
+		held := down.maxHeld
+		down.mu.Unlock()
+		t.Logf("1000 offers → %d updates, %d bytes; transport held at most %d bytes; heap %+d KB",
+			st.Updates-1, st.Bytes-keyBytes, held, (int64(after.HeapAlloc)-int64(before.HeapAlloc))>>10)
+		if st.Offers != 1001 || st.Updates > 1000 {
+			t.Errorf("stats %+v", st)
+		}
+		// Two typing updates are a few KB each; without acks, 2 s of 30 fps
+		// would queue 60 of them.
+		if held > 64<<10 {
+			t.Errorf("the transport held %d bytes", held)
+		}
+		if grow := int64(after.HeapAlloc) - int64(before.HeapAlloc); grow > 16<<20 {
+			t.Errorf("heap grew by %d bytes", grow)
+		}
+		_ = v
+	})
+}
+
+func TestScreenKeyFramesAndSettings(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newScreenPair(t, ScreenSettings{MaxFPS: 10}, nil)
+		defer p.stop()
+		m := screenshot(t, "desktop-1920x1080.png")
+		if err := p.s.Offer(toBGRX(m)); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		v := waitView(t, p.r, newer(0))
+		st := p.s.Stats()
+
+		// A key frame on request: every tile again, nothing changed.
+		p.r.RequestKeyFrame()
+		v = waitView(t, p.r, newer(v.Version))
+		st2 := p.s.Stats()
+		if st2.KeyFrames != 2 || st2.TilesSolid+st2.TilesLossless+st2.TilesJPEG != 2*(30*17) {
+			t.Errorf("after a key frame request: %+v", st2)
+		}
+		// MaxFPS 10: the second update came at least 100 ms after the first.
+		if d := time.Since(start); d < 100*time.Millisecond {
+			t.Errorf("second update after %v at 10 fps", d)
+		}
+
+		// New settings: scaled, lossless; a key frame at the new size.
+		p.r.SetSettings(ScreenSettings{MaxWidth: 960, MaxHeight: 540, Lossless: true})
+		v = waitView(t, p.r, func(v ScreenView) bool { return v.Image.Rect.Dx() == 960 })
+		st3 := p.s.Stats()
+		if st3.KeyFrames != 3 || st3.TilesJPEG != st2.TilesJPEG || v.Image.Rect.Dy() != 540 || v.Screen != image.Pt(1920, 1080) {
+			t.Errorf("after lossless 960x540: image %v, stats %+v", v.Image.Rect, st3)
+		}
+		ref := referenceDownscale(m, 960, 540)
+		if got := psnr(v.Image, ref, ref.Rect); got < 45 {
+			t.Errorf("lossless scaled: PSNR %.1f dB", got)
+		}
+
+		// Back to full size at a low JPEG quality: fewer bytes than the first key frame.
+		p.r.SetSettings(ScreenSettings{Quality: 30})
+		v = waitView(t, p.r, func(v ScreenView) bool { return v.Image.Rect.Dx() == 1920 })
+		st4 := p.s.Stats()
+		if st4.Bytes-st3.Bytes >= st.Bytes || st4.KeyFrames != 4 {
+			t.Errorf("quality 30 key frame of %d bytes, q80 was %d", st4.Bytes-st3.Bytes, st.Bytes)
+		}
+		checkTiles(t, v.Image, m, lossyTiles(m), 28)
+
+		// The screen changes size: a key frame at the new size, unasked.
+		small := screenshot(t, "xterm-1280x800.png")
+		if err := p.s.Offer(toBGRX(small)); err != nil {
+			t.Fatal(err)
+		}
+		v = waitView(t, p.r, func(v ScreenView) bool { return v.Screen == image.Pt(1280, 800) })
+		if psnr(v.Image, small, small.Rect) != 99 {
+			t.Error("after a resize the text is not exact")
+		}
+	})
+}
+
+func TestScreenCursor(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newScreenPair(t, ScreenSettings{}, nil)
+		defer p.stop()
+		m := screenshot(t, "xterm-1280x800.png")
+		f := toBGRX(m)
+		shape := image.NewRGBA(image.Rect(0, 0, 16, 24))
+		for i := range shape.Pix {
+			shape.Pix[i] = byte(i)
+		}
+		f.CursorX, f.CursorY, f.CursorVisible = 640, 400, true
+		f.CursorShape, f.CursorHotX, f.CursorHotY = shape, 1, 2
+		if err := p.s.Offer(f); err != nil {
+			t.Fatal(err)
+		}
+		v := waitView(t, p.r, func(v ScreenView) bool { return v.Cursor.Shape != nil && v.Cursor.Visible })
+		c := v.Cursor
+		if c.X != 640 || c.Y != 400 || c.HotX != 1 || c.HotY != 2 || c.Shape.Rect.Dx() != 16 || string(c.Shape.Pix) != string(shape.Pix) {
+			t.Errorf("cursor %+v", c)
+		}
+		// Cursor-only frames: no pixels sent.
+		before := p.s.Stats()
+		f.Dirty, f.CursorShape = nil, nil
+		for i := range 10 {
+			f.CursorX, f.CursorY = -5+i, 799
+			if err := p.s.Offer(f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitView(t, p.r, func(v ScreenView) bool { return v.Cursor.X == 4 })
+		after := p.s.Stats()
+		if after.Updates != before.Updates || after.Cursor == before.Cursor {
+			t.Errorf("cursor moves: updates %d → %d, cursor messages %d → %d", before.Updates, after.Updates, before.Cursor, after.Cursor)
+		}
+		if v := p.r.Latest(); v.Cursor.Shape != c.Shape {
+			t.Error("the shape changed without a new one")
+		}
+	})
+}
