@@ -209,7 +209,11 @@ func (n *Novice) handleSession(s network.Stream) {
 		},
 		Decide: func(h stream.Hello) bool {
 			_ = s.SetDeadline(time.Time{}) // the user may take their time
-			ok, err := n.cfg.Prompter.Confirm(context.Background(), h.Name+" wants to connect to your computer. Accept?")
+			what := " wants to connect to your computer"
+			if _, screen := n.cfg.Channels[stream.ScreenProtocol]; screen {
+				what += " and see your screen"
+			}
+			ok, err := n.cfg.Prompter.Confirm(context.Background(), h.Name+what+". Accept?")
 			_ = s.SetDeadline(time.Now().Add(time.Minute))
 			return err == nil && ok
 		},

@@ -43,7 +43,7 @@ func runDirectSession(t *testing.T, w *world, transport string) {
 	h := w.startHelper("helper", n.file, listenFor(transport), nil)
 
 	mustWait(t, h, `Do you want to connect to Alice's computer now\?`, 10*time.Second)
-	mustWait(t, n.proc, `Bob wants to connect to your computer\. Accept\?`, 30*time.Second)
+	mustWait(t, n.proc, `Bob wants to connect to your computer( and see your screen)?\. Accept\?`, 30*time.Second)
 	if err := n.proc.WriteLine("y"); err != nil {
 		t.Fatal(err)
 	}

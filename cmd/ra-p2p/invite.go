@@ -117,7 +117,9 @@ func runInvite(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	cfg := session.NoviceConfig{
 		Entry: entry, Store: store, Prompter: term, Progress: term.progress,
 		Bootstrap: bootstrap, Listen: common.listen, Logger: logger,
-		Channels: map[string]session.ChannelHandler{stream.ScreenProtocol: shareScreen(logger, term.println)},
+	}
+	if hasDisplay() {
+		cfg.Channels = map[string]session.ChannelHandler{stream.ScreenProtocol: shareScreen(logger, term.println)}
 	}
 	if useGUI(*noGUI) {
 		return inviteInWindow(ctx, cfg, *yes, term)

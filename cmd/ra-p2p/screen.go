@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/ra-p2p/ra-p2p/capture"
@@ -15,6 +16,9 @@ import (
 // unchanged 1080p screen costs ~1 ms; the sender keeps only the newest state
 // and paces updates to what the viewer asked for.
 const grabInterval = 10 * time.Millisecond
+
+// hasDisplay says whether this computer has a screen to share (X11).
+func hasDisplay() bool { return os.Getenv("DISPLAY") != "" }
 
 // shareScreen serves the novice's screen channel: capture → screen sender.
 // notify tells the user (terminal and window) what happened.
