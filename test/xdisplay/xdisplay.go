@@ -220,10 +220,26 @@ func (d *Display) Start(name string, args ...string) *exec.Cmd {
 }
 
 // ShowImage puts img on the display as the desktop: a window at (0,0) below
-// every other (override-redirect, lowered), kept until the test ends. It uses
-// the X protocol directly (xgb): Debian's imagemagick cannot set the root
-// background here.
+// every other, kept until the test ends (Debian's imagemagick cannot set the
+// root background here).
 func (d *Display) ShowImage(img *image.RGBA) {
+	d.tb.Helper()
+	d.NewImageWindow(img.Bounds().Dx(), img.Bounds().Dy()).Put(img)
+}
+
+// ImageWindow is an override-redirect window at (0,0), below every other,
+// that shows pictures put into it (through the X protocol, with xgb).
+type ImageWindow struct {
+	tb    testing.TB
+	c     *xgb.Conn
+	win   xproto.Window
+	gc    xproto.Gcontext
+	depth byte
+	rows  int // rows per PutImage request, under the request size limit
+}
+
+// NewImageWindow opens a w×h ImageWindow, closed when the test ends.
+func (d *Display) NewImageWindow(w, h int) *ImageWindow {
 	d.tb.Helper()
 	c, err := xgb.NewConnDisplay(d.Name)
 	if err != nil {
@@ -236,8 +252,7 @@ func (d *Display) ShowImage(img *image.RGBA) {
 	if err != nil {
 		d.tb.Fatal(err)
 	}
-	b := img.Bounds()
-	xproto.CreateWindow(c, scr.RootDepth, win, scr.Root, 0, 0, uint16(b.Dx()), uint16(b.Dy()), 0,
+	xproto.CreateWindow(c, scr.RootDepth, win, scr.Root, 0, 0, uint16(w), uint16(h), 0,
 		xproto.WindowClassInputOutput, scr.RootVisual, xproto.CwOverrideRedirect, []uint32{1})
 	xproto.MapWindow(c, win)
 	xproto.ConfigureWindow(c, win, xproto.ConfigWindowStackMode, []uint32{xproto.StackModeBelow})
@@ -246,21 +261,28 @@ func (d *Display) ShowImage(img *image.RGBA) {
 		d.tb.Fatal(err)
 	}
 	xproto.CreateGC(c, gc, xproto.Drawable(win), 0, nil)
-	// PutImage in strips that fit the request size limit; X wants BGRX.
-	rows := max(1, (int(setup.MaximumRequestLength)*4-64)/(4*b.Dx()))
-	for y0 := 0; y0 < b.Dy(); y0 += rows {
-		y1 := min(b.Dy(), y0+rows)
-		buf := make([]byte, 0, 4*b.Dx()*(y1-y0))
+	return &ImageWindow{tb: d.tb, c: c, win: win, gc: gc, depth: scr.RootDepth,
+		rows: max(1, (int(setup.MaximumRequestLength)*4-64)/(4*w))}
+}
+
+// Put draws img (at its size) and waits until the X server has it.
+func (iw *ImageWindow) Put(img *image.RGBA) {
+	iw.tb.Helper()
+	b := img.Bounds()
+	buf := make([]byte, 0, 4*b.Dx()*iw.rows)
+	for y0 := 0; y0 < b.Dy(); y0 += iw.rows {
+		y1 := min(b.Dy(), y0+iw.rows)
+		buf = buf[:0]
 		for y := y0; y < y1; y++ {
-			for x := 0; x < b.Dx(); x++ {
-				p := img.RGBAAt(b.Min.X+x, b.Min.Y+y)
-				buf = append(buf, p.B, p.G, p.R, 0)
+			row := img.Pix[(y)*img.Stride : (y)*img.Stride+4*b.Dx()]
+			for x := 0; x < len(row); x += 4 {
+				buf = append(buf, row[x+2], row[x+1], row[x], 0) // X wants BGRX
 			}
 		}
-		if err := xproto.PutImageChecked(c, xproto.ImageFormatZPixmap, xproto.Drawable(win), gc,
-			uint16(b.Dx()), uint16(y1-y0), 0, int16(y0), 0, scr.RootDepth, buf).Check(); err != nil {
-			d.tb.Fatalf("drawing the test picture: %v", err)
-		}
+		xproto.PutImage(iw.c, xproto.ImageFormatZPixmap, xproto.Drawable(iw.win), iw.gc,
+			uint16(b.Dx()), uint16(y1-y0), 0, int16(y0), 0, iw.depth, buf)
 	}
-	xproto.GetInputFocus(c).Reply() // sync
+	if _, err := xproto.GetInputFocus(iw.c).Reply(); err != nil { // sync
+		iw.tb.Fatalf("drawing the test picture: %v", err)
+	}
 }
