@@ -65,6 +65,12 @@ func TestWindowsAcrossTwoNATs(t *testing.T) {
 	d.Screenshot(hw, filepath.Join(shots, "helper-window.png"))
 	d.Screenshot(nw, filepath.Join(shots, "novice-window.png"))
 
+	// Help opens the in-app help page; ESC closes it.
+	d.Click(hw, 89, helpY)
+	time.Sleep(500 * time.Millisecond)
+	d.Screenshot(hw, filepath.Join(shots, "helper-help.png"))
+	d.Key("Escape")
+
 	// Disconnect from the helper's window ends it for both.
 	d.Click(hw, 250, disconnectY)
 	mustWait(t, novice, `Disconnected from Bob`, 10*time.Second)
@@ -76,9 +82,12 @@ func TestWindowsAcrossTwoNATs(t *testing.T) {
 	}
 }
 
-// disconnectY is the Disconnect button's centre in the helper window (the
-// third row of buttons under a one-line status).
-const disconnectY = 130
+// The Disconnect and Help buttons' centres in the helper window (third and
+// fourth rows of buttons under a one-line status).
+const (
+	disconnectY = 130
+	helpY       = 167
+)
 
 // pressUntil focuses win and presses key until the program prints want, as a
 // person presses again when a key seems lost (a window that draws on demand

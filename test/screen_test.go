@@ -89,6 +89,16 @@ func TestScreenAcrossTwoNATs(t *testing.T) {
 		p := psnr(want, got, full)
 		return isRed && p >= 35, fmt.Sprintf("red window seen: %v, PSNR %.1f dB", isRed, p)
 	}, filepath.Join(shots, "helper-full-changed.png"))
+
+	// Closing the helper's window asks first; ENTER ends the session for both.
+	hd.Key("F11") // back to the normal layout
+	hd.RequestClose(hw)
+	time.Sleep(500 * time.Millisecond)
+	hd.Screenshot(hw, filepath.Join(shots, "helper-close-question.png"))
+	pressUntil(t, hd, hw, "Return", novice, `Disconnected from Bob`)
+	if code, err := helper.Wait(10 * time.Second); err != nil || code != 0 {
+		t.Errorf("helper after closing its window: exit %d, %v", code, err)
+	}
 }
 
 // waitPane takes screenshots of the helper window until ok, or fails after 10 s.

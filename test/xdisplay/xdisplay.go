@@ -286,3 +286,30 @@ func (iw *ImageWindow) Put(img *image.RGBA) {
 		iw.tb.Fatalf("drawing the test picture: %v", err)
 	}
 }
+
+// RequestClose asks a window to close as a window manager's close button
+// does (a WM_DELETE_WINDOW message); there is no window manager on Xvfb.
+func (d *Display) RequestClose(win string) {
+	d.tb.Helper()
+	id, err := strconv.ParseUint(win, 10, 32)
+	if err != nil {
+		d.tb.Fatalf("window id %q: %v", win, err)
+	}
+	c, err := xgb.NewConnDisplay(d.Name)
+	if err != nil {
+		d.tb.Fatalf("connecting to %s: %v", d.Name, err)
+	}
+	defer c.Close()
+	atom := func(name string) xproto.Atom {
+		r, err := xproto.InternAtom(c, false, uint16(len(name)), name).Reply()
+		if err != nil {
+			d.tb.Fatalf("interning %s: %v", name, err)
+		}
+		return r.Atom
+	}
+	protocols, deleteWindow := atom("WM_PROTOCOLS"), atom("WM_DELETE_WINDOW")
+	ev := xproto.ClientMessageEvent{Format: 32, Window: xproto.Window(id), Type: protocols,
+		Data: xproto.ClientMessageDataUnionData32New([]uint32{uint32(deleteWindow), 0, 0, 0, 0})}
+	xproto.SendEvent(c, false, xproto.Window(id), xproto.EventMaskNoEvent, string(ev.Bytes()))
+	xproto.GetInputFocus(c).Reply()
+}
