@@ -136,6 +136,23 @@ func TestBadInput(t *testing.T) {
 		t.Logf("helper gave up after %v", time.Since(start).Round(time.Millisecond))
 	})
 
+	t.Run("resume after a restart, then Ctrl-C ends it for both", func(t *testing.T) {
+		w.lab.FlushConntrack()
+		n := w.startNovice("novice", nil, nil)
+		n.proc.Stop() // the novice's computer restarts…
+		resumed := w.lab.Start(w.lab.HostNS("novice"), binPath,
+			append([]string{"invite", "--testnet", "--no-gui", "--resume", n.file}, w.bootstrapArgs()...),
+			[]string{"XDG_CONFIG_HOME=" + n.configDir})
+		mustWait(t, resumed, `Waiting for your helper`, 40*time.Second)
+		h := w.startHelper("helper", n.file, nil, nil)
+		mustWait(t, resumed, `Bob wants to connect`, 30*time.Second)
+		resumed.WriteLine("y")
+		mustWait(t, h, `Connected to Alice`, 10*time.Second)
+		resumed.Stop() // Ctrl-C (SIGINT) on the novice's side
+		mustWait(t, h, `Disconnected from Alice`, 10*time.Second)
+		expectExit(t, h, true)
+	})
+
 	t.Run("revoked invitation", func(t *testing.T) {
 		w.lab.FlushConntrack()
 		n := w.startNovice("novice", nil, nil)
