@@ -85,9 +85,6 @@ func (w *Window) toggleActualSize() {
 
 // drawRemote draws the pane background and the remote screen (game goroutine).
 func (w *Window) drawRemote(screen *ebiten.Image) {
-	if w.full {
-		w.updatePane()
-	}
 	area := w.view.Pane
 	if w.full {
 		area = screen.Bounds()

@@ -13,6 +13,7 @@ import (
 	"github.com/ebitenui/ebitenui/widget"
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/inpututil"
+	"github.com/ra-p2p/ra-p2p/stream"
 )
 
 // Role says which side's window this is.
@@ -65,6 +66,16 @@ type Config struct {
 	PaneSize func(w, h int)
 	// Size of the window at start (0 = 1280x800).
 	Width, Height int
+
+	// Helper: RequestControl asks the novice for control (nil: control is
+	// not available, ControlUnavailable says why); ReleaseControl gives it
+	// back; Input sends one event while in control.
+	RequestControl     func()
+	ReleaseControl     func()
+	Input              func(stream.InputEvent)
+	ControlUnavailable string
+	// Novice: StopControl takes control back (the Stop Control button).
+	StopControl func()
 }
 
 // ErrClosed is returned by Run when the user closed the window.
@@ -84,14 +95,15 @@ type Window struct {
 	disc    *widget.Button
 	left    *widget.Container
 
-	mu        sync.Mutex
-	pending   []Entry
-	statusTxt string
-	connected bool
-	dialogs   []*dialog
-	closeReq  bool
-	dirty     bool // something changed that Update must look at
-	source    FrameSource
+	mu         sync.Mutex
+	pending    []Entry
+	statusTxt  string
+	connected  bool
+	dialogs    []*dialog
+	closeReq   bool
+	dirty      bool // something changed that Update must look at
+	controlSet ControlState
+	source     FrameSource
 
 	// game goroutine only
 	view      view.View
@@ -105,6 +117,15 @@ type Window struct {
 	full      bool
 	quitting  bool
 	open      []*openDialog // the open dialogs, newest last
+
+	// control (game goroutine)
+	control      ControlState
+	controlBtn   *widget.Button
+	connectedNow bool
+	remoteFocus  bool // the keyboard goes to the remote screen
+	lastRemote   image.Point
+	heldButtons  map[int]bool
+	heldKeys     map[ebiten.Key]heldKey
 }
 
 const leftWidth = 340
@@ -118,7 +139,8 @@ func New(cfg Config) (*Window, error) {
 	if cfg.Width == 0 {
 		cfg.Width, cfg.Height = 1280, 800
 	}
-	w := &Window{cfg: cfg, style: st, statusTxt: "Connecting to " + cfg.PeerName + "…"}
+	w := &Window{cfg: cfg, style: st, statusTxt: "Connecting to " + cfg.PeerName + "…",
+		heldButtons: map[int]bool{}, heldKeys: map[ebiten.Key]heldKey{}}
 	w.build()
 	return w, nil
 }
@@ -131,16 +153,30 @@ func (w *Window) build() {
 	var buttons []widget.PreferredSizeLocateableWidget
 	notYet := "Not available yet in this version of ra-p2p."
 	if w.cfg.Role == Helper {
+		reason := ""
+		if w.cfg.RequestControl == nil {
+			reason = w.cfg.ControlUnavailable
+			if reason == "" {
+				reason = notYet
+			}
+		}
+		w.controlBtn = st.newButton("Take Control", w.onControlButton, reason)
 		buttons = append(buttons,
-			st.newButton("Take Control", nil, notYet),
+			w.controlBtn,
 			st.newButton("Send a File", nil, notYet),
 			st.newButton("Start Talking", nil, notYet),
 			st.newButton("Settings", nil, notYet),
 			st.newButton("Actual size", func() { w.toggleActualSize() }, ""),
 		)
 	} else {
+		w.controlBtn = st.newButton("Stop Control", func() {
+			if w.cfg.StopControl != nil {
+				w.cfg.StopControl()
+			}
+		}, "")
+		w.controlBtn.GetWidget().Disabled = true
 		buttons = append(buttons,
-			st.newButton("Stop Control", nil, "Your helper does not have control of your computer."),
+			w.controlBtn,
 			st.newButton("Send a File", nil, notYet),
 			st.newButton("Start Talking", nil, notYet),
 		)
@@ -376,6 +412,7 @@ func (w *Window) Update() error {
 	status := w.statusTxt
 	connected := w.connected
 	closeReq := w.closeReq
+	controlSet := w.controlSet
 	var newDialogs []*dialog
 	if len(w.dialogs) > 0 {
 		newDialogs = w.dialogs
@@ -393,6 +430,14 @@ func (w *Window) Update() error {
 		w.left.RequestRelayout()
 	}
 	w.setConnectedLocked(connected)
+	if connected != w.connectedNow || controlSet != w.control {
+		w.connectedNow = connected
+		w.control = controlSet
+		if !connected {
+			w.control = ControlOff
+		}
+		w.applyControl()
+	}
 	for _, d := range newDialogs {
 		w.showDialog(d)
 	}
@@ -407,9 +452,11 @@ func (w *Window) Update() error {
 		w.full = !w.full
 	}
 	if w.full {
-		if inpututil.IsKeyJustPressed(ebiten.KeyEscape) {
+		if w.control != ControlOn && inpututil.IsKeyJustPressed(ebiten.KeyEscape) {
 			w.full = false
 		}
+		w.updatePane()
+		w.captureInput()
 		return nil
 	}
 	if !w.dialogKeys() {
@@ -417,6 +464,9 @@ func (w *Window) Update() error {
 	}
 	if w.cfg.Role == Helper {
 		w.updatePane()
+		if len(w.open) == 0 {
+			w.captureInput()
+		}
 	}
 	return nil
 }

@@ -11,6 +11,8 @@ const (
 	ChatProtocol = "/ra-p2p/chat/1.0.0"
 	// ScreenProtocol: 1.0.0 (2026-11-25): first version, layout in screen.go.
 	ScreenProtocol = "/ra-p2p/screen/1.0.0"
+	// ControlProtocol: 1.0.0 (2026-11-25): first version, layout in control.go.
+	ControlProtocol = "/ra-p2p/control/1.0.0"
 )
 
 // Per-protocol maximum frame sizes (type byte + body).
@@ -21,4 +23,6 @@ const (
 	MaxChatMessage = 16 << 10
 	// Screen (2026-11-25): one update part, ≤ 256 tiles of 64x64 (screen.go).
 	MaxScreenMessage = 4 << 20
+	// Control (2026-11-25): one control message or input event (control.go).
+	MaxControlMessage = 1 << 10
 )

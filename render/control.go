@@ -1,0 +1,176 @@
+package render
+
+import (
+	"image"
+
+	"github.com/hajimehoshi/ebiten/v2"
+	"github.com/hajimehoshi/ebiten/v2/inpututil"
+	"github.com/ra-p2p/ra-p2p/stream"
+)
+
+// ControlState is where remote control stands, as the window shows it.
+type ControlState int
+
+const (
+	ControlOff    ControlState = iota // screen view only
+	ControlAsking                     // the helper asked; the novice is deciding
+	ControlOn                         // the helper has control
+)
+
+// SetControl changes the control state shown (Take Control / Release
+// Control on the helper's side, Stop Control on the novice's).
+func (w *Window) SetControl(c ControlState) {
+	w.mu.Lock()
+	w.controlSet = c
+	w.dirty = true
+	w.mu.Unlock()
+	w.Refresh()
+}
+
+// onControlButton is the helper's Take Control / Release Control button.
+func (w *Window) onControlButton() {
+	switch w.control {
+	case ControlOff:
+		if w.cfg.RequestControl != nil {
+			w.control = ControlAsking
+			w.applyControl()
+			w.cfg.RequestControl()
+		}
+	case ControlOn:
+		w.releaseInput()
+		if w.cfg.ReleaseControl != nil {
+			w.cfg.ReleaseControl()
+		}
+	}
+}
+
+// applyControl updates the buttons for w.control (game goroutine).
+func (w *Window) applyControl() {
+	if w.controlBtn == nil {
+		return
+	}
+	switch w.cfg.Role {
+	case Helper:
+		label := "Take Control"
+		if w.control == ControlOn {
+			label = "Release Control"
+		}
+		w.controlBtn.Text().Label = label
+		w.controlBtn.GetWidget().Disabled = w.cfg.RequestControl == nil || !w.connectedNow || w.control == ControlAsking
+	case Novice:
+		w.controlBtn.GetWidget().Disabled = w.control != ControlOn
+	}
+	if w.control != ControlOn {
+		w.releaseInput()
+	}
+}
+
+// captureInput sends the helper's mouse and keyboard in the remote pane
+// while in control (game goroutine). The keyboard goes to the remote screen
+// after a click in the pane, and back to the chat after a click elsewhere.
+func (w *Window) captureInput() {
+	if w.control != ControlOn || w.cfg.Input == nil || w.remote == nil {
+		return
+	}
+	mx, my := ebiten.CursorPosition()
+	rp, inside := w.view.ToRemote(image.Pt(mx, my))
+	if inpututil.IsMouseButtonJustPressed(ebiten.MouseButtonLeft) ||
+		inpututil.IsMouseButtonJustPressed(ebiten.MouseButtonRight) ||
+		inpututil.IsMouseButtonJustPressed(ebiten.MouseButtonMiddle) {
+		w.remoteFocus = inside
+		if inside {
+			w.input.Focus(false)
+		}
+	}
+	if inside && rp != w.lastRemote {
+		w.lastRemote = rp
+		w.sendInput(stream.InputEvent{Kind: stream.InputMouseMove, X: rp.X, Y: rp.Y})
+	}
+	for b, eb := range map[int]ebiten.MouseButton{1: ebiten.MouseButtonLeft, 2: ebiten.MouseButtonMiddle, 3: ebiten.MouseButtonRight} {
+		if inside && inpututil.IsMouseButtonJustPressed(eb) {
+			w.heldButtons[b] = true
+			w.sendInput(stream.InputEvent{Kind: stream.InputMouseButton, Button: b, Down: true, X: rp.X, Y: rp.Y})
+		}
+		if w.heldButtons[b] && inpututil.IsMouseButtonJustReleased(eb) {
+			delete(w.heldButtons, b)
+			w.sendInput(stream.InputEvent{Kind: stream.InputMouseButton, Button: b, Down: false, X: w.lastRemote.X, Y: w.lastRemote.Y})
+		}
+	}
+	if dx, dy := ebiten.Wheel(); inside && (dx != 0 || dy != 0) {
+		// Ebiten: positive dy scrolls up; on the wire positive DY scrolls down.
+		w.sendInput(stream.InputEvent{Kind: stream.InputWheel, DX: clicks(dx), DY: -clicks(dy), X: rp.X, Y: rp.Y})
+	}
+	if !w.remoteFocus {
+		return
+	}
+	ctrlAlt := ebiten.IsKeyPressed(ebiten.KeyControl) || ebiten.IsKeyPressed(ebiten.KeyAlt) || ebiten.IsKeyPressed(ebiten.KeyMeta)
+	shift := ebiten.IsKeyPressed(ebiten.KeyShift)
+	for _, k := range inpututil.AppendJustPressedKeys(nil) {
+		sym, printable, ok := keysym(k)
+		if !ok || isShift(k) || (printable && !ctrlAlt) {
+			continue // characters come as text below; Shift only as part of a combination
+		}
+		held := heldKey{sym: sym, shift: shift && !printable}
+		if held.shift {
+			w.sendInput(stream.InputEvent{Kind: stream.InputKey, Key: "Shift_L", Down: true})
+		}
+		w.sendInput(stream.InputEvent{Kind: stream.InputKey, Key: sym, Down: true})
+		w.heldKeys[k] = held
+	}
+	for _, k := range inpututil.AppendJustReleasedKeys(nil) {
+		if held, ok := w.heldKeys[k]; ok {
+			delete(w.heldKeys, k)
+			w.sendInput(stream.InputEvent{Kind: stream.InputKey, Key: held.sym, Down: false})
+			if held.shift {
+				w.sendInput(stream.InputEvent{Kind: stream.InputKey, Key: "Shift_L", Down: false})
+			}
+		}
+	}
+	if !ctrlAlt {
+		if chars := ebiten.AppendInputChars(nil); len(chars) > 0 {
+			w.sendInput(stream.InputEvent{Kind: stream.InputText, Text: string(chars)})
+		}
+	}
+}
+
+type heldKey struct {
+	sym   string
+	shift bool // Shift_L was pressed around it
+}
+
+// releaseInput lets go of every key and button still held on the remote
+// side (the novice's gate releases them too; this is the polite half).
+func (w *Window) releaseInput() {
+	for k, held := range w.heldKeys {
+		delete(w.heldKeys, k)
+		w.sendInput(stream.InputEvent{Kind: stream.InputKey, Key: held.sym, Down: false})
+		if held.shift {
+			w.sendInput(stream.InputEvent{Kind: stream.InputKey, Key: "Shift_L", Down: false})
+		}
+	}
+	for b := range w.heldButtons {
+		delete(w.heldButtons, b)
+		w.sendInput(stream.InputEvent{Kind: stream.InputMouseButton, Button: b, Down: false, X: w.lastRemote.X, Y: w.lastRemote.Y})
+	}
+	w.remoteFocus = false
+}
+
+func (w *Window) sendInput(e stream.InputEvent) {
+	if w.cfg.Input != nil {
+		w.cfg.Input(e)
+	}
+}
+
+func clicks(v float64) int {
+	switch {
+	case v > 0 && v < 1:
+		return 1
+	case v < 0 && v > -1:
+		return -1
+	}
+	return int(v)
+}
+
+func isShift(k ebiten.Key) bool {
+	return k == ebiten.KeyShiftLeft || k == ebiten.KeyShiftRight || k == ebiten.KeyShift
+}

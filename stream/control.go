@@ -1,0 +1,549 @@
+package stream
+
+// # Control protocol (/ra-p2p/control/1.0.0)
+//
+// The helper asks to control the novice's mouse and keyboard; the novice
+// grants, denies or revokes; while control is granted the helper sends input
+// events. Both kinds of message travel on the same stream, in both
+// directions, each one frame as in frame.go of at most MaxControlMessage
+// bytes. Integers are unsigned LEB128 "uvarint" unless marked svarint
+// (zig-zag, as encoding/binary.AppendVarint); a string is uvarint(len) then
+// len bytes.
+//
+//	MsgControl (0x30), a ControlMessage:
+//	  op      byte     ControlOp, 1..7
+//	  reason  string   0..64 bytes of printable ASCII (0x20..0x7e), e.g. "esc"
+//	  nothing after
+//
+//	MsgControlInput (0x31), an InputEvent:
+//	  kind    byte     InputKind, 1..5
+//	  flags   byte     bit 0 down (MouseButton and Key only); other bits are 0
+//	  then by kind:
+//	    MouseMove    x, y svarint                 -2^20..2^20 each, remote-screen pixels
+//	    MouseButton  x, y svarint | button uvarint  button 1 left, 2 middle, 3 right
+//	    Wheel        x, y svarint | dx, dy svarint  clicks, -10..10 each
+//	    Key          key string                   1..32 bytes of [A-Za-z0-9_]: an X keysym name
+//	    Text         text string                  1..256 bytes of valid UTF-8
+//	  seq     uvarint  the sender's counter
+//	  sent    svarint  the sender's clock, Unix nanoseconds (64 bits)
+//	  nothing after
+//
+// A frame over MaxControlMessage, a type other than these two, or a body
+// that breaks any rule above ends the stream (Receive returns an error; the
+// caller resets the stream and logs it). The senders check the same rules, so
+// a peer never receives what it must reject.
+//
+// Trust: every field is a claim. The decoder bounds what it reads (string
+// lengths are checked before anything is allocated, coordinates and clicks
+// are range-checked, key names and texts are checked character by
+// character), but it does not know who may send what: that a request comes
+// from the helper, that input is only applied while the novice has granted
+// control, that the coordinates are on the novice's screen, that a key is
+// one the novice's desktop should receive, is the caller's to decide. Seq
+// and SentUnixNano are for logs and latency measurements only; a peer's
+// clock proves nothing.
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+	"unicode/utf8"
+)
+
+// Control message types. Values are part of the wire format: never reuse one.
+const (
+	MsgControl      MsgType = 0x30 // either way: a ControlMessage
+	MsgControlInput MsgType = 0x31 // helper → novice: an InputEvent
+)
+
+// Limits of the control protocol, part of the wire format.
+const (
+	MaxControlReason = 64      // bytes of ControlMessage.Reason
+	MaxKeyName       = 32      // bytes of InputEvent.Key
+	MaxInputText     = 256     // bytes of InputEvent.Text
+	MaxInputCoord    = 1 << 20 // |X|, |Y| of an input event
+	MaxWheelClicks   = 10      // |DX|, |DY| of a wheel event
+)
+
+// InputKind says what an InputEvent is. Values are part of the wire format.
+type InputKind uint8
+
+const (
+	InputMouseMove   InputKind = 1 // pointer to X, Y
+	InputMouseButton InputKind = 2 // Button pressed (Down) or released at X, Y
+	InputWheel       InputKind = 3 // DX, DY wheel clicks at X, Y
+	InputKey         InputKind = 4 // Key pressed (Down) or released
+	InputText        InputKind = 5 // Text typed
+)
+
+func (k InputKind) String() string {
+	switch k {
+	case InputMouseMove:
+		return "mouse-move"
+	case InputMouseButton:
+		return "mouse-button"
+	case InputWheel:
+		return "wheel"
+	case InputKey:
+		return "key"
+	case InputText:
+		return "text"
+	}
+	return "input-kind-" + strconv.Itoa(int(k))
+}
+
+// InputEvent is one input event from the helper. Only the fields of its Kind
+// are sent; the others are ignored by SendInput and zero after Receive.
+type InputEvent struct {
+	Kind   InputKind
+	X, Y   int    // remote-screen pixels (MouseMove; also sent with MouseButton and Wheel)
+	Button int    // 1 left, 2 middle, 3 right (MouseButton)
+	Down   bool   // pressed, not released (MouseButton, Key)
+	DX, DY int    // wheel clicks (Wheel); positive DY scrolls down, positive DX right
+	Key    string // X keysym name such as "Return" or "a", ≤ MaxKeyName bytes of [A-Za-z0-9_] (Key)
+	Text   string // UTF-8, ≤ MaxInputText bytes (Text)
+	// Seq is the sender's counter, for latency measurements and logs.
+	Seq uint64
+	// SentUnixNano is the sender's clock: a claim, for benchmarks only.
+	SentUnixNano int64
+}
+
+// ControlOp is what a ControlMessage says. Values are part of the wire format.
+type ControlOp uint8
+
+const (
+	ControlRequest  ControlOp = 1 // helper → novice: may I control?
+	ControlGranted  ControlOp = 2 // novice → helper: yes
+	ControlDenied   ControlOp = 3 // novice → helper: no, with a Reason
+	ControlRevoked  ControlOp = 4 // novice → helper: taken back; Reason "esc", "button", "closed" or "ended"
+	ControlReleased ControlOp = 5 // helper → novice: the helper gave control back
+	ControlDisabled ControlOp = 6 // novice → helper: control is disabled for this invitation
+	ControlTooSoon  ControlOp = 7 // novice → helper: request refused, too soon after the previous one
+)
+
+func (o ControlOp) String() string {
+	switch o {
+	case ControlRequest:
+		return "request"
+	case ControlGranted:
+		return "granted"
+	case ControlDenied:
+		return "denied"
+	case ControlRevoked:
+		return "revoked"
+	case ControlReleased:
+		return "released"
+	case ControlDisabled:
+		return "disabled"
+	case ControlTooSoon:
+		return "too-soon"
+	}
+	return "control-op-" + strconv.Itoa(int(o))
+}
+
+// ControlMessage is a message of the control protocol other than an input event.
+type ControlMessage struct {
+	Op     ControlOp
+	Reason string // ≤ MaxControlReason bytes of printable ASCII; may be empty
+}
+
+// ControlConn reads and writes the control protocol over one stream. Its
+// Send methods may be called from several goroutines; Receive from one
+// goroutine at a time.
+type ControlConn struct {
+	fr *FrameReader
+
+	mu  sync.Mutex
+	w   io.Writer
+	buf []byte
+}
+
+// NewControlConn wraps a control stream.
+func NewControlConn(rw io.ReadWriter) *ControlConn {
+	return &ControlConn{fr: NewFrameReader(rw, MaxControlMessage), w: rw}
+}
+
+// SendControl writes one control message.
+func (c *ControlConn) SendControl(m ControlMessage) error {
+	if err := checkControlMessage(m); err != nil {
+		return fmt.Errorf("sending control message: %w", err)
+	}
+	return c.send(MsgControl, func(b []byte) []byte { return appendControlMessage(b, m) })
+}
+
+// SendInput writes one input event.
+func (c *ControlConn) SendInput(e InputEvent) error {
+	if err := checkInputEvent(&e); err != nil {
+		return fmt.Errorf("sending input event: %w", err)
+	}
+	return c.send(MsgControlInput, func(b []byte) []byte { return appendInputEvent(b, &e) })
+}
+
+// send writes one frame whose body appendBody produces, in one Write.
+func (c *ControlConn) send(t MsgType, appendBody func([]byte) []byte) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// Room for the length: bodies are far below 2^14, so it takes ≤ 2 bytes.
+	b := append(c.buf[:0], 0, 0, byte(t))
+	b = appendBody(b)
+	n := len(b) - 2 // type byte and body
+	if n > MaxControlMessage {
+		return fmt.Errorf("sending control message type %#x of %d bytes (limit %d): %w", t, n, MaxControlMessage, ErrFrameTooLarge)
+	}
+	start := 2 - uvarintLen(uint64(n))
+	binary.PutUvarint(b[start:], uint64(n))
+	c.buf = b
+	if _, err := c.w.Write(b[start:]); err != nil {
+		return fmt.Errorf("sending control message type %#x: %w", t, err)
+	}
+	return nil
+}
+
+func uvarintLen(v uint64) int {
+	n := 1
+	for ; v >= 0x80; v >>= 7 {
+		n++
+	}
+	return n
+}
+
+// Receive blocks for the next message: exactly one of the message and the
+// event is non-nil. It returns io.EOF when the peer closed the stream between
+// messages; any other error means the stream must be reset.
+func (c *ControlConn) Receive() (*ControlMessage, *InputEvent, error) {
+	t, body, err := c.fr.ReadFrame()
+	if err == io.EOF {
+		return nil, nil, io.EOF
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading control message: %w", err)
+	}
+	switch t {
+	case MsgControl:
+		m, err := decodeControlMessage(body)
+		if err != nil {
+			return nil, nil, err
+		}
+		return &m, nil, nil
+	case MsgControlInput:
+		e, err := decodeInputEvent(body)
+		if err != nil {
+			return nil, nil, err
+		}
+		return nil, &e, nil
+	}
+	return nil, nil, fmt.Errorf("reading control message: unexpected type %#x", byte(t))
+}
+
+// checkControlMessage applies the decoder's rules to a message to send.
+func checkControlMessage(m ControlMessage) error {
+	if m.Op < ControlRequest || m.Op > ControlTooSoon {
+		return fmt.Errorf("unknown op %d", m.Op)
+	}
+	return checkReason(m.Reason)
+}
+
+func checkReason(s string) error {
+	if len(s) > MaxControlReason {
+		return fmt.Errorf("reason of %d bytes (limit %d)", len(s), MaxControlReason)
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return fmt.Errorf("reason %q: byte %#x is not printable ASCII", s, s[i])
+		}
+	}
+	return nil
+}
+
+// checkInputEvent applies the decoder's rules to an event to send, and
+// clears the fields its kind does not carry.
+func checkInputEvent(e *InputEvent) error {
+	out := InputEvent{Kind: e.Kind, Seq: e.Seq, SentUnixNano: e.SentUnixNano}
+	switch e.Kind {
+	case InputMouseMove, InputMouseButton, InputWheel:
+		if err := checkCoord("x", e.X); err != nil {
+			return err
+		}
+		if err := checkCoord("y", e.Y); err != nil {
+			return err
+		}
+		out.X, out.Y = e.X, e.Y
+		switch e.Kind {
+		case InputMouseButton:
+			if e.Button < 1 || e.Button > 3 {
+				return fmt.Errorf("button %d is outside 1..3", e.Button)
+			}
+			out.Button, out.Down = e.Button, e.Down
+		case InputWheel:
+			if err := checkWheel("dx", e.DX); err != nil {
+				return err
+			}
+			if err := checkWheel("dy", e.DY); err != nil {
+				return err
+			}
+			out.DX, out.DY = e.DX, e.DY
+		}
+	case InputKey:
+		if err := checkKeyName(e.Key); err != nil {
+			return err
+		}
+		out.Key, out.Down = e.Key, e.Down
+	case InputText:
+		if err := checkInputText(e.Text); err != nil {
+			return err
+		}
+		out.Text = e.Text
+	default:
+		return fmt.Errorf("unknown input kind %d", e.Kind)
+	}
+	*e = out
+	return nil
+}
+
+func checkCoord(what string, v int) error {
+	if v < -MaxInputCoord || v > MaxInputCoord {
+		return fmt.Errorf("%s %d is outside ±%d", what, v, MaxInputCoord)
+	}
+	return nil
+}
+
+func checkWheel(what string, v int) error {
+	if v < -MaxWheelClicks || v > MaxWheelClicks {
+		return fmt.Errorf("wheel %s %d is outside ±%d", what, v, MaxWheelClicks)
+	}
+	return nil
+}
+
+func checkKeyName(s string) error {
+	if len(s) < 1 || len(s) > MaxKeyName {
+		return fmt.Errorf("key name of %d bytes (want 1..%d)", len(s), MaxKeyName)
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
+			return fmt.Errorf("key name %q: byte %#x is not one of [A-Za-z0-9_]", s, c)
+		}
+	}
+	return nil
+}
+
+func checkInputText(s string) error {
+	if len(s) < 1 || len(s) > MaxInputText {
+		return fmt.Errorf("text of %d bytes (want 1..%d)", len(s), MaxInputText)
+	}
+	if !utf8.ValidString(s) {
+		return errors.New("text is not valid UTF-8")
+	}
+	return nil
+}
+
+const inputFlagDown = 1 << 0
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendControlMessage(b []byte, m ControlMessage) []byte {
+	b = append(b, byte(m.Op))
+	return appendString(b, m.Reason)
+}
+
+// appendInputEvent appends the body of a checked event.
+func appendInputEvent(b []byte, e *InputEvent) []byte {
+	var flags byte
+	if e.Down {
+		flags |= inputFlagDown
+	}
+	b = append(b, byte(e.Kind), flags)
+	switch e.Kind {
+	case InputMouseMove, InputMouseButton, InputWheel:
+		b = binary.AppendVarint(b, int64(e.X))
+		b = binary.AppendVarint(b, int64(e.Y))
+		switch e.Kind {
+		case InputMouseButton:
+			b = binary.AppendUvarint(b, uint64(e.Button))
+		case InputWheel:
+			b = binary.AppendVarint(b, int64(e.DX))
+			b = binary.AppendVarint(b, int64(e.DY))
+		}
+	case InputKey:
+		b = appendString(b, e.Key)
+	case InputText:
+		b = appendString(b, e.Text)
+	}
+	b = binary.AppendUvarint(b, e.Seq)
+	return binary.AppendVarint(b, e.SentUnixNano)
+}
+
+// controlReader reads the fields of a control body; the first error sticks.
+type controlReader struct {
+	b   []byte
+	err error
+}
+
+func (r *controlReader) fail(err error) {
+	if r.err == nil {
+		r.err = err
+	}
+}
+
+func (r *controlReader) u8(what string) byte {
+	if r.err != nil {
+		return 0
+	}
+	if len(r.b) == 0 {
+		r.fail(fmt.Errorf("%s: %w", what, io.ErrUnexpectedEOF))
+		return 0
+	}
+	v := r.b[0]
+	r.b = r.b[1:]
+	return v
+}
+
+func (r *controlReader) uvarint(what string) uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b)
+	switch {
+	case n == 0:
+		r.fail(fmt.Errorf("%s: %w", what, io.ErrUnexpectedEOF))
+		return 0
+	case n < 0:
+		r.fail(fmt.Errorf("%s: uvarint over 64 bits", what))
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *controlReader) varint(what string) int64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(r.b)
+	switch {
+	case n == 0:
+		r.fail(fmt.Errorf("%s: %w", what, io.ErrUnexpectedEOF))
+		return 0
+	case n < 0:
+		r.fail(fmt.Errorf("%s: varint over 64 bits", what))
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+// bounded reads an svarint that must be within ±limit.
+func (r *controlReader) bounded(what string, limit int64) int {
+	v := r.varint(what)
+	if r.err == nil && (v < -limit || v > limit) {
+		r.fail(fmt.Errorf("%s %d is outside ±%d", what, v, limit))
+		return 0
+	}
+	return int(v)
+}
+
+// string reads a string of lo..hi bytes, checking the length before copying.
+func (r *controlReader) str(what string, lo, hi int) string {
+	n := r.uvarint(what + " length")
+	if r.err != nil {
+		return ""
+	}
+	if n < uint64(lo) || n > uint64(hi) {
+		r.fail(fmt.Errorf("%s of %d bytes (want %d..%d)", what, n, lo, hi))
+		return ""
+	}
+	if n > uint64(len(r.b)) {
+		r.fail(fmt.Errorf("%s of %d bytes, %d left: %w", what, n, len(r.b), io.ErrUnexpectedEOF))
+		return ""
+	}
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s
+}
+
+func (r *controlReader) end() {
+	if r.err == nil && len(r.b) > 0 {
+		r.fail(fmt.Errorf("%d bytes of trailing data", len(r.b)))
+	}
+}
+
+func decodeControlMessage(body []byte) (ControlMessage, error) {
+	r := controlReader{b: body}
+	m := ControlMessage{Op: ControlOp(r.u8("op"))}
+	if r.err == nil {
+		if err := checkControlMessage(ControlMessage{Op: m.Op}); err != nil {
+			r.fail(err)
+		}
+	}
+	m.Reason = r.str("reason", 0, MaxControlReason)
+	if r.err == nil {
+		if err := checkReason(m.Reason); err != nil {
+			r.fail(err)
+		}
+	}
+	r.end()
+	if r.err != nil {
+		return ControlMessage{}, fmt.Errorf("reading control message: %w", r.err)
+	}
+	return m, nil
+}
+
+func decodeInputEvent(body []byte) (InputEvent, error) {
+	r := controlReader{b: body}
+	e := InputEvent{Kind: InputKind(r.u8("kind"))}
+	flags := r.u8("flags")
+	if r.err == nil {
+		switch {
+		case e.Kind < InputMouseMove || e.Kind > InputText:
+			r.fail(fmt.Errorf("unknown input kind %d", e.Kind))
+		case flags&^inputFlagDown != 0:
+			r.fail(fmt.Errorf("unknown flags %#x", flags))
+		case flags&inputFlagDown != 0 && e.Kind != InputMouseButton && e.Kind != InputKey:
+			r.fail(fmt.Errorf("the down flag on a %v event", e.Kind))
+		}
+	}
+	e.Down = flags&inputFlagDown != 0
+	switch e.Kind {
+	case InputMouseMove, InputMouseButton, InputWheel:
+		e.X = r.bounded("x", MaxInputCoord)
+		e.Y = r.bounded("y", MaxInputCoord)
+		switch e.Kind {
+		case InputMouseButton:
+			b := r.uvarint("button")
+			if r.err == nil && (b < 1 || b > 3) {
+				r.fail(fmt.Errorf("button %d is outside 1..3", b))
+			}
+			e.Button = int(b)
+		case InputWheel:
+			e.DX = r.bounded("wheel dx", MaxWheelClicks)
+			e.DY = r.bounded("wheel dy", MaxWheelClicks)
+		}
+	case InputKey:
+		e.Key = r.str("key name", 1, MaxKeyName)
+		if r.err == nil {
+			if err := checkKeyName(e.Key); err != nil {
+				r.fail(err)
+			}
+		}
+	case InputText:
+		e.Text = r.str("text", 1, MaxInputText)
+		if r.err == nil {
+			if err := checkInputText(e.Text); err != nil {
+				r.fail(err)
+			}
+		}
+	}
+	e.Seq = r.uvarint("seq")
+	e.SentUnixNano = r.varint("sent")
+	r.end()
+	if r.err != nil {
+		return InputEvent{}, fmt.Errorf("reading input event: %w", r.err)
+	}
+	return e, nil
+}
