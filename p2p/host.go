@@ -63,6 +63,9 @@ type Host struct {
 	log       *slog.Logger
 	nat       *natObserver
 	punches   *punchTracer
+	// local: every bootstrap peer is on loopback or a LAN, so there is no
+	// public address to learn and no relay address to wait for.
+	local bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -124,7 +127,7 @@ func New(cfg Config) (*Host, error) {
 		h.Close()
 		return nil, err
 	}
-	hh := &Host{h: h, dht: d, bootstrap: bootstrap, log: logger, nat: nat, punches: tr}
+	hh := &Host{h: h, dht: d, bootstrap: bootstrap, log: logger, nat: nat, punches: tr, local: keepLocal}
 	h.SetStreamHandler(NATReportProtocol, hh.handleNATReport)
 	return hh, nil
 }
@@ -221,6 +224,17 @@ func (h *Host) Bootstrap(ctx context.Context) error {
 	if err := h.dht.Bootstrap(ctx); err != nil {
 		return fmt.Errorf("bootstrapping DHT: %w", err)
 	}
+	// A DHT client can announce and look up only once a server is in its
+	// routing table (identify must have run on the bootstrap connection).
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for h.dht.RoutingTable().Size() == 0 {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for a DHT server in the routing table: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
 	return nil
 }
 
@@ -228,6 +242,9 @@ func (h *Host) Bootstrap(ctx context.Context) error {
 // and serves DCUtR. A helper that dials before this misses the hole punch
 // ("protocols not supported: [/libp2p/dcutr]", RECIPES.md A).
 func (h *Host) WaitHolePunchReady(ctx context.Context) error {
+	if h.local {
+		return nil // no public address will come; peers dial each other directly
+	}
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
 	for {
@@ -247,6 +264,9 @@ func (h *Host) WaitHolePunchReady(ctx context.Context) error {
 // WaitRelayAddr waits until the host announces a relay address (a reservation
 // exists), so that a helper can reach it to coordinate a hole punch.
 func (h *Host) WaitRelayAddr(ctx context.Context) error {
+	if h.local {
+		return nil // relay addresses are built from public addresses only
+	}
 	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
 	for {
@@ -281,6 +301,13 @@ func (h *Host) Unhandle(proto protocol.ID) { h.h.RemoveStreamHandler(proto) }
 
 // OpenStream opens a session-level stream to p over a direct connection only.
 func (h *Host) OpenStream(ctx context.Context, p peer.ID, proto protocol.ID) (network.Stream, error) {
+	// With only a relayed connection go-libp2p waits for a direct one until
+	// ctx ends: bound the wait so a dropped connection fails, never hangs.
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+	}
 	s, err := h.h.NewStream(network.WithNoDial(ctx, "session streams use the existing direct connection"), p, proto)
 	if err != nil {
 		return nil, fmt.Errorf("opening %s stream: %w", proto, err)

@@ -295,7 +295,7 @@ func (nv *novice) wait(t *testing.T) (*session.Session, error) {
 	t.Helper()
 	select {
 	case <-nv.done:
-	case <-time.After(2 * wait):
+	case <-time.After(wait):
 		t.Fatal("the novice is still waiting for a helper")
 	}
 	return nv.sess, nv.err

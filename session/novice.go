@@ -215,7 +215,15 @@ func (n *Novice) handleSession(s network.Stream) {
 			}
 			ok, err := n.cfg.Prompter.Confirm(context.Background(), h.Name+what+". Accept?")
 			_ = s.SetDeadline(time.Now().Add(time.Minute))
-			return err == nil && ok
+			if err != nil || !ok {
+				return false
+			}
+			// Expect this helper's chat stream before "accepted" goes out:
+			// the helper opens it as soon as it reads that answer.
+			n.mu.Lock()
+			n.accepted = helper
+			n.mu.Unlock()
+			return true
 		},
 	})
 	if refuseErr != nil {
@@ -233,6 +241,11 @@ func (n *Novice) handleSession(s network.Stream) {
 		return
 	}
 	if err != nil || ss == nil {
+		n.mu.Lock()
+		if n.accepted == helper {
+			n.accepted = "" // accepted, but "accepted" never reached it
+		}
+		n.mu.Unlock()
 		if err != nil {
 			n.log.Info("helper handshake ended", "peer", helper, "err", err)
 			s.Reset()
@@ -246,9 +259,6 @@ func (n *Novice) handleSession(s network.Stream) {
 		return
 	}
 	_ = s.SetDeadline(time.Time{})
-	n.mu.Lock()
-	n.accepted = helper
-	n.mu.Unlock()
 	select {
 	case chatRaw := <-n.chatCh:
 		sess := newSession(n.host, hello.Name, helper, s, ss, chatRaw, n.log)
