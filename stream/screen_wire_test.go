@@ -179,7 +179,7 @@ func TestScreenGolden(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if s.settings.MaxWidth != 1280 || s.settings.MaxHeight != 720 || s.settings.Quality != 80 || s.settings.MaxFPS != 30 || !s.key || s.acked != 300 {
+	if s.settings.MaxWidth != 1280 || s.settings.MaxHeight != 720 || s.settings.Quality != 80 || s.settings.MaxFPS != 60 || !s.key || s.acked != 300 {
 		t.Errorf("sender after the viewer's messages: settings %+v key %v acked %d", s.settings, s.key, s.acked)
 	}
 }
