@@ -126,6 +126,12 @@ type Window struct {
 	lastRemote   image.Point
 	heldButtons  map[int]bool
 	heldKeys     map[ebiten.Key]heldKey
+
+	// redraw of the left panel (game goroutine): only when it may have changed
+	uiDirty    bool
+	lastCursor image.Point
+	lastSize   image.Point
+	frames     int
 }
 
 const leftWidth = 340
@@ -422,6 +428,8 @@ func (w *Window) Update() error {
 	if closeReq {
 		return ebiten.Termination
 	}
+	w.uiDirty = w.uiChanged(len(pending) > 0 || status != w.status.Label || connected != w.connectedNow ||
+		controlSet != w.control || len(newDialogs) > 0)
 	for _, e := range pending {
 		w.appendLine(e)
 	}
@@ -498,5 +506,26 @@ func (w *Window) Draw(screen *ebiten.Image) {
 	if w.cfg.Role == Helper {
 		w.drawRemote(screen) // first: dialogs and tooltips go over it
 	}
-	w.ui.Draw(screen)
+	// The screen is not cleared between frames, so when only the remote
+	// screen changed the panel drawn last time is still there: redrawing it
+	// through software GL for every remote update cost most of the viewer's
+	// CPU in the latency benchmark.
+	if w.uiDirty || w.cfg.Role != Helper {
+		w.ui.Draw(screen)
+	}
+}
+
+// uiChanged says whether the left panel or a dialog may look different this
+// frame: new state, any input, a resize, an open dialog, the first frames.
+func (w *Window) uiChanged(stateChanged bool) bool {
+	w.frames++
+	cursor := image.Pt(ebiten.CursorPosition())
+	size := image.Pt(ebiten.WindowSize())
+	moved := cursor != w.lastCursor || size != w.lastSize
+	w.lastCursor, w.lastSize = cursor, size
+	dx, dy := ebiten.Wheel()
+	return stateChanged || moved || w.frames < 10 || len(w.open) > 0 || dx != 0 || dy != 0 ||
+		len(inpututil.AppendPressedKeys(nil)) > 0 || len(inpututil.AppendJustReleasedKeys(nil)) > 0 ||
+		ebiten.IsMouseButtonPressed(ebiten.MouseButtonLeft) || ebiten.IsMouseButtonPressed(ebiten.MouseButtonRight) ||
+		inpututil.IsMouseButtonJustReleased(ebiten.MouseButtonLeft) || inpututil.IsMouseButtonJustReleased(ebiten.MouseButtonRight)
 }

@@ -12,6 +12,7 @@ pkgs=(
   iproute2 iptables conntrack procps psmisc ca-certificates git make gcc pkg-config   # network tests, build
   libx11-dev libgl1-mesa-dev libxrandr-dev libxcursor-dev libxinerama-dev libxi-dev libxxf86vm-dev  # Ebiten windows
   xvfb xdotool imagemagick x11-apps x11-utils xterm xauth                            # headless window tests
+  libxtst-dev                                                                        # control: robotgo (XTEST); it also uses libx11-dev and libxi-dev above
   tigervnc-scraping-server tigervnc-viewer x11vnc                                    # screen-latency benchmark peers
 )
 missing=()

@@ -39,8 +39,11 @@ func (p windowPrompter) Confirm(ctx context.Context, question string) (bool, err
 		return true, nil
 	}
 	yes, no := "Yes", "No"
-	if strings.HasSuffix(question, "Accept?") {
+	switch {
+	case strings.HasSuffix(question, "Accept?"):
 		yes, no = "Accept", "Decline"
+	case strings.HasSuffix(question, "Allow?"):
+		yes, no = "Allow", "Deny"
 	}
 	ans := make(chan bool, 1)
 	go func() { ans <- p.w.Ask(question, yes, no) }()
@@ -135,9 +138,11 @@ func helpInWindow(ctx context.Context, cfg session.HelpConfig, yes bool, t *term
 	var sess *session.Session
 	var sessMu sync.Mutex
 	screen := &screenView{}
-	w, err := render.New(render.Config{
+	hc := &helperControl{t: t, log: cfg.Logger, self: cfg.Name, events: make(chan stream.InputEvent, 256)}
+	rcfg := render.Config{
 		Role: render.Helper, Title: "Remote Assistance — " + name, PeerName: name,
-		PaneSize: screen.setPane,
+		PaneSize:       screen.setPane,
+		RequestControl: hc.request, ReleaseControl: hc.release, Input: hc.input,
 		Send: func(text string) error {
 			sessMu.Lock()
 			s := sess
@@ -155,10 +160,16 @@ func helpInWindow(ctx context.Context, cfg session.HelpConfig, yes bool, t *term
 				go s.Close()
 			}
 		},
-	})
+	}
+	if inv.NoControl {
+		rcfg.RequestControl = nil
+		rcfg.ControlUnavailable = name + " turned off remote control for this invitation."
+	}
+	w, err := render.New(rcfg)
 	if err != nil {
 		return err
 	}
+	hc.w = w
 	cfg.Prompter = windowPrompter{w: w, t: t}
 	cfg.Progress = func(ev session.Event) { showEvent(w, t, ev) }
 	stopOnSignal := context.AfterFunc(ctx, w.Close)
@@ -193,6 +204,7 @@ func helpInWindow(ctx context.Context, cfg session.HelpConfig, yes bool, t *term
 		t.println("Connected to " + name)
 		t.println("Direct connection: " + s.RemoteAddr())
 		go screen.run(ctx, s, w, t, cfg.Logger)
+		hc.attach(ctx, s)
 		runSessionInWindow(ctx, w, t, s, "Screen View Only")
 		t.println(s.Reason())
 		result <- nil
@@ -225,9 +237,10 @@ func inviteInWindow(ctx context.Context, cfg session.NoviceConfig, yes bool, t *
 		defer sessMu.Unlock()
 		return sess
 	}
+	nc := &noviceControl{name: stream.CleanName(inv.Name), enabled: !inv.NoControl, log: cfg.Logger}
 	w, err := render.New(render.Config{
 		Role: render.Novice, Title: "Remote Assistance — waiting for your helper", PeerName: "your helper",
-		Width: 420, Height: 640,
+		Width: 420, Height: 640, StopControl: nc.stop,
 		Send: func(text string) error {
 			if s := current(); s != nil {
 				return s.Send(text)
@@ -244,10 +257,16 @@ func inviteInWindow(ctx context.Context, cfg session.NoviceConfig, yes bool, t *
 		return err
 	}
 	cfg.Prompter = windowPrompter{w: w, t: t, yes: yes}
-	cfg.Channels = map[string]session.ChannelHandler{stream.ScreenProtocol: shareScreen(cfg.Logger, func(msg string) {
+	notify := func(msg string) {
 		t.println(msg)
 		w.Post(render.Entry{Text: msg})
-	})}
+	}
+	// Control is always asked, even with --yes (which only accepts helpers).
+	nc.prompter, nc.notify, nc.setState = windowPrompter{w: w, t: t}, notify, w.SetControl
+	cfg.Channels = map[string]session.ChannelHandler{
+		stream.ScreenProtocol:  shareScreen(cfg.Logger, notify),
+		stream.ControlProtocol: nc.handler(),
+	}
 	cfg.Progress = func(ev session.Event) { showEvent(w, t, ev) }
 	stopOnSignal := context.AfterFunc(ctx, w.Close)
 	defer stopOnSignal()

@@ -52,31 +52,29 @@ func Start(tb testing.TB, w, h int) *Display {
 			tb.Fatalf("starting Xvfb: %v", err)
 		}
 		d := &Display{Name: name, tb: tb}
-		if d.waitReady(cmd) {
+		exited := make(chan struct{})
+		go func() { cmd.Wait(); close(exited) }() // the only Wait
+		if d.waitReady(exited) {
 			tb.Cleanup(func() {
 				// SIGTERM lets Xvfb remove its lock file and socket.
 				cmd.Process.Signal(syscall.SIGTERM)
-				done := make(chan struct{})
-				go func() { cmd.Wait(); close(done) }()
 				select {
-				case <-done:
+				case <-exited:
 				case <-time.After(5 * time.Second):
 					cmd.Process.Kill()
-					<-done
+					<-exited
 				}
 			})
 			return d
 		}
 		cmd.Process.Kill()
-		cmd.Wait()
+		<-exited
 	}
 	tb.Fatal("no free X display number")
 	return nil
 }
 
-func (d *Display) waitReady(cmd *exec.Cmd) bool {
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
+func (d *Display) waitReady(done <-chan struct{}) bool {
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
@@ -166,7 +164,10 @@ func (d *Display) Click(win string, x, y int) {
 // Type types text into the focused window, then presses ENTER when enter is set.
 func (d *Display) Type(text string, enter bool) {
 	d.tb.Helper()
-	d.Do("xdotool", "type", "--delay", "30", text)
+	// 120 ms a character: xdotool types characters missing from the keymap
+	// by remapping a spare keycode, and a window that handles its events a
+	// little later (one that draws on demand) would read the next mapping.
+	d.Do("xdotool", "type", "--delay", "120", text)
 	if enter {
 		d.Key("Return")
 	}

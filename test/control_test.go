@@ -1,0 +1,163 @@
+package test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ra-p2p/ra-p2p/test/netlab"
+	"github.com/ra-p2p/ra-p2p/test/xdisplay"
+)
+
+// TestTakeControlAcrossTwoNATs: the helper asks for control in its window,
+// the novice allows it in theirs, and the helper's mouse and keyboard in the
+// remote pane drive the novice's display (pointer position at 100% and
+// scaled, clicks, Unicode text typed into an xterm); ESC on the novice's own
+// keyboard ends control at once and later events are dropped; a denied
+// request lets nothing through. Programs run in the two-home namespace
+// topology, windows on two Xvfb displays.
+func TestTakeControlAcrossTwoNATs(t *testing.T) {
+	w := newWorld(t, netlab.Options{Nodes: 2,
+		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
+	const sw, sh = 1280, 720
+	nd := xdisplay.Start(t, sw, sh)
+	hd := xdisplay.Start(t, 1400, 900)
+	shots := t.TempDir()
+	if dir := os.Getenv("RA_P2P_SCREENSHOTS"); dir != "" {
+		shots = dir
+	}
+	nd.ShowImage(testPattern(sw, sh))
+	typed := filepath.Join(t.TempDir(), "typed.txt")
+	nd.Start("xterm", "-geometry", "60x10+40+300", "-e", "sh", "-c", "exec cat > "+typed)
+	xw := nd.WaitWindowClass("XTerm", 10*time.Second)
+
+	dir := t.TempDir()
+	file := filepath.Join(dir, "alice.rainvite")
+	novice := w.lab.Start(w.lab.HostNS("novice"), binPath,
+		append([]string{"invite", "--testnet", "--yes", "--name", "Alice", "-o", file}, w.bootstrapArgs()...),
+		[]string{nd.Env(), "XDG_CONFIG_HOME=" + filepath.Join(dir, "novice")})
+	mustWait(t, novice, `Waiting for your helper`, 40*time.Second)
+	nw := nd.WaitWindow("waiting for your helper", 10*time.Second)
+	nd.Move(nw, 850, 60)
+
+	helper := w.lab.Start(w.lab.HostNS("helper"), binPath, []string{"help", file, "--testnet", "--yes", "--name", "Bob"},
+		[]string{hd.Env(), "XDG_CONFIG_HOME=" + filepath.Join(dir, "helper")})
+	hw := hd.WaitWindow("Remote Assistance — Alice", 10*time.Second)
+	hd.Move(hw, 0, 0)
+	mustWait(t, helper, `Connected to Alice`, 30*time.Second)
+	mustWait(t, novice, `Bob can see your screen`, 10*time.Second)
+	time.Sleep(time.Second) // the first frame
+
+	pointer := func() (int, int) {
+		out := nd.Do("xdotool", "getmouselocation")
+		m := regexp.MustCompile(`x:(\d+) y:(\d+)`).FindStringSubmatch(out)
+		x, _ := strconv.Atoi(m[1])
+		y, _ := strconv.Atoi(m[2])
+		return x, y
+	}
+	nd.Do("xdotool", "mousemove", "5", "5")
+
+	// 1. Deny: nothing reaches the novice's display.
+	hd.Click(hw, 89, takeControlY)
+	mustWait(t, novice, `Bob would like to share control of your computer`, 10*time.Second)
+	pressUntil(t, nd, nw, "Escape", helper, `Alice did not give you control`)
+	hd.Do("xdotool", "mousemove", "--window", hw, "700", "400")
+	time.Sleep(500 * time.Millisecond)
+	if x, y := pointer(); x != 5 || y != 5 {
+		t.Fatalf("after a denied request the novice's pointer moved to %d,%d", x, y)
+	}
+
+	// 2. Allow (after the request interval), then move, click and type.
+	time.Sleep(5 * time.Second)
+	hd.Click(hw, 89, takeControlY)
+	mustWait(t, novice, `Bob would like to share control of your computer`, 10*time.Second)
+	nd.Screenshot(nw, filepath.Join(shots, "novice-allow-control.png"))
+	pressUntil(t, nd, nw, "Return", novice, `Bob has control of Alice's computer`)
+	mustWait(t, helper, `Bob has control of Alice's computer`, 10*time.Second)
+
+	// Scaled to fit: the pane shows the 1280x720 screen at 940/1280 from (340,135).
+	const scale = 940.0 / 1280
+	for _, rp := range [][2]int{{200, 100}, {640, 360}, {1000, 600}} {
+		wx, wy := 340+int((float64(rp[0])+0.5)*scale), 135+int((float64(rp[1])+0.5)*scale)
+		hd.Do("xdotool", "mousemove", "--window", hw, strconv.Itoa(wx), strconv.Itoa(wy))
+		waitPointer(t, pointer, rp[0], rp[1], 1)
+	}
+	// 100%: F11 draws the remote screen 1:1 from the window's origin.
+	hd.Do("xdotool", "windowfocus", "--sync", hw)
+	hd.Key("F11")
+	time.Sleep(500 * time.Millisecond)
+	for _, rp := range [][2]int{{300, 200}, {1279, 719}, {17, 33}} {
+		hd.Do("xdotool", "mousemove", "--window", hw, strconv.Itoa(rp[0]), strconv.Itoa(rp[1]))
+		waitPointer(t, pointer, rp[0], rp[1], 0)
+	}
+	// Click into the xterm and type, Unicode included.
+	hd.Click(hw, 200, 360)
+	// A window manager would give the clicked xterm the keyboard; Xvfb has none.
+	nd.Do("xdotool", "windowfocus", "--sync", xw)
+	hd.Type("hello é ß 日本", false)
+	hd.Key("Return")
+	waitFile(t, typed, "hello é ß 日本\n")
+	hd.Screenshot(hw, filepath.Join(shots, "helper-in-control.png"))
+
+	// 3. ESC on the novice's own keyboard ends control at once.
+	start := time.Now()
+	nd.Do("xdotool", "key", "Escape")
+	mustWait(t, novice, `Screen View Only`, 2*time.Second)
+	t.Logf("ESC → control ended after %v (measured through the novice's output)", time.Since(start).Round(time.Millisecond))
+	mustWait(t, helper, `Alice took control back`, 5*time.Second)
+	before, _ := os.ReadFile(typed)
+	hd.Do("xdotool", "mousemove", "--window", hw, "900", "650")
+	hd.Type("after", false)
+	time.Sleep(time.Second)
+	if x, y := pointer(); x == 900 && y == 650 {
+		t.Errorf("events after ESC still moved the novice's pointer")
+	}
+	if after, _ := os.ReadFile(typed); string(after) != string(before) {
+		t.Errorf("text typed after ESC reached the novice: %q", after)
+	}
+	nd.Screenshot("root", filepath.Join(shots, "novice-after-esc.png"))
+}
+
+func waitPointer(t *testing.T, pointer func() (int, int), x, y, tol int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		px, py := pointer()
+		if abs(px-x) <= tol && abs(py-y) <= tol {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("novice's pointer at %d,%d, want %d,%d (±%d)", px, py, x, y, tol)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func waitFile(t *testing.T, path, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, _ := os.ReadFile(path)
+		if strings.Contains(string(b), want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s holds %q, want %q", path, b, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// takeControlY is the Take Control button's centre row in the helper window.
+const takeControlY = 56
