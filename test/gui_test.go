@@ -92,7 +92,7 @@ const (
 // pressUntil focuses win and presses key until the program prints want, as a
 // person presses again when a key seems lost (a window that draws on demand
 // can miss a key pressed while it wakes up).
-func pressUntil(t *testing.T, d *xdisplay.Display, win, key string, p *netlab.Proc, want string) {
+func pressUntil(t testing.TB, d *xdisplay.Display, win, key string, p *netlab.Proc, want string) {
 	t.Helper()
 	re := regexp.MustCompile(want)
 	for i := 0; i < 5; i++ {

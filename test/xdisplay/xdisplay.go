@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -26,6 +27,9 @@ import (
 type Display struct {
 	Name string // ":N"
 	tb   testing.TB
+
+	pmu   sync.Mutex
+	pconn *xgb.Conn // for Pointer
 }
 
 // Start runs Xvfb at w×h×24 on a free display number; the test skips when
@@ -313,4 +317,25 @@ func (d *Display) RequestClose(win string) {
 		Data: xproto.ClientMessageDataUnionData32New([]uint32{uint32(deleteWindow), 0, 0, 0, 0})}
 	xproto.SendEvent(c, false, xproto.Window(id), xproto.EventMaskNoEvent, string(ev.Bytes()))
 	xproto.GetInputFocus(c).Reply()
+}
+
+// Pointer reads the pointer position through the X protocol (faster than
+// running xdotool, for latency measurements).
+func (d *Display) Pointer() (x, y int) {
+	d.tb.Helper()
+	d.pmu.Lock()
+	defer d.pmu.Unlock()
+	if d.pconn == nil {
+		c, err := xgb.NewConnDisplay(d.Name)
+		if err != nil {
+			d.tb.Fatalf("connecting to %s: %v", d.Name, err)
+		}
+		d.pconn = c
+		d.tb.Cleanup(c.Close)
+	}
+	r, err := xproto.QueryPointer(d.pconn, xproto.Setup(d.pconn).DefaultScreen(d.pconn).Root).Reply()
+	if err != nil {
+		d.tb.Fatalf("querying the pointer: %v", err)
+	}
+	return int(r.RootX), int(r.RootY)
 }
