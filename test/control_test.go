@@ -161,3 +161,32 @@ func abs(x int) int {
 
 // takeControlY is the Take Control button's centre row in the helper window.
 const takeControlY = 56
+
+// TestNoControlInvitation: with `ra-p2p invite --no-control` the helper's
+// Take Control button is disabled (clicking it asks nothing) and the novice
+// is never asked.
+func TestNoControlInvitation(t *testing.T) {
+	w := newWorld(t, netlab.Options{Nodes: 2,
+		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
+	nd := xdisplay.Start(t, 1280, 720)
+	hd := xdisplay.Start(t, 1400, 900)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "alice.rainvite")
+	novice := w.lab.Start(w.lab.HostNS("novice"), binPath,
+		append([]string{"invite", "--testnet", "--yes", "--no-control", "--name", "Alice", "-o", file}, w.bootstrapArgs()...),
+		[]string{nd.Env(), "XDG_CONFIG_HOME=" + filepath.Join(dir, "novice")})
+	mustWait(t, novice, `Waiting for your helper`, 40*time.Second)
+	helper := w.lab.Start(w.lab.HostNS("helper"), binPath, []string{"help", file, "--testnet", "--yes", "--name", "Bob"},
+		[]string{hd.Env(), "XDG_CONFIG_HOME=" + filepath.Join(dir, "helper")})
+	hw := hd.WaitWindow("Remote Assistance — Alice", 10*time.Second)
+	hd.Move(hw, 0, 0)
+	mustWait(t, helper, `Connected to Alice`, 30*time.Second)
+	hd.Click(hw, 89, takeControlY)
+	time.Sleep(2 * time.Second)
+	if strings.Contains(helper.Output(), "Asking for control") {
+		t.Errorf("the disabled Take Control button asked for control:\n%s", helper.Output())
+	}
+	if strings.Contains(novice.Output(), "would like to share control") {
+		t.Errorf("the novice was asked about control on a --no-control invitation:\n%s", novice.Output())
+	}
+}
