@@ -98,6 +98,7 @@ func TestTakeControlAcrossTwoNATs(t *testing.T) {
 	hd.Click(hw, 200, 360)
 	// A window manager would give the clicked xterm the keyboard; Xvfb has none.
 	nd.Do("xdotool", "windowfocus", "--sync", xw)
+	hd.MapCharacters("é ß 日本")
 	hd.Type("hello é ß 日本", false)
 	hd.Key("Return")
 	waitFile(t, typed, "hello é ß 日本\n")

@@ -339,3 +339,62 @@ func (d *Display) Pointer() (x, y int) {
 	}
 	return int(r.RootX), int(r.RootY)
 }
+
+// MapCharacters puts each character of s that the keyboard map lacks on a
+// spare keycode, for good. xdotool would otherwise remap a spare keycode
+// for every such character while typing, and a window that handles its
+// events a little later (one that draws on demand) could read the mapping
+// of the next character — the keyboard of a person who types "日本" has its
+// characters mapped (or an input method) all along.
+func (d *Display) MapCharacters(s string) {
+	d.tb.Helper()
+	c, err := xgb.NewConnDisplay(d.Name)
+	if err != nil {
+		d.tb.Fatalf("connecting to %s: %v", d.Name, err)
+	}
+	defer c.Close()
+	setup := xproto.Setup(c)
+	first, count := setup.MinKeycode, byte(setup.MaxKeycode-setup.MinKeycode+1)
+	km, err := xproto.GetKeyboardMapping(c, first, count).Reply()
+	if err != nil {
+		d.tb.Fatalf("reading the keyboard map: %v", err)
+	}
+	per := int(km.KeysymsPerKeycode)
+	have := map[xproto.Keysym]bool{}
+	var spare []xproto.Keycode
+	for i := 0; i < int(count); i++ {
+		empty := true
+		for j := 0; j < per; j++ {
+			if ks := km.Keysyms[i*per+j]; ks != 0 {
+				have[ks] = true
+				empty = false
+			}
+		}
+		if empty {
+			spare = append(spare, xproto.Keycode(int(first)+i))
+		}
+	}
+	for _, r := range s {
+		ks := xproto.Keysym(r)
+		if r >= 0x100 {
+			ks = xproto.Keysym(0x01000000 + r)
+		}
+		if r < 0x20 || have[ks] || (r >= 0x20 && r < 0x7f) {
+			continue
+		}
+		if len(spare) == 0 {
+			d.tb.Fatal("no spare keycode left to map characters")
+		}
+		code := spare[len(spare)-1]
+		spare = spare[:len(spare)-1]
+		syms := make([]xproto.Keysym, per)
+		syms[0] = ks
+		if per > 1 {
+			syms[1] = ks
+		}
+		if err := xproto.ChangeKeyboardMappingChecked(c, 1, code, byte(per), syms).Check(); err != nil {
+			d.tb.Fatalf("mapping %q: %v", r, err)
+		}
+		have[ks] = true
+	}
+}
