@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -227,13 +228,13 @@ func (n *Novice) handleSession(s network.Stream) {
 		},
 	})
 	if refuseErr != nil {
-		s.Close()
+		lingerClose(s)
 		release()
 		n.finish(noviceResult{err: refuseErr})
 		return
 	}
 	if errors.Is(err, stream.ErrAttemptsExhausted) {
-		s.Close()
+		lingerClose(s)
 		if lerr := n.cfg.Store.Lock(n.inv.ID()); lerr != nil {
 			n.log.Warn("locking the invitation", "err", lerr)
 		}
@@ -317,4 +318,15 @@ func (n *Novice) channelHandler(handler ChannelHandler) func(network.Stream) {
 		n.mu.Unlock()
 		sess.serve(handler, st)
 	}
+}
+
+// lingerClose closes a stream whose last message must reach the helper even
+// though this process is about to stop (revoked, locked): it waits, briefly,
+// for the helper to read it and hang up, since closing the connection at
+// once can drop data still in flight.
+func lingerClose(s network.Stream) {
+	_ = s.CloseWrite()
+	_ = s.SetReadDeadline(time.Now().Add(2 * time.Second))
+	_, _ = io.Copy(io.Discard, s)
+	_ = s.Close()
 }
