@@ -55,7 +55,7 @@ func (w *Window) applyControl() {
 		if w.control == ControlOn {
 			label = "Release Control"
 		}
-		w.controlBtn.Text().Label = label
+		w.controlBtn.SetText(label)
 		w.controlBtn.GetWidget().Disabled = w.cfg.RequestControl == nil || !w.connectedNow || w.control == ControlAsking
 	case Novice:
 		w.controlBtn.GetWidget().Disabled = w.control != ControlOn
