@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"github.com/ra-p2p/ra-p2p/render/view"
 	"image"
 
@@ -68,10 +69,49 @@ func (w *Window) updatePane() {
 			w.remote.Deallocate()
 		}
 		w.remote = ebiten.NewImage(b.Dx(), b.Dy())
+		w.uploaded = nil
 	}
-	w.remote.WritePixels(img.Pix[:4*b.Dx()*b.Dy()])
+	w.upload(img)
 	w.view.Image = b.Size()
 	w.view.Remote = remote
+}
+
+// uploadTile is the side of the squares compared and uploaded separately.
+const uploadTile = 64
+
+// upload copies to the GPU texture only the tiles that differ from what it
+// already holds: with software GL (Mesa) a whole-frame upload per update
+// was most of the viewer's CPU, and most updates change a few tiles.
+func (w *Window) upload(img *image.RGBA) {
+	b := img.Bounds()
+	n := 4 * b.Dx() * b.Dy()
+	if w.uploaded == nil {
+		w.remote.WritePixels(img.Pix[:n])
+		w.uploaded = append([]byte(nil), img.Pix[:n]...)
+		return
+	}
+	stride := 4 * b.Dx()
+	for ty := 0; ty < b.Dy(); ty += uploadTile {
+		th := min(uploadTile, b.Dy()-ty)
+		for tx := 0; tx < b.Dx(); tx += uploadTile {
+			tw := min(uploadTile, b.Dx()-tx)
+			changed := false
+			for y := ty; y < ty+th && !changed; y++ {
+				o := y*stride + 4*tx
+				changed = !bytes.Equal(img.Pix[o:o+4*tw], w.uploaded[o:o+4*tw])
+			}
+			if !changed {
+				continue
+			}
+			w.tileBuf = w.tileBuf[:0]
+			for y := ty; y < ty+th; y++ {
+				o := y*stride + 4*tx
+				w.tileBuf = append(w.tileBuf, img.Pix[o:o+4*tw]...)
+				copy(w.uploaded[o:o+4*tw], img.Pix[o:o+4*tw])
+			}
+			w.remote.SubImage(image.Rect(tx, ty, tx+tw, ty+th)).(*ebiten.Image).WritePixels(w.tileBuf)
+		}
+	}
 }
 
 // ToggleActualSize switches between fit-to-pane and 100% with scrolling.

@@ -112,6 +112,8 @@ type Window struct {
 	frame     Frame         // the last frame taken from the source (cursor included)
 	cursorImg *ebiten.Image // the remote pointer's shape
 	cursorSrc *image.RGBA   // which shape cursorImg holds
+	uploaded  []byte        // the pixels the remote texture holds, to upload only what changed
+	tileBuf   []byte
 	lastPane  image.Point
 	lines     []string
 	full      bool
