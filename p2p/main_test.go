@@ -4,9 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"github.com/ra-p2p/ra-p2p/internal/leakcheck"
 	"log/slog"
 	"os"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -36,59 +36,12 @@ const wait = 30 * time.Second
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if code == 0 {
-		if err := checkNoLeaks(10 * time.Second); err != nil {
+		if err := leakcheck.Check(10 * time.Second); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			code = 1
 		}
 	}
 	os.Exit(code)
-}
-
-// checkNoLeaks waits for every goroutine started by this module or by
-// libp2p to end once all hosts and nodes are closed. A few process-wide
-// goroutines that libp2p starts once and never stops are not leaks.
-func checkNoLeaks(grace time.Duration) error {
-	watched := []string{"github.com/ra-p2p/ra-p2p/", "github.com/libp2p/", "github.com/quic-go/", "github.com/ipfs/"}
-	global := []string{
-		"go-flow-metrics.(*sweeper)", // one bandwidth-meter sweeper per process
-		"go-log/v2/writer.(*MirrorWriter)",
-		"go.opencensus.io/stats/view",
-		"checkNoLeaks", // this goroutine
-	}
-	deadline := time.Now().Add(grace)
-	for {
-		buf := make([]byte, 1<<20)
-		for {
-			n := runtime.Stack(buf, true)
-			if n < len(buf) {
-				buf = buf[:n]
-				break
-			}
-			buf = make([]byte, 2*len(buf))
-		}
-		var leaked []string
-		for _, g := range strings.Split(string(buf), "\n\n") {
-			if containsAny(g, watched) && !containsAny(g, global) {
-				leaked = append(leaked, g)
-			}
-		}
-		if len(leaked) == 0 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%d goroutines still running after every test ended:\n\n%s", len(leaked), strings.Join(leaked, "\n\n"))
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-func containsAny(s string, subs []string) bool {
-	for _, sub := range subs {
-		if strings.Contains(s, sub) {
-			return true
-		}
-	}
-	return false
 }
 
 // testLogger discards logs unless RA_P2P_TEST_LOG is set: hosts log from
