@@ -35,20 +35,8 @@ func TestTakeControlAcrossTwoNATs(t *testing.T) {
 	nd.Start("xterm", "-geometry", "60x10+40+300", "-e", "sh", "-c", "exec cat > "+typed)
 	xw := nd.WaitWindowClass("XTerm", 10*time.Second)
 
-	dir := t.TempDir()
-	file := filepath.Join(dir, "alice.rainvite")
-	novice := w.lab.Start(w.lab.HostNS("novice"), binPath,
-		append([]string{"invite", "--testnet", "--yes", "--name", "Alice", "-o", file}, w.bootstrapArgs()...),
-		[]string{nd.Env(), "XDG_CONFIG_HOME=" + filepath.Join(dir, "novice")})
-	mustWait(t, novice, `Waiting for your helper`, 40*time.Second)
-	nw := nd.WaitWindow("waiting for your helper", 10*time.Second)
-	nd.Move(nw, 850, 60)
-
-	helper := w.lab.Start(w.lab.HostNS("helper"), binPath, []string{"help", file, "--testnet", "--yes", "--name", "Bob"},
-		[]string{hd.Env(), "XDG_CONFIG_HOME=" + filepath.Join(dir, "helper")})
-	hw := hd.WaitWindow("Remote Assistance — Alice", 10*time.Second)
-	hd.Move(hw, 0, 0)
-	mustWait(t, helper, `Connected to Alice`, 30*time.Second)
+	s := startWindowed(t, w, nd, hd)
+	novice, helper, nw, hw := s.novice, s.helper, s.nw, s.hw
 	mustWait(t, novice, `Bob can see your screen`, 10*time.Second)
 	time.Sleep(time.Second) // the first frame
 
@@ -171,17 +159,8 @@ func TestNoControlInvitation(t *testing.T) {
 		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
 	nd := xdisplay.Start(t, 1280, 720)
 	hd := xdisplay.Start(t, 1400, 900)
-	dir := t.TempDir()
-	file := filepath.Join(dir, "alice.rainvite")
-	novice := w.lab.Start(w.lab.HostNS("novice"), binPath,
-		append([]string{"invite", "--testnet", "--yes", "--no-control", "--name", "Alice", "-o", file}, w.bootstrapArgs()...),
-		[]string{nd.Env(), "XDG_CONFIG_HOME=" + filepath.Join(dir, "novice")})
-	mustWait(t, novice, `Waiting for your helper`, 40*time.Second)
-	helper := w.lab.Start(w.lab.HostNS("helper"), binPath, []string{"help", file, "--testnet", "--yes", "--name", "Bob"},
-		[]string{hd.Env(), "XDG_CONFIG_HOME=" + filepath.Join(dir, "helper")})
-	hw := hd.WaitWindow("Remote Assistance — Alice", 10*time.Second)
-	hd.Move(hw, 0, 0)
-	mustWait(t, helper, `Connected to Alice`, 30*time.Second)
+	s := startWindowed(t, w, nd, hd, "--no-control")
+	novice, helper, hw := s.novice, s.helper, s.hw
 	hd.Click(hw, 89, takeControlY)
 	time.Sleep(2 * time.Second)
 	if strings.Contains(helper.Output(), "Asking for control") {

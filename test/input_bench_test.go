@@ -2,7 +2,6 @@ package test
 
 import (
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
@@ -24,19 +23,8 @@ func BenchmarkInputLatency(b *testing.B) {
 				Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
 			nd := xdisplay.Start(b, 1280, 720)
 			hd := xdisplay.Start(b, 1400, 900)
-			dir := b.TempDir()
-			file := filepath.Join(dir, "alice.rainvite")
-			novice := w.lab.Start(w.lab.HostNS("novice"), binPath,
-				append([]string{"invite", "--testnet", "--yes", "--name", "Alice", "-o", file}, w.bootstrapArgs()...),
-				[]string{nd.Env(), "XDG_CONFIG_HOME=" + filepath.Join(dir, "novice")})
-			mustWait(b, novice, `Waiting for your helper`, 40*time.Second)
-			nw := nd.WaitWindow("waiting for your helper", 10*time.Second)
-			nd.Move(nw, 850, 60)
-			helper := w.lab.Start(w.lab.HostNS("helper"), binPath, []string{"help", file, "--testnet", "--yes", "--name", "Bob"},
-				[]string{hd.Env(), "XDG_CONFIG_HOME=" + filepath.Join(dir, "helper")})
-			hw := hd.WaitWindow("Remote Assistance — Alice", 10*time.Second)
-			hd.Move(hw, 0, 0)
-			mustWait(b, helper, `Connected to Alice`, 30*time.Second)
+			s := startWindowed(b, w, nd, hd)
+			novice, helper, nw, hw := s.novice, s.helper, s.nw, s.hw
 			mustWait(b, novice, `Bob can see your screen`, 10*time.Second)
 			time.Sleep(time.Second)
 			hd.Click(hw, 89, takeControlY)

@@ -39,19 +39,9 @@ func TestScreenAcrossTwoNATs(t *testing.T) {
 	xw := nd.WaitWindowClass("XTerm", 10*time.Second)
 	_ = xterm
 
-	dir := t.TempDir()
-	file := filepath.Join(dir, "alice.rainvite")
-	novice := w.lab.Start(w.lab.HostNS("novice"), binPath,
-		append([]string{"invite", "--testnet", "--no-gui", "--yes", "--name", "Alice", "-o", file}, w.bootstrapArgs()...),
-		[]string{nd.Env(), "XDG_CONFIG_HOME=" + filepath.Join(dir, "novice")})
-	mustWait(t, novice, `Waiting for your helper`, 40*time.Second)
 	nd.Do("xdotool", "mousemove", "1270", "710") // keep the pointer out of the way
-
-	helper := w.lab.Start(w.lab.HostNS("helper"), binPath, []string{"help", file, "--testnet", "--yes", "--name", "Bob"},
-		[]string{hd.Env(), "XDG_CONFIG_HOME=" + filepath.Join(dir, "helper")})
-	hw := hd.WaitWindow("Remote Assistance — Alice", 10*time.Second)
-	hd.Move(hw, 0, 0)
-	mustWait(t, helper, `Connected to Alice`, 30*time.Second)
+	s := startWindowed(t, w, nd, hd, "--no-gui")
+	novice, helper, hw := s.novice, s.helper, s.hw
 	mustWait(t, novice, `Bob can see your screen`, 10*time.Second)
 
 	// Scaled to fit: the pane is 1280-340 = 940 wide, so the image is 940x529 at y=135.

@@ -1,0 +1,42 @@
+package test
+
+import (
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/ra-p2p/ra-p2p/test/netlab"
+	"github.com/ra-p2p/ra-p2p/test/xdisplay"
+)
+
+// windowed is a session between a novice on display nd and a helper whose
+// window is on display hd, both programs in the two-home topology.
+type windowed struct {
+	novice, helper *netlab.Proc
+	nw, hw         string // the novice's window ("" with --no-gui) and the helper's
+	file           string
+}
+
+// startWindowed runs `ra-p2p invite --yes … noviceArgs` (its window moved to
+// 850,60) and `ra-p2p help --yes` (its window at the origin) and waits until
+// they are connected.
+func startWindowed(t testing.TB, w *world, nd, hd *xdisplay.Display, noviceArgs ...string) *windowed {
+	t.Helper()
+	dir := t.TempDir()
+	s := &windowed{file: filepath.Join(dir, "alice.rainvite")}
+	args := append([]string{"invite", "--testnet", "--yes", "--name", "Alice", "-o", s.file}, w.bootstrapArgs()...)
+	s.novice = w.lab.Start(w.lab.HostNS("novice"), binPath, append(args, noviceArgs...),
+		[]string{nd.Env(), "XDG_CONFIG_HOME=" + filepath.Join(dir, "novice")})
+	mustWait(t, s.novice, `Waiting for your helper`, 40*time.Second)
+	if !slices.Contains(noviceArgs, "--no-gui") {
+		s.nw = nd.WaitWindow("waiting for your helper", 10*time.Second)
+		nd.Move(s.nw, 850, 60)
+	}
+	s.helper = w.lab.Start(w.lab.HostNS("helper"), binPath, []string{"help", s.file, "--testnet", "--yes", "--name", "Bob"},
+		[]string{hd.Env(), "XDG_CONFIG_HOME=" + filepath.Join(dir, "helper")})
+	s.hw = hd.WaitWindow("Remote Assistance — Alice", 10*time.Second)
+	hd.Move(s.hw, 0, 0)
+	mustWait(t, s.helper, `Connected to Alice`, 30*time.Second)
+	return s
+}
