@@ -109,6 +109,41 @@ func TestTakeControlAcrossTwoNATs(t *testing.T) {
 		t.Errorf("text typed after ESC reached the novice: %q", after)
 	}
 	nd.Screenshot("root", filepath.Join(shots, "novice-after-esc.png"))
+
+	// 4. The novice's Stop Control button ends control too.
+	hd.Key("F11") // back to the normal layout, where the button is
+	time.Sleep(5 * time.Second) // the request interval
+	hd.Click(hw, 89, takeControlY)
+	waitCount(t, novice, `Bob would like to share control of your computer`, 3, 10*time.Second)
+	pressUntilCount(t, nd, nw, "Return", novice, `Bob has control of Alice's computer`, 2)
+	nd.Click(nw, 110, stopControlY)
+	waitCount(t, novice, `Screen View Only`, 2, 5*time.Second)
+	waitCount(t, helper, `Alice took control back`, 2, 5*time.Second)
+}
+
+// stopControlY is the Stop Control button's centre row in the novice window.
+const stopControlY = 56
+
+// waitCount waits until pattern has appeared n times in p's output.
+func waitCount(t *testing.T, p *netlab.Proc, pattern string, n int, d time.Duration) {
+	t.Helper()
+	if _, err := p.WaitForNth(regexp.MustCompile(pattern), n, d); err != nil {
+		t.Fatalf("%s: waiting for %q the %d. time: %v\n%s", p.Name, pattern, n, err, p.Output())
+	}
+}
+
+// pressUntilCount is pressUntil for the n-th appearance of want.
+func pressUntilCount(t *testing.T, d *xdisplay.Display, win, key string, p *netlab.Proc, want string, n int) {
+	t.Helper()
+	re := regexp.MustCompile(want)
+	for i := 0; i < 5; i++ {
+		d.Do("xdotool", "windowfocus", "--sync", win)
+		d.Key(key)
+		if _, err := p.WaitForNth(re, n, 2*time.Second); err == nil {
+			return
+		}
+	}
+	t.Fatalf("pressing %s in window %s never led to %q a %d. time:\n%s", key, win, want, n, p.Output())
 }
 
 func waitPointer(t *testing.T, pointer func() (int, int), x, y, tol int) {
