@@ -111,7 +111,7 @@ func TestTakeControlAcrossTwoNATs(t *testing.T) {
 	nd.Screenshot("root", filepath.Join(shots, "novice-after-esc.png"))
 
 	// 4. The novice's Stop Control button ends control too.
-	hd.Key("F11") // back to the normal layout, where the button is
+	hd.Key("F11")               // back to the normal layout, where the button is
 	time.Sleep(5 * time.Second) // the request interval
 	hd.Click(hw, 89, takeControlY)
 	waitCount(t, novice, `Bob would like to share control of your computer`, 3, 10*time.Second)
