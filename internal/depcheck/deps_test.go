@@ -74,9 +74,24 @@ var rules = map[string]map[string]string{
 		"github.com/libp2p/...": "render draws and maps clicks; it must never import libp2p",
 	},
 	"capture": {
-		"github.com/libp2p/...": "capture is a leaf that grabs the screen and must not know about the network",
-		"net/http/...":          "capture is a leaf that grabs the screen and must not know about the network",
-		module + "/...":         "capture is a leaf: it imports no other ra-p2p package (its own subpackages aside)",
+		"github.com/libp2p/...":             "capture is a leaf that grabs the screen and must not know about the network",
+		"github.com/multiformats/...":       "capture knows nothing about peers",
+		"net/http/...":                      "capture is a leaf that grabs the screen and must not know about the network",
+		module + "/...":                     "capture is a leaf: it imports no other ra-p2p package (its own subpackages aside)",
+		"github.com/hajimehoshi/ebiten/...": "capture must not depend on the viewer's GUI",
+		"github.com/go-vgo/robotgo/...":     "capture only reads the screen; input injection lives in control",
+		"github.com/jezek/xgb/xtest":        "capture only reads the screen; input injection lives in control",
+		"github.com/klauspost/...":          "encoding is the screen sender's job, in stream",
+		"os/exec":                           "capture runs no programs",
+	},
+	"control": {
+		"github.com/libp2p/...":             "control knows nothing about peers; the session hands it events",
+		"github.com/multiformats/...":       "control knows nothing about peers",
+		module + "/...":                     "control is below stream, session, render and cmd: they use it, not the reverse",
+		"github.com/hajimehoshi/ebiten/...": "control must not depend on the GUI; the UI asks the novice and calls Decide",
+		"github.com/ebitenui/...":           "control must not depend on the GUI",
+		// Not net/http or os/exec: robotgo pulls both in (net/http through
+		// github.com/vcaesar/tt), so they cannot be forbidden transitively.
 	},
 }
 
