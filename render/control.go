@@ -19,13 +19,7 @@ const (
 
 // SetControl changes the control state shown (Take Control / Release
 // Control on the helper's side, Stop Control on the novice's).
-func (w *Window) SetControl(c ControlState) {
-	w.mu.Lock()
-	w.controlSet = c
-	w.dirty = true
-	w.mu.Unlock()
-	w.Refresh()
-}
+func (w *Window) SetControl(c ControlState) { w.update(func() { w.controlSet = c }) }
 
 // onControlButton is the helper's Take Control / Release Control button.
 func (w *Window) onControlButton() {

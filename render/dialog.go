@@ -38,12 +38,7 @@ func (w *Window) AskPassword(prompt string) (password string, ok bool) {
 	return a[1:], true
 }
 
-func (w *Window) queueDialog(d *dialog) {
-	w.mu.Lock()
-	w.dialogs = append(w.dialogs, d)
-	w.mu.Unlock()
-	ebiten.ScheduleFrame()
-}
+func (w *Window) queueDialog(d *dialog) { w.update(func() { w.dialogs = append(w.dialogs, d) }) }
 
 // showDialog opens d as a modal ebitenui window (game goroutine).
 func (w *Window) showDialog(d *dialog) {

@@ -296,7 +296,7 @@ func (w *Window) wakeLoop(stop <-chan struct{}) {
 			return
 		case <-t.C:
 			w.mu.Lock()
-			waiting := len(w.pending) > 0 || len(w.dialogs) > 0 || w.closeReq || w.dirty
+			waiting := w.dirty
 			w.dirty = false
 			w.mu.Unlock()
 			if waiting {
@@ -306,60 +306,38 @@ func (w *Window) wakeLoop(stop <-chan struct{}) {
 	}
 }
 
-// Close ends Run from any goroutine.
-func (w *Window) Close() {
+// update changes the window's shared state from any goroutine and wakes
+// the window to show it.
+func (w *Window) update(change func()) {
 	w.mu.Lock()
-	w.closeReq = true
+	change()
+	w.dirty = true
 	w.mu.Unlock()
 	ebiten.ScheduleFrame()
 }
+
+// Close ends Run from any goroutine.
+func (w *Window) Close() { w.update(func() { w.closeReq = true }) }
 
 // SetStatus changes the status line.
-func (w *Window) SetStatus(s string) {
-	w.mu.Lock()
-	w.dirty = true
-	w.statusTxt = s
-	w.mu.Unlock()
-	ebiten.ScheduleFrame()
-}
+func (w *Window) SetStatus(s string) { w.update(func() { w.statusTxt = s }) }
 
-// Post adds an entry to the history. Status entries (no From) also become the status line
-// when status is true.
+// Post adds an entry to the history.
 func (w *Window) Post(e Entry) {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
-	w.mu.Lock()
-	w.pending = append(w.pending, e)
-	w.mu.Unlock()
-	ebiten.ScheduleFrame()
+	w.update(func() { w.pending = append(w.pending, e) })
 }
 
 // SetConnected enables or disables the chat entry and Disconnect.
-func (w *Window) SetConnected(on bool) {
-	w.mu.Lock()
-	w.dirty = true
-	w.connected = on
-	w.mu.Unlock()
-	ebiten.ScheduleFrame()
-}
+func (w *Window) SetConnected(on bool) { w.update(func() { w.connected = on }) }
 
 // SetSource sets where the remote screen comes from (nil: none).
-func (w *Window) SetSource(src FrameSource) {
-	w.mu.Lock()
-	w.dirty = true
-	w.source = src
-	w.mu.Unlock()
-	ebiten.ScheduleFrame()
-}
+func (w *Window) SetSource(src FrameSource) { w.update(func() { w.source = src }) }
 
 // Refresh wakes the window, e.g. when a new frame arrived.
-func (w *Window) Refresh() {
-	w.mu.Lock()
-	w.dirty = true
-	w.mu.Unlock()
-	ebiten.ScheduleFrame()
-}
+func (w *Window) Refresh() { w.update(func() {}) }
 
 func (w *Window) setConnectedLocked(on bool) {
 	w.input.GetWidget().Disabled = !on
@@ -430,8 +408,10 @@ func (w *Window) Update() error {
 	if closeReq {
 		return ebiten.Termination
 	}
+	// Ebiten may run Update more than once per Draw: keep the mark until a
+	// Draw has shown the panel.
 	w.uiDirty = w.uiChanged(len(pending) > 0 || status != w.status.Label || connected != w.connectedNow ||
-		controlSet != w.control || len(newDialogs) > 0)
+		controlSet != w.control || len(newDialogs) > 0) || w.uiDirty
 	for _, e := range pending {
 		w.appendLine(e)
 	}
@@ -514,6 +494,7 @@ func (w *Window) Draw(screen *ebiten.Image) {
 	// CPU in the latency benchmark.
 	if w.uiDirty || w.cfg.Role != Helper {
 		w.ui.Draw(screen)
+		w.uiDirty = false
 	}
 }
 
