@@ -63,7 +63,7 @@ func (w *Window) applyControl() {
 // while in control (game goroutine). The keyboard goes to the remote screen
 // after a click in the pane, and back to the chat after a click elsewhere.
 func (w *Window) captureInput() {
-	if w.control != ControlOn || w.cfg.Input == nil || w.remote == nil {
+	if w.control != ControlOn || w.cfg.Input == nil || w.view.Image.X <= 0 {
 		return
 	}
 	mx, my := ebiten.CursorPosition()

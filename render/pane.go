@@ -2,10 +2,15 @@ package render
 
 import (
 	"bytes"
-	"github.com/ra-p2p/ra-p2p/render/view"
+	"errors"
 	"image"
+	"image/color"
+	"log/slog"
+	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
+	"github.com/ra-p2p/ra-p2p/render/view"
+	"github.com/ra-p2p/ra-p2p/render/xpane"
 )
 
 // paneRect is where the remote screen goes: right of the left panel.
@@ -44,13 +49,21 @@ func (w *Window) updatePane() {
 		}
 	}
 	w.mu.Lock()
-	src := w.source
+	src, xp, info := w.source, w.xp, w.xpInfo
 	w.mu.Unlock()
 	if src == nil {
 		return
 	}
+	if w.placeXPane(xp, info) {
+		return
+	}
+	w.frameMu.Lock()
+	defer w.frameMu.Unlock()
 	f := src.Latest()
 	w.frame = f
+	if xp != nil && f.Image != nil && w.setXPaneInfo(f) && len(w.open) == 0 {
+		ebiten.ScheduleFrame() // the next Update may hand the pane to X
+	}
 	img, ver, remote := f.Image, f.Version, f.Remote
 	if f.CursorShape != nil && f.CursorShape != w.cursorSrc {
 		w.cursorSrc = f.CursorShape
@@ -163,3 +176,138 @@ func (w *Window) drawCursor(pane *ebiten.Image, scale float64, off image.Point) 
 // is false outside the remote image. Game goroutine only (control uses it
 // from input handling).
 func (w *Window) PaneToRemote(p image.Point) (image.Point, bool) { return w.view.ToRemote(p) }
+
+// xpaneInfo is what the window must know of the remote image to lay out
+// the pane and map input while the X pane draws it.
+type xpaneInfo struct {
+	image, remote image.Point
+}
+
+// setXPaneInfo records f's sizes; it reports whether they changed. The
+// caller holds frameMu.
+func (w *Window) setXPaneInfo(f Frame) bool {
+	info := xpaneInfo{image: f.Image.Bounds().Size(), remote: f.Remote}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	changed := info != w.xpInfo
+	w.xpInfo = info
+	return changed
+}
+
+// placeXPane hands the pane to the X child window when it can draw it (the
+// image at 100%, nothing drawn over the pane) and reports whether it does;
+// otherwise it hides the child and the caller draws with OpenGL (game
+// goroutine).
+func (w *Window) placeXPane(xp *xpane.Pane, info xpaneInfo) bool {
+	if xp == nil {
+		return false
+	}
+	if len(w.open) == 0 && info.image.X > 0 {
+		w.view.Image, w.view.Remote = info.image, info.remote
+		if scale, off := w.view.Transform(); scale == 1 {
+			area := w.view.Pane
+			if w.full {
+				area = image.Rectangle{Max: w.view.Window}
+			}
+			if xp.Place(true, area, off) {
+				signal(w.xpWake)
+			}
+			w.xpOn = true
+			return true
+		}
+	}
+	if w.xpOn {
+		xp.Place(false, image.Rectangle{}, image.Point{})
+		w.xpOn = false
+		// The texture missed the updates the child drew: upload it whole.
+		w.uploaded, w.remoteVer = nil, 0
+	}
+	return false
+}
+
+// xpaneLoop opens the X child window once the game window is shown, then
+// draws each new remote frame into it while it is shown, from this
+// goroutine: the game loop is not woken for remote frames at all.
+// RA_P2P_PANE=gl keeps the OpenGL path (for comparison).
+func (w *Window) xpaneLoop(stop <-chan struct{}) {
+	var xp *xpane.Pane
+	for tries := 0; xp == nil; tries++ {
+		select {
+		case <-stop:
+			return
+		case <-time.After(50 * time.Millisecond):
+		}
+		var err error
+		xp, err = xpane.Open("", w.cfg.Title, rgb(w.style.pane), nil)
+		if err != nil && (errors.Is(err, xpane.ErrUnsupported) || tries > 200) {
+			slog.Info("the remote screen is drawn with OpenGL", "why", err)
+			return
+		}
+	}
+	defer xp.Close()
+	w.mu.Lock()
+	w.xp = xp
+	w.mu.Unlock()
+	w.Refresh()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-w.xpWake:
+		}
+		if !xp.Visible() {
+			continue
+		}
+		w.frameMu.Lock()
+		w.mu.Lock()
+		src := w.source
+		w.mu.Unlock()
+		changed := false
+		if src != nil {
+			if f := src.Latest(); f.Image != nil {
+				xp.Show(f.Image, xpaneCursor(f))
+				changed = w.setXPaneInfo(f)
+			}
+		}
+		w.frameMu.Unlock()
+		if changed {
+			w.Refresh() // a new size: the game goroutine lays the pane out again
+		}
+	}
+}
+
+// RemoteChanged tells the window a new remote frame or pointer state is
+// ready: the X pane draws it at once, or the game loop is woken.
+func (w *Window) RemoteChanged() {
+	w.mu.Lock()
+	xp := w.xp
+	w.mu.Unlock()
+	if xp != nil && xp.Visible() {
+		signal(w.xpWake)
+		return
+	}
+	w.Refresh()
+}
+
+// xpaneCursor places the remote pointer in received-image pixels, as
+// drawCursor does.
+func xpaneCursor(f Frame) xpane.Cursor {
+	if !f.CursorVisible || f.CursorShape == nil || f.Remote.X <= 0 {
+		return xpane.Cursor{}
+	}
+	k := float64(f.Image.Bounds().Dx()) / float64(f.Remote.X)
+	return xpane.Cursor{Visible: true, Shape: f.CursorShape,
+		At: image.Pt(int(float64(f.CursorX)*k)-f.CursorHotX, int(float64(f.CursorY)*k)-f.CursorHotY)}
+}
+
+func rgb(c color.Color) uint32 {
+	r, g, b, _ := c.RGBA()
+	return (r>>8)<<16 | (g>>8)<<8 | b>>8
+}
+
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}

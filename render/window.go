@@ -3,8 +3,8 @@ package render
 import (
 	"errors"
 	"fmt"
-	"github.com/ra-p2p/ra-p2p/render/view"
 	"image"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -13,6 +13,8 @@ import (
 	"github.com/ebitenui/ebitenui/widget"
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/inpututil"
+	"github.com/ra-p2p/ra-p2p/render/view"
+	"github.com/ra-p2p/ra-p2p/render/xpane"
 	"github.com/ra-p2p/ra-p2p/stream"
 )
 
@@ -104,9 +106,14 @@ type Window struct {
 	dirty      bool // something changed that Update must look at
 	controlSet ControlState
 	source     FrameSource
+	xp         *xpane.Pane // the X child window drawing the remote screen, once open
+	xpInfo     xpaneInfo   // the remote image's sizes as last seen
+	frameMu    sync.Mutex  // one reader of source at a time: Latest recycles images
+	xpWake     chan struct{}
 
 	// game goroutine only
 	view      view.View
+	xpOn      bool // the X pane draws the remote screen
 	remote    *ebiten.Image
 	remoteVer uint64
 	frame     Frame         // the last frame taken from the source (cursor included)
@@ -148,7 +155,7 @@ func New(cfg Config) (*Window, error) {
 		cfg.Width, cfg.Height = 1280, 800
 	}
 	w := &Window{cfg: cfg, style: st, statusTxt: "Connecting to " + cfg.PeerName + "…",
-		heldButtons: map[int]bool{}, heldKeys: map[ebiten.Key]heldKey{}}
+		heldButtons: map[int]bool{}, heldKeys: map[ebiten.Key]heldKey{}, xpWake: make(chan struct{}, 1)}
 	w.build()
 	return w, nil
 }
@@ -272,11 +279,19 @@ func (w *Window) Run() error {
 	ebiten.SetScreenClearedEveryFrame(false)
 	ebiten.SetVsyncEnabled(false)
 	ebiten.SetFPSMode(ebiten.FPSModeVsyncOffMinimum)
+	// One Update per frame. With the default 60 ticks per second, a frame
+	// woken less than half a tick after the previous one runs Draw without
+	// Update, so a new remote frame (picked up in Update) waited for the next
+	// wake-up: that was most of the 106 ms screen latency measured before.
+	ebiten.SetTPS(ebiten.SyncWithFPS)
 	// Wake-ups requested before the game loop runs can be lost; a light
 	// ticker re-asks for a frame while something is waiting to be shown.
 	stop := make(chan struct{})
 	defer close(stop)
 	go w.wakeLoop(stop)
+	if w.cfg.Role == Helper && os.Getenv("RA_P2P_PANE") != "gl" {
+		go w.xpaneLoop(stop)
+	}
 	err := ebiten.RunGame(w)
 	if errors.Is(err, ebiten.Termination) || err == nil {
 		if w.quitting {
@@ -393,6 +408,7 @@ func (w *Window) Layout(outsideWidth, outsideHeight int) (int, int) {
 // Update implements ebiten.Game.
 func (w *Window) Update() error {
 	w.mu.Lock()
+	w.dirty = false // everything waiting is taken now; wakeLoop need not ask again
 	pending := w.pending
 	w.pending = nil
 	status := w.statusTxt
@@ -481,11 +497,13 @@ func (w *Window) closeDialog() *dialog {
 // Draw implements ebiten.Game.
 func (w *Window) Draw(screen *ebiten.Image) {
 	if w.full {
-		screen.Fill(w.style.pane)
-		w.drawRemote(screen)
+		if !w.xpOn {
+			screen.Fill(w.style.pane)
+			w.drawRemote(screen)
+		}
 		return
 	}
-	if w.cfg.Role == Helper {
+	if w.cfg.Role == Helper && !w.xpOn {
 		w.drawRemote(screen) // first: dialogs and tooltips go over it
 	}
 	// The screen is not cleared between frames, so when only the remote

@@ -373,7 +373,7 @@ func (v *screenView) run(ctx context.Context, s *session.Session, w *render.Wind
 	for {
 		select {
 		case <-rcv.Updated():
-			w.Refresh()
+			w.RemoteChanged()
 		case err := <-done:
 			if err != nil && ctx.Err() == nil && s.Reason() == "" {
 				logger.Info("screen channel ended", "err", err)

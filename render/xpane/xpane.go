@@ -1,0 +1,389 @@
+package xpane
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"image"
+	"log/slog"
+	"os"
+	"sync"
+
+	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/xproto"
+)
+
+// Tile is the side of the squares compared with what is on screen; only
+// the ones that differ are sent (the screen stream's tiles are this size too).
+const Tile = 64
+
+// Cursor is the remote pointer as drawn over the image: Shape (premultiplied
+// RGBA) with its top-left at At, in image pixels.
+type Cursor struct {
+	Visible bool
+	At      image.Point
+	Shape   *image.RGBA
+}
+
+func (c Cursor) rect() image.Rectangle {
+	if !c.Visible || c.Shape == nil {
+		return image.Rectangle{}
+	}
+	return image.Rectangle{Min: c.At, Max: c.At.Add(c.Shape.Rect.Size())}
+}
+
+// Pane is the child window. Its methods may be called from any goroutine.
+type Pane struct {
+	conn   *xgb.Conn
+	parent xproto.Window
+	win    xproto.Window
+	gc     xproto.Gcontext
+	depth  byte
+	maxReq int // bytes of pixels one PutImage may carry
+	log    *slog.Logger
+
+	mu      sync.Mutex
+	visible bool
+	rect    image.Rectangle // the child, in parent-window pixels
+	origin  image.Point     // the image's top-left, in child pixels
+	shown   *image.RGBA     // what the child shows, without the pointer
+	full    bool            // the child must be repainted whole at the next Show
+	cursor  Cursor          // the pointer as drawn
+	buf     []byte
+	closed  bool
+	done    chan struct{}
+}
+
+// ErrUnsupported means the display's pixel format is not the 24-bit
+// true-colour one this package writes; the caller draws with OpenGL.
+var ErrUnsupported = errors.New("xpane: unsupported X visual")
+
+// Open connects to display ("" means $DISPLAY), finds this process's
+// top-level window titled title (GLFW sets _NET_WM_PID) and creates the
+// hidden child window in it, with background bg (0xRRGGBB).
+func Open(display, title string, bg uint32, log *slog.Logger) (*Pane, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	conn, err := xgb.NewConnDisplay(display)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to the X display: %w", err)
+	}
+	p := &Pane{conn: conn, log: log, done: make(chan struct{})}
+	if err := p.init(title, bg); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	go p.events()
+	return p, nil
+}
+
+func (p *Pane) init(title string, bg uint32) error {
+	setup := xproto.Setup(p.conn)
+	scr := setup.DefaultScreen(p.conn)
+	if setup.ImageByteOrder != xproto.ImageOrderLSBFirst {
+		return fmt.Errorf("%w: image byte order is MSB first", ErrUnsupported)
+	}
+	bpp := 0
+	for _, f := range setup.PixmapFormats {
+		if f.Depth == 24 {
+			bpp = int(f.BitsPerPixel)
+		}
+	}
+	if bpp != 32 {
+		return fmt.Errorf("%w: depth 24 uses %d bits per pixel", ErrUnsupported, bpp)
+	}
+	// One request may carry MaximumRequestLength 4-byte units; keep room
+	// for the PutImage header.
+	p.maxReq = int(setup.MaximumRequestLength)*4 - 64
+	parent, err := findWindow(p.conn, scr.Root, title)
+	if err != nil {
+		return err
+	}
+	p.parent = parent
+	attrs, err := xproto.GetWindowAttributes(p.conn, parent).Reply()
+	if err != nil {
+		return fmt.Errorf("reading the window's attributes: %w", err)
+	}
+	if !rgbVisual(scr, attrs.Visual) {
+		return fmt.Errorf("%w: the window's visual is not 24-bit true colour", ErrUnsupported)
+	}
+	p.depth = 24
+	if p.win, err = xproto.NewWindowId(p.conn); err != nil {
+		return fmt.Errorf("allocating a window id: %w", err)
+	}
+	// No input events are selected, so pointer and key events over the
+	// child propagate to the parent (the game window) unchanged.
+	err = xproto.CreateWindowChecked(p.conn, xproto.WindowClassCopyFromParent, p.win, parent, 0, 0, 1, 1, 0,
+		xproto.WindowClassInputOutput, xproto.WindowClassCopyFromParent,
+		xproto.CwBackPixel|xproto.CwEventMask, []uint32{bg, xproto.EventMaskExposure}).Check()
+	if err != nil {
+		return fmt.Errorf("creating the pane window: %w", err)
+	}
+	if p.gc, err = xproto.NewGcontextId(p.conn); err != nil {
+		return fmt.Errorf("allocating a graphics context: %w", err)
+	}
+	if err := xproto.CreateGCChecked(p.conn, p.gc, xproto.Drawable(p.win),
+		xproto.GcGraphicsExposures, []uint32{0}).Check(); err != nil {
+		return fmt.Errorf("creating a graphics context: %w", err)
+	}
+	return nil
+}
+
+// rgbVisual says whether visual id v is 24-bit TrueColor with red in the
+// high byte (what the pixel loop below writes).
+func rgbVisual(scr *xproto.ScreenInfo, v xproto.Visualid) bool {
+	for _, d := range scr.AllowedDepths {
+		for _, vis := range d.Visuals {
+			if vis.VisualId == v {
+				return d.Depth == 24 && vis.Class == xproto.VisualClassTrueColor &&
+					vis.RedMask == 0xff0000 && vis.GreenMask == 0xff00 && vis.BlueMask == 0xff
+			}
+		}
+	}
+	return false
+}
+
+// findWindow looks for a viewable InputOutput window of this process
+// (_NET_WM_PID) under root, preferring one titled title; a window manager
+// may have reparented it, so it looks three levels deep.
+func findWindow(conn *xgb.Conn, root xproto.Window, title string) (xproto.Window, error) {
+	pidAtom, err := atom(conn, "_NET_WM_PID")
+	if err != nil {
+		return 0, err
+	}
+	nameAtom, err := atom(conn, "_NET_WM_NAME")
+	if err != nil {
+		return 0, err
+	}
+	pid := uint32(os.Getpid())
+	var found []xproto.Window
+	var walk func(w xproto.Window, depth int)
+	walk = func(w xproto.Window, depth int) {
+		tree, err := xproto.QueryTree(conn, w).Reply()
+		if err != nil {
+			return
+		}
+		for _, c := range tree.Children {
+			prop, err := xproto.GetProperty(conn, false, c, pidAtom, xproto.AtomCardinal, 0, 1).Reply()
+			if err == nil && prop.Format == 32 && len(prop.Value) >= 4 && binary.LittleEndian.Uint32(prop.Value) == pid {
+				a, err := xproto.GetWindowAttributes(conn, c).Reply()
+				if err == nil && a.MapState == xproto.MapStateViewable && a.Class == xproto.WindowClassInputOutput {
+					found = append(found, c)
+				}
+			}
+			if depth < 3 {
+				walk(c, depth+1)
+			}
+		}
+	}
+	walk(root, 1)
+	for _, w := range found {
+		prop, err := xproto.GetProperty(conn, false, w, nameAtom, xproto.GetPropertyTypeAny, 0, 1024).Reply()
+		if err == nil && string(prop.Value) == title {
+			return w, nil
+		}
+	}
+	if len(found) == 1 {
+		return found[0], nil
+	}
+	return 0, fmt.Errorf("no window titled %q of this process is shown yet (%d candidates)", title, len(found))
+}
+
+func atom(conn *xgb.Conn, name string) (xproto.Atom, error) {
+	r, err := xproto.InternAtom(conn, true, uint16(len(name)), name).Reply()
+	if err != nil {
+		return 0, fmt.Errorf("looking up atom %s: %w", name, err)
+	}
+	return r.Atom, nil
+}
+
+// events repaints exposed parts (from what is shown) and logs X errors
+// of unchecked requests; xgb's event queue must be drained anyway.
+func (p *Pane) events() {
+	defer close(p.done)
+	for {
+		ev, xerr := p.conn.WaitForEvent()
+		if ev == nil && xerr == nil {
+			return // connection closed
+		}
+		if xerr != nil {
+			p.log.Debug("X error in the remote pane", "err", xerr)
+			continue
+		}
+		if e, ok := ev.(xproto.ExposeEvent); ok {
+			p.mu.Lock()
+			if p.visible && p.shown != nil {
+				r := image.Rect(int(e.X), int(e.Y), int(e.X)+int(e.Width), int(e.Y)+int(e.Height))
+				p.putRect(r.Sub(p.origin).Intersect(p.shown.Rect))
+			}
+			p.mu.Unlock()
+		}
+	}
+}
+
+// Place shows the child at r (parent-window pixels) with the image's
+// top-left at origin (parent-window pixels), or hides it. It reports
+// whether the caller must Show a frame so the child is painted.
+func (p *Pane) Place(visible bool, r image.Rectangle, origin image.Point) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
+	if !visible || r.Empty() {
+		if p.visible {
+			xproto.UnmapWindow(p.conn, p.win)
+			p.visible = false
+		}
+		p.full = true
+		return false
+	}
+	childOrigin := origin.Sub(r.Min)
+	if p.visible && r == p.rect && childOrigin == p.origin {
+		return false
+	}
+	if r != p.rect {
+		xproto.ConfigureWindow(p.conn, p.win,
+			xproto.ConfigWindowX|xproto.ConfigWindowY|xproto.ConfigWindowWidth|xproto.ConfigWindowHeight,
+			[]uint32{uint32(int32(r.Min.X)), uint32(int32(r.Min.Y)), uint32(r.Dx()), uint32(r.Dy())})
+	}
+	if p.visible && childOrigin != p.origin {
+		// Scrolled: clear to the background, then everything is put anew.
+		xproto.ClearArea(p.conn, false, p.win, 0, 0, 0, 0)
+	}
+	p.rect, p.origin = r, childOrigin
+	if !p.visible {
+		xproto.MapWindow(p.conn, p.win)
+		p.visible = true
+	}
+	p.full = true
+	// Repaint at once from what was shown, if it is still the picture;
+	// the caller's Show brings it up to date.
+	if p.shown != nil {
+		p.putRect(p.shown.Rect)
+		p.full = false
+	}
+	return true
+}
+
+// Visible says whether the child is shown.
+func (p *Pane) Visible() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.visible
+}
+
+// Show puts the parts of img and of the pointer that differ from what the
+// child shows. img is only read during the call. It does nothing while the
+// child is hidden.
+func (p *Pane) Show(img *image.RGBA, cur Cursor) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed || !p.visible || img == nil {
+		return
+	}
+	b := img.Rect.Sub(img.Rect.Min)
+	if p.shown == nil || p.shown.Rect != b {
+		if p.shown != nil {
+			xproto.ClearArea(p.conn, false, p.win, 0, 0, 0, 0)
+		}
+		p.shown = image.NewRGBA(b)
+		p.full = true
+	}
+	oldCur, newCur := p.cursor.rect(), cur.rect()
+	curChanged := oldCur != newCur || p.cursor.Shape != cur.Shape
+	p.cursor = cur
+	stride := 4 * b.Dx()
+	for ty := 0; ty < b.Dy(); ty += Tile {
+		th := min(Tile, b.Dy()-ty)
+		run := image.Rectangle{}
+		for tx := 0; tx < b.Dx(); tx += Tile {
+			tw := min(Tile, b.Dx()-tx)
+			t := image.Rect(tx, ty, tx+tw, ty+th)
+			changed := p.full || (curChanged && (t.Overlaps(oldCur) || t.Overlaps(newCur)))
+			for y := ty; y < ty+th; y++ {
+				src := img.Pix[img.PixOffset(img.Rect.Min.X+tx, img.Rect.Min.Y+y):][:4*tw]
+				dst := p.shown.Pix[y*stride+4*tx:][:4*tw]
+				if changed {
+					copy(dst, src)
+				} else if string(src) != string(dst) {
+					changed = true
+					copy(dst, src)
+				}
+			}
+			// Runs of changed tiles in a row go in one request.
+			switch {
+			case !changed:
+				p.putRect(run)
+				run = image.Rectangle{}
+			case run.Empty():
+				run = t
+			case 4*(run.Dx()+tw)*th > p.maxReq:
+				p.putRect(run)
+				run = t
+			default:
+				run.Max.X = t.Max.X
+			}
+		}
+		p.putRect(run)
+	}
+	p.full = false
+}
+
+// putRect sends r (image pixels) of what is shown, with the pointer drawn
+// over it, to the child. The caller holds mu.
+func (p *Pane) putRect(r image.Rectangle) {
+	if r.Empty() || p.shown == nil {
+		return
+	}
+	// A rectangle bigger than one request is sent in bands of rows.
+	rows := max(1, p.maxReq/(4*r.Dx()))
+	for y0 := r.Min.Y; y0 < r.Max.Y; y0 += rows {
+		band := image.Rect(r.Min.X, y0, r.Max.X, min(y0+rows, r.Max.Y))
+		p.buf = bgrx(p.buf[:0], p.shown, band, p.cursor)
+		xproto.PutImage(p.conn, xproto.ImageFormatZPixmap, xproto.Drawable(p.win), p.gc,
+			uint16(band.Dx()), uint16(band.Dy()), int16(p.origin.X+band.Min.X), int16(p.origin.Y+band.Min.Y),
+			0, p.depth, p.buf)
+	}
+}
+
+// bgrx appends r of img as the X server's 32-bit pixels (B, G, R, unused),
+// with the pointer blended over it (its shape is premultiplied).
+func bgrx(dst []byte, img *image.RGBA, r image.Rectangle, cur Cursor) []byte {
+	cr := cur.rect().Intersect(r)
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		row := img.Pix[img.PixOffset(r.Min.X, y):][:4*r.Dx()]
+		start := len(dst)
+		for i := 0; i < len(row); i += 4 {
+			dst = append(dst, row[i+2], row[i+1], row[i], 0)
+		}
+		if y < cr.Min.Y || y >= cr.Max.Y {
+			continue
+		}
+		for x := cr.Min.X; x < cr.Max.X; x++ {
+			s := cur.Shape.Pix[cur.Shape.PixOffset(cur.Shape.Rect.Min.X+x-cur.At.X, cur.Shape.Rect.Min.Y+y-cur.At.Y):]
+			a := 255 - uint32(s[3])
+			d := dst[start+4*(x-r.Min.X):]
+			d[0] = byte(uint32(s[2]) + uint32(d[0])*a/255)
+			d[1] = byte(uint32(s[1]) + uint32(d[1])*a/255)
+			d[2] = byte(uint32(s[0]) + uint32(d[2])*a/255)
+		}
+	}
+	return dst
+}
+
+// Close destroys the child window and closes the connection.
+func (p *Pane) Close() {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.closed = true
+	xproto.DestroyWindow(p.conn, p.win)
+	xproto.GetInputFocus(p.conn).Reply() // the destroy is done before the connection goes
+	p.mu.Unlock()
+	p.conn.Close()
+	<-p.done
+}
