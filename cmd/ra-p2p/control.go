@@ -141,7 +141,7 @@ type helperControl struct {
 	t      *terminal
 	log    *slog.Logger
 	self   string // the helper's name
-	events chan stream.InputEvent
+	events *stream.InputQueue
 
 	mu   sync.Mutex
 	sess *session.Session
@@ -189,16 +189,8 @@ func (hc *helperControl) release() {
 	}
 }
 
-// input queues one event; mouse moves are dropped when the link is behind.
-func (hc *helperControl) input(e stream.InputEvent) {
-	select {
-	case hc.events <- e:
-	default:
-		if e.Kind != stream.InputMouseMove {
-			go func() { hc.events <- e }()
-		}
-	}
-}
+// input queues one event (game goroutine: never blocks).
+func (hc *helperControl) input(e stream.InputEvent) { hc.events.Push(e) }
 
 // channel opens the control channel once and starts its reader and writer.
 func (hc *helperControl) channel() (*stream.ControlConn, error) {
@@ -220,12 +212,14 @@ func (hc *helperControl) channel() (*stream.ControlConn, error) {
 	go func() {
 		for {
 			select {
-			case e := <-hc.events:
+			case <-hc.events.Ready():
+			case <-hc.ctx.Done():
+				return
+			}
+			for _, e := range hc.events.Take() {
 				if err := conn.SendInput(e); err != nil {
 					return
 				}
-			case <-hc.ctx.Done():
-				return
 			}
 		}
 	}()

@@ -138,7 +138,7 @@ func helpInWindow(ctx context.Context, cfg session.HelpConfig, yes bool, t *term
 	var sess *session.Session
 	var sessMu sync.Mutex
 	screen := &screenView{}
-	hc := &helperControl{t: t, log: cfg.Logger, self: cfg.Name, events: make(chan stream.InputEvent, 256)}
+	hc := &helperControl{t: t, log: cfg.Logger, self: cfg.Name, events: stream.NewInputQueue()}
 	rcfg := render.Config{
 		Role: render.Helper, Title: "Remote Assistance — " + name, PeerName: name,
 		PaneSize:       screen.setPane,

@@ -73,6 +73,13 @@ var rules = map[string]map[string]string{
 	"render": {
 		"github.com/libp2p/...": "render draws and maps clicks; it must never import libp2p",
 	},
+	"render/xpane": {
+		"github.com/libp2p/...":             "the X pane draws pixels; it must never know about the network",
+		"github.com/hajimehoshi/ebiten/...": "the X pane works beside the game window, not through it, and its tests need no Ebiten",
+		"github.com/go-vgo/robotgo/...":     "the X pane only draws; input injection lives in control",
+		"github.com/jezek/xgb/xtest":        "the X pane only draws; input injection lives in control",
+		module + "/...":                     "the X pane is a leaf (its tests may use test/xdisplay)",
+	},
 	"capture": {
 		"github.com/libp2p/...":             "capture is a leaf that grabs the screen and must not know about the network",
 		"github.com/multiformats/...":       "capture knows nothing about peers",

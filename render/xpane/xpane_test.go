@@ -1,0 +1,205 @@
+package xpane
+
+import (
+	"encoding/binary"
+	"image"
+	"image/color"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/xproto"
+	"github.com/ra-p2p/ra-p2p/test/xdisplay"
+)
+
+const bg = 0x2b2f36
+
+// gameWindow stands for the Ebiten window: a mapped top-level window with
+// this process's _NET_WM_PID and a UTF-8 title, listening for buttons.
+func gameWindow(t *testing.T, d *xdisplay.Display, title string, w, h int) (*xgb.Conn, xproto.Window) {
+	t.Helper()
+	conn, err := xgb.NewConnDisplay(d.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(conn.Close)
+	scr := xproto.Setup(conn).DefaultScreen(conn)
+	win, _ := xproto.NewWindowId(conn)
+	if err := xproto.CreateWindowChecked(conn, scr.RootDepth, win, scr.Root, 0, 0, uint16(w), uint16(h), 0,
+		xproto.WindowClassInputOutput, scr.RootVisual, xproto.CwBackPixel|xproto.CwEventMask,
+		[]uint32{0xffffff, xproto.EventMaskButtonPress | xproto.EventMaskPointerMotion}).Check(); err != nil {
+		t.Fatal(err)
+	}
+	pid := make([]byte, 4)
+	binary.LittleEndian.PutUint32(pid, uint32(os.Getpid()))
+	pidAtom, _ := xproto.InternAtom(conn, false, 11, "_NET_WM_PID").Reply()
+	nameAtom, _ := xproto.InternAtom(conn, false, 12, "_NET_WM_NAME").Reply()
+	utf8, _ := xproto.InternAtom(conn, false, 11, "UTF8_STRING").Reply()
+	xproto.ChangeProperty(conn, xproto.PropModeReplace, win, pidAtom.Atom, xproto.AtomCardinal, 32, 1, pid)
+	xproto.ChangeProperty(conn, xproto.PropModeReplace, win, nameAtom.Atom, utf8.Atom, 8, uint32(len(title)), []byte(title))
+	if err := xproto.MapWindowChecked(conn, win).Check(); err != nil {
+		t.Fatal(err)
+	}
+	return conn, win
+}
+
+// grab reads r of window win as RGBA.
+func grab(t *testing.T, conn *xgb.Conn, win xproto.Window, r image.Rectangle) *image.RGBA {
+	t.Helper()
+	rep, err := xproto.GetImage(conn, xproto.ImageFormatZPixmap, xproto.Drawable(win), int16(r.Min.X), int16(r.Min.Y),
+		uint16(r.Dx()), uint16(r.Dy()), ^uint32(0)).Reply()
+	if err != nil {
+		t.Fatalf("GetImage: %v", err)
+	}
+	img := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
+	for i := 0; i < len(img.Pix); i += 4 {
+		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = rep.Data[i+2], rep.Data[i+1], rep.Data[i], 255
+	}
+	return img
+}
+
+// pattern is a picture with a different colour in every pixel row and column.
+func pattern(w, h, seed int) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			img.SetRGBA(x, y, color.RGBA{uint8(x*7 + seed), uint8(y*5 + seed), uint8((x ^ y) + seed), 255})
+		}
+	}
+	return img
+}
+
+func diff(t *testing.T, what string, got, want *image.RGBA) {
+	t.Helper()
+	if got.Rect.Size() != want.Rect.Size() {
+		t.Fatalf("%s: size %v, want %v", what, got.Rect.Size(), want.Rect.Size())
+	}
+	for y := 0; y < want.Rect.Dy(); y++ {
+		for x := 0; x < want.Rect.Dx(); x++ {
+			g, w := got.RGBAAt(x, y), want.RGBAAt(want.Rect.Min.X+x, want.Rect.Min.Y+y)
+			w.A = 255
+			if g != w {
+				t.Fatalf("%s: pixel %d,%d is %v, want %v", what, x, y, g, w)
+			}
+		}
+	}
+}
+
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !ok(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+func TestPaneDrawsTheImagePointerAndChanges(t *testing.T) {
+	d := xdisplay.Start(t, 800, 600)
+	title := "Remote Assistance — test"
+	conn, parent := gameWindow(t, d, title, 700, 500)
+	p, err := Open(d.Name, title, bg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if p.parent != parent {
+		t.Fatalf("found window %d, want %d", p.parent, parent)
+	}
+
+	// A 300x200 image centred in a pane at 100,50 of 400x300.
+	pane := image.Rect(100, 50, 500, 350)
+	origin := image.Pt(150, 100)
+	img := pattern(300, 200, 0)
+	if !p.Place(true, pane, origin) {
+		t.Fatal("Place on a hidden pane did not ask for a Show")
+	}
+	p.Show(img, Cursor{})
+	diff(t, "first frame", grab(t, conn, parent, image.Rectangle{Min: origin, Max: origin.Add(img.Rect.Size())}), img)
+	// Around the image: the pane's background.
+	if c := grab(t, conn, parent, image.Rect(101, 51, 102, 52)).RGBAAt(0, 0); c != (color.RGBA{0x2b, 0x2f, 0x36, 255}) {
+		t.Fatalf("pane background is %v", c)
+	}
+
+	// One tile changes; a pointer (half-transparent red square) is drawn over it.
+	img2 := pattern(300, 200, 0)
+	for y := 70; y < 90; y++ {
+		for x := 130; x < 150; x++ {
+			img2.SetRGBA(x, y, color.RGBA{0, 0, 255, 255})
+		}
+	}
+	shape := image.NewRGBA(image.Rect(0, 0, 4, 4))
+	for i := 0; i < len(shape.Pix); i += 4 {
+		shape.Pix[i], shape.Pix[i+3] = 128, 128 // premultiplied: red at half alpha
+	}
+	p.Show(img2, Cursor{Visible: true, At: image.Pt(10, 10), Shape: shape})
+	want := pattern(300, 200, 0)
+	copy(want.Pix, img2.Pix)
+	for y := 10; y < 14; y++ {
+		for x := 10; x < 14; x++ {
+			c := want.RGBAAt(x, y)
+			want.SetRGBA(x, y, color.RGBA{128 + uint8(uint32(c.R)*127/255), uint8(uint32(c.G) * 127 / 255), uint8(uint32(c.B) * 127 / 255), 255})
+		}
+	}
+	diff(t, "changed tile and pointer", grab(t, conn, parent, image.Rectangle{Min: origin, Max: origin.Add(img.Rect.Size())}), want)
+
+	// The pointer leaves: the pixels under it come back.
+	p.Show(img2, Cursor{})
+	diff(t, "pointer gone", grab(t, conn, parent, image.Rectangle{Min: origin, Max: origin.Add(img.Rect.Size())}), img2)
+
+	// Scrolled (actual size): the image moves up-left by 40,30.
+	big := pattern(600, 400, 9)
+	p.Place(true, pane, pane.Min.Sub(image.Pt(40, 30)))
+	p.Show(big, Cursor{})
+	diff(t, "scrolled", grab(t, conn, parent, pane), big.SubImage(image.Rect(40, 30, 440, 330)).(*image.RGBA))
+
+	// Hidden: the parent shows through again (white).
+	p.Place(false, image.Rectangle{}, image.Point{})
+	if c := grab(t, conn, parent, image.Rect(300, 200, 301, 201)).RGBAAt(0, 0); c != (color.RGBA{255, 255, 255, 255}) {
+		t.Fatalf("hidden pane still shows %v", c)
+	}
+	p.Show(img, Cursor{}) // ignored while hidden
+	if c := grab(t, conn, parent, image.Rect(300, 200, 301, 201)).RGBAAt(0, 0); c != (color.RGBA{255, 255, 255, 255}) {
+		t.Fatalf("Show drew on a hidden pane: %v", c)
+	}
+}
+
+// Clicks over the pane reach the game window: the child selects no input.
+func TestPanePassesPointerEventsToTheWindow(t *testing.T) {
+	d := xdisplay.Start(t, 800, 600)
+	title := "pane input"
+	conn, parent := gameWindow(t, d, title, 700, 500)
+	p, err := Open(d.Name, title, bg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	p.Place(true, image.Rect(100, 50, 500, 350), image.Pt(100, 50))
+	p.Show(pattern(400, 300, 3), Cursor{})
+	d.Do("xdotool", "mousemove", "--window", strconv.Itoa(int(parent)), "250", "120", "click", "1")
+	var got *xproto.ButtonPressEvent
+	waitFor(t, "a button press on the game window", func() bool {
+		ev, err := conn.PollForEvent()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e, ok := ev.(xproto.ButtonPressEvent); ok {
+			got = &e
+		}
+		return got != nil
+	})
+	if got.Event != parent || got.EventX != 250 || got.EventY != 120 {
+		t.Fatalf("button press on window %d at %d,%d, want %d at 250,120", got.Event, got.EventX, got.EventY, parent)
+	}
+}
+
+func TestOpenFindsNoWindow(t *testing.T) {
+	d := xdisplay.Start(t, 320, 240)
+	_, err := Open(d.Name, "no such window", bg, nil)
+	if err == nil {
+		t.Fatal("Open found a window that does not exist")
+	}
+	t.Log("error as expected:", err)
+}
