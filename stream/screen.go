@@ -140,6 +140,10 @@ type ScreenSettings struct {
 	// MaxFPS bounds updates per second; 0 = 60 (30 cost ~9 ms of latency
 	// in the screen-latency benchmark).
 	MaxFPS int `json:"max_fps,omitempty"`
+	// BusyKbps is the bandwidth, in kbit/s, for regions that change
+	// continuously (scrolling, video); 0 = 1600. Fresh changes (typing, the
+	// pointer, a menu) are never held back by it; see ScreenSender.
+	BusyKbps int `json:"busy_kbps,omitempty"`
 }
 
 func (s ScreenSettings) normalized() ScreenSettings {
@@ -153,6 +157,9 @@ func (s ScreenSettings) normalized() ScreenSettings {
 		s.MaxFPS = 60
 	}
 	s.MaxFPS = min(s.MaxFPS, 240)
+	if s.BusyKbps <= 0 {
+		s.BusyKbps = 1600
+	}
 	return s
 }
 

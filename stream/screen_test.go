@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"io"
 	"math"
+	"math/rand/v2"
 	"net"
 	"os"
 	"runtime"
@@ -590,6 +591,68 @@ func TestScreenCursor(t *testing.T) {
 		}
 		if v := p.r.Latest(); v.Cursor.Shape != c.Shape {
 			t.Error("the shape changed without a new one")
+		}
+	})
+}
+
+// A region that changes at every grab (scrolling, video) is paced to the
+// busy budget, while a change elsewhere goes at once.
+func TestScreenBusyRegionPacedFreshChangeImmediate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newScreenPair(t, ScreenSettings{}, nil)
+		defer p.stop()
+		m := image.NewRGBA(image.Rect(0, 0, 1280, 800))
+		if err := p.s.Offer(toBGRX(m)); err != nil {
+			t.Fatal(err)
+		}
+		waitView(t, p.r, newer(0))
+		rng := rand.New(rand.NewPCG(1, 2))
+		busy := image.Rect(0, 0, 640, 384)
+		start := p.s.Stats()
+		var probeAt time.Time
+		probe := image.Rect(1152, 704, 1168, 720)
+		for i := 0; i < 200; i++ { // 1 s of grabs every 5 ms
+			// Lines of text scrolling by: rows of short random dashes.
+			for y := busy.Min.Y; y < busy.Max.Y; y++ {
+				for x := busy.Min.X; x < busy.Max.X; x++ {
+					m.Pix[m.PixOffset(x, y)] = 0
+				}
+				if y%16 < 8 {
+					for x := busy.Min.X; x < busy.Max.X; x += 8 {
+						if rng.IntN(2) == 0 {
+							m.Pix[m.PixOffset(x, y)] = 255
+						}
+					}
+				}
+			}
+			dirty := []image.Rectangle{busy}
+			if i == 150 {
+				for y := probe.Min.Y; y < probe.Max.Y; y++ {
+					for x := probe.Min.X; x < probe.Max.X; x++ {
+						m.SetRGBA(x, y, color.RGBA{255, 0, 0, 255})
+					}
+				}
+				dirty = append(dirty, probe)
+				probeAt = time.Now()
+			}
+			if err := p.s.Offer(toBGRX(m, dirty...)); err != nil {
+				t.Fatal(err)
+			}
+			if i == 150 {
+				waitView(t, p.r, func(v ScreenView) bool { return v.Image.RGBAAt(1160, 710).R == 255 })
+				if d := time.Since(probeAt); d > 20*time.Millisecond {
+					t.Errorf("a fresh change beside a busy region took %v", d)
+				}
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		st := p.s.Stats()
+		updates, kbps := st.Updates-start.Updates, (st.Bytes-start.Bytes)*8/1000
+		t.Logf("busy second: %d updates, %d kbit", updates, kbps)
+		// 1600 kbit/s of busy budget (and the fresh change, and one
+		// update sent before the region was known to be busy).
+		if kbps > 2200 || updates > 60 || updates < 5 {
+			t.Errorf("busy region: %d updates, %d kbit in one second; want it paced to ~1600 kbit/s", updates, kbps)
 		}
 	})
 }
