@@ -310,9 +310,11 @@ func (w *Window) wakeLoop(stop <-chan struct{}) {
 		case <-stop:
 			return
 		case <-t.C:
+			// dirty stays set until an Update takes the state: a wake-up
+			// that Ebiten swallows (seen at start-up: the window then
+			// froze until the next X event) is asked for again.
 			w.mu.Lock()
 			waiting := w.dirty
-			w.dirty = false
 			w.mu.Unlock()
 			if waiting {
 				ebiten.ScheduleFrame()
