@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"sync"
 	"time"
 
@@ -100,7 +101,7 @@ func (o *natObserver) add(observer peer.ID, observed ma.Multiaddr) {
 	if o.seen[kind] == nil {
 		o.seen[kind] = map[peer.ID]string{}
 	}
-	o.seen[kind][observer] = ip + ":" + port
+	o.seen[kind][observer] = net.JoinHostPort(ip, port)
 }
 
 // mapping judges the IPv4 mapping: IPv6 homes are not translated.

@@ -27,6 +27,7 @@ const usage = `ra-p2p: remote help between two computers, directly, with no acco
   ra-p2p invite --resume FILE    wait again for a helper with a still-valid invitation
   ra-p2p help FILE|LINE          help the person who sent you the invitation
   ra-p2p node                    run a bootstrap node (DHT, AutoNAT, hole-punch coordination)
+  ra-p2p check                   say what this network allows for direct connections
 
 Run "ra-p2p COMMAND -h" for a command's options.
 `
@@ -54,6 +55,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = runHelp(ctx, rest, stdin, stdout, stderr)
 	case "node":
 		err = runNode(ctx, rest, stdout, stderr)
+	case "check":
+		err = runCheck(ctx, rest, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "ra-p2p: unknown command %q.\n\n%s", cmd, usage)
 		return 2

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/ra-p2p/ra-p2p/p2p"
+	"github.com/ra-p2p/ra-p2p/session"
+)
+
+// runCheck is `ra-p2p check`: what this network allows for direct
+// connections, in plain sentences, for people who help others (like
+// Tailscale's netcheck). It asks the public nodes which address and port
+// they see this computer come from.
+func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("check", stderr)
+	var common commonFlags
+	common.register(fs)
+	timeout := fs.Duration("timeout", 15*time.Second, "how long to wait for the public nodes' answers")
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return err
+	}
+	logger := common.apply(stderr)
+	_, bootstrap, err := bootstrapList(common.bootstrap)
+	if err != nil {
+		return err
+	}
+	key, _, err := crypto.GenerateEd25519Key(nil)
+	if err != nil {
+		return fmt.Errorf("making a key for the check: %w", err)
+	}
+	h, err := p2p.New(p2p.Config{Identity: key, Listen: common.listen, Bootstrap: bootstrap, Logger: logger})
+	if err != nil {
+		return fmt.Errorf("starting networking: %w", err)
+	}
+	defer h.Close()
+	fmt.Fprintf(stdout, "Asking public nodes how they see this computer (up to %s)…\n", timeout.Round(time.Second))
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	if err := h.Bootstrap(ctx); err != nil {
+		return &session.Failure{Err: err, Message: "No public node answered, so nothing could be learned about this network. Check your internet connection (and --bootstrap), then try again."}
+	}
+	c := h.CheckNetwork(ctx)
+	if common.verbose {
+		for _, s := range c.Seen {
+			fmt.Fprintln(stdout, "  seen "+s)
+		}
+	}
+	fmt.Fprint(stdout, explainCheck(c))
+	if c.Observers == 0 {
+		return &session.Failure{Err: errors.New("no observed addresses"), Message: "No public node reported the address it sees, so nothing could be learned about this network. Try again in a minute."}
+	}
+	return nil
+}
+
+// explainCheck turns a check into sentences: what was seen, what it means
+// for connecting, what the user can change.
+func explainCheck(c p2p.NetworkCheck) string {
+	var b strings.Builder
+	line := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
+	switch len(c.IPv4) {
+	case 0:
+		line("No public IPv4 address was seen.")
+	case 1:
+		line("Public IPv4 address: %s (seen by %d public node%s).", c.IPv4[0], c.Observers, plural(c.Observers))
+	default:
+		line("Public IPv4 addresses: %s (your network uses more than one).", strings.Join(c.IPv4, ", "))
+	}
+	if len(c.IPv6) > 0 {
+		line("Public IPv6 address: %s.", strings.Join(c.IPv6, ", "))
+	} else {
+		line("No public IPv6 address was seen (this network or its provider may not offer IPv6).")
+	}
+	switch c.Mapping {
+	case p2p.MappingKeepsPorts:
+		line("Your router keeps the same public port whatever the destination, which is what hole punching needs.")
+		line("What this means: you can connect directly to people behind most home routers. A connection fails only when the other side's router changes ports for every destination; the other side can find out with \"ra-p2p check\".")
+	case p2p.MappingChangesPorts:
+		line("Your router gives a new public port to every destination (a \"hard\" or symmetric NAT), so hole punching cannot work from this network.")
+		line("What this means: this version of ra-p2p cannot make a direct connection from here. To change that, use another network (a phone's hotspot, for example), or ask whoever runs the router to use an ordinary NAT.")
+	default:
+		line("Whether your router keeps ports could not be judged: fewer than two public nodes reported what they see. Try again in a minute, or give more --bootstrap nodes.")
+	}
+	line("Port mapping (UPnP IGD, NAT-PMP) was not checked: this version of ra-p2p does not ask routers for port mappings yet.")
+	return b.String()
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
