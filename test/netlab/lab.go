@@ -61,6 +61,12 @@ type Options struct {
 	// Empty means $RA_NFDELAY, or else one built with go build once per
 	// test binary.
 	NFDelayPath string
+	// IPv6 makes the homes dual-stack: home i gets 2001:db8:(i+1)::/64
+	// (router ::1, host ::2), routed between the routers' WAN addresses
+	// 2001:db8::(100+i) on the bridge, with no NAT but a home firewall
+	// (outbound allowed, only replies back in, ICMPv6 allowed). The public
+	// nodes stay IPv4-only.
+	IPv6 bool
 }
 
 const (
@@ -118,7 +124,7 @@ func New(tb testing.TB, opts Options) *Lab {
 	if err := validate(opts); err != nil {
 		tb.Fatalf("netlab: %v", err)
 	}
-	for _, tool := range []string{"iptables", "iptables-restore", "conntrack", "sysctl"} {
+	for _, tool := range []string{"iptables", "iptables-restore", "ip6tables-restore", "conntrack", "sysctl"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			tb.Fatalf("netlab: %s not found (install iptables, conntrack and procps): %v", tool, err)
 		}
@@ -333,8 +339,61 @@ func (l *Lab) build() error {
 			return fmt.Errorf("loading router rules in %s: %v: %s", h.router, err, out)
 		}
 	}
+	if l.opts.IPv6 {
+		return l.buildIPv6()
+	}
 	return nil
 }
+
+func routerWAN6(i int) string { return fmt.Sprintf("2001:db8::%d", firstRouterWAN+i) }
+func homePrefix6(i int) string { return fmt.Sprintf("2001:db8:%d::", i+1) }
+
+// HostIP6 is the IPv6 address of the host inside home (Options.IPv6).
+func (l *Lab) HostIP6(home string) string { l.tb.Helper(); return homePrefix6(l.home(home).idx) + "2" }
+
+// buildIPv6 adds the homes' IPv6 addresses, routes and firewalls.
+func (l *Lab) buildIPv6() error {
+	for i, h := range l.homes {
+		// nodad: the addresses are usable at once (no duplicate detection wait).
+		var b strings.Builder
+		fmt.Fprintf(&b, "addr add %s/64 dev wan nodad\naddr add %s1/64 dev lan nodad\n", routerWAN6(i), homePrefix6(i))
+		for j, o := range l.homes {
+			if o != h {
+				fmt.Fprintf(&b, "route add %s/64 via %s\n", homePrefix6(j), routerWAN6(j))
+			}
+		}
+		if err := ipBatch(h.router, b.String()); err != nil {
+			return err
+		}
+		if err := ipBatch(h.host, fmt.Sprintf("addr add %s2/64 dev eth0 nodad\nroute add default via %s1\n",
+			homePrefix6(i), homePrefix6(i))); err != nil {
+			return err
+		}
+		if out, err := l.exec(h.router, nil, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"); err != nil {
+			return fmt.Errorf("enabling IPv6 forwarding in %s: %v: %s", h.router, err, out)
+		}
+		if out, err := l.exec(h.router, strings.NewReader(firewall6), "ip6tables-restore"); err != nil {
+			return fmt.Errorf("loading IPv6 firewall in %s: %v: %s", h.router, err, out)
+		}
+	}
+	return nil
+}
+
+// firewall6 is a home router's IPv6 firewall (RECIPES.md §E): no NAT,
+// outbound allowed, only replies and ICMPv6 inbound.
+const firewall6 = `*filter
+:INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+-A FORWARD -p ipv6-icmp -j ACCEPT
+-A FORWARD -i lan -o wan -j ACCEPT
+-A FORWARD -i wan -o lan -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+-A INPUT -i lo -j ACCEPT
+-A INPUT -i lan -j ACCEPT
+-A INPUT -p ipv6-icmp -j ACCEPT
+-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+COMMIT
+`
 
 // ipBatch runs ip commands, one a line, inside namespace ns ("" = none).
 func ipBatch(ns, cmds string) error {
