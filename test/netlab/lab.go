@@ -345,7 +345,7 @@ func (l *Lab) build() error {
 	return nil
 }
 
-func routerWAN6(i int) string { return fmt.Sprintf("2001:db8::%d", firstRouterWAN+i) }
+func routerWAN6(i int) string  { return fmt.Sprintf("2001:db8::%d", firstRouterWAN+i) }
 func homePrefix6(i int) string { return fmt.Sprintf("2001:db8:%d::", i+1) }
 
 // HostIP6 is the IPv6 address of the host inside home (Options.IPv6).
