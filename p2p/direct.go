@@ -51,7 +51,24 @@ func (h *Host) ConnectDirect(ctx context.Context, ai peer.AddrInfo, rounds int) 
 			continue
 		}
 		everConnected = true
-		if c := h.waitDirect(ctx, ai.ID, 6*time.Second); c != nil {
+		wait := 6 * time.Second
+		if round == 1 {
+			// One router that changes ports defeats DCUtR over IPv4; a
+			// birthday punch runs beside it (DCUtR may still win, over IPv6).
+			if role, err := h.punchRole(ctx, ai.ID); err == nil {
+				wait = punchTimeout
+				pctx, cancel := context.WithCancel(ctx)
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					if _, err := h.punchAs(pctx, role, ai.ID); err != nil && pctx.Err() == nil {
+						h.log.Info("birthday punch failed", "err", err)
+					}
+				}()
+				defer func() { cancel(); <-done }()
+			}
+		}
+		if c := h.waitDirect(ctx, ai.ID, wait); c != nil {
 			return c, nil
 		}
 		lastErr = ErrNoDirect

@@ -23,6 +23,7 @@ import (
 	tcp "github.com/libp2p/go-libp2p/p2p/transport/tcp"
 	ma "github.com/multiformats/go-multiaddr"
 	manet "github.com/multiformats/go-multiaddr/net"
+	"go.uber.org/fx"
 )
 
 // PrivateDHTPrefix is the DHT protocol prefix used with self-hosted bootstrap
@@ -66,6 +67,12 @@ type Host struct {
 	// local: every bootstrap peer is on loopback or a LAN, so there is no
 	// public address to learn and no relay address to wait for.
 	local bool
+	// Birthday punch (punch.go).
+	qcm        quicConnManager
+	punch      punchState
+	punchAddrs addrSet
+	ctx        context.Context // ends with Close
+	cancel     context.CancelFunc
 
 	closeOnce sync.Once
 	closeErr  error
@@ -103,6 +110,8 @@ func New(cfg Config) (*Host, error) {
 		}),
 	}
 	opts = append(opts, transportOptions(listen)...)
+	var qcm quicConnManager
+	opts = append(opts, libp2p.WithFxOption(fx.Populate(&qcm)))
 	if cfg.Reachable {
 		opts = append(opts, libp2p.EnableAutoRelayWithStaticRelays(bootstrap,
 			autorelay.WithBootDelay(0), autorelay.WithNumRelays(1), autorelay.WithMinCandidates(1),
@@ -127,8 +136,10 @@ func New(cfg Config) (*Host, error) {
 		h.Close()
 		return nil, err
 	}
-	hh := &Host{h: h, dht: d, bootstrap: bootstrap, log: logger, nat: nat, punches: tr, local: keepLocal}
+	hh := &Host{h: h, dht: d, bootstrap: bootstrap, log: logger, nat: nat, punches: tr, local: keepLocal, qcm: qcm}
+	hh.ctx, hh.cancel = context.WithCancel(context.Background())
 	h.SetStreamHandler(NATReportProtocol, hh.handleNATReport)
+	h.SetStreamHandler(PunchProtocol, hh.handlePunch)
 	return hh, nil
 }
 
@@ -347,6 +358,7 @@ func (h *Host) ClosePeer(p peer.ID) { _ = h.h.Network().ClosePeer(p) }
 // Close stops the DHT and the host. Safe to call more than once.
 func (h *Host) Close() error {
 	h.closeOnce.Do(func() {
+		h.cancel()
 		h.nat.close()
 		h.closeErr = errors.Join(h.dht.Close(), h.h.Close())
 	})

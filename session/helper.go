@@ -204,7 +204,7 @@ func connectDirect(ctx context.Context, h *p2p.Host, ai peer.AddrInfo) (network.
 func explainNoDirect(ctx context.Context, h *p2p.Host, novice peer.ID, name string) string {
 	theirs := h.PeerMapping(ctx, novice)
 	ours := h.Mapping()
-	const advice = " Enabling UPnP or NAT-PMP on a router, or trying from another network (a phone's hotspot), usually helps."
+	const advice = " Trying from another network (a phone's hotspot, for example) usually helps; \"ra-p2p check\" tells what a network allows."
 	switch {
 	case theirs == p2p.MappingChangesPorts && ours == p2p.MappingChangesPorts:
 		return "Both your router and " + name + "'s router change ports for every connection, so a direct connection could not be made." + advice

@@ -24,12 +24,13 @@ func TestCheckSaysWhatTheNetworkAllows(t *testing.T) {
 		{"cone", []string{
 			`Public IPv4 address: 203\.0\.113\.100 \(seen by 2 public nodes\)\.`,
 			`Your router keeps the same public port whatever the destination`,
-			`you can connect directly to people behind most home routers`,
+			`you can be reached directly`,
 			`Port mapping \(UPnP IGD, NAT-PMP\) was not checked`,
 		}},
 		{"hard", []string{
 			`Public IPv4 address: 203\.0\.113\.101 \(seen by 2 public nodes\)\.`,
 			`Your router gives a new public port to every destination`,
+			`direct connections need the other side's router to keep ports`,
 			`use another network`,
 		}},
 	}

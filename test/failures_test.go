@@ -12,16 +12,16 @@ import (
 	"github.com/ra-p2p/ra-p2p/test/netlab"
 )
 
-// TestHardNATIsExplained: when one router gives a new port to every
-// destination, DCUtR cannot work; the helper must say so plainly within
-// 30 s and exit non-zero, never hang.
+// TestHardNATIsExplained: when both routers give a new port to every
+// destination (and there is no IPv6), neither DCUtR nor a birthday punch
+// can work; the helper must say so plainly within 30 s and exit non-zero,
+// never hang. (One hard router is punched: TestOneHardRouterIsPunched.)
 func TestHardNATIsExplained(t *testing.T) {
 	cases := map[string]struct {
 		novice, helper netlab.NATKind
 		want           string
 	}{
-		"novice's router is hard": {netlab.Hard, netlab.Cone, `Alice's router changes ports for every connection, so a direct connection could not be made`},
-		"helper's router is hard": {netlab.Cone, netlab.Hard, `Your router changes ports for every connection, so a direct connection could not be made`},
+		"both routers are hard": {netlab.Hard, netlab.Hard, `Both your router and Alice's router change ports for every connection, so a direct connection could not be made\. Trying from another network`},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

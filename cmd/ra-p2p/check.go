@@ -79,10 +79,10 @@ func explainCheck(c p2p.NetworkCheck) string {
 	switch c.Mapping {
 	case p2p.MappingKeepsPorts:
 		line("Your router keeps the same public port whatever the destination, which is what hole punching needs.")
-		line("What this means: you can connect directly to people behind most home routers. A connection fails only when the other side's router changes ports for every destination; the other side can find out with \"ra-p2p check\".")
+		line("What this means: you can be reached directly. ra-p2p connects directly to people behind ordinary home routers, and also to people whose router changes ports (by probing many ports).")
 	case p2p.MappingChangesPorts:
-		line("Your router gives a new public port to every destination (a \"hard\" or symmetric NAT), so hole punching cannot work from this network.")
-		line("What this means: this version of ra-p2p cannot make a direct connection from here. To change that, use another network (a phone's hotspot, for example), or ask whoever runs the router to use an ordinary NAT.")
+		line("Your router gives a new public port to every destination (a \"hard\" or symmetric NAT).")
+		line("What this means: direct connections need the other side's router to keep ports, as most home routers do (ra-p2p then finds a way through by probing many ports), or both of you to have IPv6. Two routers like yours cannot connect directly: then use another network (a phone's hotspot, for example).")
 	default:
 		line("Whether your router keeps ports could not be judged: fewer than two public nodes reported what they see. Try again in a minute, or give more --bootstrap nodes.")
 	}

@@ -1,0 +1,416 @@
+package p2p
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	mrand "math/rand/v2"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/p2p/transport/quicreuse"
+	ma "github.com/multiformats/go-multiaddr"
+	"github.com/quic-go/quic-go"
+)
+
+// PunchProtocol coordinates a birthday punch (RECIPES.md §D) over the
+// relayed connection when exactly one of the two routers gives a new port
+// to every destination, which DCUtR cannot cross. The initiator (the
+// helper) says which role the other side plays, its own public UDP address
+// and a fresh nonce; the other side answers with its public address. Then
+// the "hard" side opens many UDP sockets and sends one packet from each to
+// the "easy" side's public QUIC address (each opens a mapping in its
+// router), and the easy side sends paced probes from its QUIC socket to
+// random ports of the hard side's public IP until one lands on such a
+// mapping; the hard side answers from that socket, lends it to libp2p as a
+// QUIC listener, and the easy side dials it: an ordinary libp2p QUIC
+// connection, peer IDs checked by its TLS handshake. Only packets that
+// carry the nonce are answered.
+//
+// 1.0.0 (2026-12-02): first version.
+const PunchProtocol = "/ra-p2p/punch/1.0.0"
+
+// ErrNoPunch means the routers' kinds do not call for a birthday punch
+// (both keep ports: DCUtR works; both change them: no punch can work).
+var ErrNoPunch = errors.New("p2p: no birthday punch for these routers")
+
+const (
+	punchSockets  = 256                  // the hard side's sockets (RECIPES §D: median 148 probes at 256)
+	punchInterval = 2 * time.Millisecond // the easy side's probe pace: 500 a second
+	punchTimeout  = 12 * time.Second     // the whole punch; under conntrack's 30 s UDP timeout
+	punchMagic    = "\x00ra-p2p punch"   // first byte 0: quic-go hands it to the non-QUIC reader
+	punchAck      = "A"                  // appended by the hard side to the probe it answers
+	maxPunchMsg   = 512                  // bytes of one coordination message
+	punchMinGap   = 3 * time.Second      // between two punches a responder accepts
+	punchNonceLen = 16
+)
+
+type punchMsg struct {
+	Nonce []byte `json:"nonce,omitempty"`
+	Role  string `json:"role,omitempty"` // the receiver's role: "hard" or "easy"
+	Addr  string `json:"addr,omitempty"` // the sender's public UDP address, ip:port
+	Err   string `json:"err,omitempty"`
+}
+
+const (
+	roleHard = "hard"
+	roleEasy = "easy"
+)
+
+// punchState keeps responders to one punch at a time, and not too often.
+type punchState struct {
+	mu   sync.Mutex
+	busy bool
+	last time.Time
+}
+
+// publicUDP4 is the public IPv4 UDP address public peers saw (for a router
+// that keeps ports it is the QUIC socket's public address).
+func (o *natObserver) publicUDP4() (*net.UDPAddr, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, a := range o.seen["ip4/udp"] {
+		if ua, err := net.ResolveUDPAddr("udp4", a); err == nil {
+			return ua, true
+		}
+	}
+	return nil, false
+}
+
+// Punch makes a direct QUIC connection to p with a birthday punch, when
+// exactly one of the two routers changes ports per destination. A relayed
+// connection to p must exist. It returns ErrNoPunch when the routers'
+// kinds do not call for it.
+func (h *Host) Punch(ctx context.Context, p peer.ID) (network.Conn, error) {
+	role, err := h.punchRole(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return h.punchAs(ctx, role, p)
+}
+
+// punchRole is this side's role in a birthday punch with p, or ErrNoPunch.
+func (h *Host) punchRole(ctx context.Context, p peer.ID) (string, error) {
+	if h.qcm == nil {
+		return "", fmt.Errorf("birthday punch: %w (no QUIC)", ErrNoPunch)
+	}
+	mine, theirs := h.Mapping(), h.PeerMapping(ctx, p)
+	switch {
+	case mine == MappingChangesPorts && theirs == MappingKeepsPorts:
+		return roleHard, nil
+	case mine == MappingKeepsPorts && theirs == MappingChangesPorts:
+		return roleEasy, nil
+	}
+	return "", fmt.Errorf("birthday punch with routers %s (ours) and %s (theirs): %w", mine, theirs, ErrNoPunch)
+}
+
+func (h *Host) punchAs(ctx context.Context, role string, p peer.ID) (network.Conn, error) {
+	self, ok := h.nat.publicUDP4()
+	if !ok {
+		return nil, errors.New("birthday punch: no public UDP address of ours is known")
+	}
+	nonce := make([]byte, punchNonceLen)
+	rand.Read(nonce)
+	ctx, cancel := context.WithTimeout(ctx, punchTimeout)
+	defer cancel()
+	s, err := h.h.NewStream(network.WithAllowLimitedConn(network.WithNoDial(ctx, "birthday punch"), "birthday punch"), p, PunchProtocol)
+	if err != nil {
+		return nil, fmt.Errorf("birthday punch: opening the coordination stream: %w", err)
+	}
+	defer s.Close()
+	_ = s.SetDeadline(time.Now().Add(5 * time.Second))
+	other := roleEasy
+	if role == roleEasy {
+		other = roleHard
+	}
+	if err := json.NewEncoder(s).Encode(punchMsg{Nonce: nonce, Role: other, Addr: self.String()}); err != nil {
+		s.Reset()
+		return nil, fmt.Errorf("birthday punch: sending the plan: %w", err)
+	}
+	var reply punchMsg
+	if err := json.NewDecoder(io.LimitReader(s, maxPunchMsg)).Decode(&reply); err != nil {
+		s.Reset()
+		return nil, fmt.Errorf("birthday punch: reading the answer: %w", err)
+	}
+	if reply.Err != "" {
+		return nil, fmt.Errorf("birthday punch refused by the peer: %s", reply.Err)
+	}
+	remote, err := net.ResolveUDPAddr("udp4", reply.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("birthday punch: the peer's address %q: %w", reply.Addr, err)
+	}
+	return h.runPunch(ctx, role, nonce, remote, p)
+}
+
+// handlePunch is the responder's side of PunchProtocol.
+func (h *Host) handlePunch(s network.Stream) {
+	defer s.Close()
+	_ = s.SetDeadline(time.Now().Add(5 * time.Second))
+	p := s.Conn().RemotePeer()
+	var req punchMsg
+	if err := json.NewDecoder(io.LimitReader(s, maxPunchMsg)).Decode(&req); err != nil {
+		s.Reset()
+		return
+	}
+	refuse := func(why string) {
+		h.log.Info("birthday punch refused", "peer", p, "why", why)
+		_ = json.NewEncoder(s).Encode(punchMsg{Err: why})
+	}
+	remote, err := net.ResolveUDPAddr("udp4", req.Addr)
+	if err != nil || len(req.Nonce) != punchNonceLen || (req.Role != roleHard && req.Role != roleEasy) || h.qcm == nil {
+		refuse("bad request")
+		return
+	}
+	self, ok := h.nat.publicUDP4()
+	if !ok {
+		refuse("no public UDP address known")
+		return
+	}
+	h.punch.mu.Lock()
+	if h.punch.busy || time.Since(h.punch.last) < punchMinGap {
+		h.punch.mu.Unlock()
+		refuse("busy")
+		return
+	}
+	h.punch.busy, h.punch.last = true, time.Now()
+	h.punch.mu.Unlock()
+	if err := json.NewEncoder(s).Encode(punchMsg{Addr: self.String()}); err != nil {
+		h.punch.mu.Lock()
+		h.punch.busy = false
+		h.punch.mu.Unlock()
+		return
+	}
+	go func() {
+		defer func() {
+			h.punch.mu.Lock()
+			h.punch.busy = false
+			h.punch.mu.Unlock()
+		}()
+		ctx, cancel := context.WithTimeout(h.ctx, punchTimeout)
+		defer cancel()
+		if _, err := h.runPunch(ctx, req.Role, req.Nonce, remote, p); err != nil {
+			h.log.Info("birthday punch failed", "peer", p, "role", req.Role, "err", err)
+		}
+	}()
+}
+
+func (h *Host) runPunch(ctx context.Context, role string, nonce []byte, remote *net.UDPAddr, p peer.ID) (network.Conn, error) {
+	start := time.Now()
+	var err error
+	if role == roleHard {
+		err = h.punchHard(ctx, nonce, remote)
+	} else {
+		err = h.punchEasy(ctx, nonce, remote, p)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c := h.waitDirect(ctx, p, time.Until(start.Add(punchTimeout))); c != nil {
+		h.log.Info("birthday punch: direct", "role", role, "took", time.Since(start).Round(time.Millisecond), "remote", c.RemoteMultiaddr())
+		return c, nil
+	}
+	return nil, fmt.Errorf("birthday punch as the %s side: no direct connection after %v", role, time.Since(start).Round(time.Millisecond))
+}
+
+// punchHard opens the sockets, sends one packet from each to the easy
+// side, waits for a probe with the nonce, answers it and lends that socket
+// to libp2p as a QUIC listener for the easy side's dial.
+func (h *Host) punchHard(ctx context.Context, nonce []byte, easy *net.UDPAddr) error {
+	probe := append([]byte(punchMagic), nonce...)
+	socks := make([]*net.UDPConn, 0, punchSockets)
+	closeAll := func(keep *net.UDPConn) {
+		for _, c := range socks {
+			if c != keep {
+				c.Close()
+			}
+		}
+	}
+	for range punchSockets {
+		c, err := net.ListenUDP("udp4", &net.UDPAddr{})
+		if err != nil {
+			closeAll(nil)
+			return fmt.Errorf("opening punch sockets: %w", err)
+		}
+		socks = append(socks, c)
+		_, _ = c.WriteToUDP(probe, easy)
+	}
+	type hit struct {
+		c    *net.UDPConn
+		from *net.UDPAddr
+	}
+	hits := make(chan hit, 1)
+	deadline, _ := ctx.Deadline()
+	var wg sync.WaitGroup
+	for _, c := range socks {
+		wg.Go(func() {
+			buf := make([]byte, 64)
+			_ = c.SetReadDeadline(deadline)
+			for {
+				n, from, err := c.ReadFromUDP(buf)
+				if err != nil {
+					return // closed, or the deadline passed
+				}
+				if from.IP.Equal(easy.IP) && bytes.Equal(buf[:n], probe) {
+					select {
+					case hits <- hit{c, from}:
+					default:
+					}
+					return
+				}
+			}
+		})
+	}
+	var won hit
+	select {
+	case won = <-hits:
+	case <-ctx.Done():
+		closeAll(nil)
+		wg.Wait()
+		return fmt.Errorf("birthday punch: no probe arrived: %w", ctx.Err())
+	}
+	closeAll(won.c)
+	wg.Wait()
+	_ = won.c.SetReadDeadline(time.Time{})
+	ack := append(probe, punchAck...)
+	for range 3 {
+		_, _ = won.c.WriteToUDP(ack, won.from)
+	}
+	tr := lentTransport{&quic.Transport{Conn: won.c}}
+	returned, err := h.qcm.LendTransport("udp4", tr, won.c)
+	if err != nil {
+		tr.Close()
+		return fmt.Errorf("birthday punch: lending the socket to libp2p: %w", err)
+	}
+	go func() {
+		// The socket is ours again when libp2p is done with it (at the latest when the host closes).
+		<-returned
+		tr.Close()
+	}()
+	port := won.c.LocalAddr().(*net.UDPAddr).Port
+	laddr := ma.StringCast("/ip4/0.0.0.0/udp/" + strconv.Itoa(port) + "/quic-v1")
+	h.punchAddrs.Store(laddr.String(), true)
+	if err := h.h.Network().Listen(laddr); err != nil {
+		return fmt.Errorf("birthday punch: listening on the punched socket: %w", err)
+	}
+	return nil
+}
+
+// punchEasy probes random ports of the hard side's IP from the QUIC
+// listen socket until the hard side answers, then dials it there.
+func (h *Host) punchEasy(ctx context.Context, nonce []byte, hard *net.UDPAddr, p peer.ID) error {
+	laddr, err := h.quicListenAddr()
+	if err != nil {
+		return err
+	}
+	pc, err := h.qcm.SharedNonQUICPacketConn("udp4", laddr)
+	if err != nil {
+		return fmt.Errorf("birthday punch: sharing the QUIC socket: %w", err)
+	}
+	probe := append([]byte(punchMagic), nonce...)
+	ack := append(append([]byte{}, probe...), punchAck...)
+	won := make(chan int, 1)
+	readCtx, stopRead := context.WithCancel(ctx)
+	defer stopRead()
+	go func() {
+		<-readCtx.Done()
+		pc.Close() // unblocks ReadFrom
+	}()
+	go func() {
+		buf := make([]byte, 64)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			if ua, ok := from.(*net.UDPAddr); ok && ua.IP.Equal(hard.IP) && bytes.Equal(buf[:n], ack) {
+				select {
+				case won <- ua.Port:
+				default:
+				}
+				return
+			}
+		}
+	}()
+	ports := mrand.Perm(65536 - 1024)
+	t := time.NewTicker(punchInterval)
+	defer t.Stop()
+	var port, sent int
+probing:
+	for _, off := range ports {
+		select {
+		case port = <-won:
+			break probing
+		case <-ctx.Done():
+			return fmt.Errorf("birthday punch: no answer after %d probes: %w", sent, ctx.Err())
+		case <-t.C:
+		}
+		_, _ = pc.WriteTo(probe, &net.UDPAddr{IP: hard.IP, Port: 1024 + off})
+		sent++
+	}
+	if port == 0 {
+		select {
+		case port = <-won:
+		case <-ctx.Done():
+			return fmt.Errorf("birthday punch: no answer after %d probes: %w", sent, ctx.Err())
+		}
+	}
+	h.log.Info("birthday punch: the hard side answered", "probes", sent, "port", port)
+	stopRead()
+	target := ma.StringCast("/ip4/" + hard.IP.String() + "/udp/" + strconv.Itoa(port) + "/quic-v1")
+	// The dial leaves from the QUIC listen socket, the one the probes came
+	// from, so it follows the path the probe opened.
+	dctx := network.WithForceDirectDial(ctx, "birthday punch")
+	if err := h.h.Connect(dctx, peer.AddrInfo{ID: p, Addrs: []ma.Multiaddr{target}}); err != nil {
+		return fmt.Errorf("birthday punch: dialling %s: %w", target, err)
+	}
+	return nil
+}
+
+// quicListenAddr is the local address of the host's IPv4 QUIC listener.
+func (h *Host) quicListenAddr() (*net.UDPAddr, error) {
+	for _, a := range h.h.Network().ListenAddresses() {
+		if _, err := a.ValueForProtocol(ma.P_QUIC_V1); err != nil {
+			continue
+		}
+		ip, err := a.ValueForProtocol(ma.P_IP4)
+		if err != nil {
+			continue
+		}
+		if h.punchAddrs.Load(a.String()) {
+			continue
+		}
+		port, err := a.ValueForProtocol(ma.P_UDP)
+		if err != nil {
+			continue
+		}
+		n, _ := strconv.Atoi(port)
+		return &net.UDPAddr{IP: net.ParseIP(ip), Port: n}, nil
+	}
+	return nil, errors.New("birthday punch: no IPv4 QUIC listener")
+}
+
+// addrSet is a set of strings safe for concurrent use.
+type addrSet struct{ m sync.Map }
+
+func (s *addrSet) Store(a string, _ bool) { s.m.Store(a, true) }
+func (s *addrSet) Load(a string) bool     { _, ok := s.m.Load(a); return ok }
+
+// lentTransport adapts a quic-go Transport to what quicreuse borrows.
+type lentTransport struct{ *quic.Transport }
+
+func (t lentTransport) Listen(tc *tls.Config, qc *quic.Config) (quicreuse.QUICListener, error) {
+	return t.Transport.Listen(tc, qc)
+}
+
+// quicConnManager is populated from libp2p's dependency graph so the punch
+// can share the QUIC socket and lend it a punched one (RECIPES.md §D).
+type quicConnManager = *quicreuse.ConnManager

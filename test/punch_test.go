@@ -1,0 +1,56 @@
+package test
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ra-p2p/ra-p2p/test/netlab"
+)
+
+// TestOneHardRouterIsPunched: one router gives a new port to every
+// destination (DCUtR cannot cross it), the other keeps ports. The birthday
+// punch must give a direct session, router to router, whichever side is
+// hard.
+func TestOneHardRouterIsPunched(t *testing.T) {
+	cases := map[string]struct{ novice, helper netlab.NATKind }{
+		"novice's router is hard": {netlab.Hard, netlab.Cone},
+		"helper's router is hard": {netlab.Cone, netlab.Hard},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			w := newWorld(t, netlab.Options{Nodes: 2,
+				Homes: []netlab.HomeSpec{{Name: "novice", NAT: tc.novice}, {Name: "helper", NAT: tc.helper}}})
+			n := w.startNovice("novice", nil, nil)
+			start := time.Now()
+			h := w.startHelper("helper", n.file, []string{"--verbose"}, nil)
+			mustWait(t, n.proc, `Bob wants to connect to your computer( and see your screen)?\. Accept\?`, 30*time.Second)
+			took := time.Since(start)
+			if err := n.proc.WriteLine("y"); err != nil {
+				t.Fatal(err)
+			}
+			mustWait(t, h, `Connected to Alice`, 10*time.Second)
+			m := mustWait(t, h, `Direct connection: (\S+)`, 5*time.Second)
+			t.Logf("direct and authenticated after %v over %s", took.Round(time.Millisecond), m[1])
+			punched := regexp.MustCompile(`birthday punch: direct`)
+			if !punched.MatchString(h.Output()) {
+				t.Errorf("the helper's log does not show the birthday punch making the connection:\n%s", h.Output())
+			}
+			if strings.Contains(m[1], "p2p-circuit") || !strings.Contains(m[1], "/"+w.lab.RouterWANIP("novice")+"/udp/") {
+				t.Errorf("session runs over %s, want QUIC to the novice router %s", m[1], w.lab.RouterWANIP("novice"))
+			}
+			if err := h.WriteLine("hello through the punched hole"); err != nil {
+				t.Fatal(err)
+			}
+			mustWait(t, n.proc, `Bob: hello through the punched hole`, 10*time.Second)
+			b, err := w.lab.RouterBytes("novice")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.FromOtherHome == 0 || b.ToOtherHome == 0 {
+				t.Errorf("no bytes went router to router: %+v", b)
+			}
+		})
+	}
+}
