@@ -19,6 +19,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/p2p/transport/quicreuse"
 	ma "github.com/multiformats/go-multiaddr"
+	manet "github.com/multiformats/go-multiaddr/net"
 	"github.com/quic-go/quic-go"
 )
 
@@ -145,8 +146,8 @@ func (h *Host) punchAs(ctx context.Context, role string, p peer.ID) (network.Con
 		return nil, fmt.Errorf("birthday punch refused by the peer: %s", reply.Err)
 	}
 	remote, err := net.ResolveUDPAddr("udp4", reply.Addr)
-	if err != nil {
-		return nil, fmt.Errorf("birthday punch: the peer's address %q: %w", reply.Addr, err)
+	if err != nil || !publicUDP(remote) {
+		return nil, fmt.Errorf("birthday punch: the peer's address %q is not a public UDP address (%v)", reply.Addr, err)
 	}
 	return h.runPunch(ctx, role, nonce, remote, p)
 }
@@ -168,6 +169,11 @@ func (h *Host) handlePunch(s network.Stream) {
 	remote, err := net.ResolveUDPAddr("udp4", req.Addr)
 	if err != nil || len(req.Nonce) != punchNonceLen || (req.Role != roleHard && req.Role != roleEasy) || h.qcm == nil {
 		refuse("bad request")
+		return
+	}
+	if !publicUDP(remote) {
+		// Never probe or spray a LAN (or loopback) on a stranger's word.
+		refuse("not a public address")
 		return
 	}
 	self, ok := h.nat.publicUDP4()
@@ -279,6 +285,7 @@ func (h *Host) punchHard(ctx context.Context, nonce []byte, easy *net.UDPAddr) e
 	}
 	closeAll(won.c)
 	wg.Wait()
+	h.log.Info("birthday punch: a probe arrived", "socket", won.c.LocalAddr(), "from", won.from)
 	_ = won.c.SetReadDeadline(time.Time{})
 	ack := append(probe, punchAck...)
 	for range 3 {
@@ -373,6 +380,13 @@ probing:
 		return fmt.Errorf("birthday punch: dialling %s: %w", target, err)
 	}
 	return nil
+}
+
+// publicUDP says whether a is a public address (the test network's ranges
+// count as public only with the --testnet switch).
+func publicUDP(a *net.UDPAddr) bool {
+	m, err := manet.FromNetAddr(a)
+	return err == nil && manet.IsPublicAddr(m)
 }
 
 // quicListenAddr is the local address of the host's IPv4 QUIC listener.
