@@ -49,6 +49,9 @@ func BenchmarkCaptureEncode1080p(b *testing.B) {
 			a, c := net.Pipe()
 			snd := stream.NewScreenSender(a, a)
 			rcv := stream.NewScreenReceiver(c, c)
+			// The encoder's capacity is measured: no busy-region budget
+			// (a viewer on a fast link may ask for this much).
+			rcv.SetSettings(stream.ScreenSettings{BusyKbps: 10_000_000})
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan struct{}, 2)
 			go func() { snd.Run(ctx); done <- struct{}{} }()
