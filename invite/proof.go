@@ -49,3 +49,21 @@ func writeLenPrefixed(h hash.Hash, b []byte) {
 	h.Write(n[:])
 	h.Write(b)
 }
+
+const punchContext = "ra-p2p/punch/v1"
+
+// PunchProof authorizes a birthday punch request (p2p.PunchProtocol), which
+// comes before the session proof: it shows the requester holds the
+// invitation secret, so nobody else can make the novice's computer send
+// probes. A distinct context keeps it from ever counting as a session proof.
+//
+//	proof = HMAC-SHA256(key = secret, "ra-p2p/punch/v1" || u32be(len(novice)) || novice ||
+//	                    u32be(len(helper)) || helper || nonce)
+func PunchProof(secret [32]byte, novice, helper peer.ID, nonce []byte) []byte {
+	mac := hmac.New(sha256.New, secret[:])
+	mac.Write([]byte(punchContext))
+	writeLenPrefixed(mac, []byte(novice))
+	writeLenPrefixed(mac, []byte(helper))
+	mac.Write(nonce)
+	return mac.Sum(nil)
+}

@@ -54,6 +54,13 @@ type Config struct {
 	Reachable bool
 	// Logger for diagnostics; nil means slog.Default().
 	Logger *slog.Logger
+	// PunchProof, on the side that asks for a birthday punch (the helper),
+	// proves to the other side that this host may ask (the session layer
+	// knows the invitation secret; this package does not).
+	PunchProof func(remote peer.ID, nonce []byte) []byte
+	// PunchAllowed, on the side that is asked (the novice), checks that
+	// proof. Nil refuses every punch request.
+	PunchAllowed func(remote peer.ID, nonce, proof []byte) bool
 }
 
 // Host is a running home host with its DHT.
@@ -69,6 +76,8 @@ type Host struct {
 	local bool
 	// Birthday punch (punch.go).
 	qcm        quicConnManager
+	punchProof func(peer.ID, []byte) []byte
+	punchOK    func(peer.ID, []byte, []byte) bool
 	punch      punchState
 	punchAddrs addrSet
 	ctx        context.Context // ends with Close
@@ -136,7 +145,8 @@ func New(cfg Config) (*Host, error) {
 		h.Close()
 		return nil, err
 	}
-	hh := &Host{h: h, dht: d, bootstrap: bootstrap, log: logger, nat: nat, punches: tr, local: keepLocal, qcm: qcm}
+	hh := &Host{h: h, dht: d, bootstrap: bootstrap, log: logger, nat: nat, punches: tr, local: keepLocal, qcm: qcm,
+		punchProof: cfg.PunchProof, punchOK: cfg.PunchAllowed}
 	hh.ctx, hh.cancel = context.WithCancel(context.Background())
 	h.SetStreamHandler(NATReportProtocol, hh.handleNATReport)
 	h.SetStreamHandler(PunchProtocol, hh.handlePunch)

@@ -57,8 +57,9 @@ const (
 
 type punchMsg struct {
 	Nonce []byte `json:"nonce,omitempty"`
-	Role  string `json:"role,omitempty"` // the receiver's role: "hard" or "easy"
-	Addr  string `json:"addr,omitempty"` // the sender's public UDP address, ip:port
+	Proof []byte `json:"proof,omitempty"` // Config.PunchProof of the nonce
+	Role  string `json:"role,omitempty"`  // the receiver's role: "hard" or "easy"
+	Addr  string `json:"addr,omitempty"`  // the sender's public UDP address, ip:port
 	Err   string `json:"err,omitempty"`
 }
 
@@ -115,6 +116,15 @@ func (h *Host) punchRole(ctx context.Context, p peer.ID) (string, error) {
 }
 
 func (h *Host) punchAs(ctx context.Context, role string, p peer.ID) (network.Conn, error) {
+	if h.punchProof == nil {
+		return nil, fmt.Errorf("birthday punch: %w (this side may not ask)", ErrNoPunch)
+	}
+	// One punch at a time: both would read the QUIC socket's shared
+	// non-QUIC packets.
+	if !h.punch.take() {
+		return nil, errors.New("birthday punch: another punch is running")
+	}
+	defer h.punch.release()
 	self, ok := h.nat.publicUDP4()
 	if !ok {
 		return nil, errors.New("birthday punch: no public UDP address of ours is known")
@@ -133,7 +143,7 @@ func (h *Host) punchAs(ctx context.Context, role string, p peer.ID) (network.Con
 	if role == roleEasy {
 		other = roleHard
 	}
-	if err := json.NewEncoder(s).Encode(punchMsg{Nonce: nonce, Role: other, Addr: self.String()}); err != nil {
+	if err := json.NewEncoder(s).Encode(punchMsg{Nonce: nonce, Proof: h.punchProof(p, nonce), Role: other, Addr: self.String()}); err != nil {
 		s.Reset()
 		return nil, fmt.Errorf("birthday punch: sending the plan: %w", err)
 	}
@@ -171,9 +181,18 @@ func (h *Host) handlePunch(s network.Stream) {
 		refuse("bad request")
 		return
 	}
+	if h.punchOK == nil || !h.punchOK(p, req.Nonce, req.Proof) {
+		// Only the holder of the invitation may make this computer probe.
+		refuse("not authorized")
+		return
+	}
 	if !publicUDP(remote) {
 		// Never probe or spray a LAN (or loopback) on a stranger's word.
 		refuse("not a public address")
+		return
+	}
+	if want := map[string]Mapping{roleHard: MappingChangesPorts, roleEasy: MappingKeepsPorts}[req.Role]; h.Mapping() != want {
+		refuse("the roles do not match this router")
 		return
 	}
 	self, ok := h.nat.publicUDP4()
@@ -181,39 +200,74 @@ func (h *Host) handlePunch(s network.Stream) {
 		refuse("no public UDP address known")
 		return
 	}
-	h.punch.mu.Lock()
-	if h.punch.busy || time.Since(h.punch.last) < punchMinGap {
-		h.punch.mu.Unlock()
+	if !h.punch.takeSpaced() {
 		refuse("busy")
 		return
 	}
-	h.punch.busy, h.punch.last = true, time.Now()
-	h.punch.mu.Unlock()
 	if err := json.NewEncoder(s).Encode(punchMsg{Addr: self.String()}); err != nil {
-		h.punch.mu.Lock()
-		h.punch.busy = false
-		h.punch.mu.Unlock()
+		h.punch.release()
 		return
 	}
 	go func() {
-		defer func() {
-			h.punch.mu.Lock()
-			h.punch.busy = false
-			h.punch.mu.Unlock()
-		}()
+		defer h.punch.release()
 		ctx, cancel := context.WithTimeout(h.ctx, punchTimeout)
 		defer cancel()
-		if _, err := h.runPunch(ctx, req.Role, req.Nonce, remote, p); err != nil {
+		// Stop as soon as a direct connection exists (DCUtR may win, or the
+		// helper may give up and close the relayed connection).
+		go func() {
+			t := time.NewTicker(50 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					if h.DirectConn(p) != nil || h.h.Network().Connectedness(p) == network.NotConnected {
+						cancel()
+						return
+					}
+				}
+			}
+		}()
+		if _, err := h.runPunch(ctx, req.Role, req.Nonce, remote, p); err != nil && h.DirectConn(p) == nil {
 			h.log.Info("birthday punch failed", "peer", p, "role", req.Role, "err", err)
 		}
 	}()
+}
+
+// take marks a punch as running; false if one already is.
+func (st *punchState) take() bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.busy {
+		return false
+	}
+	st.busy, st.last = true, time.Now()
+	return true
+}
+
+// takeSpaced is take for a responder: also at most one punch per punchMinGap.
+func (st *punchState) takeSpaced() bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.busy || time.Since(st.last) < punchMinGap {
+		return false
+	}
+	st.busy, st.last = true, time.Now()
+	return true
+}
+
+func (st *punchState) release() {
+	st.mu.Lock()
+	st.busy = false
+	st.mu.Unlock()
 }
 
 func (h *Host) runPunch(ctx context.Context, role string, nonce []byte, remote *net.UDPAddr, p peer.ID) (network.Conn, error) {
 	start := time.Now()
 	var err error
 	if role == roleHard {
-		err = h.punchHard(ctx, nonce, remote)
+		err = h.punchHard(ctx, nonce, remote, p)
 	} else {
 		err = h.punchEasy(ctx, nonce, remote, p)
 	}
@@ -230,7 +284,7 @@ func (h *Host) runPunch(ctx context.Context, role string, nonce []byte, remote *
 // punchHard opens the sockets, sends one packet from each to the easy
 // side, waits for a probe with the nonce, answers it and lends that socket
 // to libp2p as a QUIC listener for the easy side's dial.
-func (h *Host) punchHard(ctx context.Context, nonce []byte, easy *net.UDPAddr) error {
+func (h *Host) punchHard(ctx context.Context, nonce []byte, easy *net.UDPAddr, p peer.ID) error {
 	probe := append([]byte(punchMagic), nonce...)
 	socks := make([]*net.UDPConn, 0, punchSockets)
 	closeAll := func(keep *net.UDPConn) {
@@ -287,7 +341,7 @@ func (h *Host) punchHard(ctx context.Context, nonce []byte, easy *net.UDPAddr) e
 	wg.Wait()
 	h.log.Info("birthday punch: a probe arrived", "socket", won.c.LocalAddr(), "from", won.from)
 	_ = won.c.SetReadDeadline(time.Time{})
-	ack := append(probe, punchAck...)
+	ack := append(append([]byte{}, probe...), punchAck...)
 	for range 3 {
 		_, _ = won.c.WriteToUDP(ack, won.from)
 	}
@@ -298,9 +352,12 @@ func (h *Host) punchHard(ctx context.Context, nonce []byte, easy *net.UDPAddr) e
 		return fmt.Errorf("birthday punch: lending the socket to libp2p: %w", err)
 	}
 	go func() {
-		// The socket is ours again when libp2p is done with it (at the latest when the host closes).
+		// The socket is ours again when libp2p is done with it (at the
+		// latest when the host closes); quic-go does not close a conn it
+		// was given.
 		<-returned
 		tr.Close()
+		won.c.Close()
 	}()
 	port := won.c.LocalAddr().(*net.UDPAddr).Port
 	laddr := ma.StringCast("/ip4/0.0.0.0/udp/" + strconv.Itoa(port) + "/quic-v1")
@@ -308,7 +365,28 @@ func (h *Host) punchHard(ctx context.Context, nonce []byte, easy *net.UDPAddr) e
 	if err := h.h.Network().Listen(laddr); err != nil {
 		return fmt.Errorf("birthday punch: listening on the punched socket: %w", err)
 	}
+	h.closeListenerWithPeer(ctx, laddr, p)
 	return nil
+}
+
+// closeListenerWithPeer closes the punched listener when the punch gives
+// nothing (ctx ends first) or when the last connection to p closes: the
+// socket served this one peer.
+func (h *Host) closeListenerWithPeer(ctx context.Context, laddr ma.Multiaddr, p peer.ID) {
+	closer, ok := h.h.Network().(interface{ ListenClose(...ma.Multiaddr) })
+	if !ok {
+		return
+	}
+	var once sync.Once
+	closeIt := func() { once.Do(func() { closer.ListenClose(laddr) }) }
+	stop := h.NotifyDisconnect(p, closeIt)
+	go func() {
+		<-ctx.Done()
+		if h.DirectConn(p) == nil {
+			stop()
+			closeIt()
+		}
+	}()
 }
 
 // punchEasy probes random ports of the hard side's IP from the QUIC

@@ -244,10 +244,15 @@ func (w *Window) xpaneLoop(stop <-chan struct{}) {
 			return
 		}
 	}
-	defer xp.Close()
 	w.mu.Lock()
 	w.xp = xp
 	w.mu.Unlock()
+	defer func() {
+		w.mu.Lock()
+		w.xp = nil
+		w.mu.Unlock()
+		xp.Close()
+	}()
 	w.Refresh()
 	for {
 		select {

@@ -287,10 +287,11 @@ func (w *Window) Run() error {
 	// Wake-ups requested before the game loop runs can be lost; a light
 	// ticker re-asks for a frame while something is waiting to be shown.
 	stop := make(chan struct{})
-	defer close(stop)
-	go w.wakeLoop(stop)
+	var loops sync.WaitGroup
+	defer func() { close(stop); loops.Wait() }()
+	loops.Go(func() { w.wakeLoop(stop) })
 	if w.cfg.Role == Helper && os.Getenv("RA_P2P_PANE") != "gl" {
-		go w.xpaneLoop(stop)
+		loops.Go(func() { w.xpaneLoop(stop) })
 	}
 	err := ebiten.RunGame(w)
 	if errors.Is(err, ebiten.Termination) || err == nil {

@@ -71,7 +71,14 @@ func Help(ctx context.Context, cfg HelpConfig) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("making a session key: %w", err)
 	}
-	h, err := p2p.New(p2p.Config{Identity: key, Listen: cfg.Listen, Bootstrap: bootstrap, Logger: logger})
+	self, err := peer.IDFromPrivateKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("session key: %w", err)
+	}
+	h, err := p2p.New(p2p.Config{Identity: key, Listen: cfg.Listen, Bootstrap: bootstrap, Logger: logger,
+		PunchProof: func(remote peer.ID, nonce []byte) []byte {
+			return invite.PunchProof(inv.Secret, remote, self, nonce)
+		}})
 	if err != nil {
 		return nil, fail(err, "Could not start networking: "+err.Error()+".")
 	}

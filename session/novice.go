@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -81,7 +82,11 @@ func StartNovice(ctx context.Context, cfg NoviceConfig) (*Novice, error) {
 			return nil, fail(err, "The invitation's list of bootstrap peers is unusable; make a new invitation.")
 		}
 	}
-	h, err := p2p.New(p2p.Config{Identity: cfg.Entry.Key, Listen: cfg.Listen, Bootstrap: bootstrap, Reachable: true, Logger: logger})
+	h, err := p2p.New(p2p.Config{Identity: cfg.Entry.Key, Listen: cfg.Listen, Bootstrap: bootstrap, Reachable: true, Logger: logger,
+		// A birthday punch only for whoever holds this invitation.
+		PunchAllowed: func(remote peer.ID, nonce, proof []byte) bool {
+			return hmac.Equal(proof, invite.PunchProof(inv.Secret, inv.PeerID, remote, nonce))
+		}})
 	if err != nil {
 		return nil, fail(err, "Could not start networking: "+err.Error()+".")
 	}

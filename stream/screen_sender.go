@@ -52,12 +52,14 @@ type ScreenSender struct {
 	// touched it adds 1, decaying with busyDecay); a hot tile is sent only
 	// when the busy budget allows (busyNext), a cold one at once.
 	heat     []float32
-	heatAt   []int64  // when heat was last updated (UnixNano)
+	heatAt   []int64  // when heat was last updated (ns since epoch, monotonic)
 	offerSeq uint32   // Offers so far, to count a tile once per Offer
 	heatSeq  []uint32 // the Offer that last heated each tile
 	busyNext time.Time
-	markTime int64  // the current Offer's time, for markLocked
-	staging  []byte // the encoder's copy of canvas: written by takeLocked, read by sendUpdate, both on Run's goroutine
+	markTime int64     // the current Offer's time, for markLocked
+	epoch    time.Time // heat times count from here (monotonic clock)
+	heatCols int       // the tile grid the heat arrays describe
+	staging  []byte    // the encoder's copy of canvas: written by takeLocked, read by sendUpdate, both on Run's goroutine
 	stats    ScreenStats
 
 	// Run's goroutine only.
@@ -80,6 +82,7 @@ func NewScreenSender(w io.Writer, r io.Reader) *ScreenSender {
 		w: w, r: r, fr: NewFrameReader(r, MaxScreenMessage),
 		workers: min(2, runtime.GOMAXPROCS(0)),
 		wake:    make(chan struct{}, 1),
+		epoch:   time.Now(),
 	}
 }
 
@@ -116,7 +119,7 @@ func (s *ScreenSender) Offer(f RawFrame) error {
 		s.resizeLocked()
 	} else {
 		s.offerSeq++
-		s.markTime = time.Now().UnixNano()
+		s.markTime = int64(time.Since(s.epoch))
 		for _, r := range f.Dirty {
 			r = r.Intersect(bounds)
 			if r.Empty() {
@@ -166,9 +169,12 @@ func (s *ScreenSender) resizeLocked() {
 	s.cols, s.rows = (iw+ScreenTile-1)/ScreenTile, (ih+ScreenTile-1)/ScreenTile
 	if len(s.dirty) != s.cols*s.rows {
 		s.dirty = make([]uint16, s.cols*s.rows)
+	}
+	if len(s.heat) != s.cols*s.rows || s.heatCols != s.cols {
 		s.heat = make([]float32, s.cols*s.rows)
 		s.heatAt = make([]int64, s.cols*s.rows)
 		s.heatSeq = make([]uint32, s.cols*s.rows)
+		s.heatCols = s.cols
 	}
 	s.key = true
 }
@@ -253,13 +259,13 @@ const (
 	busyDecay = 250 * time.Millisecond
 )
 
-// heatNow is tile i's heat decayed to time now (UnixNano).
+// heatNow is tile i's heat decayed to time now (ns since epoch).
 func (s *ScreenSender) heatNow(i int, now int64) float32 {
 	h := s.heat[i]
 	if h == 0 {
 		return 0
 	}
-	return h * float32(math.Exp(-float64(now-s.heatAt[i])/float64(busyDecay)))
+	return h * float32(math.Exp(-float64(max(now-s.heatAt[i], 0))/float64(busyDecay)))
 }
 
 // takeLocked moves what is due to j: the cursor, and an update when the
@@ -289,7 +295,7 @@ func (s *ScreenSender) takeLocked(now time.Time, j *screenJob) {
 	// Hot tiles wait for the busy budget; if only hot tiles are dirty,
 	// nothing is sent until it allows them.
 	busyOK := s.key || !now.Before(s.busyNext)
-	nowNano := now.UnixNano()
+	nowNano := int64(now.Sub(s.epoch))
 	if !busyOK {
 		cold := false
 		for i, mask := range s.dirty {
@@ -507,7 +513,9 @@ func (s *ScreenSender) sendUpdate(j *screenJob) error {
 	st.EncodeTime += took
 	if j.busy {
 		// The budget's time for what was sent: bytes ÷ (kbit/s ÷ 8).
-		s.busyNext = start.Add(time.Duration(written * 8 * int64(time.Millisecond) / int64(s.settings.BusyKbps)))
+		// At most a second: a key frame (every tile, charged too) must not
+		// hold busy regions back for long after a resize.
+		s.busyNext = start.Add(min(time.Duration(written*8*int64(time.Millisecond)/int64(s.settings.BusyKbps)), time.Second))
 	}
 	s.mu.Unlock()
 	return nil

@@ -380,7 +380,7 @@ func (p *Pane) Close() {
 		p.mu.Unlock()
 		return
 	}
-	p.closed = true
+	p.closed, p.visible = true, false
 	xproto.DestroyWindow(p.conn, p.win)
 	xproto.GetInputFocus(p.conn).Reply() // the destroy is done before the connection goes
 	p.mu.Unlock()
