@@ -54,6 +54,11 @@ type Config struct {
 	Reachable bool
 	// Logger for diagnostics; nil means slog.Default().
 	Logger *slog.Logger
+	// Relays are relay nodes the user runs and chose with --relay (nodes
+	// started with session relaying): the novice reserves a slot on them,
+	// and sessions may run through them when no direct connection is
+	// possible. Empty: sessions are direct only.
+	Relays []peer.AddrInfo
 	// PunchProof, on the side that asks for a birthday punch (the helper),
 	// proves to the other side that this host may ask (the session layer
 	// knows the invitation secret; this package does not).
@@ -76,6 +81,7 @@ type Host struct {
 	local bool
 	// Birthday punch (punch.go).
 	qcm        quicConnManager
+	relays     []peer.AddrInfo // the user's own relays (Config.Relays)
 	punchProof func(peer.ID, []byte) []byte
 	punchOK    func(peer.ID, []byte, []byte) bool
 	punch      punchState
@@ -122,7 +128,11 @@ func New(cfg Config) (*Host, error) {
 	var qcm quicConnManager
 	opts = append(opts, libp2p.WithFxOption(fx.Populate(&qcm)))
 	if cfg.Reachable {
-		opts = append(opts, libp2p.EnableAutoRelayWithStaticRelays(bootstrap,
+		static := bootstrap
+		if len(cfg.Relays) > 0 {
+			static = cfg.Relays // the user's relay coordinates and, if need be, carries
+		}
+		opts = append(opts, libp2p.EnableAutoRelayWithStaticRelays(static,
 			autorelay.WithBootDelay(0), autorelay.WithNumRelays(1), autorelay.WithMinCandidates(1),
 			autorelay.WithBackoff(10*time.Second)))
 	}
@@ -146,7 +156,7 @@ func New(cfg Config) (*Host, error) {
 		return nil, err
 	}
 	hh := &Host{h: h, dht: d, bootstrap: bootstrap, log: logger, nat: nat, punches: tr, local: keepLocal, qcm: qcm,
-		punchProof: cfg.PunchProof, punchOK: cfg.PunchAllowed}
+		punchProof: cfg.PunchProof, punchOK: cfg.PunchAllowed, relays: cfg.Relays}
 	hh.ctx, hh.cancel = context.WithCancel(context.Background())
 	h.SetStreamHandler(NATReportProtocol, hh.handleNATReport)
 	h.SetStreamHandler(PunchProtocol, hh.handlePunch)
@@ -308,7 +318,7 @@ func (h *Host) WaitRelayAddr(ctx context.Context) error {
 // (limited) connections are reset: session traffic is direct only.
 func (h *Host) Handle(proto protocol.ID, handler func(network.Stream)) {
 	h.h.SetStreamHandler(proto, func(s network.Stream) {
-		if s.Conn().Stat().Limited || isRelayed(s.Conn().RemoteMultiaddr()) {
+		if s.Conn().Stat().Limited || (isRelayed(s.Conn().RemoteMultiaddr()) && !h.viaOwnRelay(s.Conn().RemoteMultiaddr())) {
 			h.log.Warn("refusing stream over a relayed connection", "protocol", proto, "peer", s.Conn().RemotePeer())
 			s.Reset()
 			return
@@ -373,4 +383,52 @@ func (h *Host) Close() error {
 		h.closeErr = errors.Join(h.dht.Close(), h.h.Close())
 	})
 	return h.closeErr
+}
+
+// viaOwnRelay says whether relayed address a goes through one of the
+// user's own relays (Config.Relays).
+func (h *Host) viaOwnRelay(a ma.Multiaddr) bool {
+	id, err := a.ValueForProtocol(ma.P_P2P) // the first /p2p/ is the relay's
+	if err != nil {
+		return false
+	}
+	for _, r := range h.relays {
+		if r.ID.String() == id {
+			return true
+		}
+	}
+	return false
+}
+
+// ConnectViaOwnRelay connects to p through one of the user's own relays
+// (Config.Relays), for a session when no direct connection is possible.
+// The connection is unlimited (the relay runs with session relaying) or an
+// error is returned.
+func (h *Host) ConnectViaOwnRelay(ctx context.Context, p peer.ID) (network.Conn, error) {
+	if len(h.relays) == 0 {
+		return nil, errors.New("no relay of your own was given (--relay)")
+	}
+	var errs []error
+	for _, r := range h.relays {
+		var addrs []ma.Multiaddr
+		for _, a := range r.Addrs {
+			addrs = append(addrs, a.Encapsulate(ma.StringCast("/p2p/"+r.ID.String()+"/p2p-circuit")))
+		}
+		// Only this relay's circuit: the coordination circuits through the
+		// bootstrap nodes are limited and must not be picked.
+		h.ClosePeer(p)
+		h.h.Peerstore().ClearAddrs(p)
+		h.h.Peerstore().AddAddrs(p, addrs, time.Minute)
+		if err := h.h.Connect(ctx, peer.AddrInfo{ID: p, Addrs: addrs}); err != nil {
+			errs = append(errs, fmt.Errorf("through %s: %w", r.ID.ShortString(), err))
+			continue
+		}
+		for _, c := range h.h.Network().ConnsToPeer(p) {
+			if !c.Stat().Limited && h.viaOwnRelay(c.RemoteMultiaddr()) {
+				return c, nil
+			}
+		}
+		errs = append(errs, fmt.Errorf("through %s: the relay limits its circuits (is session relaying on?)", r.ID.ShortString()))
+	}
+	return nil, errors.Join(errs...)
 }

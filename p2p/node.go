@@ -28,6 +28,10 @@ type NodeConfig struct {
 	RelayData int64
 	// RelayDuration is the per-circuit time limit (0 = 2 minutes).
 	RelayDuration time.Duration
+	// RelaySessions lifts the limits: peers that chose this node with
+	// --relay may run whole sessions through it (an explicit opt-in of the
+	// person who runs it and of both users; never a default).
+	RelaySessions bool
 	Logger        *slog.Logger
 }
 
@@ -61,6 +65,9 @@ func NewNode(cfg NodeConfig) (*Node, error) {
 	}
 	rc := relay.DefaultResources()
 	rc.Limit = &relay.RelayLimit{Duration: dur, Data: data}
+	if cfg.RelaySessions {
+		rc.Limit = nil // circuits without limits: libp2p does not mark them "limited"
+	}
 	rc.MaxReservationsPerIP = 32
 	counter := &relayCounter{}
 	opts := []libp2p.Option{

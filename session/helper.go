@@ -29,6 +29,9 @@ type HelpConfig struct {
 	// Bootstrap overrides the invitation's bootstrap list; both empty = public DHT.
 	Bootstrap []peer.AddrInfo
 	Listen    []string
+	// Relays are the user's own relays (--relay): used for the session only
+	// when no direct connection can be made, and then said so.
+	Relays []peer.AddrInfo
 	// FindTimeout bounds the DHT lookup (0 = 20 s).
 	FindTimeout time.Duration
 	// ConnectTimeout bounds making a direct connection once found (0 = 20 s).
@@ -75,7 +78,7 @@ func Help(ctx context.Context, cfg HelpConfig) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session key: %w", err)
 	}
-	h, err := p2p.New(p2p.Config{Identity: key, Listen: cfg.Listen, Bootstrap: bootstrap, Logger: logger,
+	h, err := p2p.New(p2p.Config{Identity: key, Listen: cfg.Listen, Bootstrap: bootstrap, Logger: logger, Relays: cfg.Relays,
 		PunchProof: func(remote peer.ID, nonce []byte) []byte {
 			return invite.PunchProof(inv.Secret, remote, self, nonce)
 		}})
@@ -128,13 +131,23 @@ func Help(ctx context.Context, cfg HelpConfig) (*Session, error) {
 	cctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	conn, err := connectDirect(cctx, h, ai)
 	cancel()
+	if err != nil && errors.Is(err, p2p.ErrNoDirect) && len(cfg.Relays) > 0 {
+		why := explainNoDirect(ctx, h, ai.ID, name)
+		progress("A direct connection is not possible; connecting through your relay…")
+		rctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		conn, err = h.ConnectViaOwnRelay(rctx, ai.ID)
+		cancel()
+		if err != nil {
+			return nil, fail(err, why+" Your relay did not work either: "+err.Error()+".")
+		}
+	}
 	if err != nil {
 		if errors.Is(err, p2p.ErrUnreachable) {
 			return nil, fail(err, notRunning)
 		}
 		return nil, fail(err, explainNoDirect(ctx, h, ai.ID, name))
 	}
-	logger.Info("direct connection", "remote", conn.RemoteMultiaddr().String())
+	logger.Info("session connection", "remote", conn.RemoteMultiaddr().String())
 
 	s, err := h.OpenStream(ctx, inv.PeerID, stream.SessionProtocol)
 	if err != nil {

@@ -35,7 +35,11 @@ type NoviceConfig struct {
 	// Bootstrap overrides the invitation's list; both empty = public DHT.
 	Bootstrap []peer.AddrInfo
 	Listen    []string
-	Logger    *slog.Logger
+	// Relays are the user's own relays (--relay): the novice reserves a
+	// slot there, and a helper who chose the same relay may run the session
+	// through it when no direct connection is possible.
+	Relays []peer.AddrInfo
+	Logger *slog.Logger
 	// Channels serves extra streams (screen, control…) that the accepted
 	// helper opens; streams from anyone else are reset.
 	Channels map[string]ChannelHandler
@@ -82,7 +86,7 @@ func StartNovice(ctx context.Context, cfg NoviceConfig) (*Novice, error) {
 			return nil, fail(err, "The invitation's list of bootstrap peers is unusable; make a new invitation.")
 		}
 	}
-	h, err := p2p.New(p2p.Config{Identity: cfg.Entry.Key, Listen: cfg.Listen, Bootstrap: bootstrap, Reachable: true, Logger: logger,
+	h, err := p2p.New(p2p.Config{Identity: cfg.Entry.Key, Listen: cfg.Listen, Bootstrap: bootstrap, Reachable: true, Logger: logger, Relays: cfg.Relays,
 		// A birthday punch only for whoever holds this invitation.
 		PunchAllowed: func(remote peer.ID, nonce, proof []byte) bool {
 			return hmac.Equal(proof, invite.PunchProof(inv.Secret, inv.PeerID, remote, nonce))

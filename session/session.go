@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	ma "github.com/multiformats/go-multiaddr"
 	"io"
 	"log/slog"
 	"sync"
@@ -106,6 +107,30 @@ func (s *Session) ConnInfo() string {
 
 // RemoteAddr is the multiaddr of the other side of the session connection.
 func (s *Session) RemoteAddr() string { return s.sessRaw.Conn().RemoteMultiaddr().String() }
+
+// Relayed says whether the session runs through a relay of the user's own
+// (chosen with --relay) instead of directly.
+func (s *Session) Relayed() bool {
+	_, err := s.sessRaw.Conn().RemoteMultiaddr().ValueForProtocol(ma.P_CIRCUIT)
+	return err == nil
+}
+
+// ConnectedText is the status line of an accepted session: "Connected to
+// Alice", and "through your relay" when it is not direct.
+func (s *Session) ConnectedText() string {
+	if s.Relayed() {
+		return "Connected to " + s.PeerName + " through your relay"
+	}
+	return "Connected to " + s.PeerName
+}
+
+// ConnectionText says how the session is connected, for the terminal and logs.
+func (s *Session) ConnectionText() string {
+	if s.Relayed() {
+		return "Relayed connection (your relay): " + s.RemoteAddr()
+	}
+	return "Direct connection: " + s.RemoteAddr()
+}
 
 func newSession(h *p2p.Host, name string, id peer.ID, raw network.Stream, ss *stream.Session, chatRaw network.Stream, logger *slog.Logger) *Session {
 	s := &Session{

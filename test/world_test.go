@@ -66,6 +66,12 @@ var nodeIDRe = regexp.MustCompile(`Node (\S+) is running`)
 
 func newWorld(t testing.TB, opts netlab.Options) *world {
 	t.Helper()
+	return newWorldWith(t, opts, nil)
+}
+
+// newWorldWith is newWorld with extra arguments for some nodes' `ra-p2p node`.
+func newWorldWith(t testing.TB, opts netlab.Options, nodeArgs map[int][]string) *world {
+	t.Helper()
 	requireRoot(t)
 	lab := netlab.New(t, opts)
 	w := &world{t: t, lab: lab}
@@ -75,6 +81,7 @@ func newWorld(t testing.TB, opts netlab.Options) *world {
 		for _, b := range w.bootstrap {
 			args = append(args, "--bootstrap", b)
 		}
+		args = append(args, nodeArgs[i]...)
 		p := lab.Start(lab.NodeNS(i), binPath, args, nil)
 		m, err := p.WaitFor(nodeIDRe, 20*time.Second)
 		if err != nil {

@@ -97,8 +97,8 @@ func showEvent(w *render.Window, t *terminal, ev session.Event) {
 
 // runSessionInWindow shows an accepted session in w until it ends.
 func runSessionInWindow(ctx context.Context, w *render.Window, t *terminal, s *session.Session, extra ...string) {
-	w.SetStatus("Connected to " + s.PeerName)
-	w.Post(render.Entry{Text: "Connected to " + s.PeerName})
+	w.SetStatus(s.ConnectedText())
+	w.Post(render.Entry{Text: s.ConnectedText()})
 	for _, e := range extra {
 		w.Post(render.Entry{Text: e})
 	}
@@ -201,8 +201,8 @@ func helpInWindow(ctx context.Context, cfg session.HelpConfig, yes bool, t *term
 		sessMu.Lock()
 		sess = s
 		sessMu.Unlock()
-		t.println("Connected to " + name)
-		t.println("Direct connection: " + s.RemoteAddr())
+		t.println(s.ConnectedText())
+		t.println(s.ConnectionText())
 		go screen.run(ctx, s, w, t, cfg.Logger)
 		hc.attach(ctx, s)
 		runSessionInWindow(ctx, w, t, s, "Screen View Only")
@@ -299,7 +299,7 @@ func inviteInWindow(ctx context.Context, cfg session.NoviceConfig, yes bool, t *
 		sessMu.Lock()
 		sess = s
 		sessMu.Unlock()
-		t.println("Connected to " + s.PeerName)
+		t.println(s.ConnectedText())
 		runSessionInWindow(ctx, w, t, s)
 		t.println(s.Reason())
 		result <- nil

@@ -41,13 +41,17 @@ func runHelp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		return err
 	}
+	relays, err := common.relays()
+	if err != nil {
+		return err
+	}
 	invName := stream.CleanName(inv.Name)
 	helperName := *name
 	if helperName == "" {
 		helperName = defaultName()
 	}
 	cfg := session.HelpConfig{
-		Invitation: inv, Name: helperName, Bootstrap: bootstrap, Listen: common.listen,
+		Invitation: inv, Name: helperName, Bootstrap: bootstrap, Listen: common.listen, Relays: relays,
 		FindTimeout: *findTimeout, Logger: logger,
 	}
 	if useGUI(*noGUI) {
@@ -67,7 +71,7 @@ func runHelp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	logger.Info("session connection", "conn", s.ConnInfo())
-	t.println("Direct connection: " + s.RemoteAddr())
+	t.println(s.ConnectionText())
 	t.chat(ctx, s)
 	return nil
 }

@@ -114,9 +114,13 @@ func runInvite(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		term.println("Tell your helper the password another way (by phone, for example), never in the same message.")
 	}
 
+	relays, err := common.relays()
+	if err != nil {
+		return err
+	}
 	cfg := session.NoviceConfig{
 		Entry: entry, Store: store, Prompter: term, Progress: term.progress,
-		Bootstrap: bootstrap, Listen: common.listen, Logger: logger,
+		Bootstrap: bootstrap, Listen: common.listen, Logger: logger, Relays: relays,
 	}
 	if hasDisplay() {
 		cfg.Channels = map[string]session.ChannelHandler{stream.ScreenProtocol: shareScreen(logger, term.println)}

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/ra-p2p/ra-p2p/session"
 	"io"
 	"log/slog"
 	"os"
@@ -87,12 +89,14 @@ type commonFlags struct {
 	testnet   bool
 	bootstrap stringList
 	listen    stringList
+	relay     stringList
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.verbose, "verbose", false, "log what happens on the network (to stderr)")
 	fs.BoolVar(&c.testnet, "testnet", false, "") // hidden: treat documentation address ranges as public (namespace tests)
 	fs.Var(&c.bootstrap, "bootstrap", "bootstrap peer `ADDR` with /p2p/ID (repeatable; default: the invitation's, the config file's, or the public DHT)")
+	fs.Var(&c.relay, "relay", "a relay `ADDR` of your own (a node run with --relay-sessions) that may carry the session when no direct connection is possible; both sides must give it (repeatable)")
 	fs.Var(&c.listen, "listen", "listen `ADDR` (repeatable; default: QUIC and TCP on IPv4 and IPv6, random ports)")
 }
 
@@ -150,4 +154,16 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 
 func newInfoLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// relays parses --relay: the user's own relays, an explicit choice.
+func (c *commonFlags) relays() ([]peer.AddrInfo, error) {
+	if len(c.relay) == 0 {
+		return nil, nil
+	}
+	infos, err := session.ParseBootstrap(c.relay)
+	if err != nil {
+		return nil, usageError{"--relay: " + err.Error()}
+	}
+	return infos, nil
 }

@@ -16,6 +16,7 @@ func runNode(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := newFlagSet("node", stderr)
 	var common commonFlags
 	common.register(fs)
+	relaySessions := fs.Bool("relay-sessions", false, "also carry whole sessions for people who choose this node with --relay (for when no direct connection is possible; they see that they are relayed)")
 	identity := fs.String("identity", "", "keep the node's key in `FILE` so its address stays the same (created if missing)")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return err
@@ -33,13 +34,16 @@ func runNode(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return usageError{err.Error()}
 	}
-	n, err := p2p.NewNode(p2p.NodeConfig{Identity: key, Listen: common.listen, Peers: peers, Logger: logger})
+	n, err := p2p.NewNode(p2p.NodeConfig{Identity: key, Listen: common.listen, Peers: peers, Logger: logger, RelaySessions: *relaySessions})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "Node %s is running. Peers and users bootstrap with:\n", n.ID())
 	for _, a := range n.Addrs() {
 		fmt.Fprintf(stdout, "  --bootstrap %s\n", a)
+	}
+	if *relaySessions {
+		fmt.Fprintln(stdout, "Session relaying is on: people who give this node with --relay (on both sides) may run whole sessions through it when no direct connection is possible.")
 	}
 	return n.Run(ctx)
 }

@@ -117,7 +117,7 @@ func (t *terminal) progress(ev session.Event) { t.println(ev.Text) }
 // chat runs the chat loop of an accepted session until it ends: lines typed
 // are sent, "/quit" (or end of input, or ctx) ends the session for both.
 func (t *terminal) chat(ctx context.Context, s *session.Session) string {
-	t.println("Connected to " + s.PeerName)
+	t.println(s.ConnectedText())
 	t.println(`Type a message and press ENTER to send it; type /quit to end the session.`)
 	t.start()
 	lines := t.lines
