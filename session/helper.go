@@ -131,6 +131,7 @@ func Help(ctx context.Context, cfg HelpConfig) (*Session, error) {
 	cctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	conn, err := connectDirect(cctx, h, ai)
 	cancel()
+	relayRefused := "" // the message when the novice refuses a relayed session
 	if err != nil && errors.Is(err, p2p.ErrNoDirect) && len(cfg.Relays) > 0 {
 		why := explainNoDirect(ctx, h, ai.ID, name)
 		progress("A direct connection is not possible; connecting through your relay…")
@@ -138,8 +139,9 @@ func Help(ctx context.Context, cfg HelpConfig) (*Session, error) {
 		conn, err = h.ConnectViaOwnRelay(rctx, ai.ID)
 		cancel()
 		if err != nil {
-			return nil, fail(err, why+" Your relay did not work either: "+err.Error()+".")
+			return nil, fail(err, why+" Your relay could not reach "+name+"'s computer either ("+name+" must start ra-p2p invite with the same --relay).")
 		}
+		relayRefused = why + " " + name + "'s computer did not accept a session through your relay (" + name + " must start ra-p2p invite with the same --relay)."
 	}
 	if err != nil {
 		if errors.Is(err, p2p.ErrUnreachable) {
@@ -150,6 +152,9 @@ func Help(ctx context.Context, cfg HelpConfig) (*Session, error) {
 	logger.Info("session connection", "remote", conn.RemoteMultiaddr().String())
 
 	s, err := h.OpenStream(ctx, inv.PeerID, stream.SessionProtocol)
+	if err != nil && relayRefused != "" {
+		return nil, fail(err, relayRefused)
+	}
 	if err != nil {
 		return nil, fail(err, "The connection to "+name+"'s computer broke. Try again.")
 	}
@@ -180,6 +185,8 @@ func Help(ctx context.Context, cfg HelpConfig) (*Session, error) {
 			return nil, fail(err, refusalMessage(he.Result.Outcome, name))
 		case ctx.Err() != nil:
 			return nil, fail(err, "Stopped.")
+		case relayRefused != "":
+			return nil, fail(err, relayRefused)
 		default:
 			return nil, fail(err, "The connection to "+name+"'s computer broke during the greeting. Try again.")
 		}

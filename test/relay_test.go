@@ -61,7 +61,7 @@ func TestOwnRelayWhenNoDirectPath(t *testing.T) {
 	if err != nil {
 		t.Fatalf("helper did not give up: %v\n%s", err, h2.Output())
 	}
-	if code == 0 || !strings.Contains(h2.Output(), "Your relay did not work either") {
+	if code == 0 || !strings.Contains(h2.Output(), "Alice must start ra-p2p invite with the same --relay") {
 		t.Errorf("exit %d; want non-zero and a plain explanation:\n%s", code, h2.Output())
 	}
 }
