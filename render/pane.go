@@ -202,7 +202,10 @@ func (w *Window) placeXPane(xp *xpane.Pane, info xpaneInfo) bool {
 	if xp == nil {
 		return false
 	}
-	if len(w.open) == 0 && info.image.X > 0 {
+	// The view is in Ebiten's device-independent pixels; the child window
+	// is placed in X pixels. They agree only at a scale factor of 1 (HiDPI
+	// setups keep the OpenGL path).
+	if m := ebiten.Monitor(); len(w.open) == 0 && info.image.X > 0 && m != nil && m.DeviceScaleFactor() == 1 {
 		w.view.Image, w.view.Remote = info.image, info.remote
 		if scale, off := w.view.Transform(); scale == 1 {
 			area := w.view.Pane
