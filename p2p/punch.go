@@ -88,18 +88,6 @@ func (o *natObserver) publicUDP4() (*net.UDPAddr, bool) {
 	return nil, false
 }
 
-// Punch makes a direct QUIC connection to p with a birthday punch, when
-// exactly one of the two routers changes ports per destination. A relayed
-// connection to p must exist. It returns ErrNoPunch when the routers'
-// kinds do not call for it.
-func (h *Host) Punch(ctx context.Context, p peer.ID) (network.Conn, error) {
-	role, err := h.punchRole(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	return h.punchAs(ctx, role, p)
-}
-
 // punchRole is this side's role in a birthday punch with p, or ErrNoPunch.
 func (h *Host) punchRole(ctx context.Context, p peer.ID) (string, error) {
 	if h.qcm == nil {
@@ -115,6 +103,8 @@ func (h *Host) punchRole(ctx context.Context, p peer.ID) (string, error) {
 	return "", fmt.Errorf("birthday punch with routers %s (ours) and %s (theirs): %w", mine, theirs, ErrNoPunch)
 }
 
+// punchAs runs a birthday punch with p as the initiator, playing role; a
+// relayed connection to p must exist (the plan goes over it).
 func (h *Host) punchAs(ctx context.Context, role string, p peer.ID) (network.Conn, error) {
 	if h.punchProof == nil {
 		return nil, fmt.Errorf("birthday punch: %w (this side may not ask)", ErrNoPunch)
@@ -212,22 +202,13 @@ func (h *Host) handlePunch(s network.Stream) {
 		defer h.punch.release()
 		ctx, cancel := context.WithTimeout(h.ctx, punchTimeout)
 		defer cancel()
-		// Stop as soon as a direct connection exists (DCUtR may win, or the
-		// helper may give up and close the relayed connection).
+		// Stop as soon as a direct connection exists (DCUtR may win) or the
+		// helper goes away.
+		stop := h.NotifyDisconnect(p, cancel)
+		defer stop()
 		go func() {
-			t := time.NewTicker(50 * time.Millisecond)
-			defer t.Stop()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-t.C:
-					if h.DirectConn(p) != nil || h.h.Network().Connectedness(p) == network.NotConnected {
-						cancel()
-						return
-					}
-				}
-			}
+			h.waitDirect(ctx, p, punchTimeout)
+			cancel()
 		}()
 		if _, err := h.runPunch(ctx, req.Role, req.Nonce, remote, p); err != nil && h.DirectConn(p) == nil {
 			h.log.Info("birthday punch failed", "peer", p, "role", req.Role, "err", err)
@@ -361,7 +342,7 @@ func (h *Host) punchHard(ctx context.Context, nonce []byte, easy *net.UDPAddr, p
 	}()
 	port := won.c.LocalAddr().(*net.UDPAddr).Port
 	laddr := ma.StringCast("/ip4/0.0.0.0/udp/" + strconv.Itoa(port) + "/quic-v1")
-	h.punchAddrs.Store(laddr.String(), true)
+	h.punchAddrs.add(laddr.String())
 	if err := h.h.Network().Listen(laddr); err != nil {
 		return fmt.Errorf("birthday punch: listening on the punched socket: %w", err)
 	}
@@ -477,7 +458,7 @@ func (h *Host) quicListenAddr() (*net.UDPAddr, error) {
 		if err != nil {
 			continue
 		}
-		if h.punchAddrs.Load(a.String()) {
+		if h.punchAddrs.contains(a.String()) {
 			continue
 		}
 		port, err := a.ValueForProtocol(ma.P_UDP)
@@ -493,8 +474,8 @@ func (h *Host) quicListenAddr() (*net.UDPAddr, error) {
 // addrSet is a set of strings safe for concurrent use.
 type addrSet struct{ m sync.Map }
 
-func (s *addrSet) Store(a string, _ bool) { s.m.Store(a, true) }
-func (s *addrSet) Load(a string) bool     { _, ok := s.m.Load(a); return ok }
+func (s *addrSet) add(a string)           { s.m.Store(a, true) }
+func (s *addrSet) contains(a string) bool { _, ok := s.m.Load(a); return ok }
 
 // lentTransport adapts a quic-go Transport to what quicreuse borrows.
 type lentTransport struct{ *quic.Transport }

@@ -58,7 +58,6 @@ type ScreenSender struct {
 	busyNext time.Time
 	markTime int64     // the current Offer's time, for markLocked
 	epoch    time.Time // heat times count from here (monotonic clock)
-	heatCols int       // the tile grid the heat arrays describe
 	staging  []byte    // the encoder's copy of canvas: written by takeLocked, read by sendUpdate, both on Run's goroutine
 	stats    ScreenStats
 
@@ -170,12 +169,10 @@ func (s *ScreenSender) resizeLocked() {
 	if len(s.dirty) != s.cols*s.rows {
 		s.dirty = make([]uint16, s.cols*s.rows)
 	}
-	if len(s.heat) != s.cols*s.rows || s.heatCols != s.cols {
-		s.heat = make([]float32, s.cols*s.rows)
-		s.heatAt = make([]int64, s.cols*s.rows)
-		s.heatSeq = make([]uint32, s.cols*s.rows)
-		s.heatCols = s.cols
-	}
+	// A new grid (or new settings: a key frame follows) starts cold.
+	s.heat = make([]float32, s.cols*s.rows)
+	s.heatAt = make([]int64, s.cols*s.rows)
+	s.heatSeq = make([]uint32, s.cols*s.rows)
 	s.key = true
 }
 
