@@ -202,10 +202,8 @@ func (h *Host) handlePunch(s network.Stream) {
 		defer h.punch.release()
 		ctx, cancel := context.WithTimeout(h.ctx, punchTimeout)
 		defer cancel()
-		// Stop as soon as a direct connection exists (DCUtR may win) or the
-		// helper goes away.
-		stop := h.NotifyDisconnect(p, cancel)
-		defer stop()
+		// Stop as soon as a direct connection exists (DCUtR may win); a
+		// helper that went away ends it with the timeout.
 		go func() {
 			h.waitDirect(ctx, p, punchTimeout)
 			cancel()
@@ -360,11 +358,13 @@ func (h *Host) closeListenerWithPeer(ctx context.Context, laddr ma.Multiaddr, p 
 	}
 	var once sync.Once
 	closeIt := func() { once.Do(func() { closer.ListenClose(laddr) }) }
-	stop := h.NotifyDisconnect(p, closeIt)
 	go func() {
 		<-ctx.Done()
+		// Watch the direct connection only once the punch is over: while
+		// it runs, relayed connections come and go, and NotifyDisconnect
+		// fires whenever no direct (unlimited) connection is left.
+		h.NotifyDisconnect(p, closeIt)
 		if h.DirectConn(p) == nil {
-			stop()
 			closeIt()
 		}
 	}()
