@@ -124,7 +124,7 @@ func TestRelayedConnectionRefused(t *testing.T) {
 		}
 		defer s.Close()
 		_ = s.SetDeadline(time.Now().Add(wait))
-		var r natReport
+		var r NATReport
 		if err := json.NewDecoder(io.LimitReader(s, maxNATReport)).Decode(&r); err != nil {
 			t.Fatalf("reading the NAT report: %v", err)
 		}

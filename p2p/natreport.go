@@ -36,12 +36,18 @@ const (
 // relayed connection.
 //
 // 1.0.0 (2026-11-25): first version.
+// 1.0.0 (2026-12-02): the "ipv6" field; older peers omit it (read as false).
 const NATReportProtocol = "/ra-p2p/nat/1.0.0"
 
 const maxNATReport = 256
 
-type natReport struct {
+// NATReport is what a peer tells about its own network.
+type NATReport struct {
 	Mapping Mapping `json:"mapping"`
+	// IPv6 is true when the peer has a public IPv6 address to listen on:
+	// two such peers can still connect directly when both IPv4 routers
+	// change ports (the IPv6 firewalls are opened by DCUtR).
+	IPv6 bool `json:"ipv6,omitempty"`
 }
 
 // natObserver collects the addresses public peers observe for this host.
@@ -134,9 +140,25 @@ func (o *natObserver) close() {
 // Mapping reports how this host's router maps ports, from what public peers observed.
 func (h *Host) Mapping() Mapping { return h.nat.mapping() }
 
+// PublicIPv6 reports whether the host listens on a public IPv6 address.
+// Once a relay reservation exists libp2p announces only relay addresses,
+// so the interface addresses are asked, not Addrs.
+func (h *Host) PublicIPv6() bool {
+	addrs, err := h.h.Network().InterfaceListenAddresses()
+	if err != nil {
+		return false
+	}
+	for _, a := range addrs {
+		if _, err := a.ValueForProtocol(ma.P_IP6); err == nil && manet.IsPublicAddr(a) {
+			return true
+		}
+	}
+	return false
+}
+
 func (h *Host) handleNATReport(s network.Stream) {
 	_ = s.SetDeadline(time.Now().Add(5 * time.Second))
-	b, _ := json.Marshal(natReport{Mapping: h.Mapping()})
+	b, _ := json.Marshal(NATReport{Mapping: h.Mapping(), IPv6: h.PublicIPv6()})
 	if _, err := s.Write(b); err != nil {
 		s.Reset()
 		return
@@ -147,26 +169,32 @@ func (h *Host) handleNATReport(s network.Stream) {
 // PeerMapping asks p (over any connection, relayed included) how its router
 // maps ports. It returns MappingUnknown when p does not answer.
 func (h *Host) PeerMapping(ctx context.Context, p peer.ID) Mapping {
+	return h.PeerNATReport(ctx, p).Mapping
+}
+
+// PeerNATReport asks p (over any connection, relayed included) about its
+// network. Mapping is MappingUnknown when p does not answer.
+func (h *Host) PeerNATReport(ctx context.Context, p peer.ID) NATReport {
+	unknown := NATReport{Mapping: MappingUnknown}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	s, err := h.h.NewStream(network.WithAllowLimitedConn(network.WithNoDial(ctx, "nat report"), "nat report"), p, NATReportProtocol)
 	if err != nil {
 		h.log.Debug("asking the peer for its NAT report", "err", err)
-		return MappingUnknown
+		return unknown
 	}
 	defer s.Close()
 	_ = s.SetDeadline(time.Now().Add(3 * time.Second))
-	var r natReport
+	var r NATReport
 	if err := json.NewDecoder(io.LimitReader(s, maxNATReport)).Decode(&r); err != nil {
 		h.log.Debug("reading the peer's NAT report", "err", err)
 		s.Reset()
-		return MappingUnknown
+		return unknown
 	}
-	switch r.Mapping {
-	case MappingKeepsPorts, MappingChangesPorts:
-		return r.Mapping
+	if r.Mapping != MappingKeepsPorts && r.Mapping != MappingChangesPorts {
+		r.Mapping = MappingUnknown
 	}
-	return MappingUnknown
+	return r
 }
 
 // punchTracer keeps the last hole-punch outcome for diagnostics.

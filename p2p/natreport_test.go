@@ -137,9 +137,12 @@ func TestPeerMapping(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reading the NAT report: %v", err)
 	}
-	var r natReport
+	var r NATReport
 	if err := json.Unmarshal(b, &r); err != nil || r.Mapping != MappingUnknown {
 		t.Fatalf("NAT report %q: %+v, %v; want mapping %q", b, r, err, MappingUnknown)
+	}
+	if r.IPv6 || novice.PublicIPv6() {
+		t.Errorf("a host listening on loopback only reports a public IPv6 address (report %q)", b)
 	}
 
 	if got := helper.PeerMapping(ctx, novice.ID()); got != MappingUnknown {

@@ -216,23 +216,29 @@ func Help(ctx context.Context, cfg HelpConfig) (*Session, error) {
 
 // connectDirect tries the ladder of DESIGN.md §5 that exists so far. After a
 // failed first round it stops early when either router is known to change
-// ports for every destination: more DCUtR rounds cannot help then.
+// ports for every destination and the two cannot meet over IPv6 instead:
+// more DCUtR rounds cannot help then.
 func connectDirect(ctx context.Context, h *p2p.Host, ai peer.AddrInfo) (network.Conn, error) {
 	c, err := h.ConnectDirect(ctx, ai, 1)
 	if err == nil || !errors.Is(err, p2p.ErrNoDirect) {
 		return c, err
 	}
-	if h.Mapping() == p2p.MappingChangesPorts || h.PeerMapping(ctx, ai.ID) == p2p.MappingChangesPorts {
+	theirs := h.PeerNATReport(ctx, ai.ID)
+	bothIPv6 := theirs.IPv6 && h.PublicIPv6()
+	if !bothIPv6 && (h.Mapping() == p2p.MappingChangesPorts || theirs.Mapping == p2p.MappingChangesPorts) {
 		return nil, err
 	}
 	return h.ConnectDirect(ctx, ai, 2)
 }
 
 func explainNoDirect(ctx context.Context, h *p2p.Host, novice peer.ID, name string) string {
-	theirs := h.PeerMapping(ctx, novice)
-	ours := h.Mapping()
+	report := h.PeerNATReport(ctx, novice)
+	theirs, ours := report.Mapping, h.Mapping()
 	const advice = " Trying from another network (a phone's hotspot, for example) usually helps; \"ra-p2p check\" tells what a network allows."
 	switch {
+	case report.IPv6 && h.PublicIPv6():
+		// IPv6 needs no port mapping: only a firewall can have stopped it.
+		return "A direct connection to " + name + "'s computer could not be made, not even over IPv6; a firewall on either side may block it." + advice
 	case theirs == p2p.MappingChangesPorts && ours == p2p.MappingChangesPorts:
 		return "Both your router and " + name + "'s router change ports for every connection, so a direct connection could not be made." + advice
 	case theirs == p2p.MappingChangesPorts:

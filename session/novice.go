@@ -107,6 +107,10 @@ func StartNovice(ctx context.Context, cfg NoviceConfig) (*Novice, error) {
 	rctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	if err := h.WaitRelayAddr(rctx); err != nil {
 		logger.Warn("no relay reservation yet; helpers behind a router may not reach this computer", "err", err)
+	} else if err := h.WaitHolePunchReady(rctx); err != nil {
+		// A helper that arrives before DCUtR serves gets no hole punch:
+		// libp2p starts it only after it has seen a public address.
+		logger.Warn("hole punching is not ready; a helper behind a router may not connect directly", "err", err)
 	}
 	cancel()
 	h.Handle(stream.SessionProtocol, n.handleSession)
