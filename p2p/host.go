@@ -17,13 +17,17 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/libp2p/go-libp2p/p2p/host/autorelay"
+	basichost "github.com/libp2p/go-libp2p/p2p/host/basic"
 	"github.com/libp2p/go-libp2p/p2p/protocol/holepunch"
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	tcp "github.com/libp2p/go-libp2p/p2p/transport/tcp"
 	ma "github.com/multiformats/go-multiaddr"
 	manet "github.com/multiformats/go-multiaddr/net"
+
 	"go.uber.org/fx"
+
+	"github.com/ra-p2p/ra-p2p/p2p/portmap"
 )
 
 // PrivateDHTPrefix is the DHT protocol prefix used with self-hosted bootstrap
@@ -66,6 +70,10 @@ type Config struct {
 	// PunchAllowed, on the side that is asked (the novice), checks that
 	// proof. Nil refuses every punch request.
 	PunchAllowed func(remote peer.ID, nonce, proof []byte) bool
+	// PortMapping asks the home router (UPnP IGD or NAT-PMP) to forward the
+	// IPv4 listen ports, and removes the forwarding on Close. Ignored when
+	// every bootstrap peer is local (a LAN or one-machine demo).
+	PortMapping bool
 }
 
 // Host is a running home host with its DHT.
@@ -88,6 +96,7 @@ type Host struct {
 	punchAddrs addrSet
 	ctx        context.Context // ends with Close
 	cancel     context.CancelFunc
+	portmap    *portmap.Manager // nil unless Config.PortMapping
 
 	closeOnce sync.Once
 	closeErr  error
@@ -125,6 +134,11 @@ func New(cfg Config) (*Host, error) {
 		}),
 	}
 	opts = append(opts, transportOptions(listen)...)
+	var pm *portmap.Manager
+	if cfg.PortMapping && !keepLocal {
+		pm = portmap.NewManager(logger.With("part", "portmap"), nil)
+		opts = append(opts, libp2p.NATManager(func(n network.Network) basichost.NATManager { return newNATManager(pm, n) }))
+	}
 	var qcm quicConnManager
 	opts = append(opts, libp2p.WithFxOption(fx.Populate(&qcm)))
 	if cfg.Reachable {
@@ -138,6 +152,9 @@ func New(cfg Config) (*Host, error) {
 	}
 	h, err := libp2p.New(opts...)
 	if err != nil {
+		if pm != nil {
+			pm.Close()
+		}
 		return nil, fmt.Errorf("starting libp2p host: %w", err)
 	}
 	dhtOpts := []dht.Option{dht.Mode(dht.ModeClient), dht.BootstrapPeers(bootstrap...)}
@@ -156,7 +173,7 @@ func New(cfg Config) (*Host, error) {
 		return nil, err
 	}
 	hh := &Host{h: h, dht: d, bootstrap: bootstrap, log: logger, nat: nat, punches: tr, local: keepLocal, qcm: qcm,
-		punchProof: cfg.PunchProof, punchOK: cfg.PunchAllowed, relays: cfg.Relays}
+		punchProof: cfg.PunchProof, punchOK: cfg.PunchAllowed, relays: cfg.Relays, portmap: pm}
 	hh.ctx, hh.cancel = context.WithCancel(context.Background())
 	h.SetStreamHandler(NATReportProtocol, hh.handleNATReport)
 	h.SetStreamHandler(PunchProtocol, hh.handlePunch)
@@ -211,6 +228,30 @@ func filterAddrs(addrs []ma.Multiaddr, keepLocal bool) []ma.Multiaddr {
 func isRelayed(a ma.Multiaddr) bool {
 	_, err := a.ValueForProtocol(ma.P_CIRCUIT)
 	return err == nil
+}
+
+// PortMapping reports what the router forwards for this host; ok is false
+// when port mapping is off (Config.PortMapping, or a local network).
+func (h *Host) PortMapping() (s portmap.Status, ok bool) {
+	if h.portmap == nil {
+		return portmap.Status{}, false
+	}
+	return h.portmap.Status(), true
+}
+
+// Forwarded reports whether the router forwards at least one port now.
+func (h *Host) Forwarded() bool {
+	s, ok := h.PortMapping()
+	return ok && len(s.Mapped) > 0
+}
+
+// WaitPortMapping waits until the router has mapped the listen ports or
+// has been found not to answer, or ctx ends.
+func (h *Host) WaitPortMapping(ctx context.Context) (s portmap.Status, ok bool) {
+	if h.portmap == nil {
+		return portmap.Status{}, false
+	}
+	return h.portmap.WaitMapped(ctx), true
 }
 
 // ID is the host's peer ID.
@@ -381,6 +422,9 @@ func (h *Host) Close() error {
 		h.cancel()
 		h.nat.close()
 		h.closeErr = errors.Join(h.dht.Close(), h.h.Close())
+		if h.portmap != nil { // after the listeners are gone
+			h.portmap.Close()
+		}
 	})
 	return h.closeErr
 }

@@ -36,7 +36,8 @@ const (
 // relayed connection.
 //
 // 1.0.0 (2026-11-25): first version.
-// 1.0.0 (2026-12-02): the "ipv6" field; older peers omit it (read as false).
+// 1.0.0 (2026-12-02): the "ipv6" and "forwarded" fields; older peers omit
+// them (read as false).
 const NATReportProtocol = "/ra-p2p/nat/1.0.0"
 
 const maxNATReport = 256
@@ -48,6 +49,9 @@ type NATReport struct {
 	// two such peers can still connect directly when both IPv4 routers
 	// change ports (the IPv6 firewalls are opened by DCUtR).
 	IPv6 bool `json:"ipv6,omitempty"`
+	// Forwarded is true when the peer's router forwards a port to it (UPnP
+	// IGD, NAT-PMP): it can be dialled whatever its router's mapping.
+	Forwarded bool `json:"forwarded,omitempty"`
 }
 
 // natObserver collects the addresses public peers observe for this host.
@@ -158,7 +162,7 @@ func (h *Host) PublicIPv6() bool {
 
 func (h *Host) handleNATReport(s network.Stream) {
 	_ = s.SetDeadline(time.Now().Add(5 * time.Second))
-	b, _ := json.Marshal(NATReport{Mapping: h.Mapping(), IPv6: h.PublicIPv6()})
+	b, _ := json.Marshal(NATReport{Mapping: h.Mapping(), IPv6: h.PublicIPv6(), Forwarded: h.Forwarded()})
 	if _, err := s.Write(b); err != nil {
 		s.Reset()
 		return

@@ -32,6 +32,9 @@ type HelpConfig struct {
 	// Relays are the user's own relays (--relay): used for the session only
 	// when no direct connection can be made, and then said so.
 	Relays []peer.AddrInfo
+	// PortMapping asks the home router to forward a port (UPnP IGD,
+	// NAT-PMP) and removes the forwarding when the session ends.
+	PortMapping bool
 	// FindTimeout bounds the DHT lookup (0 = 20 s).
 	FindTimeout time.Duration
 	// ConnectTimeout bounds making a direct connection once found (0 = 20 s).
@@ -78,7 +81,7 @@ func Help(ctx context.Context, cfg HelpConfig) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session key: %w", err)
 	}
-	h, err := p2p.New(p2p.Config{Identity: key, Listen: cfg.Listen, Bootstrap: bootstrap, Logger: logger, Relays: cfg.Relays,
+	h, err := p2p.New(p2p.Config{Identity: key, Listen: cfg.Listen, Bootstrap: bootstrap, Logger: logger, Relays: cfg.Relays, PortMapping: cfg.PortMapping,
 		PunchProof: func(remote peer.ID, nonce []byte) []byte {
 			return invite.PunchProof(inv.Secret, remote, self, nonce)
 		}})
@@ -223,9 +226,15 @@ func connectDirect(ctx context.Context, h *p2p.Host, ai peer.AddrInfo) (network.
 	if err == nil || !errors.Is(err, p2p.ErrNoDirect) {
 		return c, err
 	}
+	// Our own router may still be answering a port-mapping request (UPnP
+	// discovery takes seconds); a forwarded port lets DCUtR through any NAT.
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	h.WaitPortMapping(wctx)
+	cancel()
 	theirs := h.PeerNATReport(ctx, ai.ID)
 	bothIPv6 := theirs.IPv6 && h.PublicIPv6()
-	if !bothIPv6 && (h.Mapping() == p2p.MappingChangesPorts || theirs.Mapping == p2p.MappingChangesPorts) {
+	forwarded := theirs.Forwarded || h.Forwarded()
+	if !bothIPv6 && !forwarded && (h.Mapping() == p2p.MappingChangesPorts || theirs.Mapping == p2p.MappingChangesPorts) {
 		return nil, err
 	}
 	return h.ConnectDirect(ctx, ai, 2)
@@ -234,7 +243,7 @@ func connectDirect(ctx context.Context, h *p2p.Host, ai peer.AddrInfo) (network.
 func explainNoDirect(ctx context.Context, h *p2p.Host, novice peer.ID, name string) string {
 	report := h.PeerNATReport(ctx, novice)
 	theirs, ours := report.Mapping, h.Mapping()
-	const advice = " Trying from another network (a phone's hotspot, for example) usually helps; \"ra-p2p check\" tells what a network allows."
+	const advice = " Switching on UPnP or NAT-PMP in either router's settings, or trying from another network (a phone's hotspot, for example), usually helps; \"ra-p2p check\" tells what a network allows."
 	switch {
 	case report.IPv6 && h.PublicIPv6():
 		// IPv6 needs no port mapping: only a firewall can have stopped it.

@@ -39,7 +39,10 @@ type NoviceConfig struct {
 	// slot there, and a helper who chose the same relay may run the session
 	// through it when no direct connection is possible.
 	Relays []peer.AddrInfo
-	Logger *slog.Logger
+	// PortMapping asks the home router to forward a port (UPnP IGD,
+	// NAT-PMP) and removes the forwarding when the invitation ends.
+	PortMapping bool
+	Logger      *slog.Logger
 	// Channels serves extra streams (screen, control…) that the accepted
 	// helper opens; streams from anyone else are reset.
 	Channels map[string]ChannelHandler
@@ -86,7 +89,7 @@ func StartNovice(ctx context.Context, cfg NoviceConfig) (*Novice, error) {
 			return nil, fail(err, "The invitation's list of bootstrap peers is unusable; make a new invitation.")
 		}
 	}
-	h, err := p2p.New(p2p.Config{Identity: cfg.Entry.Key, Listen: cfg.Listen, Bootstrap: bootstrap, Reachable: true, Logger: logger, Relays: cfg.Relays,
+	h, err := p2p.New(p2p.Config{Identity: cfg.Entry.Key, Listen: cfg.Listen, Bootstrap: bootstrap, Reachable: true, Logger: logger, Relays: cfg.Relays, PortMapping: cfg.PortMapping,
 		// A birthday punch only for whoever holds this invitation.
 		PunchAllowed: func(remote peer.ID, nonce, proof []byte) bool {
 			return hmac.Equal(proof, invite.PunchProof(inv.Secret, inv.PeerID, remote, nonce))

@@ -25,7 +25,7 @@ func TestCheckSaysWhatTheNetworkAllows(t *testing.T) {
 			`Public IPv4 address: 203\.0\.113\.100 \(seen by 2 public nodes\)\.`,
 			`Your router keeps the same public port whatever the destination`,
 			`you can be reached directly`,
-			`Port mapping \(UPnP IGD, NAT-PMP\) was not checked`,
+			`Your router does not forward ports on request: it answered neither UPnP IGD nor NAT-PMP`,
 		}},
 		{"hard", []string{
 			`Public IPv4 address: 203\.0\.113\.101 \(seen by 2 public nodes\)\.`,

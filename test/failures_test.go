@@ -21,7 +21,7 @@ func TestHardNATIsExplained(t *testing.T) {
 		novice, helper netlab.NATKind
 		want           string
 	}{
-		"both routers are hard": {netlab.Hard, netlab.Hard, `Both your router and Alice's router change ports for every connection, so a direct connection could not be made\. Trying from another network`},
+		"both routers are hard": {netlab.Hard, netlab.Hard, `Both your router and Alice's router change ports for every connection, so a direct connection could not be made\. Switching on UPnP or NAT-PMP in either router's settings`},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/ra-p2p/ra-p2p/p2p"
+	"github.com/ra-p2p/ra-p2p/p2p/portmap"
 	"github.com/ra-p2p/ra-p2p/session"
 )
 
@@ -34,7 +36,8 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("making a key for the check: %w", err)
 	}
-	h, err := p2p.New(p2p.Config{Identity: key, Listen: common.listen, Bootstrap: bootstrap, Logger: logger})
+	h, err := p2p.New(p2p.Config{Identity: key, Listen: common.listen, Bootstrap: bootstrap, Logger: logger,
+		PortMapping: !common.noPortMap})
 	if err != nil {
 		return fmt.Errorf("starting networking: %w", err)
 	}
@@ -52,6 +55,8 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	fmt.Fprint(stdout, explainCheck(c))
+	pm, asked := h.WaitPortMapping(ctx)
+	fmt.Fprint(stdout, explainPortMapping(pm, asked, common.noPortMap))
 	if c.Observers == 0 {
 		return &session.Failure{Err: errors.New("no observed addresses"), Message: "No public node reported the address it sees, so nothing could be learned about this network. Try again in a minute."}
 	}
@@ -86,8 +91,32 @@ func explainCheck(c p2p.NetworkCheck) string {
 	default:
 		line("Whether your router keeps ports could not be judged: fewer than two public nodes reported what they see. Try again in a minute, or give more --bootstrap nodes.")
 	}
-	line("Port mapping (UPnP IGD, NAT-PMP) was not checked: this version of ra-p2p does not ask routers for port mappings yet.")
 	return b.String()
+}
+
+// explainPortMapping says whether the router forwards ports on request.
+func explainPortMapping(s portmap.Status, asked, switchedOff bool) string {
+	switch {
+	case switchedOff:
+		return "Port mapping (UPnP IGD, NAT-PMP) was not tried (--no-port-mapping).\n"
+	case !asked:
+		return "Port mapping (UPnP IGD, NAT-PMP) was not tried: every bootstrap node is on this computer or its local network.\n"
+	case len(s.Mapped) > 0:
+		var addrs []string
+		for p, a := range s.Mapped {
+			addrs = append(addrs, fmt.Sprintf("%s %s → local port %d", strings.ToUpper(p.Proto), a, p.Port))
+		}
+		slices.Sort(addrs)
+		return fmt.Sprintf("Your router forwards ports on request (%s): %s.\n"+
+			"What this means: others can connect to you directly whatever their router does; ra-p2p removes the forwarding when it ends.\n",
+			s.Method, strings.Join(addrs, "; "))
+	case s.Method != "":
+		return fmt.Sprintf("Your router answers %s but refused to forward a port (%v).\n", s.Method, s.Err)
+	case !s.Done:
+		return "Your router did not answer port-mapping requests (UPnP IGD, NAT-PMP) in time.\n"
+	default:
+		return "Your router does not forward ports on request: it answered neither UPnP IGD nor NAT-PMP (they may be switched off in its settings; switching one on helps when your router changes ports).\n"
+	}
 }
 
 func plural(n int) string {

@@ -51,7 +51,7 @@ func runHelp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		helperName = defaultName()
 	}
 	cfg := session.HelpConfig{
-		Invitation: inv, Name: helperName, Bootstrap: bootstrap, Listen: common.listen, Relays: relays,
+		Invitation: inv, Name: helperName, Bootstrap: bootstrap, Listen: common.listen, Relays: relays, PortMapping: !common.noPortMap,
 		FindTimeout: *findTimeout, Logger: logger,
 	}
 	if useGUI(*noGUI) {

@@ -121,6 +121,7 @@ func runInvite(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	cfg := session.NoviceConfig{
 		Entry: entry, Store: store, Prompter: term, Progress: term.progress,
 		Bootstrap: bootstrap, Listen: common.listen, Logger: logger, Relays: relays,
+		PortMapping: !common.noPortMap,
 	}
 	if hasDisplay() {
 		cfg.Channels = map[string]session.ChannelHandler{stream.ScreenProtocol: shareScreen(logger, term.println)}

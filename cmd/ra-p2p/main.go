@@ -90,6 +90,7 @@ type commonFlags struct {
 	bootstrap stringList
 	listen    stringList
 	relay     stringList
+	noPortMap bool
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet) {
@@ -97,6 +98,7 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.testnet, "testnet", false, "") // hidden: treat documentation address ranges as public (namespace tests)
 	fs.Var(&c.bootstrap, "bootstrap", "bootstrap peer `ADDR` with /p2p/ID (repeatable; default: the invitation's, the config file's, or the public DHT)")
 	fs.Var(&c.relay, "relay", "a relay `ADDR` of your own (a node run with --relay-sessions) that may carry the session when no direct connection is possible; both sides must give it (repeatable)")
+	fs.BoolVar(&c.noPortMap, "no-port-mapping", false, "do not ask the router to forward a port (UPnP IGD, NAT-PMP)")
 	fs.Var(&c.listen, "listen", "listen `ADDR` (repeatable; default: QUIC and TCP on IPv4 and IPv6, random ports)")
 }
 
