@@ -12,11 +12,13 @@ import (
 	"github.com/libp2p/go-libp2p"
 	dht "github.com/libp2p/go-libp2p-kad-dht"
 	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/event"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/libp2p/go-libp2p/p2p/host/autorelay"
+	"github.com/libp2p/go-libp2p/p2p/host/eventbus"
 	basichost "github.com/libp2p/go-libp2p/p2p/host/basic"
 	"github.com/libp2p/go-libp2p/p2p/protocol/holepunch"
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
@@ -71,9 +73,10 @@ type Config struct {
 	// proof. Nil refuses every punch request.
 	PunchAllowed func(remote peer.ID, nonce, proof []byte) bool
 	// PortMapping asks the home router (UPnP IGD or NAT-PMP) to forward the
-	// IPv4 listen ports, and removes the forwarding on Close. Ignored when
-	// every bootstrap peer is local (a LAN or one-machine demo).
-	PortMapping bool
+	// IPv4 listen ports, and removes the forwarding on Close. "" and
+	// portmap.Off ask nothing; so does a host whose bootstrap peers are all
+	// local (a LAN or one-machine demo).
+	PortMapping portmap.Method
 }
 
 // Host is a running home host with its DHT.
@@ -135,8 +138,8 @@ func New(cfg Config) (*Host, error) {
 	}
 	opts = append(opts, transportOptions(listen)...)
 	var pm *portmap.Manager
-	if cfg.PortMapping && !keepLocal {
-		pm = portmap.NewManager(logger.With("part", "portmap"), nil)
+	if cfg.PortMapping != "" && cfg.PortMapping != portmap.Off && !keepLocal {
+		pm = portmap.NewManager(logger.With("part", "portmap"), cfg.PortMapping, nil)
 		opts = append(opts, libp2p.NATManager(func(n network.Network) basichost.NATManager { return newNATManager(pm, n) }))
 	}
 	var qcm quicConnManager
@@ -156,6 +159,18 @@ func New(cfg Config) (*Host, error) {
 			pm.Close()
 		}
 		return nil, fmt.Errorf("starting libp2p host: %w", err)
+	}
+	if pm != nil {
+		// libp2p recomputes its addresses every 5 s, or at once when
+		// reachability "changes": say it again (still private) so that a
+		// new mapping reaches DCUtR's address list before the next punch.
+		em, err := h.EventBus().Emitter(new(event.EvtLocalReachabilityChanged), eventbus.Stateful)
+		if err != nil {
+			pm.Close()
+			h.Close()
+			return nil, fmt.Errorf("port mapping: %w", err)
+		}
+		pm.OnChange(func() { _ = em.Emit(event.EvtLocalReachabilityChanged{Reachability: network.ReachabilityPrivate}) })
 	}
 	dhtOpts := []dht.Option{dht.Mode(dht.ModeClient), dht.BootstrapPeers(bootstrap...)}
 	if private {

@@ -36,8 +36,8 @@ const (
 // relayed connection.
 //
 // 1.0.0 (2026-11-25): first version.
-// 1.0.0 (2026-12-02): the "ipv6" and "forwarded" fields; older peers omit
-// them (read as false).
+// 1.0.0 (2026-12-02): the "ipv6", "forwarded" and "mapping_pending" fields;
+// older peers omit them (read as false).
 const NATReportProtocol = "/ra-p2p/nat/1.0.0"
 
 const maxNATReport = 256
@@ -52,6 +52,9 @@ type NATReport struct {
 	// Forwarded is true when the peer's router forwards a port to it (UPnP
 	// IGD, NAT-PMP): it can be dialled whatever its router's mapping.
 	Forwarded bool `json:"forwarded,omitempty"`
+	// MappingPending is true while the peer is still asking its router:
+	// another round may find it forwarded.
+	MappingPending bool `json:"mapping_pending,omitempty"`
 }
 
 // natObserver collects the addresses public peers observe for this host.
@@ -162,7 +165,9 @@ func (h *Host) PublicIPv6() bool {
 
 func (h *Host) handleNATReport(s network.Stream) {
 	_ = s.SetDeadline(time.Now().Add(5 * time.Second))
-	b, _ := json.Marshal(NATReport{Mapping: h.Mapping(), IPv6: h.PublicIPv6(), Forwarded: h.Forwarded()})
+	pm, asked := h.PortMapping()
+	b, _ := json.Marshal(NATReport{Mapping: h.Mapping(), IPv6: h.PublicIPv6(),
+		Forwarded: len(pm.Mapped) > 0, MappingPending: asked && !pm.Done})
 	if _, err := s.Write(b); err != nil {
 		s.Reset()
 		return

@@ -13,6 +13,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/ra-p2p/ra-p2p/invite"
 	"github.com/ra-p2p/ra-p2p/p2p"
+	"github.com/ra-p2p/ra-p2p/p2p/portmap"
 	"github.com/ra-p2p/ra-p2p/stream"
 )
 
@@ -34,7 +35,7 @@ type HelpConfig struct {
 	Relays []peer.AddrInfo
 	// PortMapping asks the home router to forward a port (UPnP IGD,
 	// NAT-PMP) and removes the forwarding when the session ends.
-	PortMapping bool
+	PortMapping portmap.Method
 	// FindTimeout bounds the DHT lookup (0 = 20 s).
 	FindTimeout time.Duration
 	// ConnectTimeout bounds making a direct connection once found (0 = 20 s).
@@ -233,7 +234,7 @@ func connectDirect(ctx context.Context, h *p2p.Host, ai peer.AddrInfo) (network.
 	cancel()
 	theirs := h.PeerNATReport(ctx, ai.ID)
 	bothIPv6 := theirs.IPv6 && h.PublicIPv6()
-	forwarded := theirs.Forwarded || h.Forwarded()
+	forwarded := theirs.Forwarded || theirs.MappingPending || h.Forwarded()
 	if !bothIPv6 && !forwarded && (h.Mapping() == p2p.MappingChangesPorts || theirs.Mapping == p2p.MappingChangesPorts) {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/ra-p2p/ra-p2p/invite"
 	"github.com/ra-p2p/ra-p2p/p2p"
+	"github.com/ra-p2p/ra-p2p/p2p/portmap"
 	"github.com/ra-p2p/ra-p2p/stream"
 )
 
@@ -41,7 +42,7 @@ type NoviceConfig struct {
 	Relays []peer.AddrInfo
 	// PortMapping asks the home router to forward a port (UPnP IGD,
 	// NAT-PMP) and removes the forwarding when the invitation ends.
-	PortMapping bool
+	PortMapping portmap.Method
 	Logger      *slog.Logger
 	// Channels serves extra streams (screen, control…) that the accepted
 	// helper opens; streams from anyone else are reset.

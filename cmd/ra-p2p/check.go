@@ -32,12 +32,16 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	portMapping, err := common.portMapping()
+	if err != nil {
+		return err
+	}
 	key, _, err := crypto.GenerateEd25519Key(nil)
 	if err != nil {
 		return fmt.Errorf("making a key for the check: %w", err)
 	}
 	h, err := p2p.New(p2p.Config{Identity: key, Listen: common.listen, Bootstrap: bootstrap, Logger: logger,
-		PortMapping: !common.noPortMap})
+		PortMapping: portMapping})
 	if err != nil {
 		return fmt.Errorf("starting networking: %w", err)
 	}
@@ -54,9 +58,9 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			fmt.Fprintln(stdout, "  seen "+s)
 		}
 	}
-	fmt.Fprint(stdout, explainCheck(c))
 	pm, asked := h.WaitPortMapping(ctx)
-	fmt.Fprint(stdout, explainPortMapping(pm, asked, common.noPortMap))
+	fmt.Fprint(stdout, explainCheck(c, len(pm.Mapped) > 0))
+	fmt.Fprint(stdout, explainPortMapping(pm, asked, portMapping))
 	if c.Observers == 0 {
 		return &session.Failure{Err: errors.New("no observed addresses"), Message: "No public node reported the address it sees, so nothing could be learned about this network. Try again in a minute."}
 	}
@@ -65,7 +69,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // explainCheck turns a check into sentences: what was seen, what it means
 // for connecting, what the user can change.
-func explainCheck(c p2p.NetworkCheck) string {
+func explainCheck(c p2p.NetworkCheck, forwarded bool) string {
 	var b strings.Builder
 	line := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
 	switch len(c.IPv4) {
@@ -87,6 +91,10 @@ func explainCheck(c p2p.NetworkCheck) string {
 		line("What this means: you can be reached directly. ra-p2p connects directly to people behind ordinary home routers, and also to people whose router changes ports (by probing many ports).")
 	case p2p.MappingChangesPorts:
 		line("Your router gives a new public port to every destination (a \"hard\" or symmetric NAT).")
+		if forwarded {
+			line("What this means: hole punching cannot work through it, but your router forwards a port to ra-p2p on request (below), so others can still connect to you directly.")
+			break
+		}
 		line("What this means: direct connections need the other side's router to keep ports, as most home routers do (ra-p2p then finds a way through by probing many ports), or both of you to have IPv6. Two routers like yours cannot connect directly: then use another network (a phone's hotspot, for example).")
 	default:
 		line("Whether your router keeps ports could not be judged: fewer than two public nodes reported what they see. Try again in a minute, or give more --bootstrap nodes.")
@@ -95,10 +103,10 @@ func explainCheck(c p2p.NetworkCheck) string {
 }
 
 // explainPortMapping says whether the router forwards ports on request.
-func explainPortMapping(s portmap.Status, asked, switchedOff bool) string {
+func explainPortMapping(s portmap.Status, asked bool, method portmap.Method) string {
 	switch {
-	case switchedOff:
-		return "Port mapping (UPnP IGD, NAT-PMP) was not tried (--no-port-mapping).\n"
+	case method == portmap.Off:
+		return "Port mapping (UPnP IGD, NAT-PMP) was not tried (--port-mapping off).\n"
 	case !asked:
 		return "Port mapping (UPnP IGD, NAT-PMP) was not tried: every bootstrap node is on this computer or its local network.\n"
 	case len(s.Mapped) > 0:
@@ -114,6 +122,10 @@ func explainPortMapping(s portmap.Status, asked, switchedOff bool) string {
 		return fmt.Sprintf("Your router answers %s but refused to forward a port (%v).\n", s.Method, s.Err)
 	case !s.Done:
 		return "Your router did not answer port-mapping requests (UPnP IGD, NAT-PMP) in time.\n"
+	case method == portmap.UPnP:
+		return "Your router did not answer UPnP IGD requests (it may be switched off in its settings, or the router may speak NAT-PMP only: try --port-mapping auto).\n"
+	case method == portmap.NATPMP:
+		return "Your router did not answer NAT-PMP requests (it may be switched off in its settings, or the router may speak UPnP only: try --port-mapping auto).\n"
 	default:
 		return "Your router does not forward ports on request: it answered neither UPnP IGD nor NAT-PMP (they may be switched off in its settings; switching one on helps when your router changes ports).\n"
 	}

@@ -45,13 +45,17 @@ func runHelp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		return err
 	}
+	portMapping, err := common.portMapping()
+	if err != nil {
+		return err
+	}
 	invName := stream.CleanName(inv.Name)
 	helperName := *name
 	if helperName == "" {
 		helperName = defaultName()
 	}
 	cfg := session.HelpConfig{
-		Invitation: inv, Name: helperName, Bootstrap: bootstrap, Listen: common.listen, Relays: relays, PortMapping: !common.noPortMap,
+		Invitation: inv, Name: helperName, Bootstrap: bootstrap, Listen: common.listen, Relays: relays, PortMapping: portMapping,
 		FindTimeout: *findTimeout, Logger: logger,
 	}
 	if useGUI(*noGUI) {

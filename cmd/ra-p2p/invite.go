@@ -118,10 +118,14 @@ func runInvite(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return err
 	}
+	portMapping, err := common.portMapping()
+	if err != nil {
+		return err
+	}
 	cfg := session.NoviceConfig{
 		Entry: entry, Store: store, Prompter: term, Progress: term.progress,
 		Bootstrap: bootstrap, Listen: common.listen, Logger: logger, Relays: relays,
-		PortMapping: !common.noPortMap,
+		PortMapping: portMapping,
 	}
 	if hasDisplay() {
 		cfg.Channels = map[string]session.ChannelHandler{stream.ScreenProtocol: shareScreen(logger, term.println)}

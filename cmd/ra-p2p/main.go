@@ -18,6 +18,7 @@ import (
 	"syscall"
 
 	"github.com/ra-p2p/ra-p2p/p2p"
+	"github.com/ra-p2p/ra-p2p/p2p/portmap"
 )
 
 const usage = `ra-p2p: remote help between two computers, directly, with no account and no server.
@@ -90,7 +91,7 @@ type commonFlags struct {
 	bootstrap stringList
 	listen    stringList
 	relay     stringList
-	noPortMap bool
+	portMap   string
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet) {
@@ -98,8 +99,17 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.testnet, "testnet", false, "") // hidden: treat documentation address ranges as public (namespace tests)
 	fs.Var(&c.bootstrap, "bootstrap", "bootstrap peer `ADDR` with /p2p/ID (repeatable; default: the invitation's, the config file's, or the public DHT)")
 	fs.Var(&c.relay, "relay", "a relay `ADDR` of your own (a node run with --relay-sessions) that may carry the session when no direct connection is possible; both sides must give it (repeatable)")
-	fs.BoolVar(&c.noPortMap, "no-port-mapping", false, "do not ask the router to forward a port (UPnP IGD, NAT-PMP)")
+	fs.StringVar(&c.portMap, "port-mapping", "auto", "ask the router to forward a port for direct connections: `auto` (UPnP IGD or NAT-PMP, whichever answers), upnp, nat-pmp or off")
 	fs.Var(&c.listen, "listen", "listen `ADDR` (repeatable; default: QUIC and TCP on IPv4 and IPv6, random ports)")
+}
+
+// portMapping is --port-mapping, checked.
+func (c *commonFlags) portMapping() (portmap.Method, error) {
+	m, err := portmap.ParseMethod(c.portMap)
+	if err != nil {
+		return "", usageError{"--port-mapping: " + err.Error()}
+	}
+	return m, nil
 }
 
 // apply sets up logging and the test-network switch; call after parsing.

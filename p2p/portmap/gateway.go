@@ -29,10 +29,29 @@ type Gateway interface {
 // description is what a router's web page lists next to our mappings.
 const description = "ra-p2p remote assistance"
 
-// Discover finds the router and the protocol it answers: NAT-PMP and UPnP
-// IGD are asked at once and the first to answer wins (NAT-PMP answers in
-// milliseconds, UPnP discovery takes a few seconds).
-func Discover(ctx context.Context) (Gateway, error) {
+// Method selects the protocols Discover tries.
+type Method string
+
+const (
+	Off    Method = "off"
+	Auto   Method = "auto" // both, the first to answer wins
+	UPnP   Method = "upnp"
+	NATPMP Method = "nat-pmp"
+)
+
+// ParseMethod reads a --port-mapping value.
+func ParseMethod(s string) (Method, error) {
+	switch m := Method(strings.ToLower(s)); m {
+	case Off, Auto, UPnP, NATPMP:
+		return m, nil
+	}
+	return "", fmt.Errorf("unknown port-mapping method %q (want auto, upnp, nat-pmp or off)", s)
+}
+
+// Discover finds the router and the protocol it answers. With Auto,
+// NAT-PMP and UPnP IGD are asked at once and the first to answer wins
+// (NAT-PMP answers in milliseconds, UPnP discovery takes a few seconds).
+func Discover(ctx context.Context, method Method) (Gateway, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type result struct {
@@ -40,10 +59,20 @@ func Discover(ctx context.Context) (Gateway, error) {
 		err error
 	}
 	results := make(chan result, 2)
-	go func() { gw, err := discoverNATPMP(ctx); results <- result{gw, err} }()
-	go func() { gw, err := discoverUPnP(ctx); results <- result{gw, err} }()
+	n := 0
+	if method == Auto || method == NATPMP {
+		n++
+		go func() { gw, err := discoverNATPMP(ctx); results <- result{gw, err} }()
+	}
+	if method == Auto || method == UPnP {
+		n++
+		go func() { gw, err := discoverUPnP(ctx); results <- result{gw, err} }()
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("port mapping is %s", method)
+	}
 	var errs []error
-	for range 2 {
+	for range n {
 		r := <-results
 		if r.err == nil {
 			return r.gw, nil

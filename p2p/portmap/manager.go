@@ -45,6 +45,7 @@ type Manager struct {
 	err    error
 	wanted map[Port]bool
 	mapped map[Port]mapping
+	notify func() // OnChange
 
 	changed   chan struct{} // cap 1: Want was called
 	ctx       context.Context
@@ -58,12 +59,12 @@ type mapping struct {
 	renewAt  time.Time
 }
 
-// NewManager starts discovering the router in the background; discover is
-// Discover unless a test needs another. Close stops it and removes every
-// mapping it made.
-func NewManager(logger *slog.Logger, discover func(context.Context) (Gateway, error)) *Manager {
+// NewManager starts discovering the router in the background with
+// Discover(ctx, method); a test may pass its own discover instead. Close
+// stops it and removes every mapping it made.
+func NewManager(logger *slog.Logger, method Method, discover func(context.Context) (Gateway, error)) *Manager {
 	if discover == nil {
-		discover = Discover
+		discover = func(ctx context.Context) (Gateway, error) { return Discover(ctx, method) }
 	}
 	m := &Manager{log: logger, discover: discover, wanted: map[Port]bool{}, mapped: map[Port]mapping{},
 		changed: make(chan struct{}, 1)}
@@ -71,6 +72,23 @@ func NewManager(logger *slog.Logger, discover func(context.Context) (Gateway, er
 	m.wg.Add(1)
 	go m.run()
 	return m
+}
+
+// OnChange sets f to be called (from the manager's goroutine) whenever a
+// mapping appears or goes.
+func (m *Manager) OnChange(f func()) {
+	m.mu.Lock()
+	m.notify = f
+	m.mu.Unlock()
+}
+
+func (m *Manager) changedMappings() {
+	m.mu.Lock()
+	f := m.notify
+	m.mu.Unlock()
+	if f != nil {
+		f()
+	}
 }
 
 // Want sets the ports that should be forwarded; others are removed.
@@ -210,15 +228,19 @@ func (m *Manager) sync(gw Gateway) time.Time {
 	var errs []error
 	for _, p := range slices.Collect(maps.Keys(mapped)) {
 		if !wanted[p] {
-			ctx, cancel := context.WithTimeout(m.ctx, 3*time.Second)
+			// Not m.ctx: listeners close while the program stops, and a
+			// removal cut short by Close is a mapping left behind.
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 			err := gw.Unmap(ctx, p.Proto, p.Port, mapped[p].external)
 			cancel()
 			if err != nil {
-				m.log.Warn("could not remove a port mapping", "port", p.Port, "err", err)
+				m.log.Warn("could not remove a port mapping; trying again on exit", "port", p.Port, "err", err)
+				continue // Close tries again
 			}
 			m.mu.Lock()
 			delete(m.mapped, p)
 			m.mu.Unlock()
+			m.changedMappings()
 		}
 	}
 	for p := range wanted {
@@ -245,13 +267,14 @@ func (m *Manager) sync(gw Gateway) time.Time {
 		}
 		m.mu.Unlock()
 		if !still { // Want dropped it meanwhile: take it away at once
-			ctx, cancel := context.WithTimeout(m.ctx, 3*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 			_ = gw.Unmap(ctx, p.Proto, p.Port, ext)
 			cancel()
 			continue
 		}
-		if _, renewal := mapped[p]; !renewal {
+		if old, renewal := mapped[p]; !renewal || old.external != ext {
 			m.log.Info("port mapped", "method", gw.Method(), "proto", p.Proto, "port", p.Port, "external", ext)
+			m.changedMappings()
 		}
 	}
 	m.mu.Lock()

@@ -51,7 +51,7 @@ func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)
 
 func TestManagerMapsWhatIsWantedAndRemovesAllOnClose(t *testing.T) {
 	gw := &recordingGateway{mapped: map[Port]netip.AddrPort{}}
-	m := NewManager(quiet(), func(context.Context) (Gateway, error) { return gw, nil })
+	m := NewManager(quiet(), Auto, func(context.Context) (Gateway, error) { return gw, nil })
 	udp, tcp := Port{"udp", 4001}, Port{"tcp", 4002}
 	m.Want([]Port{udp, tcp})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -80,7 +80,7 @@ func TestManagerMapsWhatIsWantedAndRemovesAllOnClose(t *testing.T) {
 }
 
 func TestManagerWithoutRouter(t *testing.T) {
-	m := NewManager(quiet(), func(context.Context) (Gateway, error) { return nil, errors.New("nobody answered") })
+	m := NewManager(quiet(), Auto, func(context.Context) (Gateway, error) { return nil, errors.New("nobody answered") })
 	defer m.Close()
 	m.Want([]Port{{"udp", 4001}})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

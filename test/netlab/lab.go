@@ -45,6 +45,9 @@ type HomeSpec struct {
 	// Name is short, lower case letters, digits and '-', e.g. "novice".
 	Name string
 	NAT  NATKind
+	// UPnP runs miniupnpd in the router: it forwards ports on request
+	// (UPnP IGD and NAT-PMP), whatever NAT does to other traffic.
+	UPnP bool
 }
 
 // Options describes a lab. The zero value is an empty internet.
@@ -89,6 +92,7 @@ type home struct {
 	lanIP  string // the router's LAN address
 	hostIP string
 	nat    NATKind
+	upnp   bool
 }
 
 // Lab is a running set of namespaces. Its methods may be called from any
@@ -148,6 +152,9 @@ func New(tb testing.TB, opts Options) *Lab {
 			tb.Skip("needs root: " + skip.Error())
 		}
 		tb.Fatalf("netlab: building lab %s: %v", l.prefix, err)
+	}
+	if err := l.startUPnP(); err != nil {
+		tb.Fatalf("netlab: starting UPnP routers in lab %s: %v", l.prefix, err)
 	}
 	if opts.DelayMS > 0 {
 		if err := l.startDelays(); err != nil {
@@ -273,6 +280,7 @@ func (l *Lab) build() error {
 			lanIP:  fmt.Sprintf("192.168.%d.1", i+1),
 			hostIP: fmt.Sprintf("192.168.%d.2", i+1),
 			nat:    hs.NAT,
+			upnp:   hs.UPnP,
 		})
 	}
 	all := []string{l.inet}

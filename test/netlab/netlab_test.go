@@ -18,7 +18,7 @@ import (
 
 func TestTopologyAndFirewall(t *testing.T) {
 	t.Parallel()
-	l := New(t, Options{Nodes: 2, Homes: []HomeSpec{{"novice", Cone}, {"helper", Cone}}})
+	l := New(t, Options{Nodes: 2, Homes: []HomeSpec{{Name: "novice", NAT: Cone}, {Name: "helper", NAT: Cone}}})
 	novice, helper := l.HostNS("novice"), l.HostNS("helper")
 
 	t.Run("home reaches nodes", func(t *testing.T) {
@@ -204,7 +204,7 @@ func TestTopologyAndFirewall(t *testing.T) {
 
 func TestNATMapping(t *testing.T) {
 	t.Parallel()
-	l := New(t, Options{Nodes: 3, Homes: []HomeSpec{{"novice", Cone}, {"helper", Hard}}})
+	l := New(t, Options{Nodes: 3, Homes: []HomeSpec{{Name: "novice", NAT: Cone}, {Name: "helper", NAT: Hard}}})
 
 	check := func(home string, port int, wantSame bool) {
 		t.Helper()
@@ -260,7 +260,7 @@ func observedPorts(t *testing.T, l *Lab, home string, port int) []int {
 func TestDelay(t *testing.T) {
 	t.Parallel()
 	const delay = 20 * time.Millisecond
-	l := New(t, Options{Nodes: 1, Homes: []HomeSpec{{"novice", Cone}, {"helper", Cone}}, DelayMS: 20})
+	l := New(t, Options{Nodes: 1, Homes: []HomeSpec{{Name: "novice", NAT: Cone}, {Name: "helper", NAT: Cone}}, DelayMS: 20})
 	novice, helper := l.HostNS("novice"), l.HostNS("helper")
 
 	t.Run("home to node", func(t *testing.T) {
@@ -472,7 +472,7 @@ func TestHelperFailingLab(t *testing.T) {
 	if mode == "" {
 		t.Skip("helper process for TestCleanupAfterFailure")
 	}
-	l := New(t, Options{Nodes: 1, Homes: []HomeSpec{{"home", Hard}}})
+	l := New(t, Options{Nodes: 1, Homes: []HomeSpec{{Name: "home", NAT: Hard}}})
 	p := l.Start(l.HostNS("home"), "sleep", []string{"600"}, nil)
 	fmt.Printf("LAB %s PID %d\n", l.Prefix(), p.Pid())
 	switch mode {

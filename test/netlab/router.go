@@ -17,11 +17,13 @@ const (
 	acctFromNode = "from-node"
 )
 
+// Only the LAN is translated: the router's own packets (miniupnpd's STUN
+// check) keep their ports, as on a real router with a public address.
 func masquerade(kind NATKind) string {
 	if kind == Hard {
-		return "-A POSTROUTING -o wan -j MASQUERADE --random-fully"
+		return "-A POSTROUTING -s 192.168.0.0/16 -o wan -j MASQUERADE --random-fully"
 	}
-	return "-A POSTROUTING -o wan -j MASQUERADE"
+	return "-A POSTROUTING -s 192.168.0.0/16 -o wan -j MASQUERADE"
 }
 
 // routerRules is the iptables-restore input for home h's router
@@ -35,9 +37,17 @@ func (l *Lab) routerRules(h *home) string {
 	b.WriteString("-A FORWARD -j " + acctChain + "\n")
 	b.WriteString("-A FORWARD -i lan -o wan -j ACCEPT\n")
 	b.WriteString("-A FORWARD -i wan -o lan -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n")
+	if h.upnp { // what miniupnpd forwards
+		b.WriteString("-A FORWARD -i wan -o lan -m conntrack --ctstate DNAT -j ACCEPT\n")
+	}
 	b.WriteString("-A INPUT -i lo -j ACCEPT\n")
 	b.WriteString("-A INPUT -i lan -j ACCEPT\n")
 	b.WriteString("-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n")
+	if h.upnp {
+		// miniupnpd's STUN check asks for answers from the STUN server's
+		// other address and port: they are not replies to conntrack.
+		fmt.Fprintf(&b, "-A INPUT -i wan -p udp -s %s -j ACCEPT\n-A INPUT -i wan -p udp -s %s -j ACCEPT\n", stunIP, stunAltIP)
+	}
 	// Counting rules have no target. FORWARD sees outbound packets before
 	// SNAT (source is the LAN host) and inbound ones after de-NAT, so the
 	// remote address is the destination going out and the source coming in.
