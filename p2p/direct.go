@@ -8,6 +8,8 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
+	manet "github.com/multiformats/go-multiaddr/net"
 )
 
 // ErrNoDirect means a connection was made only through a relay and every
@@ -52,10 +54,23 @@ func (h *Host) ConnectDirect(ctx context.Context, ai peer.AddrInfo, rounds int) 
 		}
 		everConnected = true
 		wait := 6 * time.Second
+		report := h.PeerNATReport(ctx, ai.ID)
+		if len(report.ForwardedAddrs) > 0 || report.MappingPending {
+			// Their router forwards a port (or may soon: UPnP discovery
+			// takes seconds): a plain dial gets through whatever ours
+			// does, where DCUtR would only offer them our addresses.
+			dctx, cancel := context.WithCancel(ctx)
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				h.dialForwarded(dctx, ai.ID, report)
+			}()
+			defer func() { cancel(); <-done }()
+		}
 		if round == 1 {
 			// One router that changes ports defeats DCUtR over IPv4; a
 			// birthday punch runs beside it (DCUtR may still win, over IPv6).
-			if role, err := h.punchRole(ctx, ai.ID); err == nil {
+			if role, err := h.punchRole(report.Mapping); err == nil {
 				wait = punchTimeout
 				pctx, cancel := context.WithCancel(ctx)
 				done := make(chan struct{})
@@ -81,6 +96,35 @@ func (h *Host) ConnectDirect(ctx context.Context, ai peer.AddrInfo, rounds int) 
 		return nil, fmt.Errorf("connecting to %s: %w (%v)", ai.ID.ShortString(), ErrUnreachable, lastErr)
 	}
 	return nil, fmt.Errorf("connecting to %s: %w", ai.ID.ShortString(), ErrNoDirect)
+}
+
+// dialForwarded dials the public addresses p's router forwards to p; while
+// p is still asking its router, it asks p again every half second.
+func (h *Host) dialForwarded(ctx context.Context, p peer.ID, report NATReport) {
+	for len(report.ForwardedAddrs) == 0 && report.MappingPending {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(500 * time.Millisecond):
+		}
+		report = h.PeerNATReport(ctx, p)
+	}
+	ai := peer.AddrInfo{ID: p}
+	for _, s := range report.ForwardedAddrs {
+		a, err := ma.NewMultiaddr(s)
+		if err != nil || isRelayed(a) || !manet.IsPublicAddr(a) {
+			continue // only public, direct addresses: the peer chose them
+		}
+		ai.Addrs = append(ai.Addrs, a)
+	}
+	if len(ai.Addrs) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(network.WithForceDirectDial(ctx, "forwarded port"), 5*time.Second)
+	defer cancel()
+	if err := h.h.Connect(ctx, ai); err != nil && ctx.Err() == nil {
+		h.log.Info("dialling the peer's forwarded port failed", "addrs", ai.Addrs, "err", err)
+	}
 }
 
 // waitDirect polls for a direct connection to p for at most d. DCUtR runs

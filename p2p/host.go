@@ -18,8 +18,8 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/libp2p/go-libp2p/p2p/host/autorelay"
-	"github.com/libp2p/go-libp2p/p2p/host/eventbus"
 	basichost "github.com/libp2p/go-libp2p/p2p/host/basic"
+	"github.com/libp2p/go-libp2p/p2p/host/eventbus"
 	"github.com/libp2p/go-libp2p/p2p/protocol/holepunch"
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
@@ -125,12 +125,13 @@ func New(cfg Config) (*Host, error) {
 	}
 	keepLocal := allLocal(bootstrap)
 	tr := &punchTracer{}
+	af := &dcutrAddrFilter{}
 	opts := []libp2p.Option{
 		libp2p.Identity(cfg.Identity),
 		libp2p.ListenAddrStrings(listen...),
 		libp2p.Security(noise.ID, noise.New),
 		libp2p.EnableRelay(),
-		libp2p.EnableHolePunching(holepunch.DirectDialTimeout(time.Second), holepunch.WithTracer(tr)),
+		libp2p.EnableHolePunching(holepunch.DirectDialTimeout(time.Second), holepunch.WithTracer(tr), holepunch.WithAddrFilter(af)),
 		libp2p.ForceReachabilityPrivate(),
 		libp2p.AddrsFactory(func(addrs []ma.Multiaddr) []ma.Multiaddr {
 			return filterAddrs(addrs, keepLocal)
@@ -190,6 +191,7 @@ func New(cfg Config) (*Host, error) {
 	hh := &Host{h: h, dht: d, bootstrap: bootstrap, log: logger, nat: nat, punches: tr, local: keepLocal, qcm: qcm,
 		punchProof: cfg.PunchProof, punchOK: cfg.PunchAllowed, relays: cfg.Relays, portmap: pm}
 	hh.ctx, hh.cancel = context.WithCancel(context.Background())
+	af.host.Store(hh)
 	h.SetStreamHandler(NATReportProtocol, hh.handleNATReport)
 	h.SetStreamHandler(PunchProtocol, hh.handlePunch)
 	return hh, nil

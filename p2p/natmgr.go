@@ -4,8 +4,10 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
 	basichost "github.com/libp2p/go-libp2p/p2p/host/basic"
 	ma "github.com/multiformats/go-multiaddr"
 
@@ -69,12 +71,29 @@ func mappablePort(a ma.Multiaddr) (portmap.Port, bool) {
 // GetMapping turns a listen address into the public address the router
 // forwards to it (nil if none): /ip4/0.0.0.0/udp/4001/quic-v1 becomes
 // /ip4/203.0.113.100/udp/4001/quic-v1.
-func (m *natManager) GetMapping(a ma.Multiaddr) ma.Multiaddr {
+func (m *natManager) GetMapping(a ma.Multiaddr) ma.Multiaddr { return mappedAddr(m.pm, a) }
+
+// forwardedAddrs are the public addresses the router forwards to this
+// host's listen addresses (none without port mapping).
+func (h *Host) forwardedAddrs() []ma.Multiaddr {
+	if h.portmap == nil {
+		return nil
+	}
+	var out []ma.Multiaddr
+	for _, a := range h.h.Network().ListenAddresses() {
+		if m := mappedAddr(h.portmap, a); m != nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func mappedAddr(pm *portmap.Manager, a ma.Multiaddr) ma.Multiaddr {
 	p, ok := mappablePort(a)
 	if !ok {
 		return nil
 	}
-	ext, ok := m.pm.External(p)
+	ext, ok := pm.External(p)
 	if !ok {
 		return nil
 	}
@@ -115,3 +134,45 @@ func (n *natNotifiee) Listen(network.Network, ma.Multiaddr)       { (*natManager
 func (n *natNotifiee) ListenClose(network.Network, ma.Multiaddr)  { (*natManager)(n).sync() }
 func (n *natNotifiee) Connected(network.Network, network.Conn)    {}
 func (n *natNotifiee) Disconnected(network.Network, network.Conn) {}
+
+// dcutrAddrFilter trims the addresses this host offers in DCUtR. Behind a
+// router that changes ports, the IPv4 addresses public peers observed are
+// ports that router gave to other destinations: the other side would dial
+// them in vain, and a dial pending on them holds each DCUtR attempt until
+// its timeout (an IPv6 or forwarded path then waited a second longer).
+// Forwarded ports (portmap) and IPv6 are kept.
+type dcutrAddrFilter struct {
+	host atomic.Pointer[Host] // set once the Host exists
+}
+
+func (f *dcutrAddrFilter) FilterLocal(_ peer.ID, addrs []ma.Multiaddr) []ma.Multiaddr {
+	h := f.host.Load()
+	if h == nil || h.Mapping() != MappingChangesPorts {
+		return addrs
+	}
+	forwarded := map[string]bool{}
+	if s, ok := h.PortMapping(); ok {
+		for _, ext := range s.Mapped {
+			forwarded[ext.String()] = true
+		}
+	}
+	out := make([]ma.Multiaddr, 0, len(addrs))
+	for _, a := range addrs {
+		ip, err := a.ValueForProtocol(ma.P_IP4)
+		if err != nil {
+			out = append(out, a) // IPv6 (or a name): not translated
+			continue
+		}
+		port, err := a.ValueForProtocol(ma.P_UDP)
+		if err != nil {
+			port, _ = a.ValueForProtocol(ma.P_TCP)
+		}
+		if forwarded[net.JoinHostPort(ip, port)] {
+			out = append(out, a)
+		}
+	}
+	h.log.Debug("DCUtR addresses offered", "all", addrs, "offered", out)
+	return out
+}
+
+func (f *dcutrAddrFilter) FilterRemote(_ peer.ID, addrs []ma.Multiaddr) []ma.Multiaddr { return addrs }

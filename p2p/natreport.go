@@ -36,11 +36,11 @@ const (
 // relayed connection.
 //
 // 1.0.0 (2026-11-25): first version.
-// 1.0.0 (2026-12-02): the "ipv6", "forwarded" and "mapping_pending" fields;
-// older peers omit them (read as false).
+// 1.0.0 (2026-12-02): the "ipv6", "forwarded", "mapping_pending" and
+// "forwarded_addrs" fields; older peers omit them (read as false, empty).
 const NATReportProtocol = "/ra-p2p/nat/1.0.0"
 
-const maxNATReport = 256
+const maxNATReport = 1024
 
 // NATReport is what a peer tells about its own network.
 type NATReport struct {
@@ -55,6 +55,9 @@ type NATReport struct {
 	// MappingPending is true while the peer is still asking its router:
 	// another round may find it forwarded.
 	MappingPending bool `json:"mapping_pending,omitempty"`
+	// ForwardedAddrs are the multiaddrs of the forwarded ports: the other
+	// side dials them directly.
+	ForwardedAddrs []string `json:"forwarded_addrs,omitempty"`
 }
 
 // natObserver collects the addresses public peers observe for this host.
@@ -166,8 +169,11 @@ func (h *Host) PublicIPv6() bool {
 func (h *Host) handleNATReport(s network.Stream) {
 	_ = s.SetDeadline(time.Now().Add(5 * time.Second))
 	pm, asked := h.PortMapping()
-	b, _ := json.Marshal(NATReport{Mapping: h.Mapping(), IPv6: h.PublicIPv6(),
-		Forwarded: len(pm.Mapped) > 0, MappingPending: asked && !pm.Done})
+	r := NATReport{Mapping: h.Mapping(), IPv6: h.PublicIPv6(), Forwarded: len(pm.Mapped) > 0, MappingPending: asked && !pm.Done}
+	for _, a := range h.forwardedAddrs() {
+		r.ForwardedAddrs = append(r.ForwardedAddrs, a.String())
+	}
+	b, _ := json.Marshal(r)
 	if _, err := s.Write(b); err != nil {
 		s.Reset()
 		return

@@ -88,12 +88,13 @@ func (o *natObserver) publicUDP4() (*net.UDPAddr, bool) {
 	return nil, false
 }
 
-// punchRole is this side's role in a birthday punch with p, or ErrNoPunch.
-func (h *Host) punchRole(ctx context.Context, p peer.ID) (string, error) {
+// punchRole is this side's role in a birthday punch with a peer whose
+// router maps as theirs, or ErrNoPunch.
+func (h *Host) punchRole(theirs Mapping) (string, error) {
 	if h.qcm == nil {
 		return "", fmt.Errorf("birthday punch: %w (no QUIC)", ErrNoPunch)
 	}
-	mine, theirs := h.Mapping(), h.PeerMapping(ctx, p)
+	mine := h.Mapping()
 	switch {
 	case mine == MappingChangesPorts && theirs == MappingKeepsPorts:
 		return roleHard, nil

@@ -14,6 +14,7 @@ pkgs=(
   xvfb xdotool imagemagick x11-apps x11-utils xterm xauth                            # headless window tests
   libxtst-dev                                                                        # control: robotgo (XTEST); it also uses libx11-dev and libxi-dev above
   tigervnc-scraping-server tigervnc-viewer x11vnc                                    # screen-latency benchmark peers
+  miniupnpd-nftables stun-server nftables                                            # UPnP IGD / NAT-PMP routers in the NAT tests
 )
 missing=()
 for p in "${pkgs[@]}"; do

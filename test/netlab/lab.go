@@ -48,6 +48,9 @@ type HomeSpec struct {
 	// UPnP runs miniupnpd in the router: it forwards ports on request
 	// (UPnP IGD and NAT-PMP), whatever NAT does to other traffic.
 	UPnP bool
+	// IPv6 makes this home dual-stack (see Options.IPv6, which makes every
+	// home so); IPv6 is routed between dual-stack homes only.
+	IPv6 bool
 }
 
 // Options describes a lab. The zero value is an empty internet.
@@ -93,6 +96,7 @@ type home struct {
 	hostIP string
 	nat    NATKind
 	upnp   bool
+	ipv6   bool
 }
 
 // Lab is a running set of namespaces. Its methods may be called from any
@@ -281,6 +285,7 @@ func (l *Lab) build() error {
 			hostIP: fmt.Sprintf("192.168.%d.2", i+1),
 			nat:    hs.NAT,
 			upnp:   hs.UPnP,
+			ipv6:   hs.IPv6 || l.opts.IPv6,
 		})
 	}
 	all := []string{l.inet}
@@ -347,10 +352,7 @@ func (l *Lab) build() error {
 			return fmt.Errorf("loading router rules in %s: %v: %s", h.router, err, out)
 		}
 	}
-	if l.opts.IPv6 {
-		return l.buildIPv6()
-	}
-	return nil
+	return l.buildIPv6()
 }
 
 func routerWAN6(i int) string  { return fmt.Sprintf("2001:db8::%d", firstRouterWAN+i) }
@@ -362,11 +364,14 @@ func (l *Lab) HostIP6(home string) string { l.tb.Helper(); return homePrefix6(l.
 // buildIPv6 adds the homes' IPv6 addresses, routes and firewalls.
 func (l *Lab) buildIPv6() error {
 	for i, h := range l.homes {
+		if !h.ipv6 {
+			continue
+		}
 		// nodad: the addresses are usable at once (no duplicate detection wait).
 		var b strings.Builder
 		fmt.Fprintf(&b, "addr add %s/64 dev wan nodad\naddr add %s1/64 dev lan nodad\n", routerWAN6(i), homePrefix6(i))
 		for j, o := range l.homes {
-			if o != h {
+			if o != h && o.ipv6 {
 				fmt.Fprintf(&b, "route add %s/64 via %s\n", homePrefix6(j), routerWAN6(j))
 			}
 		}
