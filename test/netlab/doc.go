@@ -29,6 +29,14 @@
 //   - Hard: MASQUERADE --random-fully, a new random port per destination
 //     (symmetric NAT).
 //
+// HomeSpec.UPnP runs Debian's miniupnpd in a router (UPnP IGD on :5000,
+// NAT-PMP/PCP on :5351), whatever its NAT kind; Lab.Forwardings lists what
+// it forwards. miniupnpd refuses to forward from a documentation-range WAN
+// address unless its STUN check says nothing filters in front of it, so a
+// lab with a UPnP router also runs stund on the internet (203.0.113.8 and
+// .9). HomeSpec.IPv6 (or Options.IPv6 for all) makes a home dual-stack
+// behind a stateful IPv6 firewall.
+//
 // A counting chain ACCT at the top of each router's FORWARD chain tells
 // router-to-router bytes from router-to-node bytes (Lab.RouterBytes).
 //
