@@ -29,6 +29,13 @@ func (h *Host) ConnectDirect(ctx context.Context, ai peer.AddrInfo, rounds int) 
 	if rounds <= 0 {
 		rounds = 3
 	}
+	// A router that answered port mapping forwards within milliseconds;
+	// DCUtR offers only what is forwarded by the time it runs.
+	if s, ok := h.PortMapping(); ok && s.Method != "" && len(s.Mapped) == 0 {
+		wctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		h.WaitPortMapping(wctx)
+		cancel()
+	}
 	var lastErr error
 	everConnected := false
 	for round := 1; round <= rounds; round++ {

@@ -45,20 +45,33 @@ func (m *natManager) sync() {
 	m.pm.Want(ports)
 }
 
-func mappablePort(a ma.Multiaddr) (portmap.Port, bool) {
-	ipText, err := a.ValueForProtocol(ma.P_IP4)
+// thinWaist splits a into IP family ("ip4", "ip6"), IP, transport ("udp",
+// "tcp") and port; ok is false for anything else (relayed, DNS, …).
+func thinWaist(a ma.Multiaddr) (family, ip, transport, port string, ok bool) {
+	family = "ip4"
+	ip, err := a.ValueForProtocol(ma.P_IP4)
 	if err != nil {
+		if ip, err = a.ValueForProtocol(ma.P_IP6); err != nil {
+			return "", "", "", "", false
+		}
+		family = "ip6"
+	}
+	transport = "udp"
+	if port, err = a.ValueForProtocol(ma.P_UDP); err != nil {
+		if port, err = a.ValueForProtocol(ma.P_TCP); err != nil {
+			return "", "", "", "", false
+		}
+		transport = "tcp"
+	}
+	return family, ip, transport, port, true
+}
+
+func mappablePort(a ma.Multiaddr) (portmap.Port, bool) {
+	family, ipText, proto, portText, ok := thinWaist(a)
+	if !ok || family != "ip4" {
 		return portmap.Port{}, false
 	}
 	if ip := net.ParseIP(ipText); ip == nil || (!ip.IsUnspecified() && !ip.IsGlobalUnicast()) || ip.IsLoopback() {
-		return portmap.Port{}, false
-	}
-	proto, portText := "udp", ""
-	if v, err := a.ValueForProtocol(ma.P_UDP); err == nil {
-		portText = v
-	} else if v, err := a.ValueForProtocol(ma.P_TCP); err == nil {
-		proto, portText = "tcp", v
-	} else {
 		return portmap.Port{}, false
 	}
 	port, err := strconv.Atoi(portText)
@@ -158,14 +171,10 @@ func (f *dcutrAddrFilter) FilterLocal(_ peer.ID, addrs []ma.Multiaddr) []ma.Mult
 	}
 	out := make([]ma.Multiaddr, 0, len(addrs))
 	for _, a := range addrs {
-		ip, err := a.ValueForProtocol(ma.P_IP4)
-		if err != nil {
+		family, ip, _, port, ok := thinWaist(a)
+		if !ok || family != "ip4" {
 			out = append(out, a) // IPv6 (or a name): not translated
 			continue
-		}
-		port, err := a.ValueForProtocol(ma.P_UDP)
-		if err != nil {
-			port, _ = a.ValueForProtocol(ma.P_TCP)
 		}
 		if forwarded[net.JoinHostPort(ip, port)] {
 			out = append(out, a)

@@ -95,20 +95,8 @@ func (o *natObserver) add(observer peer.ID, observed ma.Multiaddr) {
 	}
 	// The thin waist (ip + tcp/udp port) is what the router chose; the
 	// rest (/quic-v1, /p2p/…) does not matter here.
-	family, ip := "ip4", ""
-	if v, err := observed.ValueForProtocol(ma.P_IP4); err == nil {
-		ip = v
-	} else if v, err := observed.ValueForProtocol(ma.P_IP6); err == nil {
-		family, ip = "ip6", v
-	} else {
-		return
-	}
-	network, port := "udp", ""
-	if v, err := observed.ValueForProtocol(ma.P_UDP); err == nil {
-		port = v
-	} else if v, err := observed.ValueForProtocol(ma.P_TCP); err == nil {
-		network, port = "tcp", v
-	} else {
+	family, ip, network, port, ok := thinWaist(observed)
+	if !ok {
 		return
 	}
 	kind := family + "/" + network

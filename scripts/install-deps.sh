@@ -13,6 +13,7 @@ pkgs=(
   libx11-dev libgl1-mesa-dev libxrandr-dev libxcursor-dev libxinerama-dev libxi-dev libxxf86vm-dev  # Ebiten windows
   xvfb xdotool imagemagick x11-apps x11-utils xterm xauth                            # headless window tests
   libxtst-dev                                                                        # control: robotgo (XTEST); it also uses libx11-dev and libxi-dev above
+  libturbojpeg0-dev                                                                  # screen codec: JPEG tiles with libjpeg-turbo
   tigervnc-scraping-server tigervnc-viewer x11vnc                                    # screen-latency benchmark peers
   miniupnpd-nftables stun-server nftables                                            # UPnP IGD / NAT-PMP routers in the NAT tests
 )

@@ -1,16 +1,15 @@
 package stream
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
-	"image/draw"
-	"image/jpeg"
 	"slices"
 
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/ra-p2p/ra-p2p/internal/turbojpeg"
 )
 
 // Tile classification, measured on testdata/screen (1280x800 xterm with
@@ -82,7 +81,8 @@ type screenTileEncoder struct {
 	zin     []byte // lossless tiles' pixels, RGB
 	zout    []byte
 	atlas   *image.RGBA // 16x16 slots, only the rows needed are encoded
-	jbuf    bytes.Buffer
+	jenc    *turbojpeg.Encoder
+	jbuf    []byte
 	scratch screenScaleScratch
 	colours [1024]uint32
 }
@@ -95,7 +95,11 @@ func newScreenTileEncoder() *screenTileEncoder {
 	if err != nil {
 		panic(err) // only for invalid options
 	}
-	return &screenTileEncoder{zenc: z}
+	j, err := turbojpeg.NewEncoder()
+	if err != nil {
+		panic(err) // libjpeg-turbo could not allocate a handle: out of memory
+	}
+	return &screenTileEncoder{zenc: z, jenc: j}
 }
 
 // encode appends the body of part p to dst. canvas is BGRX with the given
@@ -148,13 +152,13 @@ func (e *screenTileEncoder) encode(dst []byte, canvas []byte, stride int, sc *sc
 	if p.nJPEG > 0 {
 		cols := min(p.nJPEG, screenAtlasCols)
 		rows := (p.nJPEG + cols - 1) / cols
-		e.jbuf.Reset()
-		sub := e.atlas.SubImage(image.Rect(0, 0, cols*ScreenTile, rows*ScreenTile))
-		if err := jpeg.Encode(&e.jbuf, sub, &jpeg.Options{Quality: p.quality}); err != nil {
+		var err error
+		e.jbuf, err = e.jenc.Encode(e.jbuf[:0], e.atlas.Pix, cols*ScreenTile, rows*ScreenTile, e.atlas.Stride, p.quality)
+		if err != nil {
 			return dst[:start], fmt.Errorf("encoding screen tiles as JPEG: %w", err)
 		}
-		dst = binary.AppendUvarint(dst, uint64(e.jbuf.Len()))
-		dst = append(dst, e.jbuf.Bytes()...)
+		dst = binary.AppendUvarint(dst, uint64(len(e.jbuf)))
+		dst = append(dst, e.jbuf...)
 	} else {
 		dst = append(dst, 0)
 	}
@@ -382,8 +386,10 @@ func (w *wireReader) end(what string) error {
 // screenTileDecoder decodes update parts into a canvas.
 type screenTileDecoder struct {
 	zdec  *zstd.Decoder
+	jdec  *turbojpeg.Decoder
 	tiles []screenWireTile
 	pix   []byte
+	atlas []byte // RGBA, the decoded JPEG atlas
 }
 
 func newScreenTileDecoder() *screenTileDecoder {
@@ -393,7 +399,11 @@ func newScreenTileDecoder() *screenTileDecoder {
 	if err != nil {
 		panic(err) // only for invalid options
 	}
-	return &screenTileDecoder{zdec: z}
+	j, err := turbojpeg.NewDecoder()
+	if err != nil {
+		panic(err) // libjpeg-turbo could not allocate a handle: out of memory
+	}
+	return &screenTileDecoder{zdec: z, jdec: j}
 }
 
 func (d *screenTileDecoder) close() { d.zdec.Close() }
@@ -470,28 +480,16 @@ func (d *screenTileDecoder) decode(w *wireReader, canvas *image.RGBA) ([]screenW
 			return nil, fmt.Errorf("decoding lossless tiles: %d bytes, want %d", len(pix), need)
 		}
 	}
-	var atlas image.Image
+	var aw int // atlas width, pixels
 	if lossy > 0 {
 		cols := min(lossy, screenAtlasCols)
-		aw, ah := cols*ScreenTile, (lossy+cols-1)/cols*ScreenTile
-		cfg, err := jpeg.DecodeConfig(bytes.NewReader(j))
-		if err != nil {
+		var ah int
+		aw, ah = cols*ScreenTile, (lossy+cols-1)/cols*ScreenTile
+		// Decode checks the header's size against the atlas's before
+		// writing a pixel: a forged size cannot overrun d.atlas.
+		d.atlas = slices.Grow(d.atlas[:0], 4*aw*ah)[:4*aw*ah]
+		if err := d.jdec.Decode(d.atlas, j, aw, ah, 4*aw); err != nil {
 			return nil, fmt.Errorf("decoding JPEG tiles: %w", err)
-		}
-		if cfg.Width != aw || cfg.Height != ah {
-			return nil, fmt.Errorf("decoding JPEG tiles: atlas of %dx%d, want %dx%d", cfg.Width, cfg.Height, aw, ah)
-		}
-		atlas, err = jpeg.Decode(bytes.NewReader(j))
-		if err != nil {
-			return nil, fmt.Errorf("decoding JPEG tiles: %w", err)
-		}
-		switch atlas.(type) {
-		case *image.YCbCr, *image.Gray:
-		default:
-			return nil, fmt.Errorf("decoding JPEG tiles: unsupported %T", atlas)
-		}
-		if atlas.Bounds() != image.Rect(0, 0, aw, ah) {
-			return nil, fmt.Errorf("decoding JPEG tiles: atlas of %v, want %dx%d", atlas.Bounds(), aw, ah)
 		}
 	}
 	slot := 0
@@ -504,8 +502,11 @@ func (d *screenTileDecoder) decode(w *wireReader, canvas *image.RGBA) ([]screenW
 			putRGB(canvas, t.r, pix[:k])
 			pix = pix[k:]
 		case screenCodecJPEG:
-			sp := image.Pt(slot%screenAtlasCols*ScreenTile, slot/screenAtlasCols*ScreenTile)
-			draw.Draw(canvas, t.r, atlas, sp, draw.Src)
+			x0, y0 := slot%screenAtlasCols*ScreenTile, slot/screenAtlasCols*ScreenTile
+			w := 4 * t.r.Dx()
+			for y := range t.r.Dy() {
+				copy(canvas.Pix[canvas.PixOffset(t.r.Min.X, t.r.Min.Y+y):][:w], d.atlas[(y0+y)*4*aw+4*x0:][:w])
+			}
 			slot++
 		}
 	}

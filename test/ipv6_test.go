@@ -19,17 +19,10 @@ func TestIPv6WhenBothIPv4RoutersAreHard(t *testing.T) {
 	n := w.startNovice("novice", nil, nil)
 	start := time.Now()
 	h := w.startHelper("helper", n.file, nil, nil)
-	mustWait(t, n.proc, `Bob wants to connect to your computer( and see your screen)?\. Accept\?`, 30*time.Second)
-	took := time.Since(start) // the novice is asked once the session connection is direct
-	if err := n.proc.WriteLine("y"); err != nil {
-		t.Fatal(err)
-	}
-	mustWait(t, h, `Connected to Alice`, 10*time.Second)
-	m := mustWait(t, h, `Direct connection: (\S+)`, 5*time.Second)
-	t.Logf("direct and authenticated after %v over %s", took.Round(time.Millisecond), m[1])
+	_, remote := acceptDirect(t, n, h, start, 30*time.Second)
 	want := regexp.MustCompile(`^/ip6/` + regexp.QuoteMeta(w.lab.HostIP6("novice")) + `/`)
-	if !want.MatchString(m[1]) {
-		t.Errorf("session runs over %s, want the novice's IPv6 address %s", m[1], w.lab.HostIP6("novice"))
+	if !want.MatchString(remote) {
+		t.Errorf("session runs over %s, want the novice's IPv6 address %s", remote, w.lab.HostIP6("novice"))
 	}
 	mustWait(t, n.proc, `Connected to Bob`, 10*time.Second)
 	if err := h.WriteLine("hello over IPv6"); err != nil {

@@ -32,20 +32,13 @@ func TestPortMappingMakesHardRoutersDirect(t *testing.T) {
 			n := w.startNovice("novice", args, nil)
 			start := time.Now()
 			h := w.startHelper("helper", n.file, args, nil)
-			mustWait(t, n.proc, `Bob wants to connect to your computer( and see your screen)?\. Accept\?`, 40*time.Second)
-			took := time.Since(start)
-			if err := n.proc.WriteLine("y"); err != nil {
-				t.Fatal(err)
-			}
-			mustWait(t, h, `Connected to Alice`, 10*time.Second)
-			m := mustWait(t, h, `Direct connection: (\S+)`, 5*time.Second)
-			t.Logf("direct and authenticated after %v over %s", took.Round(time.Millisecond), m[1])
+			_, remote := acceptDirect(t, n, h, start, 40*time.Second)
 			// Direct between the two routers: the side without forwarding
 			// dials the forwarded port, so the helper sees either router.
 			direct := regexp.MustCompile(`^/ip4/(` + regexp.QuoteMeta(w.lab.RouterWANIP("novice")) + `|` +
 				regexp.QuoteMeta(w.lab.RouterWANIP("helper")) + `)/(udp|tcp)/\d+(/quic-v1)?$`)
-			if !direct.MatchString(m[1]) {
-				t.Errorf("session runs over %s, want a direct path between the two routers", m[1])
+			if !direct.MatchString(remote) {
+				t.Errorf("session runs over %s, want a direct path between the two routers", remote)
 			}
 			rules, err := w.lab.Forwardings(tc.forwarding)
 			if err != nil {

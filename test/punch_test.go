@@ -25,20 +25,13 @@ func TestOneHardRouterIsPunched(t *testing.T) {
 			n := w.startNovice("novice", nil, nil)
 			start := time.Now()
 			h := w.startHelper("helper", n.file, []string{"--verbose"}, nil)
-			mustWait(t, n.proc, `Bob wants to connect to your computer( and see your screen)?\. Accept\?`, 30*time.Second)
-			took := time.Since(start)
-			if err := n.proc.WriteLine("y"); err != nil {
-				t.Fatal(err)
-			}
-			mustWait(t, h, `Connected to Alice`, 10*time.Second)
-			m := mustWait(t, h, `Direct connection: (\S+)`, 5*time.Second)
-			t.Logf("direct and authenticated after %v over %s", took.Round(time.Millisecond), m[1])
+			_, remote := acceptDirect(t, n, h, start, 30*time.Second)
 			punched := regexp.MustCompile(`birthday punch: (the hard side answered|a probe arrived)`)
 			if !punched.MatchString(h.Output()) {
 				t.Errorf("the helper's log does not show the birthday punch making the connection:\n%s", h.Output())
 			}
-			if strings.Contains(m[1], "p2p-circuit") || !strings.Contains(m[1], "/"+w.lab.RouterWANIP("novice")+"/udp/") {
-				t.Errorf("session runs over %s, want QUIC to the novice router %s", m[1], w.lab.RouterWANIP("novice"))
+			if strings.Contains(remote, "p2p-circuit") || !strings.Contains(remote, "/"+w.lab.RouterWANIP("novice")+"/udp/") {
+				t.Errorf("session runs over %s, want QUIC to the novice router %s", remote, w.lab.RouterWANIP("novice"))
 			}
 			if err := h.WriteLine("hello through the punched hole"); err != nil {
 				t.Fatal(err)

@@ -170,3 +170,20 @@ func lastLine(s string) string {
 	}
 	return s
 }
+
+// acceptDirect waits for the novice to be asked (that is when the session
+// connection is direct), accepts, and waits for the helper to report the
+// connection. took runs from start to the question; remote is the
+// helper's view of the connection's address.
+func acceptDirect(t testing.TB, n *novice, h *netlab.Proc, start time.Time, wait time.Duration) (took time.Duration, remote string) {
+	t.Helper()
+	mustWait(t, n.proc, `Bob wants to connect to your computer( and see your screen)?\. Accept\?`, wait)
+	took = time.Since(start)
+	if err := n.proc.WriteLine("y"); err != nil {
+		t.Fatal(err)
+	}
+	mustWait(t, h, `Connected to Alice`, 10*time.Second)
+	m := mustWait(t, h, `Direct connection: (\S+)`, 5*time.Second)
+	t.Logf("direct and authenticated after %v over %s", took.Round(time.Millisecond), m[1])
+	return took, m[1]
+}

@@ -157,36 +157,26 @@ type upnpGateway struct {
 	external netip.Addr
 }
 
-func discoverUPnP(ctx context.Context) (Gateway, error) {
-	type found struct {
-		svcs []upnpService
-		err  error
+// upnpFound is what one SSDP search for one service type found.
+type upnpFound struct {
+	svcs []upnpService
+	err  error
+}
+
+func searchUPnP[T upnpService](ctx context.Context, find func(context.Context) ([]T, []error, error)) upnpFound {
+	cs, _, err := find(ctx)
+	f := upnpFound{err: err}
+	for _, c := range cs {
+		f.svcs = append(f.svcs, c)
 	}
-	ch := make(chan found, 3)
-	go func() {
-		cs, _, err := internetgateway2.NewWANIPConnection2ClientsCtx(ctx)
-		f := found{err: err}
-		for _, c := range cs {
-			f.svcs = append(f.svcs, c)
-		}
-		ch <- f
-	}()
-	go func() {
-		cs, _, err := internetgateway2.NewWANIPConnection1ClientsCtx(ctx)
-		f := found{err: err}
-		for _, c := range cs {
-			f.svcs = append(f.svcs, c)
-		}
-		ch <- f
-	}()
-	go func() {
-		cs, _, err := internetgateway2.NewWANPPPConnection1ClientsCtx(ctx)
-		f := found{err: err}
-		for _, c := range cs {
-			f.svcs = append(f.svcs, c)
-		}
-		ch <- f
-	}()
+	return f
+}
+
+func discoverUPnP(ctx context.Context) (Gateway, error) {
+	ch := make(chan upnpFound, 3)
+	go func() { ch <- searchUPnP(ctx, internetgateway2.NewWANIPConnection2ClientsCtx) }()
+	go func() { ch <- searchUPnP(ctx, internetgateway2.NewWANIPConnection1ClientsCtx) }()
+	go func() { ch <- searchUPnP(ctx, internetgateway2.NewWANPPPConnection1ClientsCtx) }()
 	var svcs []upnpService
 	var errs []error
 	for range 3 {
