@@ -1,5 +1,10 @@
 package render
 
+import (
+	"context"
+	"time"
+)
+
 // helpText is the in-app help page.
 func (w *Window) helpText() string {
 	if w.cfg.Role == Helper {
@@ -20,5 +25,35 @@ func (w *Window) helpText() string {
 }
 
 func (w *Window) openHelp() {
-	w.showDialog(&dialog{text: w.helpText(), yes: "Close", answers: make(chan string, 1)})
+	d := &dialog{text: w.helpText(), yes: "Close", answers: make(chan string, 1)}
+	if w.cfg.CheckNetwork != nil {
+		d.text += "\n\n\"Check this network\" tells what your network allows for direct connections (as the command \"ra-p2p check\" does)."
+		// ESC keeps closing the page (the second button); ENTER checks.
+		d.yes, d.no = "Check this network", "Close"
+		d.onAnswer = func(yes bool) {
+			if yes {
+				w.startNetworkCheck()
+			}
+		}
+	}
+	w.showDialog(d)
+}
+
+// startNetworkCheck runs CheckNetwork in the background and shows its
+// report in a dialog; the history says it is running (it takes seconds).
+func (w *Window) startNetworkCheck() {
+	if !w.checking.CompareAndSwap(false, true) {
+		return // one at a time
+	}
+	w.Post(Entry{Time: time.Now(), Text: "Checking what this network allows…"})
+	w.bg.Go(func() {
+		defer w.checking.Store(false)
+		ctx, cancel := context.WithTimeout(w.bgCtx, 30*time.Second)
+		defer cancel()
+		report := w.cfg.CheckNetwork(ctx)
+		if w.bgCtx.Err() != nil {
+			return // the window is gone
+		}
+		w.queueDialog(&dialog{text: "What this network allows\n\n" + report, yes: "Close", answers: make(chan string, 1)})
+	})
 }

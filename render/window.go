@@ -1,12 +1,14 @@
 package render
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"image"
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ebitenui/ebitenui"
@@ -78,6 +80,10 @@ type Config struct {
 	ControlUnavailable string
 	// Novice: StopControl takes control back (the Stop Control button).
 	StopControl func()
+	// CheckNetwork says in plain sentences what this network allows for
+	// direct connections (`ra-p2p check`); the Help page offers it. It runs
+	// off the game goroutine and must end when ctx does. Nil: not offered.
+	CheckNetwork func(ctx context.Context) string
 }
 
 // ErrClosed is returned by Run when the user closed the window.
@@ -96,6 +102,12 @@ type Window struct {
 	send    *widget.Button
 	disc    *widget.Button
 	left    *widget.Container
+
+	// background work the window started (the network check), ended by Run
+	bg       sync.WaitGroup
+	bgCtx    context.Context
+	bgCancel context.CancelFunc
+	checking atomic.Bool
 
 	mu         sync.Mutex
 	pending    []Entry
@@ -156,6 +168,7 @@ func New(cfg Config) (*Window, error) {
 	}
 	w := &Window{cfg: cfg, style: st, statusTxt: "Connecting to " + cfg.PeerName + "…",
 		heldButtons: map[int]bool{}, heldKeys: map[ebiten.Key]heldKey{}, xpWake: make(chan struct{}, 1)}
+	w.bgCtx, w.bgCancel = context.WithCancel(context.Background())
 	w.build()
 	return w, nil
 }
@@ -288,7 +301,7 @@ func (w *Window) Run() error {
 	// ticker re-asks for a frame while something is waiting to be shown.
 	stop := make(chan struct{})
 	var loops sync.WaitGroup
-	defer func() { close(stop); loops.Wait() }()
+	defer func() { close(stop); loops.Wait(); w.bgCancel(); w.bg.Wait() }()
 	loops.Go(func() { w.wakeLoop(stop) })
 	if w.cfg.Role == Helper && os.Getenv("RA_P2P_PANE") != "gl" {
 		loops.Go(func() { w.xpaneLoop(stop) })

@@ -67,6 +67,13 @@ func TestWindowsAcrossTwoNATs(t *testing.T) {
 	d.Click(hw, 89, helpY)
 	time.Sleep(500 * time.Millisecond)
 	d.Screenshot(hw, filepath.Join(shots, "helper-help.png"))
+	// "Check this network" (ENTER) runs `ra-p2p check` from the window and
+	// shows what it found; ESC closes that.
+	d.Key("Return")
+	mustWait(t, helper, `Your router keeps the same public port whatever the destination`, 30*time.Second)
+	mustWait(t, helper, `Your router does not forward ports on request`, 5*time.Second)
+	time.Sleep(500 * time.Millisecond)
+	d.Screenshot(hw, filepath.Join(shots, "helper-network-check.png"))
 	d.Key("Escape")
 
 	// Disconnect from the helper's window ends it for both.

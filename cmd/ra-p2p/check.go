@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/ra-p2p/ra-p2p/p2p"
 	"github.com/ra-p2p/ra-p2p/p2p/portmap"
 	"github.com/ra-p2p/ra-p2p/session"
@@ -36,35 +38,46 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	key, _, err := crypto.GenerateEd25519Key(nil)
-	if err != nil {
-		return fmt.Errorf("making a key for the check: %w", err)
-	}
-	h, err := p2p.New(p2p.Config{Identity: key, Listen: common.listen, Bootstrap: bootstrap, Logger: logger,
-		PortMapping: portMapping})
-	if err != nil {
-		return fmt.Errorf("starting networking: %w", err)
-	}
-	defer h.Close()
 	fmt.Fprintf(stdout, "Asking public nodes how they see this computer (up to %s)…\n", timeout.Round(time.Second))
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
+	report, err := networkReport(ctx, bootstrap, common.listen, portMapping, logger, common.verbose)
+	fmt.Fprint(stdout, report)
+	return err
+}
+
+// networkReport runs the check with a host of its own and says what it
+// found in sentences; err (a *session.Failure) when nothing could be
+// learned. `ra-p2p check` prints it; the windows' Help page shows it.
+func networkReport(ctx context.Context, bootstrap []peer.AddrInfo, listen []string, portMapping portmap.Method, logger *slog.Logger, verbose bool) (string, error) {
+	key, _, err := crypto.GenerateEd25519Key(nil)
+	if err != nil {
+		return "", fmt.Errorf("making a key for the check: %w", err)
+	}
+	h, err := p2p.New(p2p.Config{Identity: key, Listen: listen, Bootstrap: bootstrap, Logger: logger, PortMapping: portMapping})
+	if err != nil {
+		return "", fmt.Errorf("starting networking: %w", err)
+	}
+	defer h.Close()
 	if err := h.Bootstrap(ctx); err != nil {
-		return &session.Failure{Err: err, Message: "No public node answered, so nothing could be learned about this network. Check your internet connection (and --bootstrap), then try again."}
+		msg := "No public node answered, so nothing could be learned about this network. Check your internet connection (and --bootstrap), then try again."
+		return "", &session.Failure{Err: err, Message: msg}
 	}
 	c := h.CheckNetwork(ctx)
-	if common.verbose {
+	var b strings.Builder
+	if verbose {
 		for _, s := range c.Seen {
-			fmt.Fprintln(stdout, "  seen "+s)
+			b.WriteString("  seen " + s + "\n")
 		}
 	}
 	pm, asked := h.WaitPortMapping(ctx)
-	fmt.Fprint(stdout, explainCheck(c, len(pm.Mapped) > 0))
-	fmt.Fprint(stdout, explainPortMapping(pm, asked, portMapping))
+	b.WriteString(explainCheck(c, len(pm.Mapped) > 0))
+	b.WriteString(explainPortMapping(pm, asked, portMapping))
 	if c.Observers == 0 {
-		return &session.Failure{Err: errors.New("no observed addresses"), Message: "No public node reported the address it sees, so nothing could be learned about this network. Try again in a minute."}
+		msg := "No public node reported the address it sees, so nothing could be learned about this network. Try again in a minute."
+		return b.String(), &session.Failure{Err: errors.New("no observed addresses"), Message: msg}
 	}
-	return nil
+	return b.String(), nil
 }
 
 // explainCheck turns a check into sentences: what was seen, what it means
@@ -136,4 +149,31 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+// windowNetworkCheck is the Help page's "Check this network": the check
+// of `ra-p2p check` with a host of its own (on random ports: the session's
+// are taken), against the session's bootstrap peers (or else the
+// invitation's).
+func windowNetworkCheck(bootstrap []peer.AddrInfo, invBootstrap []string, method portmap.Method, logger *slog.Logger, echo func(string)) func(context.Context) string {
+	return func(ctx context.Context) string {
+		report := checkReportText(ctx, bootstrap, invBootstrap, method, logger)
+		echo("Network check:\n" + report) // the terminal keeps a copy
+		return report
+	}
+}
+
+func checkReportText(ctx context.Context, bootstrap []peer.AddrInfo, invBootstrap []string, method portmap.Method, logger *slog.Logger) string {
+	peers := bootstrap
+	if len(peers) == 0 {
+		var err error
+		if peers, err = session.ParseBootstrap(invBootstrap); err != nil {
+			return "The invitation's list of bootstrap peers is unusable, so the network could not be checked."
+		}
+	}
+	report, err := networkReport(ctx, peers, nil, method, logger, false)
+	if err != nil {
+		return strings.TrimSpace(report + "\n" + err.Error())
+	}
+	return strings.TrimSpace(report)
 }

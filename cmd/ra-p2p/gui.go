@@ -142,6 +142,7 @@ func helpInWindow(ctx context.Context, cfg session.HelpConfig, yes bool, t *term
 	rcfg := render.Config{
 		Role: render.Helper, Title: "Remote Assistance — " + name, PeerName: name,
 		PaneSize:       screen.setPane,
+		CheckNetwork:   windowNetworkCheck(cfg.Bootstrap, inv.Bootstrap, cfg.PortMapping, cfg.Logger, t.println),
 		RequestControl: hc.request, ReleaseControl: hc.release, Input: hc.input,
 		Send: func(text string) error {
 			sessMu.Lock()
@@ -241,6 +242,7 @@ func inviteInWindow(ctx context.Context, cfg session.NoviceConfig, yes bool, t *
 	w, err := render.New(render.Config{
 		Role: render.Novice, Title: "Remote Assistance — waiting for your helper", PeerName: "your helper",
 		Width: 420, Height: 640, StopControl: nc.stop,
+		CheckNetwork: windowNetworkCheck(cfg.Bootstrap, cfg.Entry.Invitation.Bootstrap, cfg.PortMapping, cfg.Logger, t.println),
 		Send: func(text string) error {
 			if s := current(); s != nil {
 				return s.Send(text)
