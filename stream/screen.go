@@ -21,9 +21,14 @@ package stream
 //	  seq        uvarint  1 for the first update, +1 per update; every part of an update repeats it
 //	  flags      byte     bit 0 key: the update repaints the whole image, and only a key
 //	                      update may change the sizes below; bit 1 last: the final part,
-//	                      the viewer shows the image after it; other bits are 0
+//	                      the viewer shows the image after it; bit 2 copy: a copy follows
+//	                      the sizes (first part of a non-key update only, and only to a
+//	                      viewer whose settings said "copy"); other bits are 0
 //	  screenW,H  uvarint  the novice's screen before scaling, 1..8192 each
 //	  imageW,H   uvarint  the image being sent, 1..screenW and 1..screenH (never scaled up)
+//	  copy only: x,y,w,h uvarint, dy svarint: before any tile, rows y..y+h-1 of the image
+//	             get, over columns x..x+w-1, what rows y-dy..y+h-1-dy held (a scroll);
+//	             both row ranges inside the image, dy ≠ 0
 //	  tileCount  uvarint  0..256
 //	  tileCount × tile:
 //	    x,y,w,h  uvarint  inside the image, 1 ≤ w,h ≤ 64 (the sender sends the changed
@@ -144,6 +149,10 @@ type ScreenSettings struct {
 	// continuously (scrolling, video); 0 = 1600. Fresh changes (typing, the
 	// pointer, a menu) are never held back by it; see ScreenSender.
 	BusyKbps int `json:"busy_kbps,omitempty"`
+	// Copy says the viewer applies copies (update flag bit 2): the sender
+	// may then send a scroll as "these rows moved by dy". ScreenReceiver
+	// always sets it.
+	Copy bool `json:"copy,omitempty"`
 }
 
 func (s ScreenSettings) normalized() ScreenSettings {
@@ -198,6 +207,7 @@ type ScreenStats struct {
 	TilesLossless int64
 	TilesJPEG     int64
 	Cursor        int64 // cursor position and shape messages
+	Copies        int64 // updates that moved rows (scrolling) instead of resending them
 	EncodeTime    time.Duration
 }
 

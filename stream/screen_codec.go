@@ -63,6 +63,7 @@ type screenPart struct {
 	screenW, screenH         int
 	imageW, imageH           int
 	tiles                    []image.Rectangle // in image space
+	copy                     *screenCopy       // first part only, with screenFlagCopy
 	quality                  int
 	lossless                 bool
 	nSolid, nLossless, nJPEG int // tiles by codec, filled by encode
@@ -71,6 +72,7 @@ type screenPart struct {
 const (
 	screenFlagKey  = 1 << 0
 	screenFlagLast = 1 << 1
+	screenFlagCopy = 1 << 2
 )
 
 // screenTileEncoder is one encoding worker's reusable state.
@@ -138,9 +140,17 @@ func (e *screenTileEncoder) encode(dst []byte, canvas []byte, stride int, sc *sc
 	}
 	dst = binary.AppendUvarint(dst, p.seq)
 	dst = append(dst, p.flags)
-	for _, v := range [5]int{p.screenW, p.screenH, p.imageW, p.imageH, len(p.tiles)} {
+	for _, v := range [4]int{p.screenW, p.screenH, p.imageW, p.imageH} {
 		dst = binary.AppendUvarint(dst, uint64(v))
 	}
+	if p.flags&screenFlagCopy != 0 {
+		c := p.copy.rect
+		for _, v := range [4]int{c.Min.X, c.Min.Y, c.Dx(), c.Dy()} {
+			dst = binary.AppendUvarint(dst, uint64(v))
+		}
+		dst = binary.AppendVarint(dst, int64(p.copy.dy))
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(p.tiles)))
 	dst = append(dst, e.hdr...)
 	if len(e.zin) > 0 {
 		e.zout = e.zenc.EncodeAll(e.zin, e.zout[:0])
@@ -293,6 +303,7 @@ type screenPartHeader struct {
 	flags            byte
 	screenW, screenH int
 	imageW, imageH   int
+	copy             screenCopy // with screenFlagCopy
 }
 
 // screenWireTile is one tile of a part as read.
@@ -413,7 +424,7 @@ func parseScreenPartHeader(w *wireReader) screenPartHeader {
 	var h screenPartHeader
 	h.seq = w.uvarint("update sequence")
 	h.flags = w.u8("update flags")
-	if h.flags&^(screenFlagKey|screenFlagLast) != 0 {
+	if h.flags&^(screenFlagKey|screenFlagLast|screenFlagCopy) != 0 {
 		w.fail("reading update flags: unknown bits in %#x", h.flags)
 	}
 	h.screenW = w.int("screen width", 1, MaxScreenDim)
@@ -422,6 +433,20 @@ func parseScreenPartHeader(w *wireReader) screenPartHeader {
 	h.imageH = w.int("image height", 1, h.screenH)
 	if w.err == nil && (!screenSizeOK(h.screenW, h.screenH)) {
 		w.fail("reading update: screen of %dx%d is over the limit", h.screenW, h.screenH)
+	}
+	if h.flags&screenFlagCopy != 0 && w.err == nil {
+		if h.flags&screenFlagKey != 0 {
+			w.fail("reading update: a key frame with a copy")
+		}
+		x := w.int("copy x", 0, h.imageW-1)
+		y := w.int("copy y", 0, h.imageH-1)
+		cw := w.int("copy width", 1, h.imageW-x)
+		ch := w.int("copy height", 1, h.imageH-y)
+		dy := w.varint("copy dy")
+		if w.err == nil && (dy == 0 || y-dy < 0 || y+ch-dy > h.imageH) {
+			w.fail("reading update: copy of rows %d..%d by %d leaves the image", y, y+ch-1, dy)
+		}
+		h.copy = screenCopy{rect: image.Rect(x, y, x+cw, y+ch), dy: dy}
 	}
 	return h
 }

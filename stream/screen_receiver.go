@@ -66,7 +66,7 @@ func NewScreenReceiver(r io.Reader, w io.Writer) *ScreenReceiver {
 	return &ScreenReceiver{
 		r: r, w: w, fr: NewFrameReader(r, MaxScreenMessage),
 		updated: make(chan struct{}, 1), wake: make(chan struct{}, 1),
-		settingsDirty: true,
+		settingsDirty: true, settings: ScreenSettings{Copy: true},
 	}
 }
 
@@ -82,6 +82,7 @@ func (r *ScreenReceiver) SetSettings(s ScreenSettings) {
 }
 
 func (r *ScreenReceiver) setSettingsLocked(s ScreenSettings) {
+	s.Copy = true // this viewer applies copies
 	r.settings, r.settingsDirty = s, true
 	allow := func(v int) int {
 		if v <= 0 {
@@ -272,9 +273,13 @@ func (r *ScreenReceiver) handleUpdate(w *wireReader) error {
 		return w.err
 	}
 	if r.inUpdate {
+		if h.flags&screenFlagCopy != 0 {
+			return fmt.Errorf("reading screen update %d: a copy after the first part", h.seq)
+		}
 		a, b := h, r.cur
 		a.flags &^= screenFlagLast
-		b.flags &^= screenFlagLast
+		b.flags &^= screenFlagLast | screenFlagCopy
+		b.copy = screenCopy{}
 		if a != b {
 			return fmt.Errorf("reading screen update %d: a part that does not match the first of update %d", h.seq, r.cur.seq)
 		}
@@ -302,6 +307,10 @@ func (r *ScreenReceiver) handleUpdate(w *wireReader) error {
 			return fmt.Errorf("reading screen update %d: size changed without a key frame", h.seq)
 		}
 		r.cur, r.inUpdate = h, true
+		if h.flags&screenFlagCopy != 0 {
+			h.copy.apply(r.work.Pix, r.work.Stride, 4)
+			r.markCells(h.copy.rect, r.version+1)
+		}
 	}
 	tiles, err := r.dec.decode(w, r.work)
 	if err != nil {
@@ -309,11 +318,7 @@ func (r *ScreenReceiver) handleUpdate(w *wireReader) error {
 	}
 	gen := r.version + 1
 	for _, t := range tiles {
-		for cy := t.r.Min.Y / ScreenTile; cy <= (t.r.Max.Y-1)/ScreenTile; cy++ {
-			for cx := t.r.Min.X / ScreenTile; cx <= (t.r.Max.X-1)/ScreenTile; cx++ {
-				r.cellGen[cy*r.cols+cx] = gen
-			}
-		}
+		r.markCells(t.r, gen)
 	}
 	if h.flags&screenFlagLast == 0 {
 		return nil
@@ -326,6 +331,15 @@ func (r *ScreenReceiver) handleUpdate(w *wireReader) error {
 	signal(r.wake)
 	signal(r.updated)
 	return nil
+}
+
+// markCells records that the tiles under rectangle rr changed in version gen.
+func (r *ScreenReceiver) markCells(rr image.Rectangle, gen uint64) {
+	for cy := rr.Min.Y / ScreenTile; cy <= (rr.Max.Y-1)/ScreenTile; cy++ {
+		for cx := rr.Min.X / ScreenTile; cx <= (rr.Max.X-1)/ScreenTile; cx++ {
+			r.cellGen[cy*r.cols+cx] = gen
+		}
+	}
 }
 
 // publish makes the work canvas the newest snapshot, recycling a snapshot

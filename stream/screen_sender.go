@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -58,8 +59,13 @@ type ScreenSender struct {
 	busyNext time.Time
 	markTime int64     // the current Offer's time, for markLocked
 	epoch    time.Time // heat times count from here (monotonic clock)
-	staging  []byte    // the encoder's copy of canvas: written by takeLocked, read by sendUpdate, both on Run's goroutine
+	staging  []byte    // the encoder's copy of canvas: written by takeLocked, read by sendUpdate, both on Run's goroutine; between updates, what the viewer has
 	stats    ScreenStats
+	// scroll detection's row hashes (takeLocked), and how many large
+	// updates to skip after one that was not a scroll (a video or a new
+	// picture would pay ~3 ms per update for nothing)
+	scrollOld, scrollNew []uint64
+	scrollSkip           int
 
 	// Run's goroutine only.
 	encs []*screenTileEncoder
@@ -231,7 +237,8 @@ func copyBGRX(dst []byte, dstStride int, src []byte, srcStride int, r image.Rect
 
 // screenJob is what the writer takes from the shared state in one go.
 type screenJob struct {
-	cursor, shape  []byte // message bodies, nil if none
+	copy           *screenCopy // rows moved before the tiles (scrolling), or nil
+	cursor, shape  []byte      // message bodies, nil if none
 	update         bool
 	key            bool
 	seq            uint64
@@ -310,6 +317,13 @@ func (s *ScreenSender) takeLocked(now time.Time, j *screenJob) {
 	if len(s.staging) != len(s.canvas) {
 		s.staging = make([]byte, len(s.canvas))
 	}
+	if !s.key && s.scaler == nil && s.settings.Copy && s.ndirty >= scrollMinTiles {
+		if s.scrollSkip > 0 {
+			s.scrollSkip--
+		} else if j.copy = s.scrollLocked(); j.copy == nil {
+			s.scrollSkip = scrollSkipAfterMiss
+		}
+	}
 	all := s.key || (busyOK && s.ndirty == len(s.dirty))
 	if all {
 		copy(s.staging, s.canvas) // one memmove beats a row per tile
@@ -347,6 +361,55 @@ func (s *ScreenSender) takeLocked(now time.Time, j *screenJob) {
 	s.key = false
 	j.sw, j.sh, j.iw, j.ih, j.scaler = s.sw, s.sh, s.iw, s.ih, s.scaler
 	j.quality, j.lossless = s.settings.Quality, s.settings.Lossless
+	if j.copy != nil {
+		s.stats.Copies++
+	}
+}
+
+// scrollLocked looks for a scroll over the dirty tiles (unscaled image,
+// staging = what the viewer has). When it finds one it applies it to
+// staging, as the viewer will, and clears the dirty tiles that the moved
+// rows already make right.
+func (s *ScreenSender) scrollLocked() *screenCopy {
+	area := image.Rectangle{}
+	for i, mask := range s.dirty {
+		if mask != 0 {
+			tx, ty := i%s.cols, i/s.cols
+			area = area.Union(image.Rect(tx*ScreenTile, ty*ScreenTile, (tx+1)*ScreenTile, (ty+1)*ScreenTile))
+		}
+	}
+	area = area.Intersect(image.Rect(0, 0, s.iw, s.ih))
+	if len(s.scrollOld) < area.Dy() {
+		s.scrollOld, s.scrollNew = make([]uint64, s.ih), make([]uint64, s.ih)
+	}
+	c, ok := detectScroll(s.staging, s.canvas, 4*s.sw, area, s.scrollOld, s.scrollNew)
+	if !ok {
+		return nil
+	}
+	c.apply(s.staging, 4*s.sw, 4)
+	for i, mask := range s.dirty {
+		if mask == 0 {
+			continue
+		}
+		tx, ty := i%s.cols, i/s.cols
+		r := dirtyRect(image.Rect(tx*ScreenTile, ty*ScreenTile, min((tx+1)*ScreenTile, s.iw), min((ty+1)*ScreenTile, s.ih)), mask)
+		if sameBGRX(s.staging, s.canvas, 4*s.sw, r) {
+			s.dirty[i] = 0
+			s.ndirty--
+		}
+	}
+	return &c
+}
+
+// sameBGRX reports whether two buffers with the same stride agree over r.
+func sameBGRX(a, b []byte, stride int, r image.Rectangle) bool {
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		o := y*stride + 4*r.Min.X
+		if !bytes.Equal(a[o:o+4*r.Dx()], b[o:o+4*r.Dx()]) {
+			return false
+		}
+	}
+	return true
 }
 
 // Run sends updates and reads the viewer's messages until ctx ends, the
@@ -452,6 +515,10 @@ func (s *ScreenSender) sendUpdate(j *screenJob) error {
 		}
 		if i == nparts-1 {
 			p.flags |= screenFlagLast
+		}
+		if i == 0 && j.copy != nil {
+			p.flags |= screenFlagCopy
+			p.copy = j.copy
 		}
 		// Round-robin spreads a photo region over both workers.
 		p.tiles = make([]image.Rectangle, 0, (n+nparts-1)/nparts)

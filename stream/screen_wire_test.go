@@ -101,7 +101,7 @@ const (
 	// 2x1 shape, hot spot (1,0), two RGBA pixels
 	goldenScreenShape = `0d 22 02 01 01 00 ff000080 00ff0080`
 	// viewer: settings, key request, ack of update 300
-	goldenScreenSettings = `24 23 7b226d61785f7769647468223a313238302c226d61785f686569676874223a3732307d`
+	goldenScreenSettings = `30 23 7b226d61785f7769647468223a313238302c226d61785f686569676874223a3732302c22636f7079223a747275657d`
 	goldenScreenKey      = `01 24`
 	goldenScreenAck      = `03 25 ac02`
 )
@@ -222,6 +222,19 @@ func updateFrame(seq uint64, flags byte, sw, sh, iw, ih int, tiles []wireTile, z
 	return AppendFrame(nil, MsgScreenUpdate, b)
 }
 
+// copyFrame is an update of a 64x64 image with copy c (x, y, w, h, dy) and
+// no tiles.
+func copyFrame(seq uint64, flags byte, c [5]int) []byte {
+	b := binary.AppendUvarint(nil, seq)
+	b = append(b, flags)
+	for _, v := range []int{64, 64, 64, 64, c[0], c[1], c[2], c[3]} {
+		b = binary.AppendUvarint(b, uint64(v))
+	}
+	b = binary.AppendVarint(b, int64(c[4]))
+	b = append(b, 0, 0, 0) // no tiles, no zstd, no JPEG
+	return AppendFrame(nil, MsgScreenUpdate, b)
+}
+
 func zstdOf(t testing.TB, raw []byte) []byte {
 	e, err := zstd.NewWriter(nil, zstd.WithWindowSize(1<<20))
 	if err != nil {
@@ -301,6 +314,12 @@ func TestScreenReceiverFailures(t *testing.T) {
 		"an unknown codec byte":                   updateFrame(1, keyLast, 64, 64, 64, 64, []wireTile{{0, 0, 64, 64, 7, nil}}, nil, nil),
 		"more than 256 tiles in a part":           updateFrame(1, keyLast, 64, 64, 64, 64, many, nil, nil),
 		"unknown flag bits":                       updateFrame(1, keyLast|0x80, 64, 64, 64, 64, solid, nil, nil),
+		"a copy in a key frame":                   copyFrame(1, keyLast|screenFlagCopy, [5]int{0, 0, 64, 32, 8}),
+		"a copy from above the image":             cat(key, copyFrame(2, screenFlagLast|screenFlagCopy, [5]int{0, 0, 64, 32, 8})),
+		"a copy from below the image":             cat(key, copyFrame(2, screenFlagLast|screenFlagCopy, [5]int{0, 40, 64, 24, -8})),
+		"a copy wider than the image":             cat(key, copyFrame(2, screenFlagLast|screenFlagCopy, [5]int{8, 16, 64, 16, 8})),
+		"a copy by zero rows":                     cat(key, copyFrame(2, screenFlagLast|screenFlagCopy, [5]int{0, 16, 64, 16, 0})),
+		"a copy in a later part":                  cat(key, updateFrame(2, 0, 64, 64, 64, 64, solid, nil, nil), copyFrame(2, screenFlagLast|screenFlagCopy, [5]int{0, 16, 64, 16, 8})),
 		"trailing bytes after the JPEG":           AppendFrame(nil, MsgScreenUpdate, append(key[2:len(key):len(key)], 0)),
 		"a body cut short":                        AppendFrame(nil, MsgScreenUpdate, []byte{1, keyLast, 64, 64}),
 		"a first update that is not a key frame":  updateFrame(1, screenFlagLast, 64, 64, 64, 64, solid, nil, nil),

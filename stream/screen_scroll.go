@@ -1,0 +1,124 @@
+package stream
+
+import (
+	"bytes"
+	"hash/maphash"
+	"image"
+)
+
+// Scroll detection. Scrolling moves most of a region by a few rows; sent as
+// tiles, every moved tile is new. The sender instead finds the row shift dy
+// that turns what the viewer has (staging) into the new canvas over the
+// dirty region, and sends "move these rows by dy" (a copy, flag bit 2 of an
+// update's first part) before the tiles that still differ: typically the
+// newly exposed rows. Only for unscaled images (a scaled shift is not a whole
+// number of rows) and viewers that said they apply copies (ScreenSettings.Copy).
+
+// screenCopy moves the rows of rect: after it, image row y (rect.Min.Y ≤ y <
+// rect.Max.Y) holds, over [rect.Min.X, rect.Max.X), what row y-dy held.
+type screenCopy struct {
+	rect image.Rectangle
+	dy   int
+}
+
+const (
+	scrollMinRows       = 64 // a band shorter than a tile is not worth a copy
+	scrollMinTiles      = 8  // dirty tiles below this: typing, not scrolling
+	scrollSkipAfterMiss = 3  // large updates not searched after one that was no scroll
+)
+
+var scrollSeed = maphash.MakeSeed()
+
+// detectScroll looks for a vertical shift inside area (tile-aligned, within
+// the image) of BGRX buffers oldPix (what the viewer has) and newPix, both
+// with the given stride. It returns the largest band of rows whose new
+// content is old content dy rows away, verified byte for byte.
+func detectScroll(oldPix, newPix []byte, stride int, area image.Rectangle, oldHash, newHash []uint64) (screenCopy, bool) {
+	h := area.Dy()
+	if h < scrollMinRows {
+		return screenCopy{}, false
+	}
+	x0, x1 := 4*area.Min.X, 4*area.Max.X
+	row := func(pix []byte, y int) []byte { return pix[y*stride+x0 : y*stride+x1] }
+	oldHash, newHash = oldHash[:h], newHash[:h]
+	for i := range h {
+		y := area.Min.Y + i
+		oldHash[i] = maphash.Bytes(scrollSeed, row(oldPix, y))
+		newHash[i] = maphash.Bytes(scrollSeed, row(newPix, y))
+	}
+	// Old rows whose content is unique: a blank line could be anywhere.
+	where := make(map[uint64]int, h)
+	for i, v := range oldHash {
+		if _, seen := where[v]; seen {
+			where[v] = -1
+		} else {
+			where[v] = i
+		}
+	}
+	votes := map[int]int{}
+	changed := 0
+	for i, v := range newHash {
+		if v == oldHash[i] {
+			continue
+		}
+		changed++
+		if j, ok := where[v]; ok && j >= 0 {
+			votes[i-j]++
+		}
+	}
+	dy, best := 0, 0
+	for d, n := range votes {
+		if n > best || (n == best && abs(d) < abs(dy)) {
+			dy, best = d, n
+		}
+	}
+	if dy == 0 || best < 16 || best < changed/4 {
+		return screenCopy{}, false
+	}
+	// The longest run of rows i (with i-dy inside the area) that match.
+	runStart, bestStart, bestLen := -1, 0, 0
+	lo, hi := max(0, dy), min(h, h+dy)
+	for i := lo; i <= hi; i++ {
+		ok := i < hi && newHash[i] == oldHash[i-dy] &&
+			bytes.Equal(row(newPix, area.Min.Y+i), row(oldPix, area.Min.Y+i-dy))
+		switch {
+		case ok && runStart < 0:
+			runStart = i
+		case !ok && runStart >= 0:
+			if i-runStart > bestLen {
+				bestStart, bestLen = runStart, i-runStart
+			}
+			runStart = -1
+		}
+	}
+	if bestLen < scrollMinRows {
+		return screenCopy{}, false
+	}
+	r := image.Rect(area.Min.X, area.Min.Y+bestStart, area.Max.X, area.Min.Y+bestStart+bestLen)
+	return screenCopy{rect: r, dy: dy}, true
+}
+
+// apply performs c on a buffer of bpp-byte pixels with the given stride,
+// row order chosen so that no source row is overwritten before it is read.
+func (c screenCopy) apply(pix []byte, stride, bpp int) {
+	x0, x1 := bpp*c.rect.Min.X, bpp*c.rect.Max.X
+	move := func(y int) {
+		copy(pix[y*stride+x0:y*stride+x1], pix[(y-c.dy)*stride+x0:])
+	}
+	if c.dy > 0 {
+		for y := c.rect.Max.Y - 1; y >= c.rect.Min.Y; y-- {
+			move(y)
+		}
+		return
+	}
+	for y := c.rect.Min.Y; y < c.rect.Max.Y; y++ {
+		move(y)
+	}
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
