@@ -81,7 +81,9 @@ func (w *Window) updatePane() {
 		if w.remote != nil {
 			w.remote.Deallocate()
 		}
-		w.remote = ebiten.NewImage(b.Dx(), b.Dy())
+		// Its own texture: in Ebiten's shared atlas, one screen-sized
+		// image grew the atlas to 4096x2560 (40 MB of llvmpipe memory).
+		w.remote = ebiten.NewImageWithOptions(image.Rectangle{Max: b.Size()}, &ebiten.NewImageOptions{Unmanaged: true})
 		w.uploaded = nil
 	}
 	w.upload(img)
@@ -216,6 +218,13 @@ func (w *Window) placeXPane(xp *xpane.Pane, info xpaneInfo) bool {
 				signal(w.xpWake)
 			}
 			w.xpOn = true
+			if w.remote != nil {
+				// X draws the pane now: the texture and its copy would only
+				// hold memory (≈ 2 × 4 bytes a pixel) until a fallback, which
+				// uploads the whole frame again anyway.
+				w.remote.Deallocate()
+				w.remote, w.uploaded, w.remoteVer = nil, nil, 0
+			}
 			return true
 		}
 	}
