@@ -37,7 +37,7 @@ func (h *Host) ConnectDirect(ctx context.Context, ai peer.AddrInfo, rounds int) 
 		cancel()
 	}
 	var lastErr error
-	everConnected := false
+	everConnected, dialingForwarded := false, false
 	for round := 1; round <= rounds; round++ {
 		if c := h.DirectConn(ai.ID); c != nil {
 			return c, nil
@@ -62,7 +62,8 @@ func (h *Host) ConnectDirect(ctx context.Context, ai peer.AddrInfo, rounds int) 
 		everConnected = true
 		wait := 6 * time.Second
 		report := h.PeerNATReport(ctx, ai.ID)
-		if len(report.ForwardedAddrs) > 0 || report.MappingPending {
+		if !dialingForwarded && (len(report.ForwardedAddrs) > 0 || report.MappingPending) {
+			dialingForwarded = true // one dialler for all rounds; it ends with this call
 			// Their router forwards a port (or may soon: UPnP discovery
 			// takes seconds): a plain dial gets through whatever ours
 			// does, where DCUtR would only offer them our addresses.
