@@ -36,8 +36,8 @@ const (
 // relayed connection.
 //
 // 1.0.0 (2026-11-25): first version.
-// 1.0.0 (2026-12-02): the "ipv6", "forwarded", "mapping_pending" and
-// "forwarded_addrs" fields; older peers omit them (read as false, empty).
+// 1.0.0 (2026-12-02): the "ipv6", "mapping_pending" and "forwarded_addrs"
+// fields; older peers omit them (read as false, empty).
 const NATReportProtocol = "/ra-p2p/nat/1.0.0"
 
 const maxNATReport = 1024
@@ -49,14 +49,12 @@ type NATReport struct {
 	// two such peers can still connect directly when both IPv4 routers
 	// change ports (the IPv6 firewalls are opened by DCUtR).
 	IPv6 bool `json:"ipv6,omitempty"`
-	// Forwarded is true when the peer's router forwards a port to it (UPnP
-	// IGD, NAT-PMP): it can be dialled whatever its router's mapping.
-	Forwarded bool `json:"forwarded,omitempty"`
 	// MappingPending is true while the peer is still asking its router:
 	// another round may find it forwarded.
 	MappingPending bool `json:"mapping_pending,omitempty"`
-	// ForwardedAddrs are the multiaddrs of the forwarded ports: the other
-	// side dials them directly.
+	// ForwardedAddrs are the multiaddrs of the ports the peer's router
+	// forwards to it (UPnP IGD, NAT-PMP): the other side dials them
+	// directly, whatever either router's mapping.
 	ForwardedAddrs []string `json:"forwarded_addrs,omitempty"`
 }
 
@@ -157,7 +155,7 @@ func (h *Host) PublicIPv6() bool {
 func (h *Host) handleNATReport(s network.Stream) {
 	_ = s.SetDeadline(time.Now().Add(5 * time.Second))
 	pm, asked := h.PortMapping()
-	r := NATReport{Mapping: h.Mapping(), IPv6: h.PublicIPv6(), Forwarded: len(pm.Mapped) > 0, MappingPending: asked && !pm.Done}
+	r := NATReport{Mapping: h.Mapping(), IPv6: h.PublicIPv6(), MappingPending: asked && !pm.Done}
 	for _, a := range h.forwardedAddrs() {
 		r.ForwardedAddrs = append(r.ForwardedAddrs, a.String())
 	}

@@ -234,7 +234,7 @@ func connectDirect(ctx context.Context, h *p2p.Host, ai peer.AddrInfo) (network.
 	cancel()
 	theirs := h.PeerNATReport(ctx, ai.ID)
 	bothIPv6 := theirs.IPv6 && h.PublicIPv6()
-	forwarded := theirs.Forwarded || theirs.MappingPending || h.Forwarded()
+	forwarded := len(theirs.ForwardedAddrs) > 0 || theirs.MappingPending || h.Forwarded()
 	if !bothIPv6 && !forwarded && (h.Mapping() == p2p.MappingChangesPorts || theirs.Mapping == p2p.MappingChangesPorts) {
 		return nil, err
 	}

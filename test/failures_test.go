@@ -74,6 +74,24 @@ func TestBadInput(t *testing.T) {
 		}
 	})
 
+	// A mistyped network flag is refused before anything is made: no
+	// invitation file and no key is left behind.
+	t.Run("unknown port-mapping method", func(t *testing.T) {
+		dir := t.TempDir()
+		file := filepath.Join(dir, "alice.rainvite")
+		out, code := runBinaryEnv(t, []string{"XDG_CONFIG_HOME=" + filepath.Join(dir, "config")},
+			"invite", "--no-gui", "--name", "Alice", "--port-mapping", "upnpp", "-o", file)
+		if code == 0 || !strings.Contains(out, `unknown port-mapping method "upnpp" (want auto, upnp, nat-pmp or off)`) {
+			t.Errorf("exit %d; want non-zero and the accepted values:\n%s", code, out)
+		}
+		if _, err := os.Stat(file); err == nil {
+			t.Error("the invitation was written although the command was refused")
+		}
+		if _, err := os.Stat(filepath.Join(dir, "config", "ra-p2p", "invitations")); err == nil {
+			t.Error("a key was stored although the command was refused")
+		}
+	})
+
 	w := newWorld(t, netlab.Options{Nodes: 2,
 		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
 

@@ -154,26 +154,24 @@ func plural(n int) string {
 // windowNetworkCheck is the Help page's "Check this network": the check
 // of `ra-p2p check` with a host of its own (on random ports: the session's
 // are taken), against the session's bootstrap peers (or else the
-// invitation's).
+// invitation's). echo keeps a copy in the terminal.
 func windowNetworkCheck(bootstrap []peer.AddrInfo, invBootstrap []string, method portmap.Method, logger *slog.Logger, echo func(string)) func(context.Context) string {
 	return func(ctx context.Context) string {
-		report := checkReportText(ctx, bootstrap, invBootstrap, method, logger)
-		echo("Network check:\n" + report) // the terminal keeps a copy
+		report := "The invitation's list of bootstrap peers is unusable, so the network could not be checked."
+		peers, err := bootstrap, error(nil)
+		if len(peers) == 0 {
+			peers, err = session.ParseBootstrap(invBootstrap)
+		}
+		if err == nil {
+			var text string
+			text, err = networkReport(ctx, peers, nil, method, logger, false)
+			report = text
+			if err != nil {
+				report += "\n" + err.Error()
+			}
+		}
+		report = strings.TrimSpace(report)
+		echo("Network check:\n" + report)
 		return report
 	}
-}
-
-func checkReportText(ctx context.Context, bootstrap []peer.AddrInfo, invBootstrap []string, method portmap.Method, logger *slog.Logger) string {
-	peers := bootstrap
-	if len(peers) == 0 {
-		var err error
-		if peers, err = session.ParseBootstrap(invBootstrap); err != nil {
-			return "The invitation's list of bootstrap peers is unusable, so the network could not be checked."
-		}
-	}
-	report, err := networkReport(ctx, peers, nil, method, logger, false)
-	if err != nil {
-		return strings.TrimSpace(report + "\n" + err.Error())
-	}
-	return strings.TrimSpace(report)
 }

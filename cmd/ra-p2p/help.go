@@ -41,11 +41,7 @@ func runHelp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		return err
 	}
-	relays, err := common.relays()
-	if err != nil {
-		return err
-	}
-	portMapping, err := common.portMapping()
+	network, err := common.sessionNetwork()
 	if err != nil {
 		return err
 	}
@@ -55,7 +51,7 @@ func runHelp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		helperName = defaultName()
 	}
 	cfg := session.HelpConfig{
-		Invitation: inv, Name: helperName, Bootstrap: bootstrap, Listen: common.listen, Relays: relays, PortMapping: portMapping,
+		Invitation: inv, Name: helperName, Bootstrap: bootstrap, Listen: common.listen, Relays: network.relays, PortMapping: network.portMapping,
 		FindTimeout: *findTimeout, Logger: logger,
 	}
 	if useGUI(*noGUI) {

@@ -37,6 +37,11 @@ func runInvite(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	logger := common.apply(stderr)
 	term := newTerminal(stdin, stdout, *yes)
+	// Checked before an invitation is made: a typo must not leave one behind.
+	network, err := common.sessionNetwork()
+	if err != nil {
+		return err
+	}
 
 	storeDir, err := invite.DefaultStoreDir()
 	if err != nil {
@@ -114,18 +119,10 @@ func runInvite(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		term.println("Tell your helper the password another way (by phone, for example), never in the same message.")
 	}
 
-	relays, err := common.relays()
-	if err != nil {
-		return err
-	}
-	portMapping, err := common.portMapping()
-	if err != nil {
-		return err
-	}
 	cfg := session.NoviceConfig{
 		Entry: entry, Store: store, Prompter: term, Progress: term.progress,
-		Bootstrap: bootstrap, Listen: common.listen, Logger: logger, Relays: relays,
-		PortMapping: portMapping,
+		Bootstrap: bootstrap, Listen: common.listen, Logger: logger, Relays: network.relays,
+		PortMapping: network.portMapping,
 	}
 	if hasDisplay() {
 		cfg.Channels = map[string]session.ChannelHandler{stream.ScreenProtocol: shareScreen(logger, term.println)}

@@ -103,6 +103,21 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.Var(&c.listen, "listen", "listen `ADDR` (repeatable; default: QUIC and TCP on IPv4 and IPv6, random ports)")
 }
 
+// sessionNetwork is what --relay and --port-mapping chose for a session.
+type sessionNetwork struct {
+	relays      []peer.AddrInfo
+	portMapping portmap.Method
+}
+
+func (c *commonFlags) sessionNetwork() (sessionNetwork, error) {
+	relays, err := c.relays()
+	if err != nil {
+		return sessionNetwork{}, err
+	}
+	pm, err := c.portMapping()
+	return sessionNetwork{relays: relays, portMapping: pm}, err
+}
+
 // portMapping is --port-mapping, checked.
 func (c *commonFlags) portMapping() (portmap.Method, error) {
 	m, err := portmap.ParseMethod(c.portMap)
