@@ -26,6 +26,15 @@ var ErrUnreachable = errors.New("p2p: peer unreachable")
 // reconnects, which restarts DCUtR. It gives up when ctx ends, leaving the
 // relayed connection open so the caller can ask the peer why (PeerMapping).
 func (h *Host) ConnectDirect(ctx context.Context, ai peer.AddrInfo, rounds int) (network.Conn, error) {
+	c, _, err := h.connectRounds(ctx, ai, rounds)
+	return c, err
+}
+
+// connectRounds is ConnectDirect; it also returns the peer's NAT report as
+// last asked (once per round), so the ladder can decide and explain with it
+// instead of asking again.
+func (h *Host) connectRounds(ctx context.Context, ai peer.AddrInfo, rounds int) (network.Conn, NATReport, error) {
+	report := NATReport{Mapping: MappingUnknown}
 	if rounds <= 0 {
 		rounds = 3
 	}
@@ -40,7 +49,7 @@ func (h *Host) ConnectDirect(ctx context.Context, ai peer.AddrInfo, rounds int) 
 	everConnected, dialingForwarded := false, false
 	for round := 1; round <= rounds; round++ {
 		if c := h.DirectConn(ai.ID); c != nil {
-			return c, nil
+			return c, report, nil
 		}
 		if round > 1 {
 			// A fresh relayed connection makes the novice start DCUtR again.
@@ -61,7 +70,7 @@ func (h *Host) ConnectDirect(ctx context.Context, ai peer.AddrInfo, rounds int) 
 		}
 		everConnected = true
 		wait := 6 * time.Second
-		report := h.PeerNATReport(ctx, ai.ID)
+		report = h.PeerNATReport(ctx, ai.ID)
 		if !dialingForwarded && (len(report.ForwardedAddrs) > 0 || report.MappingPending) {
 			dialingForwarded = true // one dialler for all rounds; it ends with this call
 			// Their router forwards a port (or may soon: UPnP discovery
@@ -92,7 +101,7 @@ func (h *Host) ConnectDirect(ctx context.Context, ai peer.AddrInfo, rounds int) 
 			}
 		}
 		if c := h.waitDirect(ctx, ai.ID, wait); c != nil {
-			return c, nil
+			return c, report, nil
 		}
 		lastErr = ErrNoDirect
 		if ctx.Err() != nil {
@@ -101,9 +110,9 @@ func (h *Host) ConnectDirect(ctx context.Context, ai peer.AddrInfo, rounds int) 
 		h.log.Info("no direct connection yet", "round", round)
 	}
 	if !everConnected {
-		return nil, fmt.Errorf("connecting to %s: %w (%v)", ai.ID.ShortString(), ErrUnreachable, lastErr)
+		return nil, report, fmt.Errorf("connecting to %s: %w (%v)", ai.ID.ShortString(), ErrUnreachable, lastErr)
 	}
-	return nil, fmt.Errorf("connecting to %s: %w", ai.ID.ShortString(), ErrNoDirect)
+	return nil, report, fmt.Errorf("connecting to %s: %w", ai.ID.ShortString(), ErrNoDirect)
 }
 
 // dialForwarded dials the public addresses p's router forwards to p; while

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"context"
 	"image"
 
 	"github.com/ebitenui/ebitenui/widget"
@@ -18,24 +19,38 @@ type dialog struct {
 	onAnswer func(yes bool)
 }
 
-// Ask shows a modal yes/no question and blocks until it is answered. Call it
-// from any goroutine but the game's.
-func (w *Window) Ask(question, yes, no string) bool {
+// Ask shows a modal question with a yes button and a no button (no == "":
+// a single button) and blocks until it is answered, ctx ends or the window
+// is gone (then the error says which). Call it from any goroutine but the
+// game's.
+func (w *Window) Ask(ctx context.Context, question, yes, no string) (bool, error) {
 	d := &dialog{text: question, yes: yes, no: no, answers: make(chan string, 1)}
-	w.queueDialog(d)
-	return <-d.answers == "yes"
+	a, err := w.await(ctx, d)
+	return a == "yes", err
 }
 
-// AskPassword shows a modal password prompt and blocks until it is answered;
-// ok is false when the user cancelled.
-func (w *Window) AskPassword(prompt string) (password string, ok bool) {
+// AskPassword shows a modal password prompt and blocks as Ask does; ok is
+// false when the user cancelled.
+func (w *Window) AskPassword(ctx context.Context, prompt string) (password string, ok bool, err error) {
 	d := &dialog{text: prompt, yes: "OK", no: "Cancel", password: true, answers: make(chan string, 1)}
-	w.queueDialog(d)
-	a := <-d.answers
-	if a == "" || a == "\x00no" {
-		return "", false
+	a, err := w.await(ctx, d)
+	if err != nil || a == "" || a == "\x00no" {
+		return "", false, err
 	}
-	return a[1:], true
+	return a[1:], true, nil
+}
+
+// await shows d and waits for its answer.
+func (w *Window) await(ctx context.Context, d *dialog) (string, error) {
+	w.queueDialog(d)
+	select {
+	case a := <-d.answers:
+		return a, nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	case <-w.stopped:
+		return "", ErrClosed
+	}
 }
 
 func (w *Window) queueDialog(d *dialog) { w.update(func() { w.dialogs = append(w.dialogs, d) }) }

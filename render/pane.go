@@ -240,7 +240,7 @@ func (w *Window) placeXPane(xp *xpane.Pane, info xpaneInfo) bool {
 // xpaneLoop opens the X child window once the game window is shown, then
 // draws each new remote frame into it while it is shown, from this
 // goroutine: the game loop is not woken for remote frames at all.
-// RA_P2P_PANE=gl keeps the OpenGL path (for comparison).
+// Config.GLPane keeps the OpenGL path (for comparison).
 func (w *Window) xpaneLoop(stop <-chan struct{}) {
 	var xp *xpane.Pane
 	for tries := 0; xp == nil; tries++ {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -80,6 +79,9 @@ type Config struct {
 	ControlUnavailable string
 	// Novice: StopControl takes control back (the Stop Control button).
 	StopControl func()
+	// GLPane draws the remote screen with OpenGL even where the X pane
+	// could (for comparison; RA_P2P_PANE=gl). Helper only.
+	GLPane bool
 	// CheckNetwork says in plain sentences what this network allows for
 	// direct connections (`ra-p2p check`); the Help page offers it. It runs
 	// off the game goroutine and must end when ctx does. Nil: not offered.
@@ -108,6 +110,7 @@ type Window struct {
 	bgCtx    context.Context
 	bgCancel context.CancelFunc
 	checking atomic.Bool
+	stopped  chan struct{} // closed when Run has returned
 
 	mu         sync.Mutex
 	pending    []Entry
@@ -169,6 +172,7 @@ func New(cfg Config) (*Window, error) {
 	w := &Window{cfg: cfg, style: st, statusTxt: "Connecting to " + cfg.PeerName + "…",
 		heldButtons: map[int]bool{}, heldKeys: map[ebiten.Key]heldKey{}, xpWake: make(chan struct{}, 1)}
 	w.bgCtx, w.bgCancel = context.WithCancel(context.Background())
+	w.stopped = make(chan struct{})
 	w.build()
 	return w, nil
 }
@@ -301,9 +305,9 @@ func (w *Window) Run() error {
 	// ticker re-asks for a frame while something is waiting to be shown.
 	stop := make(chan struct{})
 	var loops sync.WaitGroup
-	defer func() { close(stop); loops.Wait(); w.bgCancel(); w.bg.Wait() }()
+	defer func() { close(stop); loops.Wait(); w.bgCancel(); w.bg.Wait(); close(w.stopped) }()
 	loops.Go(func() { w.wakeLoop(stop) })
-	if w.cfg.Role == Helper && os.Getenv("RA_P2P_PANE") != "gl" {
+	if w.cfg.Role == Helper && !w.cfg.GLPane {
 		loops.Go(func() { w.xpaneLoop(stop) })
 	}
 	err := ebiten.RunGame(w)

@@ -2,7 +2,11 @@ package session
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
+
+	"github.com/ra-p2p/ra-p2p/stream"
 )
 
 // EventKind says what an Event is.
@@ -11,25 +15,121 @@ type EventKind int
 const (
 	// EventProgress is a step on the way ("Looking for Alice's computer…").
 	EventProgress EventKind = iota
-	// EventStatus is a change of the session's state ("Connected to Alice").
+	// EventStatus is a change worth a line in the history ("Screen View
+	// Only", "Bob can see your screen.").
 	EventStatus
-	// EventChat is a chat line from the other side.
+	// EventChat is a chat line from the other side (From, Text).
 	EventChat
+	// EventControl says where remote control stands now (Control); the
+	// windows change their buttons, the history gets EventStatus lines.
+	EventControl
+	// EventWaiting: the novice can be found and waits for a helper until
+	// Expires.
+	EventWaiting
+	// EventConnected: the session is accepted and runs (Session).
+	EventConnected
+	// EventEnded: the session is over; Text says why ("Disconnected from
+	// Alice"). It is the last event of a session.
+	EventEnded
 )
 
-// Event is something the user interface shows.
+// ControlState is where remote control stands, as both sides show it.
+type ControlState int
+
+const (
+	ControlOff    ControlState = iota // screen view only
+	ControlAsking                     // the helper asked; the novice is deciding
+	ControlOn                         // the helper has control
+)
+
+// Event is something the user interface shows. Fields other than Kind and
+// Time belong to the kinds that say so.
 type Event struct {
-	Kind EventKind
-	Time time.Time
-	From string // the other side's name for chat lines
-	Text string
+	Kind    EventKind
+	Time    time.Time
+	From    string       // EventChat: the other side's name
+	Text    string       // EventProgress, EventStatus, EventChat, EventEnded
+	Control ControlState // EventControl
+	Expires time.Time    // EventWaiting
+	Session *Session     // EventConnected: the session, for the interface to drive
 }
 
-// Prompter asks the user. The terminal UI reads answers from standard input
+// QuestionKind says which question a Question is; each interface words and
+// lays it out itself (Text is the standard wording).
+type QuestionKind int
+
+const (
+	// AskConnect (helper): connect to the computer of the invitation's
+	// author now? Peer, Message, Expires describe the invitation.
+	AskConnect QuestionKind = iota + 1
+	// AskPassword (helper): the invitation's password. Left > 0 after a
+	// wrong one: the tries that remain.
+	AskPassword
+	// AskAcceptHelper (novice): let Peer in? Screen: Peer will see the
+	// screen.
+	AskAcceptHelper
+	// AskAllowControl (novice): let Peer use the mouse and keyboard?
+	AskAllowControl
+)
+
+// Question is what a Prompter is asked: a kind and its fields, never a
+// sentence to pick apart.
+type Question struct {
+	Kind    QuestionKind
+	Peer    string // the other side's name
+	Message string // AskConnect: the invitation's message
+	Expires time.Time
+	Left    int  // AskPassword: tries left after a wrong password; 0 on the first ask
+	Screen  bool // AskAcceptHelper: the helper will see the screen
+}
+
+// Text is the question in the standard wording, as the terminal asks it.
+func (q Question) Text() string {
+	switch q.Kind {
+	case AskConnect:
+		return fmt.Sprintf("Do you want to connect to %s's computer now?", q.Peer)
+	case AskPassword:
+		if q.Left > 0 {
+			return fmt.Sprintf("That password is wrong (%d %s left). Password for %s's invitation: ", q.Left, plural(q.Left, "try", "tries"), q.Peer)
+		}
+		return fmt.Sprintf("Password for %s's invitation: ", q.Peer)
+	case AskAcceptHelper:
+		what := " wants to connect to your computer"
+		if q.Screen {
+			what += " and see your screen"
+		}
+		return q.Peer + what + ". Accept?"
+	case AskAllowControl:
+		return fmt.Sprintf("%s would like to share control of your computer. While %s has control, press ESC to stop. Allow?", q.Peer, q.Peer)
+	}
+	return fmt.Sprintf("question %d", q.Kind)
+}
+
+// Prompter asks the user. The terminal reads answers from standard input
 // (or flags and environment); the windows show dialogs.
 type Prompter interface {
 	// Confirm asks a yes/no question; no is the safe default.
-	Confirm(ctx context.Context, question string) (bool, error)
-	// Password asks for a password without showing it.
-	Password(ctx context.Context, prompt string) (string, error)
+	Confirm(ctx context.Context, q Question) (bool, error)
+	// Password asks for a password without showing it (AskPassword).
+	Password(ctx context.Context, q Question) (string, error)
 }
+
+// UI is a user interface a session runs in: it is asked the questions and
+// shown every event, in order (RunHelper, RunNovice).
+type UI interface {
+	Prompter
+	Show(Event)
+}
+
+// ExpiryText says when an invitation expires: "at 15:04, in 1h59m".
+func ExpiryText(t time.Time) string {
+	d := time.Until(t).Round(time.Minute)
+	if d < 0 {
+		return "at " + t.Local().Format("2006-01-02 15:04") + ", already past"
+	}
+	return fmt.Sprintf("at %s, in %s", t.Local().Format("15:04"), strings.TrimSuffix(d.String(), "0s"))
+}
+
+// CleanName is a name from the other side (or an invitation) made safe to
+// show: printable, one line, bounded.
+func CleanName(s string) string { return stream.CleanName(s) }

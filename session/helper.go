@@ -41,8 +41,10 @@ type HelpConfig struct {
 	// ConnectTimeout bounds making a direct connection once found (0 = 20 s).
 	ConnectTimeout time.Duration
 	Logger         *slog.Logger
-	// Channels serves extra streams the novice opens (none yet; files later).
-	Channels map[string]ChannelHandler
+	// Channels are the helper's halves of the session's channels beyond
+	// chat (the screen view, remote control…), started once the novice
+	// accepts.
+	Channels []Channel
 }
 
 // Help finds the novice of cfg.Invitation, connects directly, proves the
@@ -63,14 +65,14 @@ func Help(ctx context.Context, cfg HelpConfig) (*Session, error) {
 	var pwKey []byte
 	if inv.Password != nil {
 		var err error
-		if pwKey, err = askPassword(ctx, cfg.Prompter, inv, fmt.Sprintf("Password for %s's invitation: ", name)); err != nil {
+		if pwKey, err = askPassword(ctx, cfg.Prompter, inv, Question{Kind: AskPassword, Peer: name}); err != nil {
 			return nil, err
 		}
 	}
 	bootstrap := cfg.Bootstrap
 	if len(bootstrap) == 0 {
 		var err error
-		if bootstrap, err = ParseBootstrap(inv.Bootstrap); err != nil {
+		if bootstrap, err = p2p.ParseAddrInfos(inv.Bootstrap); err != nil {
 			return nil, fail(err, "The invitation's list of bootstrap peers is unusable. Ask "+name+" for a new invitation.")
 		}
 	}
@@ -128,30 +130,24 @@ func Help(ctx context.Context, cfg HelpConfig) (*Session, error) {
 	}
 
 	progress("Found " + name + "'s computer; connecting directly…")
-	connectTimeout := cfg.ConnectTimeout
-	if connectTimeout <= 0 {
-		connectTimeout = 20 * time.Second
-	}
-	cctx, cancel := context.WithTimeout(ctx, connectTimeout)
-	conn, err := connectDirect(cctx, h, ai)
-	cancel()
-	relayRefused := "" // the message when the novice refuses a relayed session
-	if err != nil && errors.Is(err, p2p.ErrNoDirect) && len(cfg.Relays) > 0 {
-		why := explainNoDirect(ctx, h, ai.ID, name)
+	conn, err := h.ConnectSession(ctx, ai, cfg.ConnectTimeout, func() {
 		progress("A direct connection is not possible; connecting through your relay…")
-		rctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		conn, err = h.ConnectViaOwnRelay(rctx, ai.ID)
-		cancel()
-		if err != nil {
-			return nil, fail(err, why+" Your relay could not reach "+name+"'s computer either ("+name+" must start ra-p2p invite with the same --relay).")
-		}
-		relayRefused = why + " " + name + "'s computer did not accept a session through your relay (" + name + " must start ra-p2p invite with the same --relay)."
+	})
+	relayRefused := "" // the message when the novice refuses a relayed session
+	if conn.Relayed() {
+		relayRefused = explainNoDirect(conn.NoDirect, name) + " " + name + "'s computer did not accept a session through your relay (" + name + " must start ra-p2p invite with the same --relay)."
 	}
-	if err != nil {
-		if errors.Is(err, p2p.ErrUnreachable) {
-			return nil, fail(err, notRunning)
-		}
-		return nil, fail(err, explainNoDirect(ctx, h, ai.ID, name))
+	var noDirect *p2p.NoDirectError
+	switch {
+	case err == nil:
+	case errors.As(err, &noDirect) && noDirect.Relay != nil:
+		return nil, fail(err, explainNoDirect(noDirect, name)+" Your relay could not reach "+name+"'s computer either ("+name+" must start ra-p2p invite with the same --relay).")
+	case errors.As(err, &noDirect):
+		return nil, fail(err, explainNoDirect(noDirect, name))
+	case ctx.Err() != nil:
+		return nil, fail(ctx.Err(), "Stopped.")
+	default:
+		return nil, fail(err, notRunning)
 	}
 	logger.Info("session connection", "remote", conn.RemoteMultiaddr().String())
 
@@ -168,7 +164,7 @@ func Help(ctx context.Context, cfg HelpConfig) (*Session, error) {
 		Hello: stream.Hello{Name: cfg.Name, App: AppVersion, Caps: []string{"chat"}},
 		Prove: func(ch stream.Challenge, attempt, left int) ([]byte, error) {
 			if attempt > 1 {
-				k, err := askPassword(ctx, cfg.Prompter, inv, fmt.Sprintf("That password is wrong (%d %s left). Password for %s's invitation: ", left, plural(left, "try", "tries"), name))
+				k, err := askPassword(ctx, cfg.Prompter, inv, Question{Kind: AskPassword, Peer: name, Left: left})
 				if err != nil {
 					return nil, err
 				}
@@ -204,49 +200,27 @@ func Help(ctx context.Context, cfg HelpConfig) (*Session, error) {
 		return nil, fail(err, "The connection to "+name+"'s computer broke. Try again.")
 	}
 	ok = true
-	sess := newSession(h, name, inv.PeerID, s, ss, chatRaw, logger)
-	sess.ownsHost = true
-	for proto, handler := range cfg.Channels {
-		h.Handle(protocol.ID(proto), func(st network.Stream) {
+	sess := newSession(sessionParts{host: h, name: name, peer: inv.PeerID, helper: true, raw: s, ss: ss, chatRaw: chatRaw,
+		channels: cfg.Channels, prompter: cfg.Prompter, log: logger})
+	for _, ch := range cfg.Channels {
+		h.Handle(protocol.ID(ch.Protocol()), func(st network.Stream) {
 			if st.Conn().RemotePeer() != inv.PeerID {
 				st.Reset()
 				return
 			}
-			sess.serve(handler, st)
+			sess.deliver(st)
 		})
 	}
 	return sess, nil
 }
 
-// connectDirect tries the ladder of DESIGN.md §5 that exists so far. After a
-// failed first round it stops early when either router is known to change
-// ports for every destination and the two cannot meet over IPv6 instead:
-// more DCUtR rounds cannot help then.
-func connectDirect(ctx context.Context, h *p2p.Host, ai peer.AddrInfo) (network.Conn, error) {
-	c, err := h.ConnectDirect(ctx, ai, 1)
-	if err == nil || !errors.Is(err, p2p.ErrNoDirect) {
-		return c, err
-	}
-	// Our own router may still be answering a port-mapping request (UPnP
-	// discovery takes seconds); a forwarded port lets DCUtR through any NAT.
-	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	h.WaitPortMapping(wctx)
-	cancel()
-	theirs := h.PeerNATReport(ctx, ai.ID)
-	bothIPv6 := theirs.IPv6 && h.PublicIPv6()
-	forwarded := len(theirs.ForwardedAddrs) > 0 || theirs.MappingPending || h.Forwarded()
-	if !bothIPv6 && !forwarded && (h.Mapping() == p2p.MappingChangesPorts || theirs.Mapping == p2p.MappingChangesPorts) {
-		return nil, err
-	}
-	return h.ConnectDirect(ctx, ai, 2)
-}
-
-func explainNoDirect(ctx context.Context, h *p2p.Host, novice peer.ID, name string) string {
-	report := h.PeerNATReport(ctx, novice)
-	theirs, ours := report.Mapping, h.Mapping()
+// explainNoDirect says in a sentence why no direct connection was made,
+// and what may help.
+func explainNoDirect(why *p2p.NoDirectError, name string) string {
+	theirs, ours := why.Peer.Mapping, why.OurMapping
 	const advice = " Switching on UPnP or NAT-PMP in either router's settings, or trying from another network (a phone's hotspot, for example), usually helps; \"ra-p2p check\" tells what a network allows."
 	switch {
-	case report.IPv6 && h.PublicIPv6():
+	case why.BothIPv6():
 		// IPv6 needs no port mapping: only a firewall can have stopped it.
 		return "A direct connection to " + name + "'s computer could not be made, not even over IPv6; a firewall on either side may block it." + advice
 	case theirs == p2p.MappingChangesPorts && ours == p2p.MappingChangesPorts:
@@ -277,11 +251,11 @@ func refusalMessage(o stream.Outcome, name string) string {
 	}
 }
 
-func askPassword(ctx context.Context, p Prompter, inv *invite.Invitation, prompt string) ([]byte, error) {
+func askPassword(ctx context.Context, p Prompter, inv *invite.Invitation, q Question) ([]byte, error) {
 	if p == nil {
 		return nil, fail(errors.New("no prompter"), "This invitation needs a password; set RA_P2P_PASSWORD or run interactively.")
 	}
-	pw, err := p.Password(ctx, prompt)
+	pw, err := p.Password(ctx, q)
 	if err != nil {
 		return nil, fail(err, "No password was given, so the session was not started.")
 	}

@@ -5,13 +5,14 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"github.com/ra-p2p/ra-p2p/internal/leakcheck"
 	"log/slog"
 	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ra-p2p/ra-p2p/internal/leakcheck"
 
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -101,17 +102,17 @@ type prompter struct {
 	prompts   []string // Password prompts, in order
 }
 
-func (p *prompter) Confirm(ctx context.Context, question string) (bool, error) {
+func (p *prompter) Confirm(ctx context.Context, q session.Question) (bool, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.questions = append(p.questions, question)
+	p.questions = append(p.questions, q.Text())
 	return p.confirm, nil
 }
 
-func (p *prompter) Password(ctx context.Context, prompt string) (string, error) {
+func (p *prompter) Password(ctx context.Context, q session.Question) (string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.prompts = append(p.prompts, prompt)
+	p.prompts = append(p.prompts, q.Text())
 	if len(p.passwords) == 0 {
 		return "", errors.New("the script has no more passwords")
 	}

@@ -44,9 +44,10 @@ type NoviceConfig struct {
 	// NAT-PMP) and removes the forwarding when the invitation ends.
 	PortMapping portmap.Method
 	Logger      *slog.Logger
-	// Channels serves extra streams (screen, control…) that the accepted
-	// helper opens; streams from anyone else are reset.
-	Channels map[string]ChannelHandler
+	// Channels are the novice's halves of the session's channels beyond
+	// chat (sharing the screen, remote control…), started once a helper is
+	// accepted; their streams are taken from the accepted helper only.
+	Channels []Channel
 }
 
 // Novice is a novice's host waiting for its helper.
@@ -86,7 +87,7 @@ func StartNovice(ctx context.Context, cfg NoviceConfig) (*Novice, error) {
 	bootstrap := cfg.Bootstrap
 	if len(bootstrap) == 0 {
 		var err error
-		if bootstrap, err = ParseBootstrap(inv.Bootstrap); err != nil {
+		if bootstrap, err = p2p.ParseAddrInfos(inv.Bootstrap); err != nil {
 			return nil, fail(err, "The invitation's list of bootstrap peers is unusable; make a new invitation.")
 		}
 	}
@@ -119,8 +120,8 @@ func StartNovice(ctx context.Context, cfg NoviceConfig) (*Novice, error) {
 	cancel()
 	h.Handle(stream.SessionProtocol, n.handleSession)
 	h.Handle(stream.ChatProtocol, n.handleChat)
-	for proto, handler := range cfg.Channels {
-		h.Handle(protocol.ID(proto), n.channelHandler(handler))
+	for _, ch := range cfg.Channels {
+		h.Handle(protocol.ID(ch.Protocol()), n.handleChannel)
 	}
 	pctx, cancelProvide := context.WithCancel(context.Background())
 	n.cancelProvide = cancelProvide
@@ -227,11 +228,11 @@ func (n *Novice) handleSession(s network.Stream) {
 		},
 		Decide: func(h stream.Hello) bool {
 			_ = s.SetDeadline(time.Time{}) // the user may take their time
-			what := " wants to connect to your computer"
-			if _, screen := n.cfg.Channels[stream.ScreenProtocol]; screen {
-				what += " and see your screen"
+			q := Question{Kind: AskAcceptHelper, Peer: h.Name}
+			for _, ch := range n.cfg.Channels {
+				q.Screen = q.Screen || ch.Protocol() == stream.ScreenProtocol
 			}
-			ok, err := n.cfg.Prompter.Confirm(context.Background(), h.Name+what+". Accept?")
+			ok, err := n.cfg.Prompter.Confirm(context.Background(), q)
 			_ = s.SetDeadline(time.Now().Add(time.Minute))
 			if err != nil || !ok {
 				return false
@@ -279,7 +280,8 @@ func (n *Novice) handleSession(s network.Stream) {
 	_ = s.SetDeadline(time.Time{})
 	select {
 	case chatRaw := <-n.chatCh:
-		sess := newSession(n.host, hello.Name, helper, s, ss, chatRaw, n.log)
+		sess := newSession(sessionParts{host: n.host, name: hello.Name, peer: helper, raw: s, ss: ss, chatRaw: chatRaw,
+			channels: n.cfg.Channels, prompter: n.cfg.Prompter, log: n.log})
 		n.mu.Lock()
 		n.sess = sess
 		close(n.sessSet)
@@ -311,30 +313,28 @@ func (n *Novice) handleChat(s network.Stream) {
 	}
 }
 
-// channelHandler accepts an extra stream only from the accepted helper, once
-// the session exists (the helper may open it a moment before the novice's
-// side has finished setting the session up).
-func (n *Novice) channelHandler(handler ChannelHandler) func(network.Stream) {
-	return func(st network.Stream) {
-		n.mu.Lock()
-		ok := n.accepted != "" && st.Conn().RemotePeer() == n.accepted
-		n.mu.Unlock()
-		if !ok {
-			n.log.Warn("refusing stream from a peer that is not the accepted helper", "protocol", st.Protocol(), "peer", st.Conn().RemotePeer())
-			st.Reset()
-			return
-		}
-		select {
-		case <-n.sessSet:
-		case <-time.After(10 * time.Second):
-			st.Reset()
-			return
-		}
-		n.mu.Lock()
-		sess := n.sess
-		n.mu.Unlock()
-		sess.serve(handler, st)
+// handleChannel takes a channel's stream only from the accepted helper,
+// once the session exists (the helper may open it a moment before the
+// novice's side has finished setting the session up).
+func (n *Novice) handleChannel(st network.Stream) {
+	n.mu.Lock()
+	ok := n.accepted != "" && st.Conn().RemotePeer() == n.accepted
+	n.mu.Unlock()
+	if !ok {
+		n.log.Warn("refusing stream from a peer that is not the accepted helper", "protocol", st.Protocol(), "peer", st.Conn().RemotePeer())
+		st.Reset()
+		return
 	}
+	select {
+	case <-n.sessSet:
+	case <-time.After(10 * time.Second):
+		st.Reset()
+		return
+	}
+	n.mu.Lock()
+	sess := n.sess
+	n.mu.Unlock()
+	sess.deliver(st)
 }
 
 // lingerClose closes a stream whose last message must reach the helper even

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	ma "github.com/multiformats/go-multiaddr"
 	"io"
 	"log/slog"
 	"sync"
@@ -13,94 +12,182 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
+	ma "github.com/multiformats/go-multiaddr"
 	"github.com/ra-p2p/ra-p2p/p2p"
 	"github.com/ra-p2p/ra-p2p/stream"
 )
 
-// Session is an accepted session, on either side. Run it, Send chat lines,
-// read Events, and Close it (or watch Done) when it ends.
+// Session is an accepted session, on either side. Its user interface reads
+// Events until the channel closes, drives it with Send and Close, and
+// channels (Channel) talk to the other side through OpenChannel and
+// AcceptChannel.
 type Session struct {
 	PeerName string
 	PeerID   peer.ID
+	// Helper is true on the helper's computer, false on the novice's.
+	Helper bool
 
-	host    *p2p.Host
-	sess    *stream.Session
-	sessRaw network.Stream
-	chat    *stream.Chat
-	chatRaw network.Stream
-	events  chan Event
-	log     *slog.Logger
+	host     *p2p.Host
+	sess     *stream.Session
+	sessRaw  network.Stream
+	chat     *chatChannel
+	prompter Prompter
+	log      *slog.Logger
+	ownsHost bool // the helper's host lives only as long as its session
+
+	events   chan Event
+	incoming map[protocol.ID]chan network.Stream // streams the other side opened, per channel
 
 	closeOnce sync.Once
-	done      chan struct{}
+	done      chan struct{} // closed when the session ends
+	finished  chan struct{} // closed when its goroutines are gone and Events is closed
 	wg        sync.WaitGroup
+	hostGone  chan struct{} // closed once the connection (or the helper's host) is closed
 	mu        sync.Mutex
 	reason    string // why it ended, set once
 	stopWatch func()
-	ownsHost  bool // the helper's host lives only as long as its session
 
-	// ctx ends with the session; channel handlers run under it.
+	// ctx ends with the session; channels run under it.
 	ctx    context.Context
 	cancel context.CancelFunc
 }
 
-// ChannelHandler serves one extra stream of a session (screen, control,
-// files…). It runs on its own goroutine, owned by the session; ctx ends when
-// the session ends, and the stream is closed when the handler returns.
-type ChannelHandler func(ctx context.Context, s *Session, rw io.ReadWriteCloser)
+// sessionParts is what either side hands newSession once the helper is
+// accepted.
+type sessionParts struct {
+	host     *p2p.Host
+	name     string
+	peer     peer.ID
+	helper   bool
+	raw      network.Stream // the session stream
+	ss       *stream.Session
+	chatRaw  network.Stream // the chat stream, set up with the session
+	channels []Channel
+	prompter Prompter
+	log      *slog.Logger
+}
 
-// OpenChannel opens another stream of this session to the other side, over
-// the session's direct connection only.
+// newSession starts an accepted session: its status reader, the chat and
+// every other channel, each on a goroutine the session owns.
+func newSession(p sessionParts) *Session {
+	s := &Session{
+		PeerName: p.name, PeerID: p.peer, Helper: p.helper, host: p.host, sess: p.ss, sessRaw: p.raw,
+		prompter: p.prompter, log: p.log, ownsHost: p.helper,
+		events: make(chan Event, 64), incoming: map[protocol.ID]chan network.Stream{},
+		done: make(chan struct{}), finished: make(chan struct{}), hostGone: make(chan struct{}),
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.chat = &chatChannel{conn: stream.NewChat(p.chatRaw), rw: s.wrap(p.chatRaw)}
+	channels := append([]Channel{s.chat}, p.channels...)
+	for _, ch := range p.channels {
+		s.incoming[protocol.ID(ch.Protocol())] = make(chan network.Stream, 4)
+	}
+	s.wg.Add(1)
+	go s.readStatus()
+	for _, ch := range channels {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if err := ch.Run(s.ctx, s); err != nil && s.ctx.Err() == nil {
+				s.log.Info("channel ended", "protocol", ch.Protocol(), "err", err)
+			}
+		}()
+	}
+	s.stopWatch = p.host.NotifyDisconnect(p.peer, func() { go s.end("Disconnected from " + p.name) })
+	return s
+}
+
+// OpenChannel opens a stream of protocol proto to the other side, over the
+// session's direct connection only. It is reset when the session ends.
 func (s *Session) OpenChannel(ctx context.Context, proto string) (io.ReadWriteCloser, error) {
 	st, err := s.host.OpenStream(ctx, s.PeerID, protocol.ID(proto))
 	if err != nil {
 		return nil, err
 	}
-	stop := context.AfterFunc(s.ctx, func() { st.Reset() })
-	return &channel{Stream: st, stop: stop}, nil
+	return s.wrap(st), nil
 }
 
-// serve runs handler for an incoming stream of this session.
-func (s *Session) serve(handler ChannelHandler, st network.Stream) {
+// AcceptChannel returns the next stream of proto that the other side
+// opened; proto must be one of the session's channels. It fails when ctx
+// or the session ends.
+func (s *Session) AcceptChannel(ctx context.Context, proto string) (io.ReadWriteCloser, error) {
+	in, ok := s.incoming[protocol.ID(proto)]
+	if !ok {
+		return nil, fmt.Errorf("accepting a %s stream: not a channel of this session", proto)
+	}
 	select {
+	case st := <-in:
+		return s.wrap(st), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-s.done:
+		return nil, errors.New("accepting a stream: the session has ended")
+	}
+}
+
+// deliver hands a stream the other side opened to its channel; a stream of
+// no channel, or one too many, is reset.
+func (s *Session) deliver(st network.Stream) {
+	select {
+	case s.incoming[st.Protocol()] <- st: // a nil channel (unknown protocol) never takes it
 	case <-s.done:
 		st.Reset()
-		return
 	default:
+		s.log.Warn("refusing a stream no channel waits for", "protocol", st.Protocol())
+		st.Reset()
 	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		stop := context.AfterFunc(s.ctx, func() { st.Reset() })
-		defer stop()
-		handler(s.ctx, s, &channel{Stream: st})
-		st.Close()
-	}()
 }
 
-// channel is a session stream handed to channel code; Close is idempotent.
-type channel struct {
+// wrap makes st a channel stream: reset when the session ends, Close
+// idempotent.
+func (s *Session) wrap(st network.Stream) *channelStream {
+	return &channelStream{Stream: st, stop: context.AfterFunc(s.ctx, func() { st.Reset() })}
+}
+
+// channelStream is a session stream handed to channel code.
+type channelStream struct {
 	network.Stream
 	stop func() bool
 	once sync.Once
 }
 
-func (c *channel) Close() error {
+func (c *channelStream) Close() error {
 	var err error
 	c.once.Do(func() {
-		if c.stop != nil {
-			c.stop()
-		}
+		c.stop()
 		err = c.Stream.Close()
 	})
 	return err
 }
 
+// Confirm asks this side's user a question (channels ask through it: "allow
+// control?").
+func (s *Session) Confirm(ctx context.Context, q Question) (bool, error) {
+	if s.prompter == nil {
+		return false, errors.New("nobody to ask")
+	}
+	return s.prompter.Confirm(ctx, q)
+}
+
+// Emit hands the user interface an event. Only goroutines the session owns
+// (its channels) may call it; it blocks while the interface is behind,
+// until the session ends.
+func (s *Session) Emit(ev Event) {
+	if ev.Time.IsZero() {
+		ev.Time = time.Now()
+	}
+	select {
+	case s.events <- ev:
+	case <-s.done:
+		select {
+		case s.events <- ev: // room left: still shown
+		default:
+		}
+	}
+}
+
 // ConnInfo describes the connection the session runs over.
 func (s *Session) ConnInfo() string {
-	if s.sessRaw == nil {
-		return ""
-	}
 	c := s.sessRaw.Conn()
 	return fmt.Sprintf("%s → %s", c.LocalMultiaddr(), c.RemoteMultiaddr())
 }
@@ -132,22 +219,9 @@ func (s *Session) ConnectionText() string {
 	return "Direct connection: " + s.RemoteAddr()
 }
 
-func newSession(h *p2p.Host, name string, id peer.ID, raw network.Stream, ss *stream.Session, chatRaw network.Stream, logger *slog.Logger) *Session {
-	s := &Session{
-		PeerName: name, PeerID: id, host: h, sess: ss, sessRaw: raw,
-		chat: stream.NewChat(chatRaw), chatRaw: chatRaw,
-		events: make(chan Event, 64), log: logger, done: make(chan struct{}),
-	}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.wg.Add(2)
-	go s.readStatus()
-	go s.readChat()
-	s.stopWatch = h.NotifyDisconnect(id, func() { go s.end("Disconnected from " + name) })
-	return s
-}
-
-// Events delivers chat lines and status changes while the session runs.
-// When Done is closed, the UI drains what is buffered and shows Reason.
+// Events delivers what happens in the session (chat lines, status changes,
+// control) in order; it is closed when the session has ended and every
+// channel has stopped (Reason says why it ended).
 func (s *Session) Events() <-chan Event { return s.events }
 
 // Done is closed when the session has ended.
@@ -160,24 +234,19 @@ func (s *Session) Send(text string) error {
 		return errors.New("the session has ended")
 	default:
 	}
-	return s.chat.Send(text, time.Now())
+	return s.chat.send(text)
 }
 
 // Close ends the session for both sides and waits for its goroutines.
 func (s *Session) Close() {
 	_ = s.sess.SendStatus(stream.Status{Event: stream.StatusBye})
 	s.end("Disconnected from " + s.PeerName)
-	s.wg.Wait()
+	<-s.finished
+	<-s.hostGone
 }
 
-func (s *Session) emit(kind EventKind, text string) {
-	select {
-	case s.events <- Event{Kind: kind, Time: time.Now(), Text: text}:
-	case <-s.done:
-	}
-}
-
-// end is idempotent: the first reason wins.
+// end is idempotent: the first reason wins. Events is closed once every
+// channel has stopped.
 func (s *Session) end(reason string) {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
@@ -188,12 +257,15 @@ func (s *Session) end(reason string) {
 		if s.stopWatch != nil {
 			s.stopWatch()
 		}
-		s.chatRaw.Close()
 		s.sessRaw.Close()
-		// Give the bye a moment to leave before the connection goes.
-		s.wg.Add(1)
 		go func() {
-			defer s.wg.Done()
+			s.wg.Wait()
+			close(s.events)
+			close(s.finished)
+		}()
+		// Give the bye a moment to leave before the connection goes.
+		go func() {
+			defer close(s.hostGone)
 			time.Sleep(200 * time.Millisecond)
 			if s.ownsHost {
 				s.host.Close()
@@ -220,27 +292,7 @@ func (s *Session) readStatus() {
 			return
 		}
 		if st.Text != "" {
-			s.emit(EventStatus, st.Text)
-		}
-	}
-}
-
-func (s *Session) readChat() {
-	defer s.wg.Done()
-	for {
-		m, err := s.chat.Receive()
-		if err != nil {
-			select {
-			case <-s.done:
-			default:
-				s.log.Debug("chat stream ended", "err", err)
-			}
-			return
-		}
-		select {
-		case s.events <- Event{Kind: EventChat, Time: time.Now(), From: s.PeerName, Text: m.Text}:
-		case <-s.done:
-			return
+			s.Emit(Event{Kind: EventStatus, Text: st.Text})
 		}
 	}
 }
@@ -253,15 +305,14 @@ func (s *Session) Reason() string {
 }
 
 // Wait blocks until the session ends or ctx is cancelled (then it closes
-// the session), and returns why it ended.
+// the session) and its goroutines are gone, and returns why it ended.
 func (s *Session) Wait(ctx context.Context) string {
 	select {
 	case <-s.done:
 	case <-ctx.Done():
 		s.Close()
 	}
-	s.wg.Wait()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.reason
+	<-s.finished
+	<-s.hostGone
+	return s.Reason()
 }

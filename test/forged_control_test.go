@@ -46,7 +46,7 @@ func TestForgedControl(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bootstrap, err := session.ParseBootstrap([]string{addr})
+	bootstrap, err := p2p.ParseAddrInfos([]string{addr})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/libp2p/go-libp2p/core/peer"
-	"github.com/ra-p2p/ra-p2p/session"
+	"github.com/ra-p2p/ra-p2p/p2p"
 )
 
 // fileConfig is the optional config file, $XDG_CONFIG_HOME/ra-p2p/config.json.
@@ -59,7 +59,7 @@ func bootstrapList(flags []string) ([]string, []peer.AddrInfo, error) {
 	if len(list) == 0 {
 		return nil, nil, nil
 	}
-	infos, err := session.ParseBootstrap(list)
+	infos, err := p2p.ParseAddrInfos(list)
 	if err != nil {
 		return nil, nil, usageError{err.Error()}
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 
 	"github.com/ra-p2p/ra-p2p/session"
+	"github.com/ra-p2p/ra-p2p/ui/window"
 )
 
 // This is the terminal-only build (ra-p2p-nogui): no windows, no display
@@ -16,8 +17,6 @@ func useGUI(bool) bool { return false }
 
 var errNoWindows = errors.New("this build of ra-p2p has no windows; use --no-gui")
 
-func helpInWindow(context.Context, session.HelpConfig, bool, *terminal) error { return errNoWindows }
+func helpInWindow(context.Context, session.HelpConfig, window.Config) error { return errNoWindows }
 
-func inviteInWindow(context.Context, session.NoviceConfig, bool, *terminal) error {
-	return errNoWindows
-}
+func inviteInWindow(context.Context, session.NoviceConfig, window.Config) error { return errNoWindows }

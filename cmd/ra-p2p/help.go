@@ -2,17 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
-	"os"
-	"os/user"
-	"strings"
 	"time"
 
-	"github.com/ra-p2p/ra-p2p/invite"
 	"github.com/ra-p2p/ra-p2p/session"
-	"github.com/ra-p2p/ra-p2p/stream"
+	"github.com/ra-p2p/ra-p2p/ui/terminal"
 )
 
 func runHelp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -31,9 +25,7 @@ func runHelp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return usageError{"give the invitation: ra-p2p help FILE (or the one-line form starting with rainvite1:)"}
 	}
 	logger := common.apply(stderr)
-	t := newTerminal(stdin, stdout, *yes)
-
-	inv, err := readInvitation(pos[0])
+	inv, err := session.ReadInvitation(pos[0])
 	if err != nil {
 		return err
 	}
@@ -45,7 +37,6 @@ func runHelp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		return err
 	}
-	invName := stream.CleanName(inv.Name)
 	helperName := *name
 	if helperName == "" {
 		helperName = defaultName()
@@ -54,72 +45,9 @@ func runHelp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		Invitation: inv, Name: helperName, Bootstrap: bootstrap, Listen: common.listen, Relays: network.relays, PortMapping: network.portMapping,
 		FindTimeout: *findTimeout, Logger: logger,
 	}
+	t := terminal.New(terminal.Config{In: stdin, Out: stdout, Yes: *yes, Password: envPassword()})
 	if useGUI(*noGUI) {
-		return helpInWindow(ctx, cfg, *yes, t)
+		return helpInWindow(ctx, cfg, common.windowConfig(t, *yes, logger, inv.Bootstrap))
 	}
-	t.println(fmt.Sprintf("Invitation from %s (expires %s).", invName, whenExpires(inv.Expires)))
-	if m := strings.TrimSpace(inv.Message); m != "" {
-		t.println(fmt.Sprintf("%s says: %q", invName, m))
-	}
-	ok, err := t.Confirm(ctx, fmt.Sprintf("Do you want to connect to %s's computer now?", invName))
-	if err != nil || !ok {
-		return &session.Failure{Message: "Not connecting. Run the same command again when you are ready.", Err: errors.New("helper said no")}
-	}
-	cfg.Prompter, cfg.Progress = t, t.progress
-	s, err := session.Help(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	logger.Info("session connection", "conn", s.ConnInfo())
-	t.println(s.ConnectionText())
-	t.chat(ctx, s)
-	return nil
-}
-
-// readInvitation reads a file, or takes the one-line form itself.
-func readInvitation(arg string) (*invite.Invitation, error) {
-	var data []byte
-	if strings.HasPrefix(strings.TrimSpace(arg), "rainvite") {
-		data = []byte(arg)
-	} else {
-		b, err := os.ReadFile(arg)
-		if err != nil {
-			return nil, &session.Failure{Message: fmt.Sprintf("Could not read the invitation %s: %v.", arg, errors.Unwrap(err)), Err: err}
-		}
-		data = b
-	}
-	inv, err := invite.Parse(data, time.Now())
-	if err != nil {
-		return nil, explainInvitationError(err, arg)
-	}
-	return inv, nil
-}
-
-func explainInvitationError(err error, what string) error {
-	var msg string
-	switch {
-	case errors.Is(err, invite.ErrExpired):
-		msg = "This invitation has expired. Ask for a new one."
-	case errors.Is(err, invite.ErrDamaged):
-		msg = "This invitation is damaged (it was changed or cut on the way). Ask for it again, as a file attachment if you can."
-	case errors.Is(err, invite.ErrTampered):
-		msg = "This invitation was altered after it was made, so it cannot be trusted. Ask for a new one, by another channel if you can."
-	case errors.Is(err, invite.ErrUnsupportedVersion):
-		msg = "This invitation was made by a newer version of ra-p2p. Update ra-p2p and try again."
-	default:
-		msg = "This is not a readable ra-p2p invitation. Ask for it again."
-	}
-	return &session.Failure{Message: msg, Err: err}
-}
-
-func defaultName() string {
-	if u, err := user.Current(); err == nil {
-		if n := strings.TrimSpace(strings.Split(u.Name, ",")[0]); n != "" {
-			return n
-		}
-		if u.Username != "" {
-			return u.Username
-		}
-	}
-	return "Your helper"
+	return session.RunHelper(ctx, cfg, t)
 }

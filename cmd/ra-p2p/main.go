@@ -9,16 +9,20 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/libp2p/go-libp2p/core/peer"
-	"github.com/ra-p2p/ra-p2p/session"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
+	"os/user"
+	"strings"
 	"syscall"
 
+	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/ra-p2p/ra-p2p/p2p"
 	"github.com/ra-p2p/ra-p2p/p2p/portmap"
+	"github.com/ra-p2p/ra-p2p/session"
+	"github.com/ra-p2p/ra-p2p/ui/terminal"
+	"github.com/ra-p2p/ra-p2p/ui/window"
 )
 
 const usage = `ra-p2p: remote help between two computers, directly, with no account and no server.
@@ -74,7 +78,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ra-p2p %s: %s\n", cmd, ue.msg)
 		return 2
 	default:
-		fmt.Fprintln(stderr, message(err))
+		fmt.Fprintln(stderr, session.UserMessage(err))
 		return 1
 	}
 }
@@ -183,12 +187,44 @@ func newInfoLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
+// windowConfig is what a window needs from the command line and the
+// environment; t is the terminal the window mirrors its history on.
+func (c *commonFlags) windowConfig(t *terminal.Terminal, yes bool, logger *slog.Logger, invBootstrap []string) window.Config {
+	_, bootstrap, _ := bootstrapList(c.bootstrap) // already checked by the command
+	pm, _ := c.portMapping()
+	return window.Config{Mirror: t, Yes: yes, Password: envPassword(), Logger: logger, InvitationBootstrap: invBootstrap,
+		Check: session.CheckConfig{Bootstrap: bootstrap, PortMapping: pm, Logger: logger}}
+}
+
+// envPassword is RA_P2P_PASSWORD, when set: a password given without
+// typing it, kept out of ps.
+func envPassword() *string {
+	if pw, ok := os.LookupEnv("RA_P2P_PASSWORD"); ok {
+		return &pw
+	}
+	return nil
+}
+
+// defaultName is the helper's name when --name is not given: the
+// account's full name, else the login name.
+func defaultName() string {
+	if u, err := user.Current(); err == nil {
+		if n := strings.TrimSpace(strings.Split(u.Name, ",")[0]); n != "" {
+			return n
+		}
+		if u.Username != "" {
+			return u.Username
+		}
+	}
+	return "Your helper"
+}
+
 // relays parses --relay: the user's own relays, an explicit choice.
 func (c *commonFlags) relays() ([]peer.AddrInfo, error) {
 	if len(c.relay) == 0 {
 		return nil, nil
 	}
-	infos, err := session.ParseBootstrap(c.relay)
+	infos, err := p2p.ParseAddrInfos(c.relay)
 	if err != nil {
 		return nil, usageError{"--relay: " + err.Error()}
 	}

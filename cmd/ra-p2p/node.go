@@ -9,7 +9,6 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/ra-p2p/ra-p2p/p2p"
-	"github.com/ra-p2p/ra-p2p/session"
 )
 
 func runNode(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -30,7 +29,7 @@ func runNode(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	peers, err := session.ParseBootstrap(common.bootstrap)
+	peers, err := p2p.ParseAddrInfos(common.bootstrap)
 	if err != nil {
 		return usageError{err.Error()}
 	}

@@ -1,12 +1,12 @@
-package session_test
+package p2p_test
 
 import (
 	"testing"
 
-	"github.com/ra-p2p/ra-p2p/session"
+	"github.com/ra-p2p/ra-p2p/p2p"
 )
 
-func TestParseBootstrap(t *testing.T) {
+func TestParseAddrInfos(t *testing.T) {
 	const (
 		a = "12D3KooWJWoaqZhDaoEFshF7Rh1bpY9ohihFhzcW6d69Lr2NASuq"
 		b = "12D3KooWGA8qrmEAhRWovVrXCjhLn3C81amrhE9j8utUPMb1X6eE"
@@ -31,7 +31,7 @@ func TestParseBootstrap(t *testing.T) {
 	}
 	for name, tc := range good {
 		t.Run(name, func(t *testing.T) {
-			ais, err := session.ParseBootstrap(tc.in)
+			ais, err := p2p.ParseAddrInfos(tc.in)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -58,8 +58,8 @@ func TestParseBootstrap(t *testing.T) {
 	}
 	for name, in := range bad {
 		t.Run(name, func(t *testing.T) {
-			if ais, err := session.ParseBootstrap(in); err == nil {
-				t.Errorf("ParseBootstrap(%q) = %v, want an error", in, ais)
+			if ais, err := p2p.ParseAddrInfos(in); err == nil {
+				t.Errorf("ParseAddrInfos(%q) = %v, want an error", in, ais)
 			}
 		})
 	}

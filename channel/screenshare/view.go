@@ -1,0 +1,88 @@
+package screenshare
+
+import (
+	"context"
+	"image"
+	"log/slog"
+	"sync"
+
+	"github.com/ra-p2p/ra-p2p/session"
+	"github.com/ra-p2p/ra-p2p/stream"
+)
+
+// View is the helper's half: it opens the screen stream when the session
+// starts and keeps the newest image of the novice's screen for the window.
+type View struct {
+	// Updated is called, from the receiving goroutine, when a new image or
+	// pointer state is ready (the window draws it or wakes up). Nil: none.
+	Updated func()
+	Log     *slog.Logger // nil = slog.Default()
+
+	mu   sync.Mutex
+	rcv  *stream.ScreenReceiver
+	pane image.Point // the pane size the window reported, until the receiver exists
+}
+
+// Protocol implements session.Channel.
+func (*View) Protocol() string { return stream.ScreenProtocol }
+
+// SetPaneSize says how big the window's pane is: the novice's side scales
+// the screen down to it (0×0: every pixel). It never blocks.
+func (v *View) SetPaneSize(w, h int) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.pane = image.Pt(w, h)
+	if v.rcv != nil {
+		v.rcv.SetSettings(stream.ScreenSettings{MaxWidth: w, MaxHeight: h})
+	}
+}
+
+// Latest is the newest image (zero before the first); see
+// stream.ScreenReceiver.Latest for how long it may be read.
+func (v *View) Latest() stream.ScreenView {
+	v.mu.Lock()
+	rcv := v.rcv
+	v.mu.Unlock()
+	if rcv == nil {
+		return stream.ScreenView{}
+	}
+	return rcv.Latest()
+}
+
+// Run implements session.Channel: it opens the screen stream and receives
+// until the session or the stream ends.
+func (v *View) Run(ctx context.Context, s *session.Session) error {
+	logger := v.Log
+	if logger == nil {
+		logger = slog.Default()
+	}
+	status := func(text string) { s.Emit(session.Event{Kind: session.EventStatus, Text: text}) }
+	rw, err := s.OpenChannel(ctx, stream.ScreenProtocol)
+	if err != nil {
+		logger.Warn("opening the screen channel", "err", err)
+		status(s.PeerName + "'s screen cannot be shown: " + err.Error())
+		return nil
+	}
+	defer rw.Close()
+	rcv := stream.NewScreenReceiver(rw, rw)
+	v.mu.Lock()
+	v.rcv = rcv
+	rcv.SetSettings(stream.ScreenSettings{MaxWidth: v.pane.X, MaxHeight: v.pane.Y})
+	v.mu.Unlock()
+	done := make(chan error, 1)
+	go func() { done <- rcv.Run(ctx) }()
+	for {
+		select {
+		case <-rcv.Updated():
+			if v.Updated != nil {
+				v.Updated()
+			}
+		case err := <-done:
+			if err != nil && ctx.Err() == nil && s.Reason() == "" {
+				logger.Info("screen channel ended", "err", err)
+				status(s.PeerName + "'s screen is no longer shown.")
+			}
+			return nil
+		}
+	}
+}

@@ -1,0 +1,235 @@
+// Package terminal is the line-based user interface of a session: questions
+// and chat on standard input and output. It implements session.UI for
+// `--no-gui`, and its printing half mirrors the windows' history on the
+// terminal they were started from (handy there, and what tests read).
+//
+// It must never know how a session is made or what is on the wire: it
+// words the session's typed questions and events, and reads lines.
+package terminal
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ra-p2p/ra-p2p/session"
+	"golang.org/x/term"
+)
+
+// Config describes a terminal. The zero value reads nothing and writes
+// nowhere useful; set In and Out.
+type Config struct {
+	In  io.Reader
+	Out io.Writer
+	// Yes answers "connect now?" and "accept this helper?" without asking
+	// (--yes); control is always asked.
+	Yes bool
+	// Password, when set, is the first password given (RA_P2P_PASSWORD):
+	// it counts for one attempt, so after a wrong one the user is asked.
+	Password *string
+}
+
+// Terminal is the line-based user interface. One goroutine reads standard
+// input; questions and the chat loop take lines from it in turn, so a
+// script can answer every question.
+type Terminal struct {
+	cfg   Config
+	lines chan string // closed at EOF
+
+	outMu     sync.Mutex
+	startOnce sync.Once
+	pwMu      sync.Mutex
+	envPw     *string // Config.Password until it is used
+
+	// the chat loop of the session being shown
+	chat     sync.WaitGroup
+	stopChat chan struct{}
+}
+
+// New makes a terminal; it reads nothing until asked.
+func New(cfg Config) *Terminal {
+	return &Terminal{cfg: cfg, lines: make(chan string), envPw: cfg.Password}
+}
+
+// start begins reading standard input; lazily, so a password typed at a
+// real terminal is read with echo off before the line reader takes over.
+func (t *Terminal) start() {
+	t.startOnce.Do(func() {
+		go func() { // ends at EOF; a read cannot be interrupted
+			defer close(t.lines)
+			sc := bufio.NewScanner(t.cfg.In)
+			sc.Buffer(make([]byte, 64<<10), 64<<10)
+			for sc.Scan() {
+				t.lines <- sc.Text()
+			}
+		}()
+	})
+}
+
+// Printf writes to the terminal, one writer at a time.
+func (t *Terminal) Printf(format string, a ...any) {
+	t.outMu.Lock()
+	defer t.outMu.Unlock()
+	fmt.Fprintf(t.cfg.Out, format, a...)
+}
+
+// Println writes one line.
+func (t *Terminal) Println(s string) { t.Printf("%s\n", s) }
+
+func (t *Terminal) readLine(ctx context.Context) (string, error) {
+	t.start()
+	select {
+	case l, ok := <-t.lines:
+		if !ok {
+			return "", io.EOF
+		}
+		return strings.TrimSpace(l), nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// Confirm implements session.Prompter: a yes/no question; anything but
+// y/yes is no.
+func (t *Terminal) Confirm(ctx context.Context, q session.Question) (bool, error) {
+	if q.Kind == session.AskConnect {
+		for _, l := range InvitationLines(q, true) {
+			t.Println(l)
+		}
+	}
+	if t.cfg.Yes && q.Kind != session.AskAllowControl {
+		t.Printf("%s [y/N] y (--yes)\n", q.Text())
+		return true, nil
+	}
+	t.Printf("%s [y/N] ", q.Text())
+	l, err := t.readLine(ctx)
+	if err != nil {
+		t.Println("")
+		return false, err
+	}
+	if !t.isTerminal() {
+		t.Println(l) // keep a script's answer visible in the transcript
+	}
+	l = strings.ToLower(l)
+	return l == "y" || l == "yes", nil
+}
+
+// InvitationLines describes the invitation of an AskConnect question:
+// who it is from, when it expires, its message (quoted as Go does when
+// quoteGo, else in plain double quotes).
+func InvitationLines(q session.Question, quoteGo bool) []string {
+	lines := []string{fmt.Sprintf("Invitation from %s (expires %s).", q.Peer, session.ExpiryText(q.Expires))}
+	if m := strings.TrimSpace(q.Message); m != "" {
+		if quoteGo {
+			lines = append(lines, fmt.Sprintf("%s says: %q", q.Peer, m))
+		} else {
+			lines = append(lines, fmt.Sprintf("%s says: \"%s\"", q.Peer, m))
+		}
+	}
+	return lines
+}
+
+// Password implements session.Prompter: the Config's password once, then a
+// hidden line at a terminal, or a line of standard input from a script.
+func (t *Terminal) Password(ctx context.Context, q session.Question) (string, error) {
+	if pw, ok := t.takeEnvPassword(); ok {
+		return pw, nil
+	}
+	t.Printf("%s", q.Text())
+	if t.isTerminal() {
+		b, err := term.ReadPassword(int(t.cfg.In.(*os.File).Fd()))
+		t.Println("")
+		return string(b), err
+	}
+	pw, err := t.readLine(ctx)
+	t.Println("")
+	return pw, err
+}
+
+func (t *Terminal) takeEnvPassword() (string, bool) {
+	t.pwMu.Lock()
+	defer t.pwMu.Unlock()
+	if t.envPw == nil {
+		return "", false
+	}
+	pw := *t.envPw
+	t.envPw = nil
+	return pw, true
+}
+
+func (t *Terminal) isTerminal() bool {
+	f, ok := t.cfg.In.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// Show implements session.UI: it prints the event and runs the chat loop
+// while a session is connected.
+func (t *Terminal) Show(ev session.Event) {
+	switch ev.Kind {
+	case session.EventWaiting:
+		t.Println(fmt.Sprintf("Waiting for your helper… (the invitation expires %s; press Ctrl-C to stop)", session.ExpiryText(ev.Expires)))
+	case session.EventConnected:
+		s := ev.Session
+		if s.Helper {
+			t.Println(s.ConnectionText())
+		}
+		t.Println(s.ConnectedText())
+		t.Println(`Type a message and press ENTER to send it; type /quit to end the session.`)
+		t.stopChat = make(chan struct{})
+		t.start()
+		t.chat.Go(func() { t.chatLoop(s, t.stopChat) })
+	case session.EventEnded:
+		if t.stopChat != nil {
+			close(t.stopChat)
+			t.chat.Wait()
+			t.stopChat = nil
+		}
+		t.Print(ev)
+	default:
+		t.Print(ev)
+	}
+}
+
+// Print prints an event's line, if it has one: chat with the time and the
+// sender, progress and status as they are.
+func (t *Terminal) Print(ev session.Event) {
+	switch ev.Kind {
+	case session.EventChat:
+		t.Printf("[%s] %s: %s\n", ev.Time.Format("15:04"), ev.From, ev.Text)
+	case session.EventProgress, session.EventStatus, session.EventEnded:
+		t.Println(ev.Text)
+	}
+}
+
+// chatLoop sends the lines typed until stop: "/quit" ends the session for
+// both; at the end of input the session goes on until the other side ends
+// it.
+func (t *Terminal) chatLoop(s *session.Session, stop <-chan struct{}) {
+	for {
+		select {
+		case <-stop:
+			return
+		case l, ok := <-t.lines:
+			if !ok {
+				return
+			}
+			l = strings.TrimSpace(l)
+			switch {
+			case l == "":
+			case l == "/quit":
+				s.Close()
+			default:
+				if err := s.Send(l); err != nil {
+					t.Println("Your message was not sent: " + err.Error())
+				} else {
+					t.Printf("[%s] You: %s\n", time.Now().Format("15:04"), l)
+				}
+			}
+		}
+	}
+}

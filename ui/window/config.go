@@ -1,0 +1,59 @@
+package window
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+
+	"github.com/ra-p2p/ra-p2p/p2p"
+	"github.com/ra-p2p/ra-p2p/session"
+	"github.com/ra-p2p/ra-p2p/ui/terminal"
+)
+
+// Config is what both roles' windows share.
+type Config struct {
+	// Mirror is the terminal the window was started from: questions and
+	// the history are copied there.
+	Mirror *terminal.Terminal
+	// Yes answers "connect now?" and "accept this helper?" without asking
+	// (--yes); control is always asked.
+	Yes bool
+	// Password, when set, is the first password given (RA_P2P_PASSWORD).
+	Password *string
+	// GLPane draws the remote screen with OpenGL instead of the X pane
+	// (RA_P2P_PANE=gl).
+	GLPane bool
+	// Check describes the Help page's network check.
+	Check session.CheckConfig
+	// InvitationBootstrap is the invitation's own list, checked when
+	// Check.Bootstrap is empty.
+	InvitationBootstrap []string
+	Logger              *slog.Logger
+}
+
+// networkCheck is the Help page's "Check this network": the check of
+// `ra-p2p check` with a host of its own (on random ports: the session's
+// are taken), against the session's bootstrap peers (or else the
+// invitation's). The terminal keeps a copy.
+func (cfg Config) networkCheck() func(context.Context) string {
+	return func(ctx context.Context) string {
+		report := "The invitation's list of bootstrap peers is unusable, so the network could not be checked."
+		check := cfg.Check
+		check.Listen, check.Verbose = nil, false
+		var err error
+		if len(check.Bootstrap) == 0 {
+			check.Bootstrap, err = p2p.ParseAddrInfos(cfg.InvitationBootstrap)
+		}
+		if err == nil {
+			var text string
+			text, err = session.NetworkReport(ctx, check)
+			report = text
+			if err != nil {
+				report += "\n" + err.Error()
+			}
+		}
+		report = strings.TrimSpace(report)
+		cfg.Mirror.Println("Network check:\n" + report)
+		return report
+	}
+}

@@ -1,0 +1,80 @@
+//go:build !nogui
+
+package window
+
+import (
+	"context"
+
+	"github.com/ra-p2p/ra-p2p/channel/remotecontrol"
+	"github.com/ra-p2p/ra-p2p/channel/screenshare"
+	"github.com/ra-p2p/ra-p2p/render"
+	"github.com/ra-p2p/ra-p2p/session"
+)
+
+// RunHelper runs the helper's side in the Remote Assistance window: the
+// novice's screen on the right, Take Control, chat. The window runs on
+// this (main) goroutine until the user closes it.
+func RunHelper(ctx context.Context, hc session.HelpConfig, cfg Config) error {
+	inv := hc.Invitation
+	name := session.CleanName(inv.Name)
+	u := newUI(cfg, true)
+	view := &screenshare.View{Log: cfg.Logger}
+	ctl := &remotecontrol.Helper{Self: hc.Name, Log: cfg.Logger}
+	hc.Channels = append(hc.Channels, view)
+	var w *render.Window
+	rcfg := render.Config{
+		Role: render.Helper, Title: "Remote Assistance — " + name, PeerName: name,
+		PaneSize: view.SetPaneSize, GLPane: cfg.GLPane, CheckNetwork: cfg.networkCheck(),
+		RequestControl: ctl.Request, Input: ctl.Input, Send: u.send, Disconnect: u.disconnect,
+		ReleaseControl: func() {
+			w.SetControl(render.ControlOff) // at once: the pane stops sending input
+			ctl.Release()
+		},
+	}
+	if inv.NoControl {
+		rcfg.RequestControl = nil
+		rcfg.ControlUnavailable = name + " turned off remote control for this invitation."
+	} else {
+		hc.Channels = append(hc.Channels, ctl)
+	}
+	w, err := render.New(rcfg)
+	if err != nil {
+		return err
+	}
+	u.w = w
+	view.Updated = w.RemoteChanged
+	u.onConnected = func() { w.SetSource(frameSource{view}) }
+	return u.run(ctx, func(ctx context.Context) error { return session.RunHelper(ctx, hc, u) },
+		func(string) string { return "Could not connect to " + name })
+}
+
+// RunNovice waits for the helper and runs the session in the novice's
+// window. ctl, when not nil, is the novice's control channel (one of
+// nc.Channels): the window's Stop Control stops it.
+func RunNovice(ctx context.Context, nc session.NoviceConfig, cfg Config, ctl *remotecontrol.Novice) error {
+	u := newUI(cfg, false)
+	rcfg := render.Config{
+		Role: render.Novice, Title: "Remote Assistance — waiting for your helper", PeerName: "your helper",
+		Width: 420, Height: 640, CheckNetwork: cfg.networkCheck(), Send: u.send, Disconnect: u.disconnect,
+	}
+	if ctl != nil {
+		rcfg.StopControl = ctl.Stop
+	}
+	w, err := render.New(rcfg)
+	if err != nil {
+		return err
+	}
+	u.w = w
+	return u.run(ctx, func(ctx context.Context) error { return session.RunNovice(ctx, nc, u) },
+		func(msg string) string { return msg })
+}
+
+// frameSource hands the window the newest screen image.
+type frameSource struct{ view *screenshare.View }
+
+func (f frameSource) Latest() render.Frame {
+	l := f.view.Latest()
+	c := l.Cursor
+	return render.Frame{Image: l.Image, Version: l.Version, Remote: l.Screen,
+		CursorX: c.X, CursorY: c.Y, CursorVisible: c.Visible, CursorShape: c.Shape, CursorHotX: c.HotX, CursorHotY: c.HotY}
+}

@@ -1,0 +1,182 @@
+//go:build !nogui
+
+package window
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	_ "github.com/ra-p2p/ra-p2p/internal/nodisplay" // must come before Ebiten opens the display
+	"github.com/ra-p2p/ra-p2p/render"
+	"github.com/ra-p2p/ra-p2p/session"
+	"github.com/ra-p2p/ra-p2p/ui/terminal"
+)
+
+// ui is session.UI over one window.
+type ui struct {
+	w      *render.Window
+	cfg    Config
+	helper bool
+	// onConnected runs when the session starts (the helper shows the
+	// screen).
+	onConnected func()
+
+	pwMu sync.Mutex
+	pw   *string // Config.Password until it is used
+
+	sess atomic.Pointer[session.Session]
+	bg   sync.WaitGroup // session closes started by the window
+}
+
+func newUI(cfg Config, helper bool) *ui {
+	return &ui{cfg: cfg, helper: helper, pw: cfg.Password}
+}
+
+// Confirm implements session.Prompter with a dialog whose buttons fit the
+// question.
+func (u *ui) Confirm(ctx context.Context, q session.Question) (bool, error) {
+	text := q.Text()
+	yes, no := "Yes", "No"
+	switch q.Kind {
+	case session.AskConnect:
+		desc := strings.Join(terminal.InvitationLines(q, false), "\n")
+		u.w.Post(render.Entry{Text: desc})
+		u.cfg.Mirror.Println(desc)
+		text = desc + "\n\n" + text
+	case session.AskAcceptHelper:
+		yes, no = "Accept", "Decline"
+		u.cfg.Mirror.Println(text)
+	case session.AskAllowControl:
+		yes, no = "Allow", "Deny"
+		u.cfg.Mirror.Println(text)
+	default:
+		u.cfg.Mirror.Println(text)
+	}
+	if u.cfg.Yes && q.Kind != session.AskAllowControl {
+		return true, nil
+	}
+	return u.w.Ask(ctx, text, yes, no)
+}
+
+// Password implements session.Prompter: the Config's password once, then
+// a password dialog.
+func (u *ui) Password(ctx context.Context, q session.Question) (string, error) {
+	u.pwMu.Lock()
+	env := u.pw
+	u.pw = nil
+	u.pwMu.Unlock()
+	if env != nil && *env != "" {
+		return *env, nil
+	}
+	pw, ok, err := u.w.AskPassword(ctx, q.Text())
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", errors.New("cancelled")
+	}
+	return pw, nil
+}
+
+// Show implements session.UI: the status line and the history, mirrored on
+// the terminal.
+func (u *ui) Show(ev session.Event) {
+	t, w := u.cfg.Mirror, u.w
+	switch ev.Kind {
+	case session.EventProgress:
+		t.Print(ev)
+		w.SetStatus(ev.Text)
+		w.Post(render.Entry{Time: ev.Time, Text: ev.Text})
+	case session.EventChat:
+		t.Print(ev)
+		w.Post(render.Entry{Time: ev.Time, From: ev.From, Text: ev.Text})
+	case session.EventControl:
+		w.SetControl(render.ControlState(ev.Control))
+	case session.EventWaiting:
+		waiting := fmt.Sprintf("Waiting for your helper… (the invitation expires %s)", session.ExpiryText(ev.Expires))
+		t.Println(waiting)
+		w.SetStatus(waiting)
+		w.Post(render.Entry{Text: waiting})
+	case session.EventConnected:
+		s := ev.Session
+		u.sess.Store(s)
+		t.Println(s.ConnectedText())
+		if s.Helper {
+			t.Println(s.ConnectionText())
+		}
+		w.SetStatus(s.ConnectedText())
+		w.Post(render.Entry{Text: s.ConnectedText()})
+		if s.Helper {
+			w.Post(render.Entry{Text: "Screen View Only"})
+		}
+		w.SetConnected(true)
+		if u.onConnected != nil {
+			u.onConnected()
+		}
+	case session.EventEnded:
+		t.Print(ev)
+		w.SetConnected(false)
+		w.SetStatus(ev.Text)
+		w.Post(render.Entry{Text: ev.Text})
+	default:
+		t.Print(ev)
+		w.Post(render.Entry{Time: ev.Time, Text: ev.Text})
+	}
+}
+
+// send is the window's Send: a chat line to the session.
+func (u *ui) send(text string) error {
+	if s := u.sess.Load(); s != nil {
+		return s.Send(text)
+	}
+	return errors.New("not connected")
+}
+
+// disconnect is the window's Disconnect (game goroutine: it must not wait).
+func (u *ui) disconnect() {
+	if s := u.sess.Load(); s != nil {
+		u.bg.Go(s.Close)
+	}
+}
+
+// run shows the window on this (main) goroutine and runs the session
+// (runSession) on another, which it waits for; failedStatus words the status
+// line when the session could not start.
+func (u *ui) run(ctx context.Context, runSession func(ctx context.Context) error, failedStatus func(msg string) string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stopOnSignal := context.AfterFunc(ctx, u.w.Close)
+	defer stopOnSignal()
+	var sessionErr error
+	var g sync.WaitGroup
+	g.Go(func() {
+		err := runSession(ctx)
+		if err != nil && !errors.Is(err, context.Canceled) {
+			sessionErr = err
+		}
+		if err == nil || ctx.Err() != nil {
+			return // the window shows how it ended; it stays until closed
+		}
+		msg := session.UserMessage(err)
+		u.cfg.Mirror.Println(msg)
+		u.w.SetStatus(failedStatus(msg))
+		u.w.Post(render.Entry{Text: msg})
+		u.w.Ask(ctx, msg, "Close", "")
+		u.w.Close()
+	})
+	runErr := u.w.Run()
+	cancel()
+	g.Wait()
+	u.bg.Wait()
+	if sessionErr != nil {
+		return sessionErr
+	}
+	if runErr != nil && !errors.Is(runErr, render.ErrClosed) {
+		return fmt.Errorf("running the window: %w", runErr)
+	}
+	return nil
+}
