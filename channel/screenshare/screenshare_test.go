@@ -1,0 +1,93 @@
+package screenshare_test
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ra-p2p/ra-p2p/channel/screenshare"
+	"github.com/ra-p2p/ra-p2p/internal/leakcheck"
+	"github.com/ra-p2p/ra-p2p/session"
+	"github.com/ra-p2p/ra-p2p/session/sessiontest"
+	"github.com/ra-p2p/ra-p2p/test/xdisplay"
+)
+
+// These tests share a real X screen (Xvfb) between two real sessions on
+// loopback (sessiontest).
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if code == 0 {
+		if err := leakcheck.Check(10 * time.Second); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// TestStartAndStop: the session starts both halves when the helper is
+// accepted (the novice says the helper sees the screen, the viewer gets a
+// whole frame, scaled to the pane it asked for), and ending the session
+// stops them (TestMain checks no goroutine is left).
+func TestStartAndStop(t *testing.T) {
+	d := xdisplay.Start(t, 640, 480)
+	updated := make(chan struct{}, 1)
+	view := &screenshare.View{Updated: func() {
+		select {
+		case updated <- struct{}{}:
+		default:
+		}
+	}}
+	view.SetPaneSize(320, 240) // before the session: the first frame is scaled already
+	helper, novice := sessiontest.Pair(t, sessiontest.Options{
+		HelperChannels: []session.Channel{view},
+		NoviceChannels: []session.Channel{&screenshare.Share{Display: d.Name}},
+	})
+	novice.WaitStatus(t, "Bob can see your screen.")
+	deadline := time.After(sessiontest.Wait)
+	for {
+		if l := view.Latest(); l.Image != nil {
+			if got := l.Image.Bounds().Size(); got.X != 320 || got.Y != 240 {
+				t.Errorf("image %v, want 320x240 (the pane)", got)
+			}
+			if l.Screen.X != 640 || l.Screen.Y != 480 {
+				t.Errorf("remote screen %v, want 640x480", l.Screen)
+			}
+			break
+		}
+		select {
+		case <-updated:
+		case <-deadline:
+			t.Fatal("no frame reached the viewer")
+		}
+	}
+	helper.Close()
+	if r := novice.Wait(t.Context()); r != "Disconnected from Bob" {
+		t.Errorf("the novice's session ended with %q", r)
+	}
+	for _, text := range helper.Texts() {
+		if text == "Alice's screen is no longer shown." {
+			t.Errorf("the viewer said the screen stopped although the session ended: %q", helper.Texts())
+		}
+	}
+}
+
+// TestNoScreenToShare: without an X display the novice is told, plainly,
+// and the session goes on.
+func TestNoScreenToShare(t *testing.T) {
+	helper, novice := sessiontest.Pair(t, sessiontest.Options{
+		HelperChannels: []session.Channel{&screenshare.View{}},
+		NoviceChannels: []session.Channel{&screenshare.Share{Display: ":999"}},
+	})
+	ev := novice.WaitFor(t, "a status saying the screen cannot be shown", func(ev session.Event) bool {
+		return ev.Kind == session.EventStatus && strings.HasPrefix(ev.Text, "Your screen cannot be shown to Bob: ")
+	})
+	t.Log(ev.Text)
+	if err := helper.Send("still there?"); err != nil {
+		t.Errorf("chat after the screen failed: %v", err)
+	}
+	novice.WaitFor(t, "the chat line", func(ev session.Event) bool { return ev.Kind == session.EventChat && ev.Text == "still there?" })
+}

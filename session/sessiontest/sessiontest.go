@@ -1,0 +1,243 @@
+// Package sessiontest connects two real sessions for the tests of channels:
+// a bootstrap node, a novice and a helper, each a libp2p host of its own on
+// loopback, through the real invitation, proof and consent. Only the users
+// are scripted.
+//
+// It is for tests only and must never be imported by the program.
+package sessiontest
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/ra-p2p/ra-p2p/invite"
+	"github.com/ra-p2p/ra-p2p/p2p"
+	"github.com/ra-p2p/ra-p2p/session"
+)
+
+// Wait bounds each step that involves the network: generous, for a loaded
+// 2-core machine; no test asserts timing.
+const Wait = 60 * time.Second
+
+var loopback = []string{"/ip4/127.0.0.1/udp/0/quic-v1", "/ip4/127.0.0.1/tcp/0"}
+
+// Options says what each side runs and how its user answers.
+type Options struct {
+	NoviceChannels, HelperChannels []session.Channel
+	// NoviceAnswers answers the novice's questions after "accept this
+	// helper?" (which is always yes); nil answers no. It may block until
+	// ctx ends.
+	NoviceAnswers func(ctx context.Context, q session.Question) bool
+}
+
+// Side is one side of a connected pair: its session and everything it
+// showed its user.
+type Side struct {
+	*session.Session
+
+	mu     sync.Mutex
+	events []session.Event
+	added  chan struct{} // signalled after each event
+}
+
+// Pair connects a helper (Alice's invitation, Bob helping) and returns
+// both sides once the novice accepted. Both sessions end when the test
+// does, and every goroutine Pair started is gone by then.
+func Pair(t testing.TB, opts Options) (helper, novice *Side) {
+	t.Helper()
+	bootstrap := startNode(t)
+	inv, priv, pwKey, err := invite.New(invite.Options{Name: "Alice", TTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := invite.Store{Dir: t.TempDir()}
+	if err := store.Save(inv, priv, pwKey); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), Wait)
+	defer cancel()
+	// A question still open when the test ends is withdrawn first
+	// (cleanups run last-in first-out).
+	asking, stopAsking := context.WithCancel(context.Background())
+	noviceUser := &user{answer: opts.NoviceAnswers, accept: true, ctx: asking}
+	n, err := session.StartNovice(ctx, session.NoviceConfig{
+		Entry: &invite.Entry{Invitation: inv, Key: priv, PasswordKey: pwKey}, Store: store, Prompter: noviceUser,
+		Bootstrap: bootstrap, Listen: loopback, Logger: logger(), Channels: opts.NoviceChannels,
+	})
+	if err != nil {
+		t.Fatalf("StartNovice: %v", err)
+	}
+	t.Cleanup(n.Close)
+	waited := make(chan *session.Session, 1)
+	go func() {
+		s, err := n.Wait(ctx)
+		if err != nil {
+			t.Errorf("novice Wait: %v", err)
+		}
+		waited <- s
+	}()
+	hs, err := session.Help(ctx, session.HelpConfig{
+		Invitation: inv, Name: "Bob", Prompter: &user{ctx: asking}, Bootstrap: bootstrap, Listen: loopback,
+		FindTimeout: Wait, ConnectTimeout: Wait, Logger: logger(), Channels: opts.HelperChannels,
+	})
+	if err != nil {
+		t.Fatalf("Help: %v", err)
+	}
+	ns := <-waited
+	if ns == nil {
+		hs.Close()
+		t.FailNow()
+	}
+	helper, novice = follow(t, hs), follow(t, ns)
+	t.Cleanup(stopAsking)
+	return helper, novice
+}
+
+// follow keeps every event of s until its Events close; the test's end
+// closes the session and waits for that.
+func follow(t testing.TB, s *session.Session) *Side {
+	side := &Side{Session: s, added: make(chan struct{}, 1)}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ev := range s.Events() {
+			side.mu.Lock()
+			side.events = append(side.events, ev)
+			side.mu.Unlock()
+			select {
+			case side.added <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		s.Close()
+		<-done
+	})
+	return side
+}
+
+// Events returns what the side showed so far.
+func (s *Side) Events() []session.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.events)
+}
+
+// Texts returns the texts of the side's status events, in order.
+func (s *Side) Texts() []string {
+	var texts []string
+	for _, ev := range s.Events() {
+		if ev.Kind == session.EventStatus {
+			texts = append(texts, ev.Text)
+		}
+	}
+	return texts
+}
+
+// WaitFor waits until the side showed an event for which match is true,
+// and returns it.
+func (s *Side) WaitFor(t testing.TB, what string, match func(session.Event) bool) session.Event {
+	t.Helper()
+	deadline := time.After(Wait)
+	seen := 0
+	for {
+		evs := s.Events()
+		for _, ev := range evs[seen:] {
+			if match(ev) {
+				return ev
+			}
+		}
+		seen = len(evs)
+		select {
+		case <-s.added:
+		case <-deadline:
+			t.Fatalf("%s: no %s after %v; events: %+v", s.PeerName, what, Wait, evs)
+		}
+	}
+}
+
+// WaitStatus waits for a status line equal to text.
+func (s *Side) WaitStatus(t testing.TB, text string) {
+	t.Helper()
+	s.WaitFor(t, fmt.Sprintf("status %q", text), func(ev session.Event) bool {
+		return ev.Kind == session.EventStatus && ev.Text == text
+	})
+}
+
+// WaitControl waits for the control state c.
+func (s *Side) WaitControl(t testing.TB, c session.ControlState) {
+	t.Helper()
+	s.WaitFor(t, fmt.Sprintf("control state %d", c), func(ev session.Event) bool {
+		return ev.Kind == session.EventControl && ev.Control == c
+	})
+}
+
+// user is a scripted user.
+type user struct {
+	accept bool // "accept this helper?"
+	answer func(ctx context.Context, q session.Question) bool
+	ctx    context.Context // ends when the test does
+}
+
+func (u *user) Confirm(ctx context.Context, q session.Question) (bool, error) {
+	if q.Kind == session.AskAcceptHelper {
+		return u.accept, nil
+	}
+	if u.answer == nil {
+		return false, nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(u.ctx, cancel)
+	defer stop()
+	return u.answer(ctx, q), ctx.Err()
+}
+
+func (u *user) Password(context.Context, session.Question) (string, error) {
+	return "", fmt.Errorf("sessiontest: no passwords")
+}
+
+// startNode runs a bootstrap node on loopback until the test ends.
+func startNode(t testing.TB) []peer.AddrInfo {
+	t.Helper()
+	key, _, err := crypto.GenerateEd25519Key(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := p2p.NewNode(p2p.NodeConfig{Identity: key, Listen: loopback, Logger: logger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("node Run: %v", err)
+		}
+	})
+	ais, err := peer.AddrInfosFromP2pAddrs(n.Addrs()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ais
+}
+
+// logger discards logs unless RA_P2P_TEST_LOG is set.
+func logger() *slog.Logger {
+	if os.Getenv("RA_P2P_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
+}
