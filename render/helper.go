@@ -38,7 +38,7 @@ type HelperConfig struct {
 // goroutine.
 type HelperWindow struct {
 	*panel
-	cfg HelperConfig // its Config is panel.cfg
+	cfg HelperConfig // hides panel.cfg; its Config holds the same values
 
 	controlBtn *widget.Button // Take Control / Release Control
 
@@ -78,7 +78,7 @@ func NewHelper(cfg HelperConfig) (*HelperWindow, error) {
 	}
 	w := &HelperWindow{panel: p, cfg: cfg,
 		heldButtons: map[int]bool{}, heldKeys: map[ebiten.Key]heldKey{}, xpWake: make(chan struct{}, 1)}
-	p.applyControl = w.applyControl
+	p.controlChanged = w.applyControl
 	st := p.style
 	reason := ""
 	if cfg.RequestControl == nil {

@@ -18,7 +18,6 @@ type NoviceConfig struct {
 // other exported methods are safe from any goroutine.
 type NoviceWindow struct {
 	*panel
-	cfg NoviceConfig // its Config is panel.cfg
 
 	stopBtn *widget.Button // Stop Control, enabled while the helper has control
 }
@@ -29,12 +28,12 @@ func NewNovice(cfg NoviceConfig) (*NoviceWindow, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &NoviceWindow{panel: p, cfg: cfg}
-	p.applyControl = w.applyControl
+	w := &NoviceWindow{panel: p}
+	p.controlChanged = w.applyControl
 	st := p.style
 	w.stopBtn = st.newButton("Stop Control", func() {
-		if w.cfg.StopControl != nil {
-			w.cfg.StopControl()
+		if cfg.StopControl != nil {
+			cfg.StopControl()
 		}
 	}, "")
 	w.stopBtn.GetWidget().Disabled = true

@@ -75,9 +75,9 @@ type panel struct {
 	style *style
 	ui    *ebitenui.UI
 	help  string // the help page's text
-	// applyControl shows control on the window's own buttons (game
+	// controlChanged shows control on the window's own buttons (game
 	// goroutine); the window type sets it.
-	applyControl func()
+	controlChanged func()
 
 	status  *widget.Text
 	history *widget.TextArea
@@ -378,7 +378,7 @@ func (p *panel) updatePanel() error {
 		if !connected {
 			p.control = ControlOff
 		}
-		p.applyControl()
+		p.controlChanged()
 	}
 	for _, d := range newDialogs {
 		p.showDialog(d)
