@@ -19,10 +19,10 @@ const (
 
 // SetControl changes the control state shown (Take Control / Release
 // Control on the helper's side, Stop Control on the novice's).
-func (w *Window) SetControl(c ControlState) { w.update(func() { w.controlSet = c }) }
+func (p *panel) SetControl(c ControlState) { p.update(func() { p.controlSet = c }) }
 
 // onControlButton is the helper's Take Control / Release Control button.
-func (w *Window) onControlButton() {
+func (w *HelperWindow) onControlButton() {
 	switch w.control {
 	case ControlOff:
 		if w.cfg.RequestControl != nil {
@@ -38,22 +38,15 @@ func (w *Window) onControlButton() {
 	}
 }
 
-// applyControl updates the buttons for w.control (game goroutine).
-func (w *Window) applyControl() {
-	if w.controlBtn == nil {
-		return
+// applyControl updates the control button for w.control and lets go of
+// the remote keys and buttons out of control (game goroutine).
+func (w *HelperWindow) applyControl() {
+	label := "Take Control"
+	if w.control == ControlOn {
+		label = "Release Control"
 	}
-	switch w.cfg.Role {
-	case Helper:
-		label := "Take Control"
-		if w.control == ControlOn {
-			label = "Release Control"
-		}
-		w.controlBtn.SetText(label)
-		w.controlBtn.GetWidget().Disabled = w.cfg.RequestControl == nil || !w.connectedNow || w.control == ControlAsking
-	case Novice:
-		w.controlBtn.GetWidget().Disabled = w.control != ControlOn
-	}
+	w.controlBtn.SetText(label)
+	w.controlBtn.GetWidget().Disabled = w.cfg.RequestControl == nil || !w.connectedNow || w.control == ControlAsking
 	if w.control != ControlOn {
 		w.releaseInput()
 	}
@@ -62,7 +55,7 @@ func (w *Window) applyControl() {
 // captureInput sends the helper's mouse and keyboard in the remote pane
 // while in control (game goroutine). The keyboard goes to the remote screen
 // after a click in the pane, and back to the chat after a click elsewhere.
-func (w *Window) captureInput() {
+func (w *HelperWindow) captureInput() {
 	if w.control != ControlOn || w.cfg.Input == nil || w.view.Image.X <= 0 {
 		return
 	}
@@ -134,7 +127,7 @@ type heldKey struct {
 
 // releaseInput lets go of every key and button still held on the remote
 // side (the novice's gate releases them too; this is the polite half).
-func (w *Window) releaseInput() {
+func (w *HelperWindow) releaseInput() {
 	for k, held := range w.heldKeys {
 		delete(w.heldKeys, k)
 		w.sendInput(stream.InputEvent{Kind: stream.InputKey, Key: held.sym, Down: false})
@@ -149,7 +142,7 @@ func (w *Window) releaseInput() {
 	w.remoteFocus = false
 }
 
-func (w *Window) sendInput(e stream.InputEvent) {
+func (w *HelperWindow) sendInput(e stream.InputEvent) {
 	if w.cfg.Input != nil {
 		w.cfg.Input(e)
 	}

@@ -23,17 +23,17 @@ type dialog struct {
 // a single button) and blocks until it is answered, ctx ends or the window
 // is gone (then the error says which). Call it from any goroutine but the
 // game's.
-func (w *Window) Ask(ctx context.Context, question, yes, no string) (bool, error) {
+func (p *panel) Ask(ctx context.Context, question, yes, no string) (bool, error) {
 	d := &dialog{text: question, yes: yes, no: no, answers: make(chan string, 1)}
-	a, err := w.await(ctx, d)
+	a, err := p.await(ctx, d)
 	return a == "yes", err
 }
 
 // AskPassword shows a modal password prompt and blocks as Ask does; ok is
 // false when the user cancelled.
-func (w *Window) AskPassword(ctx context.Context, prompt string) (password string, ok bool, err error) {
+func (p *panel) AskPassword(ctx context.Context, prompt string) (password string, ok bool, err error) {
 	d := &dialog{text: prompt, yes: "OK", no: "Cancel", password: true, answers: make(chan string, 1)}
-	a, err := w.await(ctx, d)
+	a, err := p.await(ctx, d)
 	if err != nil || a == "" || a == "\x00no" {
 		return "", false, err
 	}
@@ -41,23 +41,23 @@ func (w *Window) AskPassword(ctx context.Context, prompt string) (password strin
 }
 
 // await shows d and waits for its answer.
-func (w *Window) await(ctx context.Context, d *dialog) (string, error) {
-	w.queueDialog(d)
+func (p *panel) await(ctx context.Context, d *dialog) (string, error) {
+	p.queueDialog(d)
 	select {
 	case a := <-d.answers:
 		return a, nil
 	case <-ctx.Done():
 		return "", ctx.Err()
-	case <-w.stopped:
+	case <-p.stopped:
 		return "", ErrClosed
 	}
 }
 
-func (w *Window) queueDialog(d *dialog) { w.update(func() { w.dialogs = append(w.dialogs, d) }) }
+func (p *panel) queueDialog(d *dialog) { p.update(func() { p.dialogs = append(p.dialogs, d) }) }
 
 // showDialog opens d as a modal ebitenui window (game goroutine).
-func (w *Window) showDialog(d *dialog) {
-	st := w.style
+func (p *panel) showDialog(d *dialog) {
+	st := p.style
 	content := widget.NewContainer(
 		widget.ContainerOpts.BackgroundImage(st.dialog),
 		widget.ContainerOpts.Layout(widget.NewGridLayout(
@@ -77,7 +77,7 @@ func (w *Window) showDialog(d *dialog) {
 			return
 		}
 		answered = true
-		w.forgetDialog(od)
+		p.forgetDialog(od)
 		win.Close()
 		switch {
 		case d.password && yes:
@@ -116,12 +116,12 @@ func (w *Window) showDialog(d *dialog) {
 	pw0 = max(pw0, 420)
 	x, y := (ww-pw0)/2, (wh-ph0)/3
 	win.SetLocation(image.Rect(x, y, x+pw0, y+ph0))
-	w.ui.AddWindow(win)
+	p.ui.AddWindow(win)
 	if pw != nil {
 		pw.Focus(true)
 	}
 	od.answer = answer
-	w.open = append(w.open, od)
+	p.open = append(p.open, od)
 }
 
 // openDialog is a dialog on screen, answerable from the keyboard.
@@ -129,11 +129,11 @@ type openDialog struct{ answer func(yes bool) }
 
 // dialogKeys lets ENTER answer the open dialog with its first button and ESC
 // with its second, as in any desktop dialog (game goroutine).
-func (w *Window) dialogKeys() bool {
-	if len(w.open) == 0 {
+func (p *panel) dialogKeys() bool {
+	if len(p.open) == 0 {
 		return false
 	}
-	top := w.open[len(w.open)-1]
+	top := p.open[len(p.open)-1]
 	switch {
 	case inpututil.IsKeyJustPressed(ebiten.KeyEnter) || inpututil.IsKeyJustPressed(ebiten.KeyNumpadEnter):
 		top.answer(true)
@@ -146,10 +146,10 @@ func (w *Window) dialogKeys() bool {
 }
 
 // forgetDialog drops an answered dialog from the open list.
-func (w *Window) forgetDialog(od *openDialog) {
-	for i, o := range w.open {
+func (p *panel) forgetDialog(od *openDialog) {
+	for i, o := range p.open {
 		if o == od {
-			w.open = append(w.open[:i], w.open[i+1:]...)
+			p.open = append(p.open[:i], p.open[i+1:]...)
 			return
 		}
 	}

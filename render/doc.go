@@ -1,8 +1,13 @@
-// Package render draws ra-p2p's windows with Ebiten: the helper's Remote
-// Assistance window (the remote desktop on the right; status, buttons, chat
-// on the left) and the novice's window, with their dialogs and help page. It
-// maps the helper's pointer in the remote pane back to remote-screen pixels
-// with the inverse of the draw transform (view.go), for control later.
+// Package render draws ra-p2p's windows with Ebiten, one type per role:
+// HelperWindow, the helper's Remote Assistance window (the remote desktop
+// in a pane on the right; status, buttons, chat on the left), and
+// NoviceWindow, the novice's (status, chat and the novice's own buttons).
+// Both are built from one shared panel (window.go: the left panel, its
+// dialogs and help page, the close confirmation, the wake-ups and drawing
+// on demand); the helper's adds the pane (pane.go) and the input sent while
+// in control (control.go). It maps the helper's pointer in the remote pane
+// back to remote-screen pixels with the inverse of the draw transform
+// (view/view.go).
 //
 // It must never import libp2p or open network connections: it gets frames
 // from a FrameSource, shows Entries it is handed, and reports what the user

@@ -14,7 +14,7 @@ import (
 )
 
 // paneRect is where the remote screen goes: right of the left panel.
-func (w *Window) paneRect() image.Rectangle {
+func (w *HelperWindow) paneRect() image.Rectangle {
 	ww, wh := ebiten.WindowSize()
 	if b := w.left.GetWidget().Rect; !b.Empty() {
 		return image.Rect(b.Max.X, 0, max(ww, b.Max.X), wh)
@@ -23,7 +23,7 @@ func (w *Window) paneRect() image.Rectangle {
 }
 
 // updatePane picks up a new frame and pane size (game goroutine).
-func (w *Window) updatePane() {
+func (w *HelperWindow) updatePane() {
 	ww, wh := ebiten.WindowSize()
 	w.view.Window = image.Pt(ww, wh)
 	w.view.Pane = w.paneRect()
@@ -97,7 +97,7 @@ const uploadTile = 64
 // upload copies to the GPU texture only the tiles that differ from what it
 // already holds: with software GL (Mesa) a whole-frame upload per update
 // was most of the viewer's CPU, and most updates change a few tiles.
-func (w *Window) upload(img *image.RGBA) {
+func (w *HelperWindow) upload(img *image.RGBA) {
 	b := img.Bounds()
 	n := 4 * b.Dx() * b.Dy()
 	if w.uploaded == nil {
@@ -130,7 +130,7 @@ func (w *Window) upload(img *image.RGBA) {
 }
 
 // ToggleActualSize switches between fit-to-pane and 100% with scrolling.
-func (w *Window) toggleActualSize() {
+func (w *HelperWindow) toggleActualSize() {
 	if w.view.Mode == view.Actual {
 		w.view.Mode = view.Fit
 	} else {
@@ -139,7 +139,7 @@ func (w *Window) toggleActualSize() {
 }
 
 // drawRemote draws the pane background and the remote screen (game goroutine).
-func (w *Window) drawRemote(screen *ebiten.Image) {
+func (w *HelperWindow) drawRemote(screen *ebiten.Image) {
 	area := w.view.Pane
 	if w.full {
 		area = screen.Bounds()
@@ -161,7 +161,7 @@ func (w *Window) drawRemote(screen *ebiten.Image) {
 }
 
 // drawCursor draws the remote pointer where it is on the remote screen.
-func (w *Window) drawCursor(pane *ebiten.Image, scale float64, off image.Point) {
+func (w *HelperWindow) drawCursor(pane *ebiten.Image, scale float64, off image.Point) {
 	f := w.frame
 	if w.cursorImg == nil || !f.CursorVisible || f.Remote.X <= 0 || w.view.Image.X <= 0 {
 		return
@@ -177,7 +177,7 @@ func (w *Window) drawCursor(pane *ebiten.Image, scale float64, off image.Point) 
 // PaneToRemote maps a window point to the remote screen pixel under it; ok
 // is false outside the remote image. Game goroutine only (control uses it
 // from input handling).
-func (w *Window) PaneToRemote(p image.Point) (image.Point, bool) { return w.view.ToRemote(p) }
+func (w *HelperWindow) PaneToRemote(p image.Point) (image.Point, bool) { return w.view.ToRemote(p) }
 
 // xpaneInfo is what the window must know of the remote image to lay out
 // the pane and map input while the X pane draws it.
@@ -187,7 +187,7 @@ type xpaneInfo struct {
 
 // setXPaneInfo records f's sizes; it reports whether they changed. The
 // caller holds frameMu.
-func (w *Window) setXPaneInfo(f Frame) bool {
+func (w *HelperWindow) setXPaneInfo(f Frame) bool {
 	info := xpaneInfo{image: f.Image.Bounds().Size(), remote: f.Remote}
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -200,7 +200,7 @@ func (w *Window) setXPaneInfo(f Frame) bool {
 // image at 100%, nothing drawn over the pane) and reports whether it does;
 // otherwise it hides the child and the caller draws with OpenGL (game
 // goroutine).
-func (w *Window) placeXPane(xp *xpane.Pane, info xpaneInfo) bool {
+func (w *HelperWindow) placeXPane(xp *xpane.Pane, info xpaneInfo) bool {
 	if xp == nil {
 		return false
 	}
@@ -240,8 +240,8 @@ func (w *Window) placeXPane(xp *xpane.Pane, info xpaneInfo) bool {
 // xpaneLoop opens the X child window once the game window is shown, then
 // draws each new remote frame into it while it is shown, from this
 // goroutine: the game loop is not woken for remote frames at all.
-// Config.GLPane keeps the OpenGL path (for comparison).
-func (w *Window) xpaneLoop(stop <-chan struct{}) {
+// HelperConfig.GLPane keeps the OpenGL path (for comparison).
+func (w *HelperWindow) xpaneLoop(stop <-chan struct{}) {
 	var xp *xpane.Pane
 	for tries := 0; xp == nil; tries++ {
 		select {
@@ -295,7 +295,7 @@ func (w *Window) xpaneLoop(stop <-chan struct{}) {
 
 // RemoteChanged tells the window a new remote frame or pointer state is
 // ready: the X pane draws it at once, or the game loop is woken.
-func (w *Window) RemoteChanged() {
+func (w *HelperWindow) RemoteChanged() {
 	w.mu.Lock()
 	xp := w.xp
 	w.mu.Unlock()

@@ -14,17 +14,6 @@ import (
 	"github.com/ebitenui/ebitenui/widget"
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/inpututil"
-	"github.com/ra-p2p/ra-p2p/render/view"
-	"github.com/ra-p2p/ra-p2p/render/xpane"
-	"github.com/ra-p2p/ra-p2p/stream"
-)
-
-// Role says which side's window this is.
-type Role int
-
-const (
-	Helper Role = iota // the remote desktop on the right, controls on the left
-	Novice             // status, chat and the novice's own buttons
 )
 
 // FrameSource hands the newest remote screen to the window. The image in
@@ -54,34 +43,18 @@ type Entry struct {
 	Text string
 }
 
-// Config describes a window. Callbacks run on the game goroutine: they must
-// not block (hand work to another goroutine).
+// Config is what both windows are configured with; HelperConfig and
+// NoviceConfig add each role's own. Callbacks run on the game goroutine:
+// they must not block (hand work to another goroutine).
 type Config struct {
-	Role     Role
 	Title    string
 	PeerName string // the other side, e.g. "Alice"
 	// Send sends a chat line; nil while there is no session.
 	Send func(text string) error
 	// Disconnect ends the session for both sides.
 	Disconnect func()
-	// PaneSize tells the screen sender how big the remote pane is, so frames
-	// are scaled on the novice's side when that saves bandwidth. Helper only.
-	PaneSize func(w, h int)
 	// Size of the window at start (0 = 1280x800).
 	Width, Height int
-
-	// Helper: RequestControl asks the novice for control (nil: control is
-	// not available, ControlUnavailable says why); ReleaseControl gives it
-	// back; Input sends one event while in control.
-	RequestControl     func()
-	ReleaseControl     func()
-	Input              func(stream.InputEvent)
-	ControlUnavailable string
-	// Novice: StopControl takes control back (the Stop Control button).
-	StopControl func()
-	// GLPane draws the remote screen with OpenGL even where the X pane
-	// could (for comparison; RA_P2P_PANE=gl). Helper only.
-	GLPane bool
 	// CheckNetwork says in plain sentences what this network allows for
 	// direct connections (`ra-p2p check`); the Help page offers it. It runs
 	// off the game goroutine and must end when ctx does. Nil: not offered.
@@ -91,12 +64,20 @@ type Config struct {
 // ErrClosed is returned by Run when the user closed the window.
 var ErrClosed = errors.New("render: window closed")
 
-// Window is a helper's or novice's window. Create with New, run with Run on
-// the main goroutine; the other methods are safe from any goroutine.
-type Window struct {
+// panel is what both windows are made of: the left panel (status line,
+// buttons, chat history, message box), its dialogs and help page, the close
+// confirmation, and the game loop around them (wake-ups, drawing on
+// demand). HelperWindow and NoviceWindow embed it, add their own buttons
+// and implement ebiten.Game with its parts; its exported methods are
+// theirs, safe from any goroutine.
+type panel struct {
 	cfg   Config
 	style *style
 	ui    *ebitenui.UI
+	help  string // the help page's text
+	// controlChanged shows control on the window's own buttons (game
+	// goroutine); the window type sets it.
+	controlChanged func()
 
 	status  *widget.Text
 	history *widget.TextArea
@@ -120,36 +101,13 @@ type Window struct {
 	closeReq   bool
 	dirty      bool // something changed that Update must look at
 	controlSet ControlState
-	source     FrameSource
-	xp         *xpane.Pane // the X child window drawing the remote screen, once open
-	xpInfo     xpaneInfo   // the remote image's sizes as last seen
-	frameMu    sync.Mutex  // one reader of source at a time: Latest recycles images
-	xpWake     chan struct{}
 
 	// game goroutine only
-	view      view.View
-	xpOn      bool // the X pane draws the remote screen
-	remote    *ebiten.Image
-	remoteVer uint64
-	frame     Frame         // the last frame taken from the source (cursor included)
-	cursorImg *ebiten.Image // the remote pointer's shape
-	cursorSrc *image.RGBA   // which shape cursorImg holds
-	uploaded  []byte        // the pixels the remote texture holds, to upload only what changed
-	tileBuf   []byte
-	lastPane  image.Point
-	lines     []string
-	full      bool
-	quitting  bool
-	open      []*openDialog // the open dialogs, newest last
-
-	// control (game goroutine)
+	lines        []string
+	quitting     bool
+	open         []*openDialog // the open dialogs, newest last
 	control      ControlState
-	controlBtn   *widget.Button
 	connectedNow bool
-	remoteFocus  bool // the keyboard goes to the remote screen
-	lastRemote   image.Point
-	heldButtons  map[int]bool
-	heldKeys     map[ebiten.Key]heldKey
 
 	// redraw of the left panel (game goroutine): only when it may have changed
 	uiDirty    bool
@@ -160,8 +118,10 @@ type Window struct {
 
 const leftWidth = 340
 
-// New builds the window's widgets; nothing is shown until Run.
-func New(cfg Config) (*Window, error) {
+// newPanel makes the parts both windows share, for cfg (its zero size is
+// set to the default here) with help as the help page's text; the window
+// type then builds its buttons and buildPanel. Nothing is shown until Run.
+func newPanel(cfg *Config, help string) (*panel, error) {
 	st, err := newStyle()
 	if err != nil {
 		return nil, err
@@ -169,53 +129,26 @@ func New(cfg Config) (*Window, error) {
 	if cfg.Width == 0 {
 		cfg.Width, cfg.Height = 1280, 800
 	}
-	w := &Window{cfg: cfg, style: st, statusTxt: "Connecting to " + cfg.PeerName + "…",
-		heldButtons: map[int]bool{}, heldKeys: map[ebiten.Key]heldKey{}, xpWake: make(chan struct{}, 1)}
-	w.bgCtx, w.bgCancel = context.WithCancel(context.Background())
-	w.stopped = make(chan struct{})
-	w.build()
-	return w, nil
+	p := &panel{cfg: *cfg, style: st, help: help, statusTxt: "Connecting to " + cfg.PeerName + "…"}
+	p.bgCtx, p.bgCancel = context.WithCancel(context.Background())
+	p.stopped = make(chan struct{})
+	return p, nil
 }
 
-func (w *Window) build() {
-	st := w.style
-	w.status = st.newLabel("", st.face, st.text)
-	w.status.MaxWidth = leftWidth - 24
+// notYet is the tooltip of the buttons of features not built yet.
+const notYet = "Not available yet in this version of ra-p2p."
 
-	var buttons []widget.PreferredSizeLocateableWidget
-	notYet := "Not available yet in this version of ra-p2p."
-	if w.cfg.Role == Helper {
-		reason := ""
-		if w.cfg.RequestControl == nil {
-			reason = w.cfg.ControlUnavailable
-			if reason == "" {
-				reason = notYet
-			}
-		}
-		w.controlBtn = st.newButton("Take Control", w.onControlButton, reason)
-		buttons = append(buttons,
-			w.controlBtn,
-			st.newButton("Send a File", nil, notYet),
-			st.newButton("Start Talking", nil, notYet),
-			st.newButton("Settings", nil, notYet),
-			st.newButton("Actual size", func() { w.toggleActualSize() }, ""),
-		)
-	} else {
-		w.controlBtn = st.newButton("Stop Control", func() {
-			if w.cfg.StopControl != nil {
-				w.cfg.StopControl()
-			}
-		}, "")
-		w.controlBtn.GetWidget().Disabled = true
-		buttons = append(buttons,
-			w.controlBtn,
-			st.newButton("Send a File", nil, notYet),
-			st.newButton("Start Talking", nil, notYet),
-		)
-	}
-	w.disc = st.newButton("Disconnect", w.onDisconnect, "")
-	w.disc.GetWidget().Disabled = true
-	buttons = append(buttons, w.disc, st.newButton("Help", w.openHelp, ""))
+// buildPanel builds the left panel: the status line, the window's own
+// buttons followed by Disconnect and Help, the chat history and the message
+// box. The window type places p.left and sets p.ui.
+func (p *panel) buildPanel(buttons ...widget.PreferredSizeLocateableWidget) {
+	st := p.style
+	p.status = st.newLabel("", st.face, st.text)
+	p.status.MaxWidth = leftWidth - 24
+
+	p.disc = st.newButton("Disconnect", p.onDisconnect, "")
+	p.disc.GetWidget().Disabled = true
+	buttons = append(buttons, p.disc, st.newButton("Help", p.openHelp, ""))
 	grid := widget.NewContainer(widget.ContainerOpts.Layout(widget.NewGridLayout(
 		widget.GridLayoutOpts.Columns(2), widget.GridLayoutOpts.Spacing(6, 6),
 		widget.GridLayoutOpts.Stretch([]bool{true, true}, nil))))
@@ -223,7 +156,7 @@ func (w *Window) build() {
 		grid.AddChild(b)
 	}
 
-	w.history = widget.NewTextArea(
+	p.history = widget.NewTextArea(
 		widget.TextAreaOpts.ContainerOpts(widget.ContainerOpts.WidgetOpts(widget.WidgetOpts.MinSize(leftWidth-24, 100))),
 		widget.TextAreaOpts.FontFace(&st.small),
 		widget.TextAreaOpts.FontColor(st.text),
@@ -238,7 +171,7 @@ func (w *Window) build() {
 		}),
 	)
 
-	w.input = widget.NewTextInput(
+	p.input = widget.NewTextInput(
 		widget.TextInputOpts.Image(st.input),
 		widget.TextInputOpts.Face(&st.face),
 		widget.TextInputOpts.Color(st.inputColor),
@@ -247,19 +180,19 @@ func (w *Window) build() {
 		widget.TextInputOpts.ClearOnSubmit(true),
 		widget.TextInputOpts.IgnoreEmptySubmit(true),
 		widget.TextInputOpts.AllowDuplicateSubmit(true),
-		widget.TextInputOpts.SubmitHandler(func(a *widget.TextInputChangedEventArgs) { w.sendLine(a.InputText) }),
+		widget.TextInputOpts.SubmitHandler(func(a *widget.TextInputChangedEventArgs) { p.sendLine(a.InputText) }),
 	)
-	w.send = st.newButton("Send", func() {
-		w.sendLine(w.input.GetText())
-		w.input.SetText("")
+	p.send = st.newButton("Send", func() {
+		p.sendLine(p.input.GetText())
+		p.input.SetText("")
 	}, "")
 	entry := widget.NewContainer(widget.ContainerOpts.Layout(widget.NewGridLayout(
 		widget.GridLayoutOpts.Columns(2), widget.GridLayoutOpts.Spacing(6, 0),
 		widget.GridLayoutOpts.Stretch([]bool{true, false}, []bool{true}))))
-	entry.AddChild(w.input, w.send)
-	w.setConnectedLocked(false)
+	entry.AddChild(p.input, p.send)
+	p.setConnectedLocked(false)
 
-	w.left = widget.NewContainer(
+	p.left = widget.NewContainer(
 		widget.ContainerOpts.BackgroundImage(st.panel),
 		widget.ContainerOpts.Layout(widget.NewGridLayout(
 			widget.GridLayoutOpts.Columns(1), widget.GridLayoutOpts.Spacing(0, 10),
@@ -267,29 +200,15 @@ func (w *Window) build() {
 			widget.GridLayoutOpts.Stretch([]bool{true}, []bool{false, false, false, true, false}))),
 	)
 	chatTitle := st.newLabel("Chat history", st.small, st.dim)
-	w.left.AddChild(w.status, grid, chatTitle, w.history, entry)
-
-	var root *widget.Container
-	if w.cfg.Role == Helper {
-		root = widget.NewContainer(widget.ContainerOpts.Layout(widget.NewGridLayout(
-			widget.GridLayoutOpts.Columns(2),
-			widget.GridLayoutOpts.Stretch([]bool{false, true}, []bool{true}))))
-		w.left.GetWidget().MinWidth = leftWidth
-		w.left.GetWidget().LayoutData = widget.GridLayoutData{MaxWidth: leftWidth}
-		root.AddChild(w.left, widget.NewContainer())
-	} else {
-		root = widget.NewContainer(widget.ContainerOpts.Layout(widget.NewGridLayout(
-			widget.GridLayoutOpts.Columns(1), widget.GridLayoutOpts.Stretch([]bool{true}, []bool{true}))))
-		root.AddChild(w.left)
-	}
-	w.ui = &ebitenui.UI{Container: root}
+	p.left.AddChild(p.status, grid, chatTitle, p.history, entry)
 }
 
-// Run opens the window and runs until the user closes it (ErrClosed) or
-// Close is called (nil). It must be called on the main goroutine.
-func (w *Window) Run() error {
-	ebiten.SetWindowTitle(w.cfg.Title)
-	ebiten.SetWindowSize(w.cfg.Width, w.cfg.Height)
+// run opens the window and runs game until the user closes it (ErrClosed)
+// or Close is called (nil), with loops running beside the game loop until
+// it ends. It must be called on the main goroutine.
+func (p *panel) run(game ebiten.Game, loops ...func(stop <-chan struct{})) error {
+	ebiten.SetWindowTitle(p.cfg.Title)
+	ebiten.SetWindowSize(p.cfg.Width, p.cfg.Height)
 	ebiten.SetWindowResizingMode(ebiten.WindowResizingModeEnabled)
 	ebiten.SetWindowClosingHandled(true)
 	// Draw only when something changed: an idle window costs ~0% CPU.
@@ -304,15 +223,15 @@ func (w *Window) Run() error {
 	// Wake-ups requested before the game loop runs can be lost; a light
 	// ticker re-asks for a frame while something is waiting to be shown.
 	stop := make(chan struct{})
-	var loops sync.WaitGroup
-	defer func() { close(stop); loops.Wait(); w.bgCancel(); w.bg.Wait(); close(w.stopped) }()
-	loops.Go(func() { w.wakeLoop(stop) })
-	if w.cfg.Role == Helper && !w.cfg.GLPane {
-		loops.Go(func() { w.xpaneLoop(stop) })
+	var running sync.WaitGroup
+	defer func() { close(stop); running.Wait(); p.bgCancel(); p.bg.Wait(); close(p.stopped) }()
+	running.Go(func() { p.wakeLoop(stop) })
+	for _, loop := range loops {
+		running.Go(func() { loop(stop) })
 	}
-	err := ebiten.RunGame(w)
+	err := ebiten.RunGame(game)
 	if errors.Is(err, ebiten.Termination) || err == nil {
-		if w.quitting {
+		if p.quitting {
 			return ErrClosed
 		}
 		return nil
@@ -320,7 +239,7 @@ func (w *Window) Run() error {
 	return err
 }
 
-func (w *Window) wakeLoop(stop <-chan struct{}) {
+func (p *panel) wakeLoop(stop <-chan struct{}) {
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
 	for {
@@ -331,9 +250,9 @@ func (w *Window) wakeLoop(stop <-chan struct{}) {
 			// dirty stays set until an Update takes the state: a wake-up
 			// that Ebiten swallows (seen at start-up: the window then
 			// froze until the next X event) is asked for again.
-			w.mu.Lock()
-			waiting := w.dirty
-			w.mu.Unlock()
+			p.mu.Lock()
+			waiting := p.dirty
+			p.mu.Unlock()
 			if waiting {
 				ebiten.ScheduleFrame()
 			}
@@ -343,63 +262,57 @@ func (w *Window) wakeLoop(stop <-chan struct{}) {
 
 // update changes the window's shared state from any goroutine and wakes
 // the window to show it.
-func (w *Window) update(change func()) {
-	w.mu.Lock()
+func (p *panel) update(change func()) {
+	p.mu.Lock()
 	change()
-	w.dirty = true
-	w.mu.Unlock()
+	p.dirty = true
+	p.mu.Unlock()
 	ebiten.ScheduleFrame()
 }
 
 // Close ends Run from any goroutine.
-func (w *Window) Close() { w.update(func() { w.closeReq = true }) }
+func (p *panel) Close() { p.update(func() { p.closeReq = true }) }
 
 // SetStatus changes the status line.
-func (w *Window) SetStatus(s string) { w.update(func() { w.statusTxt = s }) }
+func (p *panel) SetStatus(s string) { p.update(func() { p.statusTxt = s }) }
 
 // Post adds an entry to the history.
-func (w *Window) Post(e Entry) {
+func (p *panel) Post(e Entry) {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
-	w.update(func() { w.pending = append(w.pending, e) })
+	p.update(func() { p.pending = append(p.pending, e) })
 }
 
 // SetConnected enables or disables the chat entry and Disconnect.
-func (w *Window) SetConnected(on bool) { w.update(func() { w.connected = on }) }
+func (p *panel) SetConnected(on bool) { p.update(func() { p.connected = on }) }
 
-// SetSource sets where the remote screen comes from (nil: none).
-func (w *Window) SetSource(src FrameSource) { w.update(func() { w.source = src }) }
-
-// Refresh wakes the window, e.g. when a new frame arrived.
-func (w *Window) Refresh() { w.update(func() {}) }
-
-func (w *Window) setConnectedLocked(on bool) {
-	w.input.GetWidget().Disabled = !on
-	w.send.GetWidget().Disabled = !on
-	w.disc.GetWidget().Disabled = !on
+func (p *panel) setConnectedLocked(on bool) {
+	p.input.GetWidget().Disabled = !on
+	p.send.GetWidget().Disabled = !on
+	p.disc.GetWidget().Disabled = !on
 }
 
-func (w *Window) sendLine(s string) {
+func (p *panel) sendLine(s string) {
 	s = strings.TrimSpace(s)
-	if s == "" || w.cfg.Send == nil {
+	if s == "" || p.cfg.Send == nil {
 		return
 	}
-	if err := w.cfg.Send(s); err != nil {
-		w.appendLine(Entry{Time: time.Now(), Text: "Your message was not sent: " + err.Error()})
+	if err := p.cfg.Send(s); err != nil {
+		p.appendLine(Entry{Time: time.Now(), Text: "Your message was not sent: " + err.Error()})
 		return
 	}
-	w.appendLine(Entry{Time: time.Now(), From: "You", Text: s})
+	p.appendLine(Entry{Time: time.Now(), From: "You", Text: s})
 }
 
-func (w *Window) onDisconnect() {
-	if w.cfg.Disconnect != nil {
-		w.cfg.Disconnect()
+func (p *panel) onDisconnect() {
+	if p.cfg.Disconnect != nil {
+		p.cfg.Disconnect()
 	}
 }
 
 // appendLine runs on the game goroutine.
-func (w *Window) appendLine(e Entry) {
+func (p *panel) appendLine(e Entry) {
 	ts := e.Time.Format("15:04")
 	var line string
 	text := escapeBBCode(e.Text)
@@ -408,11 +321,11 @@ func (w *Window) appendLine(e Entry) {
 	} else {
 		line = fmt.Sprintf("[color=#6b7280]%s %s[/color]", ts, text)
 	}
-	w.lines = append(w.lines, line)
-	if len(w.lines) > 500 {
-		w.lines = w.lines[len(w.lines)-500:]
+	p.lines = append(p.lines, line)
+	if len(p.lines) > 500 {
+		p.lines = p.lines[len(p.lines)-500:]
 	}
-	w.history.SetText(strings.Join(w.lines, "\n"))
+	p.history.SetText(strings.Join(p.lines, "\n"))
 }
 
 // escapeBBCode keeps peer text from being read as markup.
@@ -421,84 +334,81 @@ func escapeBBCode(s string) string {
 }
 
 // Layout implements ebiten.Game.
-func (w *Window) Layout(outsideWidth, outsideHeight int) (int, int) {
+func (p *panel) Layout(outsideWidth, outsideHeight int) (int, int) {
 	return outsideWidth, outsideHeight
 }
 
-// Update implements ebiten.Game.
-func (w *Window) Update() error {
-	w.mu.Lock()
-	w.dirty = false // everything waiting is taken now; wakeLoop need not ask again
-	pending := w.pending
-	w.pending = nil
-	status := w.statusTxt
-	connected := w.connected
-	closeReq := w.closeReq
-	controlSet := w.controlSet
+// updatePanel is the first part of both windows' Update: it takes the
+// state other goroutines changed and shows it in the panel, opens new
+// dialogs and handles the window's close button. It returns
+// ebiten.Termination when the window is to close (game goroutine).
+func (p *panel) updatePanel() error {
+	p.mu.Lock()
+	p.dirty = false // everything waiting is taken now; wakeLoop need not ask again
+	pending := p.pending
+	p.pending = nil
+	status := p.statusTxt
+	connected := p.connected
+	closeReq := p.closeReq
+	controlSet := p.controlSet
 	var newDialogs []*dialog
-	if len(w.dialogs) > 0 {
-		newDialogs = w.dialogs
-		w.dialogs = nil
+	if len(p.dialogs) > 0 {
+		newDialogs = p.dialogs
+		p.dialogs = nil
 	}
-	w.mu.Unlock()
+	p.mu.Unlock()
 	if closeReq {
 		return ebiten.Termination
 	}
 	// Ebiten may run Update more than once per Draw: keep the mark until a
 	// Draw has shown the panel.
-	w.uiDirty = w.uiChanged(len(pending) > 0 || status != w.status.Label || connected != w.connectedNow ||
-		controlSet != w.control || len(newDialogs) > 0) || w.uiDirty
+	p.uiDirty = p.uiChanged(len(pending) > 0 || status != p.status.Label || connected != p.connectedNow ||
+		controlSet != p.control || len(newDialogs) > 0) || p.uiDirty
 	for _, e := range pending {
-		w.appendLine(e)
+		p.appendLine(e)
 	}
-	if w.status.Label != status {
-		w.status.Label = status
-		w.left.RequestRelayout()
+	if p.status.Label != status {
+		p.status.Label = status
+		p.left.RequestRelayout()
 	}
-	w.setConnectedLocked(connected)
-	if connected != w.connectedNow || controlSet != w.control {
-		w.connectedNow = connected
-		w.control = controlSet
+	p.setConnectedLocked(connected)
+	if connected != p.connectedNow || controlSet != p.control {
+		p.connectedNow = connected
+		p.control = controlSet
 		if !connected {
-			w.control = ControlOff
+			p.control = ControlOff
 		}
-		w.applyControl()
+		p.controlChanged()
 	}
 	for _, d := range newDialogs {
-		w.showDialog(d)
+		p.showDialog(d)
 	}
-	if ebiten.IsWindowBeingClosed() && !w.quitting {
+	if ebiten.IsWindowBeingClosed() && !p.quitting {
 		if !connected {
-			w.quitting = true
+			p.quitting = true
 			return ebiten.Termination
 		}
-		w.showDialog(w.closeDialog())
-	}
-	if w.cfg.Role == Helper && inpututil.IsKeyJustPressed(ebiten.KeyF11) {
-		w.full = !w.full
-	}
-	if w.full {
-		if w.control != ControlOn && inpututil.IsKeyJustPressed(ebiten.KeyEscape) {
-			w.full = false
-		}
-		w.updatePane()
-		w.captureInput()
-		return nil
-	}
-	if !w.dialogKeys() {
-		w.ui.Update()
-	}
-	if w.cfg.Role == Helper {
-		w.updatePane()
-		if len(w.open) == 0 {
-			w.captureInput()
-		}
+		p.showDialog(p.closeDialog())
 	}
 	return nil
 }
 
-func (w *Window) closeDialog() *dialog {
-	name := w.cfg.PeerName
+// updateWidgets hands the input to the open dialog's keys or else to the
+// widgets (game goroutine).
+func (p *panel) updateWidgets() {
+	if !p.dialogKeys() {
+		p.ui.Update()
+	}
+}
+
+// drawPanel draws the widgets and dialogs (game goroutine).
+func (p *panel) drawPanel(screen *ebiten.Image) {
+	p.ui.Draw(screen)
+	p.uiDirty = false
+}
+
+func (p *panel) closeDialog() *dialog {
+	name := p.cfg.PeerName
 	return &dialog{
 		text:    fmt.Sprintf("End the session with %s?", name),
 		yes:     "End session",
@@ -506,46 +416,24 @@ func (w *Window) closeDialog() *dialog {
 		answers: make(chan string, 1),
 		onAnswer: func(yes bool) {
 			if yes {
-				w.onDisconnect()
-				w.quitting = true
-				w.Close()
+				p.onDisconnect()
+				p.quitting = true
+				p.Close()
 			}
 		},
 	}
 }
 
-// Draw implements ebiten.Game.
-func (w *Window) Draw(screen *ebiten.Image) {
-	if w.full {
-		if !w.xpOn {
-			screen.Fill(w.style.pane)
-			w.drawRemote(screen)
-		}
-		return
-	}
-	if w.cfg.Role == Helper && !w.xpOn {
-		w.drawRemote(screen) // first: dialogs and tooltips go over it
-	}
-	// The screen is not cleared between frames, so when only the remote
-	// screen changed the panel drawn last time is still there: redrawing it
-	// through software GL for every remote update cost most of the viewer's
-	// CPU in the latency benchmark.
-	if w.uiDirty || w.cfg.Role != Helper {
-		w.ui.Draw(screen)
-		w.uiDirty = false
-	}
-}
-
 // uiChanged says whether the left panel or a dialog may look different this
 // frame: new state, any input, a resize, an open dialog, the first frames.
-func (w *Window) uiChanged(stateChanged bool) bool {
-	w.frames++
+func (p *panel) uiChanged(stateChanged bool) bool {
+	p.frames++
 	cursor := image.Pt(ebiten.CursorPosition())
 	size := image.Pt(ebiten.WindowSize())
-	moved := cursor != w.lastCursor || size != w.lastSize
-	w.lastCursor, w.lastSize = cursor, size
+	moved := cursor != p.lastCursor || size != p.lastSize
+	p.lastCursor, p.lastSize = cursor, size
 	dx, dy := ebiten.Wheel()
-	return stateChanged || moved || w.frames < 10 || len(w.open) > 0 || dx != 0 || dy != 0 ||
+	return stateChanged || moved || p.frames < 10 || len(p.open) > 0 || dx != 0 || dy != 0 ||
 		len(inpututil.AppendPressedKeys(nil)) > 0 || len(inpututil.AppendJustReleasedKeys(nil)) > 0 ||
 		ebiten.IsMouseButtonPressed(ebiten.MouseButtonLeft) || ebiten.IsMouseButtonPressed(ebiten.MouseButtonRight) ||
 		inpututil.IsMouseButtonJustReleased(ebiten.MouseButtonLeft) || inpututil.IsMouseButtonJustReleased(ebiten.MouseButtonRight)

@@ -21,11 +21,11 @@ func RunHelper(ctx context.Context, hc session.HelpConfig, cfg Config) error {
 	view := &screenshare.View{Log: cfg.Logger}
 	ctl := &remotecontrol.Helper{Self: hc.Name, Log: cfg.Logger}
 	hc.Channels = append(hc.Channels, view)
-	var w *render.Window
-	rcfg := render.Config{
-		Role: render.Helper, Title: "Remote Assistance — " + name, PeerName: name,
-		PaneSize: view.SetPaneSize, GLPane: cfg.GLPane, CheckNetwork: cfg.networkCheck(),
-		RequestControl: ctl.Request, Input: ctl.Input, Send: u.send, Disconnect: u.disconnect,
+	var w *render.HelperWindow
+	rcfg := render.HelperConfig{
+		Config: render.Config{Title: "Remote Assistance — " + name, PeerName: name,
+			CheckNetwork: cfg.networkCheck(), Send: u.send, Disconnect: u.disconnect},
+		PaneSize: view.SetPaneSize, GLPane: cfg.GLPane, RequestControl: ctl.Request, Input: ctl.Input,
 		ReleaseControl: func() {
 			w.SetControl(render.ControlOff) // at once: the pane stops sending input
 			ctl.Release()
@@ -37,7 +37,7 @@ func RunHelper(ctx context.Context, hc session.HelpConfig, cfg Config) error {
 	} else {
 		hc.Channels = append(hc.Channels, ctl)
 	}
-	w, err := render.New(rcfg)
+	w, err := render.NewHelper(rcfg)
 	if err != nil {
 		return err
 	}
@@ -53,14 +53,14 @@ func RunHelper(ctx context.Context, hc session.HelpConfig, cfg Config) error {
 // nc.Channels): the window's Stop Control stops it.
 func RunNovice(ctx context.Context, nc session.NoviceConfig, cfg Config, ctl *remotecontrol.Novice) error {
 	u := newUI(cfg, false)
-	rcfg := render.Config{
-		Role: render.Novice, Title: "Remote Assistance — waiting for your helper", PeerName: "your helper",
+	rcfg := render.NoviceConfig{Config: render.Config{
+		Title: "Remote Assistance — waiting for your helper", PeerName: "your helper",
 		Width: 420, Height: 640, CheckNetwork: cfg.networkCheck(), Send: u.send, Disconnect: u.disconnect,
-	}
+	}}
 	if ctl != nil {
 		rcfg.StopControl = ctl.Stop
 	}
-	w, err := render.New(rcfg)
+	w, err := render.NewNovice(rcfg)
 	if err != nil {
 		return err
 	}

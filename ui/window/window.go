@@ -16,9 +16,22 @@ import (
 	"github.com/ra-p2p/ra-p2p/ui/terminal"
 )
 
+// window is what ui needs of either role's window (render.HelperWindow,
+// render.NoviceWindow).
+type window interface {
+	Post(render.Entry)
+	SetStatus(string)
+	SetConnected(bool)
+	SetControl(render.ControlState)
+	Ask(ctx context.Context, question, yes, no string) (bool, error)
+	AskPassword(ctx context.Context, prompt string) (password string, ok bool, err error)
+	Close()
+	Run() error
+}
+
 // ui is session.UI over one window.
 type ui struct {
-	w      *render.Window
+	w      window
 	cfg    Config
 	helper bool
 	// onConnected runs when the session starts (the helper shows the

@@ -1,0 +1,178 @@
+package render
+
+import (
+	"image"
+	"sync"
+
+	"github.com/ebitenui/ebitenui"
+	"github.com/ebitenui/ebitenui/widget"
+	"github.com/hajimehoshi/ebiten/v2"
+	"github.com/hajimehoshi/ebiten/v2/inpututil"
+	"github.com/ra-p2p/ra-p2p/render/view"
+	"github.com/ra-p2p/ra-p2p/render/xpane"
+	"github.com/ra-p2p/ra-p2p/stream"
+)
+
+// HelperConfig describes the helper's window.
+type HelperConfig struct {
+	Config
+	// PaneSize tells the screen sender how big the remote pane is, so frames
+	// are scaled on the novice's side when that saves bandwidth.
+	PaneSize func(w, h int)
+	// RequestControl asks the novice for control (nil: control is not
+	// available, ControlUnavailable says why); ReleaseControl gives it
+	// back; Input sends one event while in control.
+	RequestControl     func()
+	ReleaseControl     func()
+	Input              func(stream.InputEvent)
+	ControlUnavailable string
+	// GLPane draws the remote screen with OpenGL even where the X pane
+	// could (for comparison; RA_P2P_PANE=gl).
+	GLPane bool
+}
+
+// HelperWindow is the helper's Remote Assistance window: the novice's
+// screen in the pane on the right (and over the whole window with F11),
+// the left panel with Take Control. Create with NewHelper, run with Run on
+// the main goroutine; the other exported methods are safe from any
+// goroutine.
+type HelperWindow struct {
+	*panel
+	cfg HelperConfig // hides panel.cfg; its Config holds the same values
+
+	controlBtn *widget.Button // Take Control / Release Control
+
+	// guarded by panel.mu
+	source FrameSource
+	xp     *xpane.Pane // the X child window drawing the remote screen, once open
+	xpInfo xpaneInfo   // the remote image's sizes as last seen
+
+	frameMu sync.Mutex // one reader of source at a time: Latest recycles images
+	xpWake  chan struct{}
+
+	// game goroutine only
+	view      view.View
+	xpOn      bool // the X pane draws the remote screen
+	remote    *ebiten.Image
+	remoteVer uint64
+	frame     Frame         // the last frame taken from the source (cursor included)
+	cursorImg *ebiten.Image // the remote pointer's shape
+	cursorSrc *image.RGBA   // which shape cursorImg holds
+	uploaded  []byte        // the pixels the remote texture holds, to upload only what changed
+	tileBuf   []byte
+	lastPane  image.Point
+	full      bool
+
+	// control (game goroutine)
+	remoteFocus bool // the keyboard goes to the remote screen
+	lastRemote  image.Point
+	heldButtons map[int]bool
+	heldKeys    map[ebiten.Key]heldKey
+}
+
+// NewHelper builds the helper's window; nothing is shown until Run.
+func NewHelper(cfg HelperConfig) (*HelperWindow, error) {
+	p, err := newPanel(&cfg.Config, helperHelp(cfg.PeerName))
+	if err != nil {
+		return nil, err
+	}
+	w := &HelperWindow{panel: p, cfg: cfg,
+		heldButtons: map[int]bool{}, heldKeys: map[ebiten.Key]heldKey{}, xpWake: make(chan struct{}, 1)}
+	p.controlChanged = w.applyControl
+	st := p.style
+	reason := ""
+	if cfg.RequestControl == nil {
+		reason = cfg.ControlUnavailable
+		if reason == "" {
+			reason = notYet
+		}
+	}
+	w.controlBtn = st.newButton("Take Control", w.onControlButton, reason)
+	p.buildPanel(
+		w.controlBtn,
+		st.newButton("Send a File", nil, notYet),
+		st.newButton("Start Talking", nil, notYet),
+		st.newButton("Settings", nil, notYet),
+		st.newButton("Actual size", func() { w.toggleActualSize() }, ""),
+	)
+	root := widget.NewContainer(widget.ContainerOpts.Layout(widget.NewGridLayout(
+		widget.GridLayoutOpts.Columns(2),
+		widget.GridLayoutOpts.Stretch([]bool{false, true}, []bool{true}))))
+	p.left.GetWidget().MinWidth = leftWidth
+	p.left.GetWidget().LayoutData = widget.GridLayoutData{MaxWidth: leftWidth}
+	root.AddChild(p.left, widget.NewContainer())
+	p.ui = &ebitenui.UI{Container: root}
+	return w, nil
+}
+
+// helperHelp is the helper's help page; peer names the novice.
+func helperHelp(peer string) string {
+	return "How Remote Assistance works\n\n" +
+		"• The right side shows " + peer + "'s screen, live. Press F11 to show it over the whole window, 1:1 (F11 or ESC again to come back); \"Actual size\" shows it at 100% with scrolling.\n" +
+		"• Chat: type in the box at the bottom left and press ENTER or Send. The history also records changes such as \"Connected to …\".\n" +
+		"• Take Control asks " + peer + " to let you use the mouse and keyboard over the screen on the right. Once allowed, click in the screen to type there; click in the chat box to type a message. Release Control gives it back.\n" +
+		"• " + peer + " can take control back at any moment by pressing ESC on their keyboard.\n" +
+		"• Send a File, Start Talking and Settings are not available in this version yet; their buttons stay greyed out.\n" +
+		"• Disconnect (or closing the window) ends the session for both of you."
+}
+
+// Run opens the window and runs until the user closes it (ErrClosed) or
+// Close is called (nil). It must be called on the main goroutine.
+func (w *HelperWindow) Run() error {
+	if w.cfg.GLPane {
+		return w.run(w)
+	}
+	return w.run(w, w.xpaneLoop)
+}
+
+// SetSource sets where the remote screen comes from (nil: none).
+func (w *HelperWindow) SetSource(src FrameSource) { w.update(func() { w.source = src }) }
+
+// Refresh wakes the window, e.g. when a new frame arrived.
+func (w *HelperWindow) Refresh() { w.update(func() {}) }
+
+// Update implements ebiten.Game: the panel, then the pane (F11 shows it
+// over the whole window) and the input sent while in control.
+func (w *HelperWindow) Update() error {
+	if err := w.updatePanel(); err != nil {
+		return err
+	}
+	if inpututil.IsKeyJustPressed(ebiten.KeyF11) {
+		w.full = !w.full
+	}
+	if w.full {
+		if w.control != ControlOn && inpututil.IsKeyJustPressed(ebiten.KeyEscape) {
+			w.full = false
+		}
+		w.updatePane()
+		w.captureInput()
+		return nil
+	}
+	w.updateWidgets()
+	w.updatePane()
+	if len(w.open) == 0 {
+		w.captureInput()
+	}
+	return nil
+}
+
+// Draw implements ebiten.Game.
+func (w *HelperWindow) Draw(screen *ebiten.Image) {
+	if w.full {
+		if !w.xpOn {
+			screen.Fill(w.style.pane)
+			w.drawRemote(screen)
+		}
+		return
+	}
+	if !w.xpOn {
+		w.drawRemote(screen) // first: dialogs and tooltips go over it
+	}
+	// The screen is not cleared between frames, so when only the remote
+	// screen changed the panel drawn last time is still there: redrawing it
+	// through software GL for every remote update cost most of the viewer's
+	// CPU in the latency benchmark.
+	if w.uiDirty {
+		w.drawPanel(screen)
+	}
+}
