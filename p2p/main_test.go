@@ -3,13 +3,13 @@ package p2p
 import (
 	"context"
 	"crypto/rand"
-	"fmt"
-	"github.com/ra-p2p/ra-p2p/internal/leakcheck"
 	"log/slog"
 	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ra-p2p/ra-p2p/internal/leakcheck"
 
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -33,16 +33,7 @@ var loopback = []string{"/ip4/127.0.0.1/udp/0/quic-v1", "/ip4/127.0.0.1/tcp/0"}
 // loaded 2-core machine running -race is slow, and no test asserts timing.
 const wait = 30 * time.Second
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if code == 0 {
-		if err := leakcheck.Check(10 * time.Second); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { leakcheck.Main(m) }
 
 // testLogger discards logs unless RA_P2P_TEST_LOG is set: hosts log from
 // their own goroutines, which may outlive a test's t.Log.

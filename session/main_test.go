@@ -4,20 +4,17 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"fmt"
-	"log/slog"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/ra-p2p/ra-p2p/internal/leakcheck"
+	"github.com/ra-p2p/ra-p2p/session/sessiontest"
 
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/ra-p2p/ra-p2p/invite"
-	"github.com/ra-p2p/ra-p2p/p2p"
 	"github.com/ra-p2p/ra-p2p/session"
 )
 
@@ -32,31 +29,13 @@ import (
 // of its own), so the scenarios run in parallel and each helper starts
 // together with its novice, looking it up until the novice announces itself.
 
-var loopback = []string{"/ip4/127.0.0.1/udp/0/quic-v1", "/ip4/127.0.0.1/tcp/0"}
+var loopback = sessiontest.Loopback
 
 // wait bounds each step that involves the network. It is generous: a loaded
 // 2-core machine running -race is slow, and no test asserts timing.
 const wait = 90 * time.Second
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if code == 0 {
-		if err := leakcheck.Check(10 * time.Second); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-// testLogger discards logs unless RA_P2P_TEST_LOG is set: hosts log from
-// their own goroutines, which may outlive a test's t.Log.
-func testLogger() *slog.Logger {
-	if os.Getenv("RA_P2P_TEST_LOG") != "" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return slog.New(slog.DiscardHandler)
-}
+func TestMain(m *testing.M) { leakcheck.Main(m) }
 
 func newKey(t *testing.T) crypto.PrivKey {
 	t.Helper()
@@ -65,30 +44,6 @@ func newKey(t *testing.T) crypto.PrivKey {
 		t.Fatal(err)
 	}
 	return k
-}
-
-// startNode runs a bootstrap node on loopback until the test ends and
-// returns the bootstrap list for the novices and helpers.
-func startNode(t *testing.T) []peer.AddrInfo {
-	t.Helper()
-	n, err := p2p.NewNode(p2p.NodeConfig{Identity: newKey(t), Listen: loopback, Logger: testLogger()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("node Run: %v", err)
-		}
-	})
-	ais, err := peer.AddrInfosFromP2pAddrs(n.Addrs()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ais
 }
 
 // prompter is the user, scripted: Confirm always gives the same answer,
@@ -207,7 +162,7 @@ func runNovice(t *testing.T, bootstrap []peer.AddrInfo, iv *invitation, confirm 
 		defer close(nv.done)
 		nv.n, nv.startErr = session.StartNovice(ctx, session.NoviceConfig{
 			Entry: iv.entry, Store: iv.store, Prompter: nv.prompter, Progress: nv.progress.record,
-			Bootstrap: bootstrap, Listen: loopback, Logger: testLogger(),
+			Bootstrap: bootstrap, Listen: loopback, Logger: sessiontest.Logger(),
 		})
 		close(nv.ready)
 		if nv.startErr != nil {
@@ -300,7 +255,7 @@ func runHelp(t *testing.T, bootstrap []peer.AddrInfo, iv *invitation, opts helpe
 	go func() {
 		s, err := session.Help(ctx, session.HelpConfig{
 			Invitation: iv.forHelper, Name: opts.name, Prompter: h.prompter, Progress: progress,
-			Bootstrap: bootstrap, Listen: loopback, FindTimeout: wait, ConnectTimeout: wait, Logger: testLogger(),
+			Bootstrap: bootstrap, Listen: loopback, FindTimeout: wait, ConnectTimeout: wait, Logger: sessiontest.Logger(),
 		})
 		h.result <- helpResult{s, err}
 	}()

@@ -13,6 +13,7 @@ import (
 	"github.com/ra-p2p/ra-p2p/invite"
 	"github.com/ra-p2p/ra-p2p/p2p"
 	"github.com/ra-p2p/ra-p2p/session"
+	"github.com/ra-p2p/ra-p2p/session/sessiontest"
 	"github.com/ra-p2p/ra-p2p/stream"
 )
 
@@ -28,7 +29,7 @@ const (
 // novice and helpers up front, all at the same time, and its subtest then
 // waits for them and checks what happened.
 func TestSession(t *testing.T) {
-	bootstrap := startNode(t)
+	bootstrap := sessiontest.StartNode(t)
 	scenarios := []struct {
 		name  string
 		start func(t *testing.T) (check func(t *testing.T))
@@ -300,7 +301,7 @@ func ended(t *testing.T, s *session.Session, reason string) {
 // chat stream, which the novice must reset.
 func forgeChat(t *testing.T, bootstrap []peer.AddrInfo, iv *invitation, text string) {
 	t.Helper()
-	h, err := p2p.New(p2p.Config{Identity: newKey(t), Listen: loopback, Bootstrap: bootstrap, Logger: testLogger()})
+	h, err := p2p.New(p2p.Config{Identity: newKey(t), Listen: loopback, Bootstrap: bootstrap, Logger: sessiontest.Logger()})
 	if err != nil {
 		t.Fatal(err)
 	}

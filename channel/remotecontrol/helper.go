@@ -1,6 +1,7 @@
 package remotecontrol
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -58,10 +59,7 @@ func (h *Helper) queue(op stream.ControlOp) {
 // the user asks and the input queued, and tells what the novice answers.
 func (h *Helper) Run(ctx context.Context, s *session.Session) error {
 	h.init()
-	logger := h.Log
-	if logger == nil {
-		logger = slog.Default()
-	}
+	logger := cmp.Or(h.Log, slog.Default())
 	post := func(text string) { s.Emit(session.Event{Kind: session.EventStatus, Text: text}) }
 	state := func(c session.ControlState) { s.Emit(session.Event{Kind: session.EventControl, Control: c}) }
 	rw, err := s.OpenChannel(ctx, stream.ControlProtocol)

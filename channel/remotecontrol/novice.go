@@ -1,6 +1,7 @@
 package remotecontrol
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -61,18 +62,11 @@ func (n *Novice) stopChan() chan struct{} {
 	return n.stop
 }
 
-func (n *Novice) log() *slog.Logger {
-	if n.Log == nil {
-		return slog.Default()
-	}
-	return n.Log
-}
-
 // serve runs the consent flow over one control stream until it ends; every
 // goroutine it starts has ended when it returns.
 func (n *Novice) serve(ctx context.Context, s *session.Session, rw io.ReadWriteCloser) {
 	defer rw.Close()
-	logger := n.log()
+	logger := cmp.Or(n.Log, slog.Default())
 	conn := stream.NewControlConn(rw)
 	var inj control.Injector
 	enabled := n.Enabled

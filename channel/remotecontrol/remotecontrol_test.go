@@ -2,8 +2,6 @@ package remotecontrol_test
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -21,16 +19,7 @@ import (
 // (sessiontest). What stands in for X is hand-written: an injector that
 // records what it was told, and an ESC "keyboard" the test presses.
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if code == 0 {
-		if err := leakcheck.Check(10 * time.Second); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { leakcheck.Main(m) }
 
 // injector records what the gate let through, on a 1280x800 screen.
 type injector struct {

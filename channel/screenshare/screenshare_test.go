@@ -1,8 +1,6 @@
 package screenshare_test
 
 import (
-	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -17,16 +15,7 @@ import (
 // These tests share a real X screen (Xvfb) between two real sessions on
 // loopback (sessiontest).
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if code == 0 {
-		if err := leakcheck.Check(10 * time.Second); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { leakcheck.Main(m) }
 
 // TestStartAndStop: the session starts both halves when the helper is
 // accepted (the novice says the helper sees the screen, the viewer gets a

@@ -1,6 +1,7 @@
 package screenshare
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"log/slog"
@@ -44,17 +45,10 @@ func (sh *Share) Run(ctx context.Context, s *session.Session) error {
 	}
 }
 
-func (sh *Share) log() *slog.Logger {
-	if sh.Log == nil {
-		return slog.Default()
-	}
-	return sh.Log
-}
-
 // serve runs capture → screen sender over one stream until it ends.
 func (sh *Share) serve(ctx context.Context, s *session.Session, rw io.ReadWriteCloser) {
 	defer rw.Close()
-	logger := sh.log()
+	logger := cmp.Or(sh.Log, slog.Default())
 	status := func(text string) { s.Emit(session.Event{Kind: session.EventStatus, Text: text}) }
 	g, err := capture.Open(sh.Display, capture.Options{})
 	if err != nil {

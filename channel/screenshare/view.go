@@ -1,6 +1,7 @@
 package screenshare
 
 import (
+	"cmp"
 	"context"
 	"image"
 	"log/slog"
@@ -52,10 +53,7 @@ func (v *View) Latest() stream.ScreenView {
 // Run implements session.Channel: it opens the screen stream and receives
 // until the session or the stream ends.
 func (v *View) Run(ctx context.Context, s *session.Session) error {
-	logger := v.Log
-	if logger == nil {
-		logger = slog.Default()
-	}
+	logger := cmp.Or(v.Log, slog.Default())
 	status := func(text string) { s.Emit(session.Event{Kind: session.EventStatus, Text: text}) }
 	rw, err := s.OpenChannel(ctx, stream.ScreenProtocol)
 	if err != nil {

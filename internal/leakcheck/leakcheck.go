@@ -5,8 +5,10 @@ package leakcheck
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -57,4 +59,17 @@ func containsAny(s string, subs []string) bool {
 		}
 	}
 	return false
+}
+
+// Main runs a package's tests and then Check (with a grace of 10 s), and
+// exits: call it from TestMain.
+func Main(m *testing.M) {
+	code := m.Run()
+	if code == 0 {
+		if err := Check(10 * time.Second); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }

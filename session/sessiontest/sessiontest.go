@@ -28,7 +28,8 @@ import (
 // 2-core machine; no test asserts timing.
 const Wait = 60 * time.Second
 
-var loopback = []string{"/ip4/127.0.0.1/udp/0/quic-v1", "/ip4/127.0.0.1/tcp/0"}
+// Loopback is where the hosts listen: 127.0.0.1 only.
+var Loopback = []string{"/ip4/127.0.0.1/udp/0/quic-v1", "/ip4/127.0.0.1/tcp/0"}
 
 // Options says what each side runs and how its user answers.
 type Options struct {
@@ -54,7 +55,7 @@ type Side struct {
 // does, and every goroutine Pair started is gone by then.
 func Pair(t testing.TB, opts Options) (helper, novice *Side) {
 	t.Helper()
-	bootstrap := startNode(t)
+	bootstrap := StartNode(t)
 	inv, priv, pwKey, err := invite.New(invite.Options{Name: "Alice", TTL: time.Hour})
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +72,7 @@ func Pair(t testing.TB, opts Options) (helper, novice *Side) {
 	noviceUser := &user{answer: opts.NoviceAnswers, accept: true, ctx: asking}
 	n, err := session.StartNovice(ctx, session.NoviceConfig{
 		Entry: &invite.Entry{Invitation: inv, Key: priv, PasswordKey: pwKey}, Store: store, Prompter: noviceUser,
-		Bootstrap: bootstrap, Listen: loopback, Logger: logger(), Channels: opts.NoviceChannels,
+		Bootstrap: bootstrap, Listen: Loopback, Logger: Logger(), Channels: opts.NoviceChannels,
 	})
 	if err != nil {
 		t.Fatalf("StartNovice: %v", err)
@@ -86,8 +87,8 @@ func Pair(t testing.TB, opts Options) (helper, novice *Side) {
 		waited <- s
 	}()
 	hs, err := session.Help(ctx, session.HelpConfig{
-		Invitation: inv, Name: "Bob", Prompter: &user{ctx: asking}, Bootstrap: bootstrap, Listen: loopback,
-		FindTimeout: Wait, ConnectTimeout: Wait, Logger: logger(), Channels: opts.HelperChannels,
+		Invitation: inv, Name: "Bob", Prompter: &user{ctx: asking}, Bootstrap: bootstrap, Listen: Loopback,
+		FindTimeout: Wait, ConnectTimeout: Wait, Logger: Logger(), Channels: opts.HelperChannels,
 	})
 	if err != nil {
 		t.Fatalf("Help: %v", err)
@@ -207,14 +208,15 @@ func (u *user) Password(context.Context, session.Question) (string, error) {
 	return "", fmt.Errorf("sessiontest: no passwords")
 }
 
-// startNode runs a bootstrap node on loopback until the test ends.
-func startNode(t testing.TB) []peer.AddrInfo {
+// StartNode runs a bootstrap node on loopback until the test ends and
+// returns the bootstrap list.
+func StartNode(t testing.TB) []peer.AddrInfo {
 	t.Helper()
 	key, _, err := crypto.GenerateEd25519Key(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := p2p.NewNode(p2p.NodeConfig{Identity: key, Listen: loopback, Logger: logger()})
+	n, err := p2p.NewNode(p2p.NodeConfig{Identity: key, Listen: Loopback, Logger: Logger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,8 +236,9 @@ func startNode(t testing.TB) []peer.AddrInfo {
 	return ais
 }
 
-// logger discards logs unless RA_P2P_TEST_LOG is set.
-func logger() *slog.Logger {
+// Logger discards logs unless RA_P2P_TEST_LOG is set: hosts log from
+// their own goroutines, which may outlive a test's t.Log.
+func Logger() *slog.Logger {
 	if os.Getenv("RA_P2P_TEST_LOG") != "" {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
