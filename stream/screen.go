@@ -109,27 +109,6 @@ const (
 	screenWindow          = 2 // updates in flight before the sender waits for an ack
 )
 
-// RawFrame is one capture of the novice's screen, handed to ScreenSender.Offer.
-// The sender copies what it needs; the caller may reuse Pix as soon as Offer
-// returns.
-type RawFrame struct {
-	Width, Height int
-	Stride        int    // bytes from one row to the next, ≥ 4*Width
-	Pix           []byte // BGRX: blue, green, red, unused; 4 bytes per pixel
-	// Dirty lists the regions changed since the previous frame given to this
-	// sender. Empty means no pixel changed (a cursor-only frame). The first
-	// frame, and a frame whose size differs from the previous one, is taken
-	// whole whatever Dirty says.
-	Dirty []image.Rectangle
-
-	CursorX, CursorY int // the pointer's hot spot in screen pixels
-	CursorVisible    bool
-	// CursorShape is non-nil only when the pointer's image changed; shapes
-	// over MaxScreenCursor on a side are not sent.
-	CursorShape            *image.RGBA
-	CursorHotX, CursorHotY int
-}
-
 // ScreenSettings is what the viewer asks of the sender. The zero value asks
 // for the defaults.
 type ScreenSettings struct {

@@ -6,6 +6,8 @@ import (
 	"image"
 	"io"
 	"testing"
+
+	"github.com/ra-p2p/ra-p2p/desktop"
 )
 
 // countWriter counts what the sender writes and keeps nothing.
@@ -56,10 +58,10 @@ func BenchmarkEncode1080pTyping(b *testing.B) {
 }
 
 // scrollFrames are 8 frames of the text screen scrolled by 16 rows each.
-func scrollFrames(b *testing.B) []RawFrame {
+func scrollFrames(b *testing.B) []desktop.Frame {
 	m := screenshot(b, "text-1920x1080.png")
 	base := toBGRX(m)
-	frames := make([]RawFrame, 8)
+	frames := make([]desktop.Frame, 8)
 	for k := range frames {
 		f := base
 		f.Pix = make([]byte, len(base.Pix))
@@ -77,7 +79,7 @@ func scrollFrames(b *testing.B) []RawFrame {
 // scroll: text scrolling 16 rows a frame; desktop: the desktop with the photo
 // window and the text screen alternate (worst case: a key frame each time).
 func BenchmarkEncode1080pFullChange(b *testing.B) {
-	sets := map[string][]RawFrame{
+	sets := map[string][]desktop.Frame{
 		"scroll": scrollFrames(b),
 		"desktop": {toBGRX(screenshot(b, "desktop-1920x1080.png"), image.Rect(0, 0, 1920, 1080)),
 			toBGRX(screenshot(b, "text-1920x1080.png"), image.Rect(0, 0, 1920, 1080))},
@@ -116,7 +118,7 @@ func BenchmarkEncode1080pFullChange(b *testing.B) {
 
 // encodedUpdates encodes frames (the first one whole) and returns the
 // frames of each update after the first.
-func encodedUpdates(b *testing.B, frames []RawFrame) (key []byte, updates [][]byte) {
+func encodedUpdates(b *testing.B, frames []desktop.Frame) (key []byte, updates [][]byte) {
 	var buf bytes.Buffer
 	s := newTestSender(b, &buf, `{}`)
 	if err := s.Offer(frames[0]); err != nil {
@@ -139,7 +141,7 @@ func encodedUpdates(b *testing.B, frames []RawFrame) (key []byte, updates [][]by
 // snapshot copy included): a full key frame of the desktop, scrolling text,
 // and typing.
 func BenchmarkDecode1080p(b *testing.B) {
-	typing := make([]RawFrame, 65)
+	typing := make([]desktop.Frame, 65)
 	m := screenshot(b, "text-1920x1080.png")
 	typing[0] = toBGRX(m)
 	for i := 1; i < len(typing); i++ {
@@ -151,9 +153,9 @@ func BenchmarkDecode1080p(b *testing.B) {
 		f.Dirty = []image.Rectangle{dst}
 		typing[i] = f
 	}
-	desktop := toBGRX(screenshot(b, "desktop-1920x1080.png"))
-	for name, frames := range map[string][]RawFrame{
-		"key-desktop": {desktop, desktop},
+	desk := toBGRX(screenshot(b, "desktop-1920x1080.png"))
+	for name, frames := range map[string][]desktop.Frame{
+		"key-desktop": {desk, desk},
 		"scroll":      scrollFrames(b),
 		"typing":      typing,
 	} {

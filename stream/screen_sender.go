@@ -13,6 +13,8 @@ import (
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/ra-p2p/ra-p2p/desktop"
 )
 
 // ScreenSender is the novice's side of the screen protocol. The capture loop
@@ -92,8 +94,11 @@ func NewScreenSender(w io.Writer, r io.Reader) *ScreenSender {
 }
 
 // Offer hands the sender the newest capture. It copies the dirty regions and
-// returns at once; it is safe to call from any goroutine, before or during Run.
-func (s *ScreenSender) Offer(f RawFrame) error {
+// returns at once, so the caller may reuse f's Pix and Dirty as soon as it
+// returns; it is safe to call from any goroutine, before or during Run.
+// Cursor shapes over MaxScreenCursor on a side are not sent; f.Seq is not
+// used.
+func (s *ScreenSender) Offer(f desktop.Frame) error {
 	if !screenSizeOK(f.Width, f.Height) {
 		return fmt.Errorf("offering a screen of %dx%d: over the limit of %d pixels a side, %d in all", f.Width, f.Height, MaxScreenDim, MaxScreenPixels)
 	}
@@ -101,11 +106,12 @@ func (s *ScreenSender) Offer(f RawFrame) error {
 		return fmt.Errorf("offering a screen of %dx%d: stride %d and %d bytes of pixels are too few", f.Width, f.Height, f.Stride, len(f.Pix))
 	}
 	var shape []byte
-	if m := f.CursorShape; m != nil {
+	if c := f.Cursor; c.Shape != nil {
+		m := c.Shape
 		w, h := m.Rect.Dx(), m.Rect.Dy()
-		if w >= 1 && h >= 1 && w <= MaxScreenCursor && h <= MaxScreenCursor && f.CursorHotX >= 0 && f.CursorHotX < w && f.CursorHotY >= 0 && f.CursorHotY < h {
+		if w >= 1 && h >= 1 && w <= MaxScreenCursor && h <= MaxScreenCursor && c.HotX >= 0 && c.HotX < w && c.HotY >= 0 && c.HotY < h {
 			shape = make([]byte, 0, 8+w*h*4)
-			for _, v := range [4]int{w, h, f.CursorHotX, f.CursorHotY} {
+			for _, v := range [4]int{w, h, c.HotX, c.HotY} {
 				shape = binary.AppendUvarint(shape, uint64(v))
 			}
 			for y := m.Rect.Min.Y; y < m.Rect.Max.Y; y++ {
@@ -136,7 +142,7 @@ func (s *ScreenSender) Offer(f RawFrame) error {
 			}
 		}
 	}
-	s.cursor = screenCursorMsg{f.CursorX, f.CursorY, f.CursorVisible}
+	s.cursor = screenCursorMsg{f.Cursor.X, f.Cursor.Y, f.Cursor.Visible}
 	s.cursorSet = true
 	if shape != nil {
 		s.shape = shape

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/ra-p2p/ra-p2p/desktop"
 )
 
 // Screenshots in testdata/screen, taken under Xvfb with xterm (DejaVu Sans
@@ -59,16 +61,16 @@ func screenshot(t testing.TB, name string) *image.RGBA {
 
 // toBGRX converts an RGBA image to a capture frame with a padded stride,
 // as XShm may give.
-func toBGRX(m *image.RGBA, dirty ...image.Rectangle) RawFrame {
+func toBGRX(m *image.RGBA, dirty ...image.Rectangle) desktop.Frame {
 	w, h := m.Rect.Dx(), m.Rect.Dy()
-	f := RawFrame{Width: w, Height: h, Stride: 4*w + 64, Dirty: dirty}
+	f := desktop.Frame{Width: w, Height: h, Stride: 4*w + 64, Dirty: dirty}
 	f.Pix = make([]byte, f.Stride*h)
 	putBGRX(f, m, m.Rect)
 	return f
 }
 
 // putBGRX copies rectangle r of m into the frame's pixels.
-func putBGRX(f RawFrame, m *image.RGBA, r image.Rectangle) {
+func putBGRX(f desktop.Frame, m *image.RGBA, r image.Rectangle) {
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		for x := r.Min.X; x < r.Max.X; x++ {
 			s := m.Pix[m.PixOffset(x, y):]
@@ -565,8 +567,8 @@ func TestScreenCursor(t *testing.T) {
 		for i := range shape.Pix {
 			shape.Pix[i] = byte(i)
 		}
-		f.CursorX, f.CursorY, f.CursorVisible = 640, 400, true
-		f.CursorShape, f.CursorHotX, f.CursorHotY = shape, 1, 2
+		f.Cursor.X, f.Cursor.Y, f.Cursor.Visible = 640, 400, true
+		f.Cursor.Shape, f.Cursor.HotX, f.Cursor.HotY = shape, 1, 2
 		if err := p.s.Offer(f); err != nil {
 			t.Fatal(err)
 		}
@@ -577,9 +579,9 @@ func TestScreenCursor(t *testing.T) {
 		}
 		// Cursor-only frames: no pixels sent.
 		before := p.s.Stats()
-		f.Dirty, f.CursorShape = nil, nil
+		f.Dirty, f.Cursor.Shape = nil, nil
 		for i := range 10 {
-			f.CursorX, f.CursorY = -5+i, 799
+			f.Cursor.X, f.Cursor.Y = -5+i, 799
 			if err := p.s.Offer(f); err != nil {
 				t.Fatal(err)
 			}

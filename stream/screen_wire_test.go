@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/ra-p2p/ra-p2p/desktop"
 )
 
 // flushScreen makes the sender send what is due now, as Run would, without
@@ -116,7 +118,7 @@ func TestScreenGolden(t *testing.T) {
 	s := newTestSender(t, &buf, `{}`)
 	shape := image.NewRGBA(image.Rect(0, 0, 2, 1))
 	copy(shape.Pix, []byte{0xff, 0, 0, 0x80, 0, 0xff, 0, 0x80})
-	if err := s.Offer(RawFrame{Width: 1, Height: 1, Stride: 4, Pix: make([]byte, 4), CursorX: 100, CursorY: -3, CursorVisible: true, CursorShape: shape, CursorHotX: 1}); err != nil {
+	if err := s.Offer(desktop.Frame{Width: 1, Height: 1, Stride: 4, Pix: make([]byte, 4), Cursor: desktop.Cursor{X: 100, Y: -3, Visible: true, Shape: shape, HotX: 1}}); err != nil {
 		t.Fatal(err)
 	}
 	s.mu.Lock()
@@ -450,7 +452,7 @@ func TestScreenDirtyCells(t *testing.T) {
 
 func TestScreenOfferRejects(t *testing.T) {
 	s := NewScreenSender(io.Discard, nil)
-	for name, f := range map[string]RawFrame{
+	for name, f := range map[string]desktop.Frame{
 		"an empty frame":              {},
 		"a screen 9000 pixels wide":   {Width: 9000, Height: 10, Stride: 36000, Pix: make([]byte, 36000*10)},
 		"a stride under 4 bytes":      {Width: 10, Height: 10, Stride: 39, Pix: make([]byte, 400)},
@@ -461,7 +463,7 @@ func TestScreenOfferRejects(t *testing.T) {
 		}
 	}
 	// Dirty rectangles outside the screen are clipped, not trusted.
-	f := RawFrame{Width: 10, Height: 10, Stride: 40, Pix: make([]byte, 400)}
+	f := desktop.Frame{Width: 10, Height: 10, Stride: 40, Pix: make([]byte, 400)}
 	if err := s.Offer(f); err != nil {
 		t.Fatal(err)
 	}

@@ -72,11 +72,7 @@ func shareScreen(logger *slog.Logger, notify func(string)) session.ChannelHandle
 				<-done
 				return
 			}
-			if err := snd.Offer(stream.RawFrame{
-				Width: f.Width, Height: f.Height, Stride: f.Stride, Pix: f.Pix, Dirty: f.Dirty,
-				CursorX: f.Cursor.X, CursorY: f.Cursor.Y, CursorVisible: f.Cursor.Visible,
-				CursorShape: f.Cursor.Shape, CursorHotX: f.Cursor.HotX, CursorHotY: f.Cursor.HotY,
-			}); err != nil {
+			if err := snd.Offer(*f); err != nil {
 				logger.Info("screen sender refused a frame", "err", err)
 			}
 		}

@@ -30,13 +30,32 @@ const (
 	inviteIsData = "an invitation is inert data: invite must never touch the network"
 	thinMain     = "cmd is the thin main that wires packages together; nothing imports it"
 	noDrawing    = "session must never draw anything: it hands the UI events and questions"
+
+	desktopIsShared = "desktop is the domain types every layer shares: it imports the standard library only, so that any package can use it"
 )
+
+// shared is the one ra-p2p package every package may import, leaves
+// included: the domain types (what a frame, a view, a cursor and an input
+// event are).
+const shared = module + "/desktop"
+
+// stdOnly lists the packages that may import the standard library only, and
+// none of it that uses cgo.
+var stdOnly = map[string]string{
+	"desktop": desktopIsShared + "; without cgo it builds and tests anywhere",
+}
 
 // rules maps a package (relative to the module) to the imports it must not
 // have, directly or not. A key ending in "/..." forbids a path and everything
 // under it, as in go list patterns. A package may always import its own
-// subpackages.
+// subpackages, and every package may import desktop (shared, below).
 var rules = map[string]map[string]string{
+	"desktop": {
+		module + "/...":                     desktopIsShared,
+		"github.com/libp2p/...":             desktopIsShared,
+		"github.com/hajimehoshi/ebiten/...": desktopIsShared,
+		"github.com/go-vgo/robotgo/...":     desktopIsShared,
+	},
 	"stream": {
 		"github.com/libp2p/...":             wireOnly + " (so not even go-libp2p/core)",
 		module + "/p2p":                     wireOnly,
@@ -78,13 +97,13 @@ var rules = map[string]map[string]string{
 		"github.com/hajimehoshi/ebiten/...": "the X pane works beside the game window, not through it, and its tests need no Ebiten",
 		"github.com/go-vgo/robotgo/...":     "the X pane only draws; input injection lives in control",
 		"github.com/jezek/xgb/xtest":        "the X pane only draws; input injection lives in control",
-		module + "/...":                     "the X pane is a leaf (its tests may use test/xdisplay)",
+		module + "/...":                     "the X pane is a leaf (its tests may use test/xdisplay; desktop aside)",
 	},
 	"capture": {
 		"github.com/libp2p/...":             "capture is a leaf that grabs the screen and must not know about the network",
 		"github.com/multiformats/...":       "capture knows nothing about peers",
 		"net/http/...":                      "capture is a leaf that grabs the screen and must not know about the network",
-		module + "/...":                     "capture is a leaf: it imports no other ra-p2p package (its own subpackages aside)",
+		module + "/...":                     "capture is a leaf: it imports no other ra-p2p package (its own subpackages and desktop aside)",
 		"github.com/hajimehoshi/ebiten/...": "capture must not depend on the viewer's GUI",
 		"github.com/go-vgo/robotgo/...":     "capture only reads the screen; input injection lives in control",
 		"github.com/jezek/xgb/xtest":        "capture only reads the screen; input injection lives in control",
@@ -94,7 +113,7 @@ var rules = map[string]map[string]string{
 	"control": {
 		"github.com/libp2p/...":             "control knows nothing about peers; the session hands it events",
 		"github.com/multiformats/...":       "control knows nothing about peers",
-		module + "/...":                     "control is below stream, session, render and cmd: they use it, not the reverse",
+		module + "/...":                     "control is below stream, session, render and cmd: they use it, not the reverse (desktop aside)",
 		"github.com/hajimehoshi/ebiten/...": "control must not depend on the GUI; the UI asks the novice and calls Decide",
 		"github.com/ebitenui/...":           "control must not depend on the GUI",
 		// Not net/http or os/exec: robotgo pulls both in (net/http through
@@ -130,8 +149,14 @@ func TestForbiddenImports(t *testing.T) {
 					continue
 				}
 				for _, dep := range p.Deps {
-					if strings.HasPrefix(dep, path+"/") {
-						continue // its own subpackage
+					if strings.HasPrefix(dep, path+"/") || dep == shared {
+						continue // its own subpackage, or the shared domain types
+					}
+					if reason, ok := stdOnly[pkg]; ok {
+						if d := graph[dep]; !isStd(dep) || dep == "runtime/cgo" || (d != nil && len(d.CgoFiles) > 0) {
+							t.Errorf("%s must import the standard library only, without cgo, not %s: %s\n\timport chain: %s",
+								pkg, dep, reason, strings.Join(chain(graph, path, dep), " → "))
+						}
 					}
 					for pattern, reason := range rules[pkg] {
 						if matches(pattern, dep) {
@@ -159,6 +184,15 @@ func TestChecksSeeImports(t *testing.T) {
 		if !slices.ContainsFunc(p.Deps, func(d string) bool { return matches(c.pattern, d) }) {
 			t.Errorf("%s does not appear to import %s; the dependency check is blind", c.pkg, c.pattern)
 		}
+	}
+	// With cgo on, libp2p's graph has packages with cgo files (net, at
+	// least): the std-only rule's cgo check must see them.
+	if p2p := graph[module+"/p2p"]; slices.Contains(p2p.Deps, "runtime/cgo") &&
+		!slices.ContainsFunc(p2p.Deps, func(d string) bool { return graph[d] != nil && len(graph[d].CgoFiles) > 0 }) {
+		t.Error("go list reports no cgo files in p2p's dependencies; the std-only check is blind")
+	}
+	if !isStd("image/png") || isStd(module+"/desktop") || isStd("golang.org/x/image") {
+		t.Error("isStd does not tell the standard library from modules")
 	}
 	if got := chain(graph, module+"/session", "github.com/libp2p/go-libp2p/core/peer"); len(got) < 2 {
 		t.Errorf("no import chain from session to core/peer: %v", got)
@@ -192,11 +226,19 @@ func matches(pattern, path string) bool {
 	return path == pattern
 }
 
+// isStd says whether path is a standard library package: its first
+// element has no dot, as go list and the go command decide it.
+func isStd(path string) bool {
+	first, _, _ := strings.Cut(path, "/")
+	return !strings.Contains(first, ".")
+}
+
 // pkgInfo is the part of `go list -json` output used here.
 type pkgInfo struct {
 	ImportPath string
 	Imports    []string
 	Deps       []string
+	CgoFiles   []string
 	Error      *struct{ Err string }
 }
 
@@ -206,7 +248,7 @@ func listDeps(t *testing.T, root, system string, pkgs []string) map[string]*pkgI
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	args := []string{"list", "-e", "-deps", "-json=ImportPath,Imports,Deps,Error"}
+	args := []string{"list", "-e", "-deps", "-json=ImportPath,Imports,Deps,CgoFiles,Error"}
 	for _, p := range pkgs {
 		args = append(args, "./"+p)
 	}

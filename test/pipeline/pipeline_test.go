@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ra-p2p/ra-p2p/capture"
+	"github.com/ra-p2p/ra-p2p/desktop"
 	"github.com/ra-p2p/ra-p2p/stream"
 	"github.com/ra-p2p/ra-p2p/test/xdisplay"
 )
@@ -69,7 +70,7 @@ func BenchmarkCaptureEncode1080p(b *testing.B) {
 					b.Fatal(err)
 				}
 				grab += time.Since(t0)
-				if err := snd.Offer(stream.RawFrame{Width: f.Width, Height: f.Height, Stride: f.Stride, Pix: f.Pix, Dirty: f.Dirty}); err != nil {
+				if err := snd.Offer(desktop.Frame{Width: f.Width, Height: f.Height, Stride: f.Stride, Pix: f.Pix, Dirty: f.Dirty}); err != nil {
 					b.Fatal(err)
 				}
 			}
