@@ -15,6 +15,7 @@ import (
 	"github.com/ebitenui/ebitenui/widget"
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/inpututil"
+	"github.com/ra-p2p/ra-p2p/desktop"
 	"github.com/ra-p2p/ra-p2p/render/view"
 	"github.com/ra-p2p/ra-p2p/render/xpane"
 	"github.com/ra-p2p/ra-p2p/stream"
@@ -28,24 +29,11 @@ const (
 	Novice             // status, chat and the novice's own buttons
 )
 
-// FrameSource hands the newest remote screen to the window. The image in
-// the Frame may be read until the next call to Latest.
+// FrameSource hands the newest remote screen to the window, as
+// stream.ScreenReceiver.Latest does. The image in the View may be read until
+// the next call to Latest.
 type FrameSource interface {
-	Latest() Frame
-}
-
-// Frame is the remote screen as the window draws it.
-type Frame struct {
-	Image   *image.RGBA // as received (the sender may have scaled it); nil before the first
-	Version uint64      // changes when Image's pixels changed
-	Remote  image.Point // the remote screen's real size
-	// The remote pointer, in remote-screen pixels; Shape is premultiplied
-	// RGBA drawn with its hot spot at (CursorX, CursorY).
-	CursorX, CursorY int
-	CursorVisible    bool
-	CursorShape      *image.RGBA
-	CursorHotX       int
-	CursorHotY       int
+	Latest() desktop.View
 }
 
 // Entry is one line of the history: a chat line (From set) or a status change.
@@ -128,7 +116,7 @@ type Window struct {
 	xpOn      bool // the X pane draws the remote screen
 	remote    *ebiten.Image
 	remoteVer uint64
-	frame     Frame         // the last frame taken from the source (cursor included)
+	frame     desktop.View  // the last view taken from the source (cursor included)
 	cursorImg *ebiten.Image // the remote pointer's shape
 	cursorSrc *image.RGBA   // which shape cursorImg holds
 	uploaded  []byte        // the pixels the remote texture holds, to upload only what changed

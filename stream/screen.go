@@ -70,10 +70,7 @@ package stream
 // decoding. The viewer's messages are claims too: an ack of an update never
 // sent ends the stream; settings are clamped (quality 1..100, fps 1..240).
 
-import (
-	"image"
-	"time"
-)
+import "time"
 
 // Screen message types. Values are part of the wire format: never reuse one.
 const (
@@ -149,30 +146,6 @@ func (s ScreenSettings) normalized() ScreenSettings {
 		s.BusyKbps = 1600
 	}
 	return s
-}
-
-// CursorState is the remote pointer as last reported.
-type CursorState struct {
-	X, Y    int // hot spot in screen pixels (before scaling)
-	Visible bool
-	// Shape is the pointer's image, nil until the sender sent one. A new
-	// shape is a new *image.RGBA; a published one is never modified.
-	Shape      *image.RGBA
-	HotX, HotY int
-}
-
-// ScreenView is the newest complete state the viewer has, see ScreenReceiver.Latest.
-type ScreenView struct {
-	// Image is the remote screen as received (scaled to the image size), nil
-	// before the first update. The caller may read it until its next call to
-	// Latest; it must not modify it.
-	Image *image.RGBA
-	// Version counts the images published; equal versions mean the same pixels.
-	Version uint64
-	// Screen is the remote screen's size before scaling: image pixel (x, y)
-	// shows screen pixel (x*Screen.X/Image.Dx(), y*Screen.Y/Image.Dy()).
-	Screen image.Point
-	Cursor CursorState
 }
 
 // ScreenStats counts what a ScreenSender sent.

@@ -9,6 +9,8 @@ import (
 	"image"
 	"io"
 	"sync"
+
+	"github.com/ra-p2p/ra-p2p/desktop"
 )
 
 // ScreenReceiver is the viewer's side of the screen protocol. Run decodes
@@ -41,7 +43,7 @@ type ScreenReceiver struct {
 	ready         *screenSnapshot // newest, not yet taken by Latest
 	held          *screenSnapshot // what Latest last returned
 	spare         *screenSnapshot
-	cursor        CursorState
+	cursor        desktop.Cursor
 	settings      ScreenSettings
 	settingsDirty bool
 	keyRequest    bool
@@ -105,10 +107,11 @@ func (r *ScreenReceiver) RequestKeyFrame() {
 // state is published, e.g. to schedule a redraw.
 func (r *ScreenReceiver) Updated() <-chan struct{} { return r.updated }
 
-// Latest returns the newest complete state. Its Image is the caller's until
-// the next call to Latest, which may recycle it; it must not be modified.
-// Latest is meant for one goroutine (the renderer).
-func (r *ScreenReceiver) Latest() ScreenView {
+// Latest returns the newest complete state (render.FrameSource). Its Image
+// is the caller's until the next call to Latest, which may recycle it; it
+// must not be modified. Its Cursor's Shape is the newest shape, nil until
+// the sender sent one. Latest is meant for one goroutine (the renderer).
+func (r *ScreenReceiver) Latest() desktop.View {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.ready != nil {
@@ -117,7 +120,7 @@ func (r *ScreenReceiver) Latest() ScreenView {
 		}
 		r.held, r.ready = r.ready, nil
 	}
-	v := ScreenView{Cursor: r.cursor}
+	v := desktop.View{Cursor: r.cursor}
 	if r.held != nil {
 		v.Image, v.Version, v.Screen = r.held.img, r.held.version, r.held.screen
 	}

@@ -4,6 +4,8 @@ import (
 	"image"
 	"testing"
 	"testing/synctest"
+
+	"github.com/ra-p2p/ra-p2p/desktop"
 )
 
 // scrolled is m moved up by dy rows, with the rows that come in at the
@@ -36,7 +38,7 @@ func TestScreenScrollIsACopy(t *testing.T) {
 			if err := p.s.Offer(toBGRX(m)); err != nil {
 				t.Fatal(err)
 			}
-			v := waitView(t, p.r, func(v ScreenView) bool { return v.Image.Rect == m.Rect })
+			v := waitView(t, p.r, func(v desktop.View) bool { return v.Image.Rect == m.Rect })
 			before := p.s.Stats()
 			next := scrolled(m, screenshot(t, "text-1920x1080.png"), 37)
 			if err := p.s.Offer(toBGRX(next, next.Rect)); err != nil {

@@ -168,7 +168,7 @@ func newScreenPair(t *testing.T, set ScreenSettings, wrap func(net.Conn) io.Read
 
 // waitView waits until the receiver publishes an image that ok accepts,
 // then until the bubble is idle (so the sender's stats are up to date).
-func waitView(t *testing.T, r *ScreenReceiver, ok func(ScreenView) bool) ScreenView {
+func waitView(t *testing.T, r *ScreenReceiver, ok func(desktop.View) bool) desktop.View {
 	t.Helper()
 	deadline := time.After(time.Minute)
 	for {
@@ -184,8 +184,8 @@ func waitView(t *testing.T, r *ScreenReceiver, ok func(ScreenView) bool) ScreenV
 	}
 }
 
-func newer(than uint64) func(ScreenView) bool {
-	return func(v ScreenView) bool { return v.Version > than }
+func newer(than uint64) func(desktop.View) bool {
+	return func(v desktop.View) bool { return v.Version > than }
 }
 
 // lossyTiles lists the 64x64 tiles of m the encoder sends as JPEG.
@@ -278,7 +278,7 @@ func TestScreenTextIsLossless(t *testing.T) {
 			if err := p.s.Offer(toBGRX(m)); err != nil {
 				t.Fatal(err)
 			}
-			v := waitView(t, p.r, func(v ScreenView) bool { return v.Image.Rect == m.Rect })
+			v := waitView(t, p.r, func(v desktop.View) bool { return v.Image.Rect == m.Rect })
 			if p := psnr(v.Image, m, m.Rect); p != 99 {
 				t.Errorf("%s: PSNR %.1f dB, want identical", name, p)
 			}
@@ -478,7 +478,7 @@ func TestScreenSlowReader(t *testing.T) {
 		}
 		runtime.GC()
 		runtime.ReadMemStats(&after)
-		v := waitView(t, r, func(v ScreenView) bool { return psnr(v.Image, m, m.Rect) == 99 })
+		v := waitView(t, r, func(v desktop.View) bool { return psnr(v.Image, m, m.Rect) == 99 })
 		st := s.Stats()
 		down.mu.Lock()
 		held := down.maxHeld
@@ -526,7 +526,7 @@ func TestScreenKeyFramesAndSettings(t *testing.T) {
 
 		// New settings: scaled, lossless; a key frame at the new size.
 		p.r.SetSettings(ScreenSettings{MaxWidth: 960, MaxHeight: 540, Lossless: true})
-		v = waitView(t, p.r, func(v ScreenView) bool { return v.Image.Rect.Dx() == 960 })
+		v = waitView(t, p.r, func(v desktop.View) bool { return v.Image.Rect.Dx() == 960 })
 		st3 := p.s.Stats()
 		if st3.KeyFrames != 3 || st3.TilesJPEG != st2.TilesJPEG || v.Image.Rect.Dy() != 540 || v.Screen != image.Pt(1920, 1080) {
 			t.Errorf("after lossless 960x540: image %v, stats %+v", v.Image.Rect, st3)
@@ -538,7 +538,7 @@ func TestScreenKeyFramesAndSettings(t *testing.T) {
 
 		// Back to full size at a low JPEG quality: fewer bytes than the first key frame.
 		p.r.SetSettings(ScreenSettings{Quality: 30})
-		v = waitView(t, p.r, func(v ScreenView) bool { return v.Image.Rect.Dx() == 1920 })
+		v = waitView(t, p.r, func(v desktop.View) bool { return v.Image.Rect.Dx() == 1920 })
 		st4 := p.s.Stats()
 		if st4.Bytes-st3.Bytes >= st.Bytes || st4.KeyFrames != 4 {
 			t.Errorf("quality 30 key frame of %d bytes, q80 was %d", st4.Bytes-st3.Bytes, st.Bytes)
@@ -550,7 +550,7 @@ func TestScreenKeyFramesAndSettings(t *testing.T) {
 		if err := p.s.Offer(toBGRX(small)); err != nil {
 			t.Fatal(err)
 		}
-		v = waitView(t, p.r, func(v ScreenView) bool { return v.Screen == image.Pt(1280, 800) })
+		v = waitView(t, p.r, func(v desktop.View) bool { return v.Screen == image.Pt(1280, 800) })
 		if psnr(v.Image, small, small.Rect) != 99 {
 			t.Error("after a resize the text is not exact")
 		}
@@ -572,7 +572,7 @@ func TestScreenCursor(t *testing.T) {
 		if err := p.s.Offer(f); err != nil {
 			t.Fatal(err)
 		}
-		v := waitView(t, p.r, func(v ScreenView) bool { return v.Cursor.Shape != nil && v.Cursor.Visible })
+		v := waitView(t, p.r, func(v desktop.View) bool { return v.Cursor.Shape != nil && v.Cursor.Visible })
 		c := v.Cursor
 		if c.X != 640 || c.Y != 400 || c.HotX != 1 || c.HotY != 2 || c.Shape.Rect.Dx() != 16 || string(c.Shape.Pix) != string(shape.Pix) {
 			t.Errorf("cursor %+v", c)
@@ -586,7 +586,7 @@ func TestScreenCursor(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		waitView(t, p.r, func(v ScreenView) bool { return v.Cursor.X == 4 })
+		waitView(t, p.r, func(v desktop.View) bool { return v.Cursor.X == 4 })
 		after := p.s.Stats()
 		if after.Updates != before.Updates || after.Cursor == before.Cursor {
 			t.Errorf("cursor moves: updates %d → %d, cursor messages %d → %d", before.Updates, after.Updates, before.Cursor, after.Cursor)
@@ -641,7 +641,7 @@ func TestScreenBusyRegionPacedFreshChangeImmediate(t *testing.T) {
 				t.Fatal(err)
 			}
 			if i == 150 {
-				waitView(t, p.r, func(v ScreenView) bool { return v.Image.RGBAAt(1160, 710).R == 255 })
+				waitView(t, p.r, func(v desktop.View) bool { return v.Image.RGBAAt(1160, 710).R == 255 })
 				if d := time.Since(probeAt); d > 20*time.Millisecond {
 					t.Errorf("a fresh change beside a busy region took %v", d)
 				}

@@ -16,6 +16,7 @@ import (
 	"github.com/ra-p2p/ra-p2p/stream"
 	"os"
 
+	"github.com/ra-p2p/ra-p2p/desktop"
 	"github.com/ra-p2p/ra-p2p/render"
 	"github.com/ra-p2p/ra-p2p/session"
 )
@@ -341,18 +342,15 @@ func (v *screenView) setPane(w, h int) {
 	}
 }
 
-// Latest implements render.FrameSource.
-func (v *screenView) Latest() render.Frame {
+// Latest implements render.FrameSource: the receiver's view, once there is one.
+func (v *screenView) Latest() desktop.View {
 	v.mu.Lock()
 	rcv := v.rcv
 	v.mu.Unlock()
 	if rcv == nil {
-		return render.Frame{}
+		return desktop.View{}
 	}
-	l := rcv.Latest()
-	c := l.Cursor
-	return render.Frame{Image: l.Image, Version: l.Version, Remote: l.Screen,
-		CursorX: c.X, CursorY: c.Y, CursorVisible: c.Visible, CursorShape: c.Shape, CursorHotX: c.HotX, CursorHotY: c.HotY}
+	return rcv.Latest()
 }
 
 // run opens the screen channel and feeds the window until the session ends.
