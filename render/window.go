@@ -18,7 +18,6 @@ import (
 	"github.com/ra-p2p/ra-p2p/desktop"
 	"github.com/ra-p2p/ra-p2p/render/view"
 	"github.com/ra-p2p/ra-p2p/render/xpane"
-	"github.com/ra-p2p/ra-p2p/stream"
 )
 
 // Role says which side's window this is.
@@ -64,7 +63,7 @@ type Config struct {
 	// back; Input sends one event while in control.
 	RequestControl     func()
 	ReleaseControl     func()
-	Input              func(stream.InputEvent)
+	Input              func(desktop.Event)
 	ControlUnavailable string
 	// Novice: StopControl takes control back (the Stop Control button).
 	StopControl func()

@@ -15,8 +15,8 @@ package stream
 //	  reason  string   0..64 bytes of printable ASCII (0x20..0x7e), e.g. "esc"
 //	  nothing after
 //
-//	MsgControlInput (0x31), an InputEvent:
-//	  kind    byte     InputKind, 1..5
+//	MsgControlInput (0x31), a desktop.Event:
+//	  kind    byte     1 MouseMove, 2 MouseButton, 3 Wheel, 4 Key, 5 Text
 //	  flags   byte     bit 0 down (MouseButton and Key only); other bits are 0
 //	  then by kind:
 //	    MouseMove    x, y svarint                 -2^20..2^20 each, remote-screen pixels
@@ -32,6 +32,10 @@ package stream
 // that breaks any rule above ends the stream (Receive returns an error; the
 // caller resets the stream and logs it). The senders check the same rules, so
 // a peer never receives what it must reject.
+//
+// The kind bytes are this protocol's own: desktop.EventKind is mapped to
+// them and back by name (wireKind, eventKind), never cast, so the domain's
+// numbering can change without changing the wire.
 //
 // Trust: every field is a claim. The decoder bounds what it reads (string
 // lengths are checked before anything is allocated, coordinates and clicks
@@ -51,64 +55,82 @@ import (
 	"strconv"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/ra-p2p/ra-p2p/desktop"
 )
 
 // Control message types. Values are part of the wire format: never reuse one.
 const (
 	MsgControl      MsgType = 0x30 // either way: a ControlMessage
-	MsgControlInput MsgType = 0x31 // helper → novice: an InputEvent
+	MsgControlInput MsgType = 0x31 // helper → novice: an input event
 )
 
-// Limits of the control protocol, part of the wire format.
-const (
-	MaxControlReason = 64      // bytes of ControlMessage.Reason
-	MaxKeyName       = 32      // bytes of InputEvent.Key
-	MaxInputText     = 256     // bytes of InputEvent.Text
-	MaxInputCoord    = 1 << 20 // |X|, |Y| of an input event
-	MaxWheelClicks   = 10      // |DX|, |DY| of a wheel event
-)
+// MaxControlReason bounds ControlMessage.Reason, in bytes. The limits of an
+// input event are desktop's (MaxCoord, MaxWheel, MaxKeyName, MaxText), part
+// of this wire format too.
+const MaxControlReason = 64
 
-// InputKind says what an InputEvent is. Values are part of the wire format.
-type InputKind uint8
+// inputKind is the kind byte of an input event on the wire. Values are part
+// of the wire format.
+type inputKind uint8
 
 const (
-	InputMouseMove   InputKind = 1 // pointer to X, Y
-	InputMouseButton InputKind = 2 // Button pressed (Down) or released at X, Y
-	InputWheel       InputKind = 3 // DX, DY wheel clicks at X, Y
-	InputKey         InputKind = 4 // Key pressed (Down) or released
-	InputText        InputKind = 5 // Text typed
+	inputMouseMove   inputKind = 1
+	inputMouseButton inputKind = 2
+	inputWheel       inputKind = 3
+	inputKey         inputKind = 4
+	inputText        inputKind = 5
 )
 
-func (k InputKind) String() string {
+func (k inputKind) String() string {
 	switch k {
-	case InputMouseMove:
+	case inputMouseMove:
 		return "mouse-move"
-	case InputMouseButton:
+	case inputMouseButton:
 		return "mouse-button"
-	case InputWheel:
+	case inputWheel:
 		return "wheel"
-	case InputKey:
+	case inputKey:
 		return "key"
-	case InputText:
+	case inputText:
 		return "text"
 	}
 	return "input-kind-" + strconv.Itoa(int(k))
 }
 
-// InputEvent is one input event from the helper. Only the fields of its Kind
-// are sent; the others are ignored by SendInput and zero after Receive.
-type InputEvent struct {
-	Kind   InputKind
-	X, Y   int    // remote-screen pixels (MouseMove; also sent with MouseButton and Wheel)
-	Button int    // 1 left, 2 middle, 3 right (MouseButton)
-	Down   bool   // pressed, not released (MouseButton, Key)
-	DX, DY int    // wheel clicks (Wheel); positive DY scrolls down, positive DX right
-	Key    string // X keysym name such as "Return" or "a", ≤ MaxKeyName bytes of [A-Za-z0-9_] (Key)
-	Text   string // UTF-8, ≤ MaxInputText bytes (Text)
-	// Seq is the sender's counter, for latency measurements and logs.
-	Seq uint64
-	// SentUnixNano is the sender's clock: a claim, for benchmarks only.
-	SentUnixNano int64
+// wireKind is the kind byte of an event of kind k; false for a kind the
+// protocol does not carry.
+func wireKind(k desktop.EventKind) (inputKind, bool) {
+	switch k {
+	case desktop.MouseMove:
+		return inputMouseMove, true
+	case desktop.MouseButton:
+		return inputMouseButton, true
+	case desktop.Wheel:
+		return inputWheel, true
+	case desktop.Key:
+		return inputKey, true
+	case desktop.Text:
+		return inputText, true
+	}
+	return 0, false
+}
+
+// eventKind is the event kind of kind byte k; false for an unknown byte.
+func eventKind(k inputKind) (desktop.EventKind, bool) {
+	switch k {
+	case inputMouseMove:
+		return desktop.MouseMove, true
+	case inputMouseButton:
+		return desktop.MouseButton, true
+	case inputWheel:
+		return desktop.Wheel, true
+	case inputKey:
+		return desktop.Key, true
+	case inputText:
+		return desktop.Text, true
+	}
+	return 0, false
 }
 
 // ControlOp is what a ControlMessage says. Values are part of the wire format.
@@ -174,8 +196,9 @@ func (c *ControlConn) SendControl(m ControlMessage) error {
 	return c.send(MsgControl, func(b []byte) []byte { return appendControlMessage(b, m) })
 }
 
-// SendInput writes one input event.
-func (c *ControlConn) SendInput(e InputEvent) error {
+// SendInput writes one input event. Only the fields of its Kind are sent
+// (and Seq and SentUnixNano); the others are zero after Receive.
+func (c *ControlConn) SendInput(e desktop.Event) error {
 	if err := checkInputEvent(&e); err != nil {
 		return fmt.Errorf("sending input event: %w", err)
 	}
@@ -213,7 +236,7 @@ func uvarintLen(v uint64) int {
 // Receive blocks for the next message: exactly one of the message and the
 // event is non-nil. It returns io.EOF when the peer closed the stream between
 // messages; any other error means the stream must be reset.
-func (c *ControlConn) Receive() (*ControlMessage, *InputEvent, error) {
+func (c *ControlConn) Receive() (*ControlMessage, *desktop.Event, error) {
 	t, body, err := c.fr.ReadFrame()
 	if err == io.EOF {
 		return nil, nil, io.EOF
@@ -260,10 +283,10 @@ func checkReason(s string) error {
 
 // checkInputEvent applies the decoder's rules to an event to send, and
 // clears the fields its kind does not carry.
-func checkInputEvent(e *InputEvent) error {
-	out := InputEvent{Kind: e.Kind, Seq: e.Seq, SentUnixNano: e.SentUnixNano}
+func checkInputEvent(e *desktop.Event) error {
+	out := desktop.Event{Kind: e.Kind, Seq: e.Seq, SentUnixNano: e.SentUnixNano}
 	switch e.Kind {
-	case InputMouseMove, InputMouseButton, InputWheel:
+	case desktop.MouseMove, desktop.MouseButton, desktop.Wheel:
 		if err := checkCoord("x", e.X); err != nil {
 			return err
 		}
@@ -272,12 +295,12 @@ func checkInputEvent(e *InputEvent) error {
 		}
 		out.X, out.Y = e.X, e.Y
 		switch e.Kind {
-		case InputMouseButton:
+		case desktop.MouseButton:
 			if e.Button < 1 || e.Button > 3 {
 				return fmt.Errorf("button %d is outside 1..3", e.Button)
 			}
 			out.Button, out.Down = e.Button, e.Down
-		case InputWheel:
+		case desktop.Wheel:
 			if err := checkWheel("dx", e.DX); err != nil {
 				return err
 			}
@@ -286,12 +309,12 @@ func checkInputEvent(e *InputEvent) error {
 			}
 			out.DX, out.DY = e.DX, e.DY
 		}
-	case InputKey:
+	case desktop.Key:
 		if err := checkKeyName(e.Key); err != nil {
 			return err
 		}
 		out.Key, out.Down = e.Key, e.Down
-	case InputText:
+	case desktop.Text:
 		if err := checkInputText(e.Text); err != nil {
 			return err
 		}
@@ -304,22 +327,22 @@ func checkInputEvent(e *InputEvent) error {
 }
 
 func checkCoord(what string, v int) error {
-	if v < -MaxInputCoord || v > MaxInputCoord {
-		return fmt.Errorf("%s %d is outside ±%d", what, v, MaxInputCoord)
+	if v < -desktop.MaxCoord || v > desktop.MaxCoord {
+		return fmt.Errorf("%s %d is outside ±%d", what, v, desktop.MaxCoord)
 	}
 	return nil
 }
 
 func checkWheel(what string, v int) error {
-	if v < -MaxWheelClicks || v > MaxWheelClicks {
-		return fmt.Errorf("wheel %s %d is outside ±%d", what, v, MaxWheelClicks)
+	if v < -desktop.MaxWheel || v > desktop.MaxWheel {
+		return fmt.Errorf("wheel %s %d is outside ±%d", what, v, desktop.MaxWheel)
 	}
 	return nil
 }
 
 func checkKeyName(s string) error {
-	if len(s) < 1 || len(s) > MaxKeyName {
-		return fmt.Errorf("key name of %d bytes (want 1..%d)", len(s), MaxKeyName)
+	if len(s) < 1 || len(s) > desktop.MaxKeyName {
+		return fmt.Errorf("key name of %d bytes (want 1..%d)", len(s), desktop.MaxKeyName)
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -331,8 +354,8 @@ func checkKeyName(s string) error {
 }
 
 func checkInputText(s string) error {
-	if len(s) < 1 || len(s) > MaxInputText {
-		return fmt.Errorf("text of %d bytes (want 1..%d)", len(s), MaxInputText)
+	if len(s) < 1 || len(s) > desktop.MaxText {
+		return fmt.Errorf("text of %d bytes (want 1..%d)", len(s), desktop.MaxText)
 	}
 	if !utf8.ValidString(s) {
 		return errors.New("text is not valid UTF-8")
@@ -353,26 +376,27 @@ func appendControlMessage(b []byte, m ControlMessage) []byte {
 }
 
 // appendInputEvent appends the body of a checked event.
-func appendInputEvent(b []byte, e *InputEvent) []byte {
+func appendInputEvent(b []byte, e *desktop.Event) []byte {
 	var flags byte
 	if e.Down {
 		flags |= inputFlagDown
 	}
-	b = append(b, byte(e.Kind), flags)
+	k, _ := wireKind(e.Kind) // checked: a kind the protocol carries
+	b = append(b, byte(k), flags)
 	switch e.Kind {
-	case InputMouseMove, InputMouseButton, InputWheel:
+	case desktop.MouseMove, desktop.MouseButton, desktop.Wheel:
 		b = binary.AppendVarint(b, int64(e.X))
 		b = binary.AppendVarint(b, int64(e.Y))
 		switch e.Kind {
-		case InputMouseButton:
+		case desktop.MouseButton:
 			b = binary.AppendUvarint(b, uint64(e.Button))
-		case InputWheel:
+		case desktop.Wheel:
 			b = binary.AppendVarint(b, int64(e.DX))
 			b = binary.AppendVarint(b, int64(e.DY))
 		}
-	case InputKey:
+	case desktop.Key:
 		b = appendString(b, e.Key)
-	case InputText:
+	case desktop.Text:
 		b = appendString(b, e.Text)
 	}
 	b = binary.AppendUvarint(b, e.Seq)
@@ -494,45 +518,46 @@ func decodeControlMessage(body []byte) (ControlMessage, error) {
 	return m, nil
 }
 
-func decodeInputEvent(body []byte) (InputEvent, error) {
+func decodeInputEvent(body []byte) (desktop.Event, error) {
 	r := controlReader{b: body}
-	e := InputEvent{Kind: InputKind(r.u8("kind"))}
+	k := inputKind(r.u8("kind"))
 	flags := r.u8("flags")
+	kind, known := eventKind(k)
 	if r.err == nil {
 		switch {
-		case e.Kind < InputMouseMove || e.Kind > InputText:
-			r.fail(fmt.Errorf("unknown input kind %d", e.Kind))
+		case !known:
+			r.fail(fmt.Errorf("unknown input kind %d", k))
 		case flags&^inputFlagDown != 0:
 			r.fail(fmt.Errorf("unknown flags %#x", flags))
-		case flags&inputFlagDown != 0 && e.Kind != InputMouseButton && e.Kind != InputKey:
-			r.fail(fmt.Errorf("the down flag on a %v event", e.Kind))
+		case flags&inputFlagDown != 0 && k != inputMouseButton && k != inputKey:
+			r.fail(fmt.Errorf("the down flag on a %v event", k))
 		}
 	}
-	e.Down = flags&inputFlagDown != 0
+	e := desktop.Event{Kind: kind, Down: flags&inputFlagDown != 0}
 	switch e.Kind {
-	case InputMouseMove, InputMouseButton, InputWheel:
-		e.X = r.bounded("x", MaxInputCoord)
-		e.Y = r.bounded("y", MaxInputCoord)
+	case desktop.MouseMove, desktop.MouseButton, desktop.Wheel:
+		e.X = r.bounded("x", desktop.MaxCoord)
+		e.Y = r.bounded("y", desktop.MaxCoord)
 		switch e.Kind {
-		case InputMouseButton:
+		case desktop.MouseButton:
 			b := r.uvarint("button")
 			if r.err == nil && (b < 1 || b > 3) {
 				r.fail(fmt.Errorf("button %d is outside 1..3", b))
 			}
 			e.Button = int(b)
-		case InputWheel:
-			e.DX = r.bounded("wheel dx", MaxWheelClicks)
-			e.DY = r.bounded("wheel dy", MaxWheelClicks)
+		case desktop.Wheel:
+			e.DX = r.bounded("wheel dx", desktop.MaxWheel)
+			e.DY = r.bounded("wheel dy", desktop.MaxWheel)
 		}
-	case InputKey:
-		e.Key = r.str("key name", 1, MaxKeyName)
+	case desktop.Key:
+		e.Key = r.str("key name", 1, desktop.MaxKeyName)
 		if r.err == nil {
 			if err := checkKeyName(e.Key); err != nil {
 				r.fail(err)
 			}
 		}
-	case InputText:
-		e.Text = r.str("text", 1, MaxInputText)
+	case desktop.Text:
+		e.Text = r.str("text", 1, desktop.MaxText)
 		if r.err == nil {
 			if err := checkInputText(e.Text); err != nil {
 				r.fail(err)
@@ -543,7 +568,7 @@ func decodeInputEvent(body []byte) (InputEvent, error) {
 	e.SentUnixNano = r.varint("sent")
 	r.end()
 	if r.err != nil {
-		return InputEvent{}, fmt.Errorf("reading input event: %w", r.err)
+		return desktop.Event{}, fmt.Errorf("reading input event: %w", r.err)
 	}
 	return e, nil
 }

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/ra-p2p/ra-p2p/control"
+	"github.com/ra-p2p/ra-p2p/desktop"
 	"github.com/ra-p2p/ra-p2p/render"
 	"github.com/ra-p2p/ra-p2p/session"
 	"github.com/ra-p2p/ra-p2p/stream"
@@ -87,7 +88,7 @@ func (nc *noviceControl) handler() session.ChannelHandler {
 				return
 			}
 			if ev != nil {
-				if err := gate.Inject(toControlEvent(*ev)); err != nil && !errors.Is(err, control.ErrNotGranted) {
+				if err := gate.Inject(*ev); err != nil && !errors.Is(err, control.ErrNotGranted) {
 					nc.log.Info("input event refused", "err", err)
 				}
 				continue
@@ -128,11 +129,6 @@ func (nc *noviceControl) stop() {
 	if gate != nil && gate.Revoke() {
 		conn.SendControl(stream.ControlMessage{Op: stream.ControlRevoked, Reason: "button"})
 	}
-}
-
-func toControlEvent(e stream.InputEvent) control.Event {
-	return control.Event{Kind: control.EventKind(e.Kind), X: e.X, Y: e.Y, Button: e.Button, Down: e.Down,
-		DX: e.DX, DY: e.DY, Key: e.Key, Text: e.Text}
 }
 
 // helperControl is the helper's side: asks, receives the answer, sends input.
@@ -190,7 +186,7 @@ func (hc *helperControl) release() {
 }
 
 // input queues one event (game goroutine: never blocks).
-func (hc *helperControl) input(e stream.InputEvent) { hc.events.Push(e) }
+func (hc *helperControl) input(e desktop.Event) { hc.events.Push(e) }
 
 // channel opens the control channel once and starts its reader and writer.
 func (hc *helperControl) channel() (*stream.ControlConn, error) {
