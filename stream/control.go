@@ -5,7 +5,7 @@ package stream
 // The helper asks to control the novice's mouse and keyboard; the novice
 // grants, denies or revokes; while control is granted the helper sends input
 // events. Both kinds of message travel on the same stream, in both
-// directions, each one frame as in frame.go of at most MaxControlMessage
+// directions, each one frame (stream/framing) of at most MaxControlMessage
 // bytes. Integers are unsigned LEB128 "uvarint" unless marked svarint
 // (zig-zag, as encoding/binary.AppendVarint); a string is uvarint(len) then
 // len bytes.
@@ -57,12 +57,13 @@ import (
 	"unicode/utf8"
 
 	"github.com/ra-p2p/ra-p2p/desktop"
+	"github.com/ra-p2p/ra-p2p/stream/framing"
 )
 
 // Control message types. Values are part of the wire format: never reuse one.
 const (
-	MsgControl      MsgType = 0x30 // either way: a ControlMessage
-	MsgControlInput MsgType = 0x31 // helper → novice: an input event
+	MsgControl      framing.MsgType = 0x30 // either way: a ControlMessage
+	MsgControlInput framing.MsgType = 0x31 // helper → novice: an input event
 )
 
 // MaxControlReason bounds ControlMessage.Reason, in bytes. The limits of an
@@ -176,7 +177,7 @@ type ControlMessage struct {
 // Send methods may be called from several goroutines; Receive from one
 // goroutine at a time.
 type ControlConn struct {
-	fr *FrameReader
+	fr *framing.FrameReader
 
 	mu  sync.Mutex
 	w   io.Writer
@@ -185,7 +186,7 @@ type ControlConn struct {
 
 // NewControlConn wraps a control stream.
 func NewControlConn(rw io.ReadWriter) *ControlConn {
-	return &ControlConn{fr: NewFrameReader(rw, MaxControlMessage), w: rw}
+	return &ControlConn{fr: framing.NewFrameReader(rw, MaxControlMessage), w: rw}
 }
 
 // SendControl writes one control message.
@@ -206,31 +207,18 @@ func (c *ControlConn) SendInput(e desktop.Event) error {
 }
 
 // send writes one frame whose body appendBody produces, in one Write.
-func (c *ControlConn) send(t MsgType, appendBody func([]byte) []byte) error {
+func (c *ControlConn) send(t framing.MsgType, appendBody func([]byte) []byte) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	// Room for the length: bodies are far below 2^14, so it takes ≤ 2 bytes.
-	b := append(c.buf[:0], 0, 0, byte(t))
-	b = appendBody(b)
-	n := len(b) - 2 // type byte and body
-	if n > MaxControlMessage {
-		return fmt.Errorf("sending control message type %#x of %d bytes (limit %d): %w", t, n, MaxControlMessage, ErrFrameTooLarge)
-	}
-	start := 2 - uvarintLen(uint64(n))
-	binary.PutUvarint(b[start:], uint64(n))
+	b := appendBody(append(c.buf[:0], make([]byte, framing.HeaderRoom)...))
 	c.buf = b
-	if _, err := c.w.Write(b[start:]); err != nil {
+	if n := len(b) - framing.HeaderRoom + 1; n > MaxControlMessage {
+		return fmt.Errorf("sending control message type %#x of %d bytes (limit %d): %w", t, n, MaxControlMessage, framing.ErrFrameTooLarge)
+	}
+	if _, err := c.w.Write(framing.Roomed(b, t)); err != nil {
 		return fmt.Errorf("sending control message type %#x: %w", t, err)
 	}
 	return nil
-}
-
-func uvarintLen(v uint64) int {
-	n := 1
-	for ; v >= 0x80; v >>= 7 {
-		n++
-	}
-	return n
 }
 
 // Receive blocks for the next message: exactly one of the message and the
@@ -365,14 +353,9 @@ func checkInputText(s string) error {
 
 const inputFlagDown = 1 << 0
 
-func appendString(b []byte, s string) []byte {
-	b = binary.AppendUvarint(b, uint64(len(s)))
-	return append(b, s...)
-}
-
 func appendControlMessage(b []byte, m ControlMessage) []byte {
 	b = append(b, byte(m.Op))
-	return appendString(b, m.Reason)
+	return framing.AppendString(b, m.Reason)
 }
 
 // appendInputEvent appends the body of a checked event.
@@ -395,180 +378,75 @@ func appendInputEvent(b []byte, e *desktop.Event) []byte {
 			b = binary.AppendVarint(b, int64(e.DY))
 		}
 	case desktop.Key:
-		b = appendString(b, e.Key)
+		b = framing.AppendString(b, e.Key)
 	case desktop.Text:
-		b = appendString(b, e.Text)
+		b = framing.AppendString(b, e.Text)
 	}
 	b = binary.AppendUvarint(b, e.Seq)
 	return binary.AppendVarint(b, e.SentUnixNano)
 }
 
-// controlReader reads the fields of a control body; the first error sticks.
-type controlReader struct {
-	b   []byte
-	err error
-}
-
-func (r *controlReader) fail(err error) {
-	if r.err == nil {
-		r.err = err
-	}
-}
-
-func (r *controlReader) u8(what string) byte {
-	if r.err != nil {
-		return 0
-	}
-	if len(r.b) == 0 {
-		r.fail(fmt.Errorf("%s: %w", what, io.ErrUnexpectedEOF))
-		return 0
-	}
-	v := r.b[0]
-	r.b = r.b[1:]
-	return v
-}
-
-func (r *controlReader) uvarint(what string) uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.b)
-	switch {
-	case n == 0:
-		r.fail(fmt.Errorf("%s: %w", what, io.ErrUnexpectedEOF))
-		return 0
-	case n < 0:
-		r.fail(fmt.Errorf("%s: uvarint over 64 bits", what))
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *controlReader) varint(what string) int64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(r.b)
-	switch {
-	case n == 0:
-		r.fail(fmt.Errorf("%s: %w", what, io.ErrUnexpectedEOF))
-		return 0
-	case n < 0:
-		r.fail(fmt.Errorf("%s: varint over 64 bits", what))
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-// bounded reads an svarint that must be within ±limit.
-func (r *controlReader) bounded(what string, limit int64) int {
-	v := r.varint(what)
-	if r.err == nil && (v < -limit || v > limit) {
-		r.fail(fmt.Errorf("%s %d is outside ±%d", what, v, limit))
-		return 0
-	}
-	return int(v)
-}
-
-// string reads a string of lo..hi bytes, checking the length before copying.
-func (r *controlReader) str(what string, lo, hi int) string {
-	n := r.uvarint(what + " length")
-	if r.err != nil {
-		return ""
-	}
-	if n < uint64(lo) || n > uint64(hi) {
-		r.fail(fmt.Errorf("%s of %d bytes (want %d..%d)", what, n, lo, hi))
-		return ""
-	}
-	if n > uint64(len(r.b)) {
-		r.fail(fmt.Errorf("%s of %d bytes, %d left: %w", what, n, len(r.b), io.ErrUnexpectedEOF))
-		return ""
-	}
-	s := string(r.b[:n])
-	r.b = r.b[n:]
-	return s
-}
-
-func (r *controlReader) end() {
-	if r.err == nil && len(r.b) > 0 {
-		r.fail(fmt.Errorf("%d bytes of trailing data", len(r.b)))
-	}
-}
+// The decoders below check each field as they read it; after an earlier
+// error a check fails too (on a zero value), and Fail keeps the first error.
 
 func decodeControlMessage(body []byte) (ControlMessage, error) {
-	r := controlReader{b: body}
-	m := ControlMessage{Op: ControlOp(r.u8("op"))}
-	if r.err == nil {
-		if err := checkControlMessage(ControlMessage{Op: m.Op}); err != nil {
-			r.fail(err)
-		}
+	r := framing.NewBody(body)
+	m := ControlMessage{Op: ControlOp(r.U8("op"))}
+	if err := checkControlMessage(ControlMessage{Op: m.Op}); err != nil {
+		r.Fail(err)
 	}
-	m.Reason = r.str("reason", 0, MaxControlReason)
-	if r.err == nil {
-		if err := checkReason(m.Reason); err != nil {
-			r.fail(err)
-		}
+	m.Reason = r.String("reason", 0, MaxControlReason)
+	if err := checkReason(m.Reason); err != nil {
+		r.Fail(err)
 	}
-	r.end()
-	if r.err != nil {
-		return ControlMessage{}, fmt.Errorf("reading control message: %w", r.err)
+	if err := r.End(); err != nil {
+		return ControlMessage{}, fmt.Errorf("reading control message: %w", err)
 	}
 	return m, nil
 }
 
 func decodeInputEvent(body []byte) (desktop.Event, error) {
-	r := controlReader{b: body}
-	k := inputKind(r.u8("kind"))
-	flags := r.u8("flags")
+	r := framing.NewBody(body)
+	k := inputKind(r.U8("kind"))
+	flags := r.U8("flags")
 	kind, known := eventKind(k)
-	if r.err == nil {
+	if r.Err() == nil {
 		switch {
 		case !known:
-			r.fail(fmt.Errorf("unknown input kind %d", k))
+			r.Fail(fmt.Errorf("unknown input kind %d", k))
 		case flags&^inputFlagDown != 0:
-			r.fail(fmt.Errorf("unknown flags %#x", flags))
+			r.Fail(fmt.Errorf("unknown flags %#x", flags))
 		case flags&inputFlagDown != 0 && k != inputMouseButton && k != inputKey:
-			r.fail(fmt.Errorf("the down flag on a %v event", k))
+			r.Fail(fmt.Errorf("the down flag on a %v event", k))
 		}
 	}
 	e := desktop.Event{Kind: kind, Down: flags&inputFlagDown != 0}
 	switch e.Kind {
 	case desktop.MouseMove, desktop.MouseButton, desktop.Wheel:
-		e.X = r.bounded("x", desktop.MaxCoord)
-		e.Y = r.bounded("y", desktop.MaxCoord)
+		e.X = r.SInt("x", -desktop.MaxCoord, desktop.MaxCoord)
+		e.Y = r.SInt("y", -desktop.MaxCoord, desktop.MaxCoord)
 		switch e.Kind {
 		case desktop.MouseButton:
-			b := r.uvarint("button")
-			if r.err == nil && (b < 1 || b > 3) {
-				r.fail(fmt.Errorf("button %d is outside 1..3", b))
-			}
-			e.Button = int(b)
+			e.Button = r.Int("button", 1, 3)
 		case desktop.Wheel:
-			e.DX = r.bounded("wheel dx", desktop.MaxWheel)
-			e.DY = r.bounded("wheel dy", desktop.MaxWheel)
+			e.DX = r.SInt("wheel dx", -desktop.MaxWheel, desktop.MaxWheel)
+			e.DY = r.SInt("wheel dy", -desktop.MaxWheel, desktop.MaxWheel)
 		}
 	case desktop.Key:
-		e.Key = r.str("key name", 1, desktop.MaxKeyName)
-		if r.err == nil {
-			if err := checkKeyName(e.Key); err != nil {
-				r.fail(err)
-			}
+		e.Key = r.String("key name", 1, desktop.MaxKeyName)
+		if err := checkKeyName(e.Key); err != nil {
+			r.Fail(err)
 		}
 	case desktop.Text:
-		e.Text = r.str("text", 1, desktop.MaxText)
-		if r.err == nil {
-			if err := checkInputText(e.Text); err != nil {
-				r.fail(err)
-			}
+		e.Text = r.String("text", 1, desktop.MaxText)
+		if err := checkInputText(e.Text); err != nil {
+			r.Fail(err)
 		}
 	}
-	e.Seq = r.uvarint("seq")
-	e.SentUnixNano = r.varint("sent")
-	r.end()
-	if r.err != nil {
-		return desktop.Event{}, fmt.Errorf("reading input event: %w", r.err)
+	e.Seq = r.Uvarint("seq")
+	e.SentUnixNano = r.Varint("sent")
+	if err := r.End(); err != nil {
+		return desktop.Event{}, fmt.Errorf("reading input event: %w", err)
 	}
 	return e, nil
 }

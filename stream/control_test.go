@@ -14,6 +14,7 @@ import (
 	"testing/synctest"
 
 	"github.com/ra-p2p/ra-p2p/desktop"
+	"github.com/ra-p2p/ra-p2p/stream/framing"
 )
 
 // bufConn is a control stream that reads from r and writes to w.
@@ -223,7 +224,7 @@ func TestControlSendRejects(t *testing.T) {
 
 // inputFrame builds an input event frame by hand: kind, flags, then fields.
 func inputFrame(kind, flags byte, fields ...[]byte) []byte {
-	return AppendFrame(nil, MsgControlInput, append([]byte{kind, flags}, bytes.Join(fields, nil)...))
+	return framing.AppendFrame(nil, MsgControlInput, append([]byte{kind, flags}, bytes.Join(fields, nil)...))
 }
 
 func sv(v int64) []byte  { return binary.AppendVarint(nil, v) }
@@ -243,35 +244,35 @@ func TestControlReceiveFailures(t *testing.T) {
 	}{
 		"a frame over 1 KiB is refused before its body arrives": {
 			in:    uv(MaxControlMessage + 1),
-			check: func(err error) bool { return errors.Is(err, ErrFrameTooLarge) },
+			check: func(err error) bool { return errors.Is(err, framing.ErrFrameTooLarge) },
 		},
 		"a frame cut short is an unexpected EOF": {
 			in:    unhex(t, "10 31 01 00 c801 05"),
 			check: func(err error) bool { return errors.Is(err, io.ErrUnexpectedEOF) },
 		},
 		"an empty frame is refused":                {in: []byte{0}},
-		"a message of another protocol is refused": {in: AppendFrame(nil, MsgChat, []byte(`{"text":"hi"}`))},
-		"a screen message is refused":              {in: AppendFrame(nil, MsgScreenAck, []byte{1})},
+		"a message of another protocol is refused": {in: framing.AppendFrame(nil, MsgChat, []byte(`{"text":"hi"}`))},
+		"a screen message is refused":              {in: framing.AppendFrame(nil, MsgScreenAck, []byte{1})},
 
-		"a control message without a body is refused": {in: AppendFrame(nil, MsgControl, nil)},
-		"op 0 is unknown": {in: AppendFrame(nil, MsgControl, []byte{0, 0})},
-		"op 8 is unknown": {in: AppendFrame(nil, MsgControl, []byte{8, 0})},
-		"a control message without its reason is truncated": {in: AppendFrame(nil, MsgControl, []byte{1})},
+		"a control message without a body is refused": {in: framing.AppendFrame(nil, MsgControl, nil)},
+		"op 0 is unknown": {in: framing.AppendFrame(nil, MsgControl, []byte{0, 0})},
+		"op 8 is unknown": {in: framing.AppendFrame(nil, MsgControl, []byte{8, 0})},
+		"a control message without its reason is truncated": {in: framing.AppendFrame(nil, MsgControl, []byte{1})},
 		"a reason of 65 bytes is refused": {
-			in: AppendFrame(nil, MsgControl, append([]byte{3}, str(strings.Repeat("x", 65))...)),
+			in: framing.AppendFrame(nil, MsgControl, append([]byte{3}, str(strings.Repeat("x", 65))...)),
 		},
 		"a reason longer than what is left is truncated": {
-			in:    AppendFrame(nil, MsgControl, []byte{3, 5, 'a', 'b'}),
+			in:    framing.AppendFrame(nil, MsgControl, []byte{3, 5, 'a', 'b'}),
 			check: func(err error) bool { return errors.Is(err, io.ErrUnexpectedEOF) },
 		},
-		"a reason with a control character is refused": {in: AppendFrame(nil, MsgControl, append([]byte{4}, str("es\x1bc")...))},
-		"a reason in UTF-8 is refused":                 {in: AppendFrame(nil, MsgControl, append([]byte{4}, str("é")...))},
+		"a reason with a control character is refused": {in: framing.AppendFrame(nil, MsgControl, append([]byte{4}, str("es\x1bc")...))},
+		"a reason in UTF-8 is refused":                 {in: framing.AppendFrame(nil, MsgControl, append([]byte{4}, str("é")...))},
 		"a control message with trailing bytes is refused": {
-			in: AppendFrame(nil, MsgControl, []byte{2, 0, 0}),
+			in: framing.AppendFrame(nil, MsgControl, []byte{2, 0, 0}),
 		},
 
-		"an input event without a body is refused":      {in: AppendFrame(nil, MsgControlInput, nil)},
-		"an input event without flags is truncated":     {in: AppendFrame(nil, MsgControlInput, []byte{1})},
+		"an input event without a body is refused":      {in: framing.AppendFrame(nil, MsgControlInput, nil)},
+		"an input event without flags is truncated":     {in: framing.AppendFrame(nil, MsgControlInput, []byte{1})},
 		"input kind 0 is unknown":                       {in: inputFrame(0, 0, tail)},
 		"input kind 6 is unknown":                       {in: inputFrame(6, 0, tail)},
 		"unknown flag bits are refused":                 {in: inputFrame(1, 2, sv(0), sv(0), tail)},
@@ -430,7 +431,7 @@ func FuzzControlDecode(f *testing.F) {
 	f.Add(inputFrame(4, 1, uv(1<<40), []byte("abc")))
 	f.Add(inputFrame(5, 0, str("a\xffb"), tail))
 	f.Add(inputFrame(3, 0, sv(0), sv(0), sv(0), sv(11), tail))
-	f.Add(AppendFrame(nil, MsgControl, []byte{2, 0, 0}))
+	f.Add(framing.AppendFrame(nil, MsgControl, []byte{2, 0, 0}))
 	f.Add(uv(MaxControlMessage + 1))
 
 	f.Fuzz(func(t *testing.T, in []byte) {

@@ -8,7 +8,7 @@
 //
 // # Framing
 //
-// Every message on every protocol is one frame:
+// Every message on every protocol is one frame (stream/framing):
 //
 //	uvarint(n) | type (1 byte) | body (n-1 bytes)
 //

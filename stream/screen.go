@@ -4,7 +4,7 @@ package stream
 //
 // The novice's side (ScreenSender) sends the screen; the helper's side
 // (ScreenReceiver, "the viewer") draws it. Every message is one frame as in
-// frame.go, at most MaxScreenMessage bytes. The viewer speaks first: its first
+// stream/framing, at most MaxScreenMessage bytes. The viewer speaks first: its first
 // message is MsgScreenSettings, and the sender sends no update before it, so
 // the first key frame is already scaled to the viewer's pane.
 //
@@ -70,16 +70,20 @@ package stream
 // decoding. The viewer's messages are claims too: an ack of an update never
 // sent ends the stream; settings are clamped (quality 1..100, fps 1..240).
 
-import "time"
+import (
+	"time"
+
+	"github.com/ra-p2p/ra-p2p/stream/framing"
+)
 
 // Screen message types. Values are part of the wire format: never reuse one.
 const (
-	MsgScreenUpdate      MsgType = 0x20 // sender → viewer: one part of an update
-	MsgScreenCursor      MsgType = 0x21 // sender → viewer: pointer position and visibility
-	MsgScreenCursorShape MsgType = 0x22 // sender → viewer: pointer image (rare)
-	MsgScreenSettings    MsgType = 0x23 // viewer → sender: JSON ScreenSettings
-	MsgScreenKeyRequest  MsgType = 0x24 // viewer → sender: send a key frame
-	MsgScreenAck         MsgType = 0x25 // viewer → sender: newest update drawn
+	MsgScreenUpdate      framing.MsgType = 0x20 // sender → viewer: one part of an update
+	MsgScreenCursor      framing.MsgType = 0x21 // sender → viewer: pointer position and visibility
+	MsgScreenCursorShape framing.MsgType = 0x22 // sender → viewer: pointer image (rare)
+	MsgScreenSettings    framing.MsgType = 0x23 // viewer → sender: JSON ScreenSettings
+	MsgScreenKeyRequest  framing.MsgType = 0x24 // viewer → sender: send a key frame
+	MsgScreenAck         framing.MsgType = 0x25 // viewer → sender: newest update drawn
 )
 
 // Tile codecs, part of the wire format.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ra-p2p/ra-p2p/desktop"
+	"github.com/ra-p2p/ra-p2p/stream/framing"
 )
 
 // countWriter counts what the sender writes and keeps nothing.
@@ -169,7 +170,7 @@ func BenchmarkDecode1080p(b *testing.B) {
 			r.dec = newScreenTileDecoder()
 			defer r.dec.close()
 			decodeAll := func(in []byte) {
-				fr := NewFrameReader(bytes.NewReader(in), MaxScreenMessage)
+				fr := framing.NewFrameReader(bytes.NewReader(in), MaxScreenMessage)
 				for {
 					typ, body, err := fr.ReadFrame()
 					if err == io.EOF {
@@ -203,13 +204,13 @@ func BenchmarkDecode1080p(b *testing.B) {
 
 // binaryUvarint reads the sequence number of the first update frame in b.
 func binaryUvarint(b []byte) (uint64, error) {
-	fr := NewFrameReader(bytes.NewReader(b), MaxScreenMessage)
+	fr := framing.NewFrameReader(bytes.NewReader(b), MaxScreenMessage)
 	_, body, err := fr.ReadFrame()
 	if err != nil {
 		return 0, err
 	}
-	w := wireReader{b: body}
-	return w.uvarint("seq"), w.err
+	w := framing.NewBody(body)
+	return w.Uvarint("seq"), w.Err()
 }
 
 // BenchmarkScreenScale downscales a whole 1920x1080 screen to 1280x720.

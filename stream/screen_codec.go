@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"math"
 	"slices"
 
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/ra-p2p/ra-p2p/internal/turbojpeg"
+	"github.com/ra-p2p/ra-p2p/stream/framing"
 )
 
 // Tile classification, measured on testdata/screen (1280x800 xterm with
@@ -313,87 +315,6 @@ type screenWireTile struct {
 	rgb   [3]byte
 }
 
-// wireReader reads the binary fields of a body; the first error sticks.
-type wireReader struct {
-	b   []byte
-	err error
-}
-
-func (w *wireReader) fail(format string, args ...any) {
-	if w.err == nil {
-		w.err = fmt.Errorf(format, args...)
-	}
-}
-
-func (w *wireReader) uvarint(what string) uint64 {
-	if w.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(w.b)
-	if n <= 0 {
-		w.fail("reading %s: bad uvarint", what)
-		return 0
-	}
-	w.b = w.b[n:]
-	return v
-}
-
-// int reads a uvarint that must be in [lo, hi].
-func (w *wireReader) int(what string, lo, hi int) int {
-	v := w.uvarint(what)
-	if w.err == nil && (v < uint64(lo) || v > uint64(hi)) {
-		w.fail("reading %s: %d is outside %d..%d", what, v, lo, hi)
-		return lo
-	}
-	return int(v)
-}
-
-func (w *wireReader) u8(what string) byte {
-	if w.err != nil {
-		return 0
-	}
-	if len(w.b) == 0 {
-		w.fail("reading %s: missing", what)
-		return 0
-	}
-	v := w.b[0]
-	w.b = w.b[1:]
-	return v
-}
-
-func (w *wireReader) varint(what string) int {
-	if w.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(w.b)
-	if n <= 0 || v < -1<<31 || v >= 1<<31 {
-		w.fail("reading %s: bad varint", what)
-		return 0
-	}
-	w.b = w.b[n:]
-	return int(v)
-}
-
-func (w *wireReader) bytes(what string, n int) []byte {
-	if w.err != nil {
-		return nil
-	}
-	if n > len(w.b) {
-		w.fail("reading %s: %d bytes announced, %d left", what, n, len(w.b))
-		return nil
-	}
-	b := w.b[:n:n]
-	w.b = w.b[n:]
-	return b
-}
-
-func (w *wireReader) end(what string) error {
-	if w.err == nil && len(w.b) > 0 {
-		w.fail("reading %s: %d bytes of trailing data", what, len(w.b))
-	}
-	return w.err
-}
-
 // screenTileDecoder decodes update parts into a canvas.
 type screenTileDecoder struct {
 	zdec  *zstd.Decoder
@@ -420,31 +341,31 @@ func newScreenTileDecoder() *screenTileDecoder {
 func (d *screenTileDecoder) close() { d.zdec.Close() }
 
 // parseScreenPartHeader reads the fixed start of an update part.
-func parseScreenPartHeader(w *wireReader) screenPartHeader {
+func parseScreenPartHeader(w *framing.Body) screenPartHeader {
 	var h screenPartHeader
-	h.seq = w.uvarint("update sequence")
-	h.flags = w.u8("update flags")
+	h.seq = w.Uvarint("update sequence")
+	h.flags = w.U8("update flags")
 	if h.flags&^(screenFlagKey|screenFlagLast|screenFlagCopy) != 0 {
-		w.fail("reading update flags: unknown bits in %#x", h.flags)
+		w.Failf("update flags: unknown bits in %#x", h.flags)
 	}
-	h.screenW = w.int("screen width", 1, MaxScreenDim)
-	h.screenH = w.int("screen height", 1, MaxScreenDim)
-	h.imageW = w.int("image width", 1, h.screenW)
-	h.imageH = w.int("image height", 1, h.screenH)
-	if w.err == nil && (!screenSizeOK(h.screenW, h.screenH)) {
-		w.fail("reading update: screen of %dx%d is over the limit", h.screenW, h.screenH)
+	h.screenW = w.Int("screen width", 1, MaxScreenDim)
+	h.screenH = w.Int("screen height", 1, MaxScreenDim)
+	h.imageW = w.Int("image width", 1, h.screenW)
+	h.imageH = w.Int("image height", 1, h.screenH)
+	if w.Err() == nil && (!screenSizeOK(h.screenW, h.screenH)) {
+		w.Failf("screen of %dx%d is over the limit", h.screenW, h.screenH)
 	}
-	if h.flags&screenFlagCopy != 0 && w.err == nil {
+	if h.flags&screenFlagCopy != 0 && w.Err() == nil {
 		if h.flags&screenFlagKey != 0 {
-			w.fail("reading update: a key frame with a copy")
+			w.Failf("a key frame with a copy")
 		}
-		x := w.int("copy x", 0, h.imageW-1)
-		y := w.int("copy y", 0, h.imageH-1)
-		cw := w.int("copy width", 1, h.imageW-x)
-		ch := w.int("copy height", 1, h.imageH-y)
-		dy := w.varint("copy dy")
-		if w.err == nil && (dy == 0 || y-dy < 0 || y+ch-dy > h.imageH) {
-			w.fail("reading update: copy of rows %d..%d by %d leaves the image", y, y+ch-1, dy)
+		x := w.Int("copy x", 0, h.imageW-1)
+		y := w.Int("copy y", 0, h.imageH-1)
+		cw := w.Int("copy width", 1, h.imageW-x)
+		ch := w.Int("copy height", 1, h.imageH-y)
+		dy := w.SInt("copy dy", math.MinInt32, math.MaxInt32)
+		if w.Err() == nil && (dy == 0 || y-dy < 0 || y+ch-dy > h.imageH) {
+			w.Failf("copy of rows %d..%d by %d leaves the image", y, y+ch-1, dy)
 		}
 		h.copy = screenCopy{rect: image.Rect(x, y, x+cw, y+ch), dy: dy}
 	}
@@ -453,34 +374,34 @@ func parseScreenPartHeader(w *wireReader) screenPartHeader {
 
 // decode paints the tiles of part body w (after its header) into canvas,
 // whose size is the header's image size. It returns the painted rectangles.
-func (d *screenTileDecoder) decode(w *wireReader, canvas *image.RGBA) ([]screenWireTile, error) {
+func (d *screenTileDecoder) decode(w *framing.Body, canvas *image.RGBA) ([]screenWireTile, error) {
 	bounds := canvas.Bounds()
-	n := w.int("tile count", 0, screenMaxTilesPerPart)
+	n := w.Int("tile count", 0, screenMaxTilesPerPart)
 	d.tiles = d.tiles[:0]
 	need, lossy := 0, 0
-	for i := 0; i < n && w.err == nil; i++ {
+	for i := 0; i < n && w.Err() == nil; i++ {
 		var t screenWireTile
-		x := w.int("tile x", 0, bounds.Dx()-1)
-		y := w.int("tile y", 0, bounds.Dy()-1)
-		tw := w.int("tile width", 1, min(ScreenTile, bounds.Dx()-x))
-		th := w.int("tile height", 1, min(ScreenTile, bounds.Dy()-y))
+		x := w.Int("tile x", 0, bounds.Dx()-1)
+		y := w.Int("tile y", 0, bounds.Dy()-1)
+		tw := w.Int("tile width", 1, min(ScreenTile, bounds.Dx()-x))
+		th := w.Int("tile height", 1, min(ScreenTile, bounds.Dy()-y))
 		t.r = image.Rect(x, y, x+tw, y+th)
-		t.codec = w.u8("tile codec")
+		t.codec = w.U8("tile codec")
 		switch t.codec {
 		case screenCodecSolid:
-			copy(t.rgb[:], w.bytes("solid colour", 3))
+			copy(t.rgb[:], w.Bytes("solid colour", 3))
 		case screenCodecLossless:
 			need += tw * th * 3
 		case screenCodecJPEG:
 			lossy++
 		default:
-			w.fail("reading tile %d: unknown codec %d", i, t.codec)
+			w.Failf("tile %d: unknown codec %d", i, t.codec)
 		}
 		d.tiles = append(d.tiles, t)
 	}
-	z := w.bytes("zstd data", w.int("zstd length", 0, len(w.b)))
-	j := w.bytes("JPEG data", w.int("JPEG length", 0, len(w.b)))
-	if err := w.end("update"); err != nil {
+	z := w.Bytes("zstd data", w.Int("zstd length", 0, w.Left()))
+	j := w.Bytes("JPEG data", w.Int("JPEG length", 0, w.Left()))
+	if err := w.End(); err != nil {
 		return nil, err
 	}
 	if (need > 0) != (len(z) > 0) {

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"math"
 	"sync"
 
 	"github.com/ra-p2p/ra-p2p/desktop"
+	"github.com/ra-p2p/ra-p2p/stream/framing"
 )
 
 // ScreenReceiver is the viewer's side of the screen protocol. Run decodes
@@ -24,7 +26,7 @@ import (
 type ScreenReceiver struct {
 	r       io.Reader
 	w       io.Writer
-	fr      *FrameReader
+	fr      *framing.FrameReader
 	updated chan struct{} // 1 slot: a new image or cursor
 	wake    chan struct{} // 1 slot: a message for the sender
 
@@ -66,7 +68,7 @@ type screenSnapshot struct {
 // settings before Run so the first key frame is already scaled.
 func NewScreenReceiver(r io.Reader, w io.Writer) *ScreenReceiver {
 	return &ScreenReceiver{
-		r: r, w: w, fr: NewFrameReader(r, MaxScreenMessage),
+		r: r, w: w, fr: framing.NewFrameReader(r, MaxScreenMessage),
 		updated: make(chan struct{}, 1), wake: make(chan struct{}, 1),
 		settingsDirty: true, settings: ScreenSettings{Copy: true},
 	}
@@ -203,15 +205,15 @@ func (r *ScreenReceiver) writeLoop(ctx context.Context) error {
 				r.mu.Unlock()
 				return fmt.Errorf("encoding screen settings: %w", err)
 			}
-			msgs = AppendFrame(msgs, MsgScreenSettings, b)
+			msgs = framing.AppendFrame(msgs, MsgScreenSettings, b)
 			r.settingsDirty = false
 		}
 		if r.keyRequest {
-			msgs = AppendFrame(msgs, MsgScreenKeyRequest, nil)
+			msgs = framing.AppendFrame(msgs, MsgScreenKeyRequest, nil)
 			r.keyRequest = false
 		}
 		if r.ackDirty {
-			msgs = AppendFrame(msgs, MsgScreenAck, binary.AppendUvarint(nil, r.ack))
+			msgs = framing.AppendFrame(msgs, MsgScreenAck, binary.AppendUvarint(nil, r.ack))
 			r.ackDirty = false
 		}
 		r.mu.Unlock()
@@ -233,30 +235,30 @@ func (r *ScreenReceiver) writeLoop(ctx context.Context) error {
 }
 
 // handle decodes one message from the sender.
-func (r *ScreenReceiver) handle(t MsgType, body []byte) error {
-	w := wireReader{b: body}
+func (r *ScreenReceiver) handle(t framing.MsgType, body []byte) error {
+	w := framing.NewBody(body)
 	switch t {
 	case MsgScreenUpdate:
-		return r.handleUpdate(&w)
+		return r.handleUpdate(w)
 	case MsgScreenCursor:
-		flags := w.u8("cursor flags")
+		flags := w.U8("cursor flags")
 		if flags&^1 != 0 {
-			w.fail("reading cursor flags: unknown bits in %#x", flags)
+			w.Failf("cursor flags: unknown bits in %#x", flags)
 		}
-		x, y := w.varint("cursor x"), w.varint("cursor y")
-		if err := w.end("cursor"); err != nil {
-			return err
+		x, y := w.SInt("cursor x", math.MinInt32, math.MaxInt32), w.SInt("cursor y", math.MinInt32, math.MaxInt32)
+		if err := w.End(); err != nil {
+			return fmt.Errorf("reading cursor: %w", err)
 		}
 		r.mu.Lock()
 		r.cursor.X, r.cursor.Y, r.cursor.Visible = x, y, flags&1 != 0
 		r.mu.Unlock()
 	case MsgScreenCursorShape:
-		cw := w.int("cursor width", 1, MaxScreenCursor)
-		ch := w.int("cursor height", 1, MaxScreenCursor)
-		hx, hy := w.int("cursor hot spot x", 0, cw-1), w.int("cursor hot spot y", 0, ch-1)
-		pix := w.bytes("cursor pixels", cw*ch*4)
-		if err := w.end("cursor shape"); err != nil {
-			return err
+		cw := w.Int("cursor width", 1, MaxScreenCursor)
+		ch := w.Int("cursor height", 1, MaxScreenCursor)
+		hx, hy := w.Int("cursor hot spot x", 0, cw-1), w.Int("cursor hot spot y", 0, ch-1)
+		pix := w.Bytes("cursor pixels", cw*ch*4)
+		if err := w.End(); err != nil {
+			return fmt.Errorf("reading cursor shape: %w", err)
 		}
 		m := image.NewRGBA(image.Rect(0, 0, cw, ch))
 		copy(m.Pix, pix)
@@ -270,10 +272,10 @@ func (r *ScreenReceiver) handle(t MsgType, body []byte) error {
 	return nil
 }
 
-func (r *ScreenReceiver) handleUpdate(w *wireReader) error {
+func (r *ScreenReceiver) handleUpdate(w *framing.Body) error {
 	h := parseScreenPartHeader(w)
-	if w.err != nil {
-		return w.err
+	if err := w.Err(); err != nil {
+		return fmt.Errorf("reading screen update: %w", err)
 	}
 	if r.inUpdate {
 		if h.flags&screenFlagCopy != 0 {

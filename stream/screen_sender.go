@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ra-p2p/ra-p2p/desktop"
+	"github.com/ra-p2p/ra-p2p/stream/framing"
 )
 
 // ScreenSender is the novice's side of the screen protocol. The capture loop
@@ -29,7 +30,7 @@ import (
 type ScreenSender struct {
 	w       io.Writer
 	r       io.Reader
-	fr      *FrameReader
+	fr      *framing.FrameReader
 	workers int
 
 	wake chan struct{} // 1 slot: something to send, or an ack
@@ -74,9 +75,6 @@ type ScreenSender struct {
 	outs [][]byte
 }
 
-// screenFrameRoom is the most a frame header takes: uvarint(4 MiB) + type.
-const screenFrameRoom = 5
-
 type screenCursorMsg struct {
 	x, y    int
 	visible bool
@@ -86,7 +84,7 @@ type screenCursorMsg struct {
 // messages come from r (usually both are the same stream).
 func NewScreenSender(w io.Writer, r io.Reader) *ScreenSender {
 	return &ScreenSender{
-		w: w, r: r, fr: NewFrameReader(r, MaxScreenMessage),
+		w: w, r: r, fr: framing.NewFrameReader(r, MaxScreenMessage),
 		workers: min(2, runtime.GOMAXPROCS(0)),
 		wake:    make(chan struct{}, 1),
 		epoch:   time.Now(),
@@ -484,8 +482,8 @@ func (s *ScreenSender) writeLoop(ctx context.Context, readErr <-chan error) (err
 	}
 }
 
-func (s *ScreenSender) write(t MsgType, body []byte) error {
-	frame := AppendFrame(nil, t, body)
+func (s *ScreenSender) write(t framing.MsgType, body []byte) error {
+	frame := framing.AppendFrame(nil, t, body)
 	if _, err := s.w.Write(frame); err != nil {
 		return fmt.Errorf("sending screen message type %d: %w", t, err)
 	}
@@ -532,12 +530,12 @@ func (s *ScreenSender) sendUpdate(j *screenJob) error {
 			p.tiles = append(p.tiles, j.tiles[k])
 		}
 	}
-	// Each body is encoded after screenFrameRoom bytes, where its frame
+	// Each body is encoded after framing.HeaderRoom bytes, where its frame
 	// header goes once its length is known: no copy of the body.
 	errs := make([]error, nparts)
 	encodeFrom := func(wk int) {
 		for i := wk; i < nparts; i += len(s.encs) {
-			room := append(s.outs[i][:0], make([]byte, screenFrameRoom)...)
+			room := append(s.outs[i][:0], make([]byte, framing.HeaderRoom)...)
 			s.outs[i], errs[i] = s.encs[wk].encode(room, s.staging, 4*j.sw, j.scaler, &parts[i])
 		}
 	}
@@ -557,11 +555,7 @@ func (s *ScreenSender) sendUpdate(j *screenJob) error {
 	took := time.Since(start)
 	var written int64
 	for i := range parts {
-		out := s.outs[i]
-		hdr := binary.AppendUvarint(make([]byte, 0, screenFrameRoom), uint64(len(out)-screenFrameRoom+1))
-		hdr = append(hdr, byte(MsgScreenUpdate))
-		frame := out[screenFrameRoom-len(hdr):]
-		copy(frame, hdr)
+		frame := framing.Roomed(s.outs[i], MsgScreenUpdate)
 		if _, err := s.w.Write(frame); err != nil {
 			return fmt.Errorf("sending screen update: %w", err)
 		}
@@ -608,7 +602,7 @@ func (s *ScreenSender) readLoop() error {
 	}
 }
 
-func (s *ScreenSender) handle(t MsgType, body []byte) error {
+func (s *ScreenSender) handle(t framing.MsgType, body []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch t {
@@ -627,10 +621,10 @@ func (s *ScreenSender) handle(t MsgType, body []byte) error {
 		}
 		s.key = true
 	case MsgScreenAck:
-		w := wireReader{b: body}
-		seq := w.uvarint("ack")
-		if err := w.end("ack"); err != nil {
-			return err
+		w := framing.NewBody(body)
+		seq := w.Uvarint("ack")
+		if err := w.End(); err != nil {
+			return fmt.Errorf("reading ack: %w", err)
 		}
 		if seq > s.seq {
 			return fmt.Errorf("reading ack: update %d acknowledged, only %d sent", seq, s.seq)

@@ -18,6 +18,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/ra-p2p/ra-p2p/desktop"
+	"github.com/ra-p2p/ra-p2p/stream/framing"
 )
 
 // flushScreen makes the sender send what is due now, as Run would, without
@@ -168,7 +169,7 @@ func TestScreenGolden(t *testing.T) {
 	}
 	s = NewScreenSender(io.Discard, nil)
 	s.seq = 300
-	fr := NewFrameReader(bytes.NewReader(wantV), MaxScreenMessage)
+	fr := framing.NewFrameReader(bytes.NewReader(wantV), MaxScreenMessage)
 	for {
 		typ, body, err := fr.ReadFrame()
 		if err == io.EOF {
@@ -221,7 +222,7 @@ func updateFrame(seq uint64, flags byte, sw, sh, iw, ih int, tiles []wireTile, z
 	b = append(b, z...)
 	b = binary.AppendUvarint(b, uint64(len(j)))
 	b = append(b, j...)
-	return AppendFrame(nil, MsgScreenUpdate, b)
+	return framing.AppendFrame(nil, MsgScreenUpdate, b)
 }
 
 // copyFrame is an update of a 64x64 image with copy c (x, y, w, h, dy) and
@@ -234,7 +235,7 @@ func copyFrame(seq uint64, flags byte, c [5]int) []byte {
 	}
 	b = binary.AppendVarint(b, int64(c[4]))
 	b = append(b, 0, 0, 0) // no tiles, no zstd, no JPEG
-	return AppendFrame(nil, MsgScreenUpdate, b)
+	return framing.AppendFrame(nil, MsgScreenUpdate, b)
 }
 
 func zstdOf(t testing.TB, raw []byte) []byte {
@@ -322,8 +323,8 @@ func TestScreenReceiverFailures(t *testing.T) {
 		"a copy wider than the image":             cat(key, copyFrame(2, screenFlagLast|screenFlagCopy, [5]int{8, 16, 64, 16, 8})),
 		"a copy by zero rows":                     cat(key, copyFrame(2, screenFlagLast|screenFlagCopy, [5]int{0, 16, 64, 16, 0})),
 		"a copy in a later part":                  cat(key, updateFrame(2, 0, 64, 64, 64, 64, solid, nil, nil), copyFrame(2, screenFlagLast|screenFlagCopy, [5]int{0, 16, 64, 16, 8})),
-		"trailing bytes after the JPEG":           AppendFrame(nil, MsgScreenUpdate, append(key[2:len(key):len(key)], 0)),
-		"a body cut short":                        AppendFrame(nil, MsgScreenUpdate, []byte{1, keyLast, 64, 64}),
+		"trailing bytes after the JPEG":           framing.AppendFrame(nil, MsgScreenUpdate, append(key[2:len(key):len(key)], 0)),
+		"a body cut short":                        framing.AppendFrame(nil, MsgScreenUpdate, []byte{1, keyLast, 64, 64}),
 		"a first update that is not a key frame":  updateFrame(1, screenFlagLast, 64, 64, 64, 64, solid, nil, nil),
 		"update numbers that skip":                cat(key, updateFrame(3, screenFlagLast, 64, 64, 64, 64, solid, nil, nil)),
 		"an update number that repeats":           cat(key, updateFrame(1, screenFlagLast, 64, 64, 64, 64, solid, nil, nil)),
@@ -331,14 +332,14 @@ func TestScreenReceiverFailures(t *testing.T) {
 		"another update before the last part":     cat(updateFrame(1, screenFlagKey, 64, 64, 64, 64, solid, nil, nil), updateFrame(2, keyLast, 64, 64, 64, 64, solid, nil, nil)),
 		"a part of another size":                  cat(updateFrame(1, screenFlagKey, 64, 64, 64, 64, solid, nil, nil), updateFrame(1, keyLast, 64, 64, 32, 64, solid, nil, nil)),
 		"the stream ending inside an update":      updateFrame(1, screenFlagKey, 64, 64, 64, 64, solid, nil, nil),
-		"a cursor with unknown flags":             AppendFrame(nil, MsgScreenCursor, []byte{3, 0, 0}),
-		"a cursor with a huge coordinate":         AppendFrame(nil, MsgScreenCursor, binary.AppendVarint([]byte{1, 0}, 1<<40)),
-		"a cursor with trailing bytes":            AppendFrame(nil, MsgScreenCursor, []byte{1, 0, 0, 0}),
-		"a cursor shape 300 pixels wide":          AppendFrame(nil, MsgScreenCursorShape, append(binary.AppendUvarint(nil, 300), 1, 0, 0)),
-		"a cursor shape shorter than announced":   AppendFrame(nil, MsgScreenCursorShape, []byte{2, 2, 0, 0, 1, 2, 3}),
-		"a cursor hot spot outside the shape":     AppendFrame(nil, MsgScreenCursorShape, append([]byte{1, 1, 1, 0}, 0, 0, 0, 0)),
-		"a viewer's message from the sender":      AppendFrame(nil, MsgScreenAck, []byte{1}),
-		"a message of another protocol":           AppendFrame(nil, MsgChat, []byte(`{"text":"hi"}`)),
+		"a cursor with unknown flags":             framing.AppendFrame(nil, MsgScreenCursor, []byte{3, 0, 0}),
+		"a cursor with a huge coordinate":         framing.AppendFrame(nil, MsgScreenCursor, binary.AppendVarint([]byte{1, 0}, 1<<40)),
+		"a cursor with trailing bytes":            framing.AppendFrame(nil, MsgScreenCursor, []byte{1, 0, 0, 0}),
+		"a cursor shape 300 pixels wide":          framing.AppendFrame(nil, MsgScreenCursorShape, append(binary.AppendUvarint(nil, 300), 1, 0, 0)),
+		"a cursor shape shorter than announced":   framing.AppendFrame(nil, MsgScreenCursorShape, []byte{2, 2, 0, 0, 1, 2, 3}),
+		"a cursor hot spot outside the shape":     framing.AppendFrame(nil, MsgScreenCursorShape, append([]byte{1, 1, 1, 0}, 0, 0, 0, 0)),
+		"a viewer's message from the sender":      framing.AppendFrame(nil, MsgScreenAck, []byte{1}),
+		"a message of another protocol":           framing.AppendFrame(nil, MsgChat, []byte(`{"text":"hi"}`)),
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err, alloc := feedReceiver(in)
@@ -388,16 +389,16 @@ func TestScreenSenderFailures(t *testing.T) {
 		in      []byte
 		wantErr bool
 	}{
-		"the viewer hangs up":                 {AppendFrame(nil, MsgScreenSettings, []byte(`{}`)), false},
-		"settings that are not JSON":          {AppendFrame(nil, MsgScreenSettings, []byte(`{"max_width":`)), true},
-		"an ack of an update never sent":      {AppendFrame(nil, MsgScreenAck, []byte{5}), true},
-		"an ack with trailing bytes":          {AppendFrame(nil, MsgScreenAck, []byte{0, 0}), true},
-		"an ack that is not a uvarint":        {AppendFrame(nil, MsgScreenAck, []byte{0x80}), true},
-		"a key frame request with a body":     {AppendFrame(nil, MsgScreenKeyRequest, []byte{0}), true},
+		"the viewer hangs up":                 {framing.AppendFrame(nil, MsgScreenSettings, []byte(`{}`)), false},
+		"settings that are not JSON":          {framing.AppendFrame(nil, MsgScreenSettings, []byte(`{"max_width":`)), true},
+		"an ack of an update never sent":      {framing.AppendFrame(nil, MsgScreenAck, []byte{5}), true},
+		"an ack with trailing bytes":          {framing.AppendFrame(nil, MsgScreenAck, []byte{0, 0}), true},
+		"an ack that is not a uvarint":        {framing.AppendFrame(nil, MsgScreenAck, []byte{0x80}), true},
+		"a key frame request with a body":     {framing.AppendFrame(nil, MsgScreenKeyRequest, []byte{0}), true},
 		"an update from the viewer":           {updateFrame(1, keyLast, 64, 64, 64, 64, nil, nil, nil), true},
 		"a frame over 4 MiB":                  {append(binary.AppendUvarint(nil, MaxScreenMessage+1), byte(MsgScreenAck)), true},
 		"a frame cut short":                   {[]byte{5, byte(MsgScreenAck)}, true},
-		"negative and huge settings are safe": {AppendFrame(nil, MsgScreenSettings, []byte(`{"max_width":-5,"max_height":1,"quality":1000,"max_fps":-1}`)), false},
+		"negative and huge settings are safe": {framing.AppendFrame(nil, MsgScreenSettings, []byte(`{"max_width":-5,"max_height":1,"quality":1000,"max_fps":-1}`)), false},
 	} {
 		t.Run(name, func(t *testing.T) {
 			var out bytes.Buffer
@@ -553,7 +554,7 @@ func TestScreenSenderEndsWithContext(t *testing.T) {
 		if err := s.Offer(toBGRX(screenshot(t, "xterm-1280x800.png"))); err != nil {
 			t.Fatal(err)
 		}
-		go b.Write(AppendFrame(nil, MsgScreenSettings, []byte(`{}`)))
+		go b.Write(framing.AppendFrame(nil, MsgScreenSettings, []byte(`{}`)))
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		if err := s.Run(ctx); !errors.Is(err, context.DeadlineExceeded) {

@@ -64,6 +64,12 @@ var rules = map[string]map[string]string{
 		"github.com/go-vgo/robotgo/...":     "stream carries control events; injecting them is control's job, behind the consent gate",
 		module + "/cmd/...":                 thinMain,
 	},
+	"stream/framing": {
+		module + "/...":                     "framing is the framing every protocol shares; it knows no protocol and imports no other ra-p2p package",
+		"github.com/libp2p/...":             wireOnly,
+		"github.com/hajimehoshi/ebiten/...": wireOnly,
+		"github.com/go-vgo/robotgo/...":     wireOnly,
+	},
 	"p2p": {
 		module + "/stream":                  noAppProtos,
 		module + "/session":                 noAppProtos,
