@@ -29,7 +29,7 @@ const (
 )
 
 // FrameSource hands the newest remote screen to the window, as
-// stream.ScreenReceiver.Latest does. The image in the View may be read until
+// screen.Receiver.Latest does. The image in the View may be read until
 // the next call to Latest.
 type FrameSource interface {
 	Latest() desktop.View

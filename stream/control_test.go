@@ -15,6 +15,7 @@ import (
 
 	"github.com/ra-p2p/ra-p2p/desktop"
 	"github.com/ra-p2p/ra-p2p/stream/framing"
+	"github.com/ra-p2p/ra-p2p/stream/screen"
 )
 
 // bufConn is a control stream that reads from r and writes to w.
@@ -252,7 +253,7 @@ func TestControlReceiveFailures(t *testing.T) {
 		},
 		"an empty frame is refused":                {in: []byte{0}},
 		"a message of another protocol is refused": {in: framing.AppendFrame(nil, MsgChat, []byte(`{"text":"hi"}`))},
-		"a screen message is refused":              {in: framing.AppendFrame(nil, MsgScreenAck, []byte{1})},
+		"a screen message is refused":              {in: framing.AppendFrame(nil, screen.MsgAck, []byte{1})},
 
 		"a control message without a body is refused": {in: framing.AppendFrame(nil, MsgControl, nil)},
 		"op 0 is unknown": {in: framing.AppendFrame(nil, MsgControl, []byte{0, 0})},

@@ -9,20 +9,20 @@ const (
 	// ChatProtocol: chat lines both ways.
 	// 1.0.0 (2026-11-25): first version.
 	ChatProtocol = "/ra-p2p/chat/1.0.0"
-	// ScreenProtocol: 1.0.0 (2026-11-25): first version, layout in screen.go.
+	// ScreenProtocol: 1.0.0 (2026-11-25): first version, layout in
+	// stream/screen (doc.go).
 	ScreenProtocol = "/ra-p2p/screen/1.0.0"
 	// ControlProtocol: 1.0.0 (2026-11-25): first version, layout in control.go.
 	ControlProtocol = "/ra-p2p/control/1.0.0"
 )
 
-// Per-protocol maximum frame sizes (type byte + body).
+// Per-protocol maximum frame sizes (type byte + body). The screen
+// protocol's is screen.MaxMessage (stream/screen).
 const (
 	MaxSessionMessage = 4 << 10
 	// A chat line is at most MaxChatRunes runes; JSON may spend 6 bytes on
 	// one (U+2028 is always escaped), so 2000 runes need up to 12 KB.
 	MaxChatMessage = 16 << 10
-	// Screen (2026-11-25): one update part, ≤ 256 tiles of 64x64 (screen.go).
-	MaxScreenMessage = 4 << 20
 	// Control (2026-11-25): one control message or input event (control.go).
 	MaxControlMessage = 1 << 10
 )

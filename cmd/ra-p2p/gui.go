@@ -19,6 +19,7 @@ import (
 	"github.com/ra-p2p/ra-p2p/desktop"
 	"github.com/ra-p2p/ra-p2p/render"
 	"github.com/ra-p2p/ra-p2p/session"
+	"github.com/ra-p2p/ra-p2p/stream/screen"
 )
 
 // useGUI says whether to open windows: not with --no-gui, and only when
@@ -327,7 +328,7 @@ func inviteInWindow(ctx context.Context, cfg session.NoviceConfig, yes bool, t *
 // screenView connects the remote screen channel to the helper's window.
 type screenView struct {
 	mu   sync.Mutex
-	rcv  *stream.ScreenReceiver
+	rcv  *screen.Receiver
 	pane image.Point // the pane size the window reported, until the receiver exists
 }
 
@@ -338,7 +339,7 @@ func (v *screenView) setPane(w, h int) {
 	defer v.mu.Unlock()
 	v.pane = image.Pt(w, h)
 	if v.rcv != nil {
-		v.rcv.SetSettings(stream.ScreenSettings{MaxWidth: w, MaxHeight: h})
+		v.rcv.SetSettings(screen.Settings{MaxWidth: w, MaxHeight: h})
 	}
 }
 
@@ -362,10 +363,10 @@ func (v *screenView) run(ctx context.Context, s *session.Session, w *render.Wind
 		return
 	}
 	defer rw.Close()
-	rcv := stream.NewScreenReceiver(rw, rw)
+	rcv := screen.NewReceiver(rw, rw)
 	v.mu.Lock()
 	v.rcv = rcv
-	rcv.SetSettings(stream.ScreenSettings{MaxWidth: v.pane.X, MaxHeight: v.pane.Y})
+	rcv.SetSettings(screen.Settings{MaxWidth: v.pane.X, MaxHeight: v.pane.Y})
 	v.mu.Unlock()
 	w.SetSource(v)
 	done := make(chan error, 1)

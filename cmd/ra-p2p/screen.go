@@ -9,7 +9,7 @@ import (
 
 	"github.com/ra-p2p/ra-p2p/capture"
 	"github.com/ra-p2p/ra-p2p/session"
-	"github.com/ra-p2p/ra-p2p/stream"
+	"github.com/ra-p2p/ra-p2p/stream/screen"
 )
 
 // The novice's screen is grabbed every 5 ms while it changes (a grab of
@@ -37,7 +37,7 @@ func shareScreen(logger *slog.Logger, notify func(string)) session.ChannelHandle
 			return
 		}
 		defer g.Close()
-		snd := stream.NewScreenSender(rw, rw)
+		snd := screen.NewSender(rw, rw)
 		done := make(chan error, 1)
 		go func() { done <- snd.Run(ctx) }()
 		notify(s.PeerName + " can see your screen.")

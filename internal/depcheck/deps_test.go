@@ -64,6 +64,15 @@ var rules = map[string]map[string]string{
 		"github.com/go-vgo/robotgo/...":     "stream carries control events; injecting them is control's job, behind the consent gate",
 		module + "/cmd/...":                 thinMain,
 	},
+	"stream/screen": {
+		"github.com/libp2p/...":             wireOnly,
+		module + "/capture":                 "the screen sender takes desktop.Frames; grabbing them is the caller's job",
+		module + "/control":                 "the screen protocol shows the screen; control is another protocol and another consent",
+		module + "/stream":                  "the screen protocol is its own package beside the session, chat and control protocols; it shares only stream/framing",
+		"github.com/hajimehoshi/ebiten/...": "stream/screen decodes frames; drawing them is render's job",
+		"github.com/go-vgo/robotgo/...":     wireOnly,
+		module + "/cmd/...":                 thinMain,
+	},
 	"stream/framing": {
 		module + "/...":                     "framing is the framing every protocol shares; it knows no protocol and imports no other ra-p2p package",
 		"github.com/libp2p/...":             wireOnly,
@@ -72,6 +81,7 @@ var rules = map[string]map[string]string{
 	},
 	"p2p": {
 		module + "/stream":                  noAppProtos,
+		module + "/stream/screen":           noAppProtos,
 		module + "/session":                 noAppProtos,
 		module + "/invite":                  noAppProtos + "; invitations are session's business",
 		module + "/cmd/...":                 thinMain,
@@ -113,7 +123,7 @@ var rules = map[string]map[string]string{
 		"github.com/hajimehoshi/ebiten/...": "capture must not depend on the viewer's GUI",
 		"github.com/go-vgo/robotgo/...":     "capture only reads the screen; input injection lives in control",
 		"github.com/jezek/xgb/xtest":        "capture only reads the screen; input injection lives in control",
-		"github.com/klauspost/...":          "encoding is the screen sender's job, in stream",
+		"github.com/klauspost/...":          "encoding is the screen sender's job, in stream/screen",
 		"os/exec":                           "capture runs no programs",
 	},
 	"control": {

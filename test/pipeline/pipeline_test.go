@@ -16,7 +16,7 @@ import (
 
 	"github.com/ra-p2p/ra-p2p/capture"
 	"github.com/ra-p2p/ra-p2p/desktop"
-	"github.com/ra-p2p/ra-p2p/stream"
+	"github.com/ra-p2p/ra-p2p/stream/screen"
 	"github.com/ra-p2p/ra-p2p/test/xdisplay"
 )
 
@@ -48,11 +48,11 @@ func BenchmarkCaptureEncode1080p(b *testing.B) {
 			}
 			defer g.Close()
 			a, c := net.Pipe()
-			snd := stream.NewScreenSender(a, a)
-			rcv := stream.NewScreenReceiver(c, c)
+			snd := screen.NewSender(a, a)
+			rcv := screen.NewReceiver(c, c)
 			// The encoder's capacity is measured: no busy-region budget
 			// (a viewer on a fast link may ask for this much).
-			rcv.SetSettings(stream.ScreenSettings{BusyKbps: 10_000_000})
+			rcv.SetSettings(screen.Settings{BusyKbps: 10_000_000})
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan struct{}, 2)
 			go func() { snd.Run(ctx); done <- struct{}{} }()

@@ -1,4 +1,4 @@
-package stream
+package screen
 
 import (
 	"context"
@@ -21,7 +21,7 @@ import (
 	"github.com/ra-p2p/ra-p2p/desktop"
 )
 
-// Screenshots in testdata/screen, taken under Xvfb with xterm (DejaVu Sans
+// Screenshots in testdata, taken under Xvfb with xterm (DejaVu Sans
 // Mono, anti-aliased) and ImageMagick (import -window root; the photo-like
 // window is `display` of a blurred plasma:fractal):
 //
@@ -41,7 +41,7 @@ func screenshot(t testing.TB, name string) *image.RGBA {
 	defer screenshots.Unlock()
 	m := screenshots.m[name]
 	if m == nil {
-		f, err := os.Open("testdata/screen/" + name)
+		f, err := os.Open("testdata/" + name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -133,19 +133,19 @@ func referenceDownscale(m *image.RGBA, w, h int) *image.RGBA {
 
 // screenPair runs a sender and a receiver over net.Pipe until stop.
 type screenPair struct {
-	s    *ScreenSender
-	r    *ScreenReceiver
+	s    *Sender
+	r    *Receiver
 	stop func()
 }
 
-func newScreenPair(t *testing.T, set ScreenSettings, wrap func(net.Conn) io.ReadWriter) *screenPair {
+func newScreenPair(t *testing.T, set Settings, wrap func(net.Conn) io.ReadWriter) *screenPair {
 	t.Helper()
 	sc, rc := net.Pipe()
 	var rrw io.ReadWriter = rc
 	if wrap != nil {
 		rrw = wrap(rc)
 	}
-	p := &screenPair{s: NewScreenSender(sc, sc), r: NewScreenReceiver(rrw, rrw)}
+	p := &screenPair{s: NewSender(sc, sc), r: NewReceiver(rrw, rrw)}
 	p.r.SetSettings(set)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -168,7 +168,7 @@ func newScreenPair(t *testing.T, set ScreenSettings, wrap func(net.Conn) io.Read
 
 // waitView waits until the receiver publishes an image that ok accepts,
 // then until the bubble is idle (so the sender's stats are up to date).
-func waitView(t *testing.T, r *ScreenReceiver, ok func(desktop.View) bool) desktop.View {
+func waitView(t *testing.T, r *Receiver, ok func(desktop.View) bool) desktop.View {
 	t.Helper()
 	deadline := time.After(time.Minute)
 	for {
@@ -190,11 +190,11 @@ func newer(than uint64) func(desktop.View) bool {
 
 // lossyTiles lists the 64x64 tiles of m the encoder sends as JPEG.
 func lossyTiles(m *image.RGBA) map[image.Rectangle]bool {
-	e := newScreenTileEncoder()
+	e := newTileEncoder()
 	lossy := map[image.Rectangle]bool{}
-	for y := 0; y < m.Rect.Dy(); y += ScreenTile {
-		for x := 0; x < m.Rect.Dx(); x += ScreenTile {
-			r := image.Rect(x, y, x+ScreenTile, y+ScreenTile).Intersect(m.Rect)
+	for y := 0; y < m.Rect.Dy(); y += Tile {
+		for x := 0; x < m.Rect.Dx(); x += Tile {
+			r := image.Rect(x, y, x+Tile, y+Tile).Intersect(m.Rect)
 			// RGBA read as BGRX swaps R and B: colours and edges stay the same.
 			if _, photo := e.classify(m.Pix, m.Stride, r, true); photo {
 				lossy[r] = true
@@ -212,9 +212,9 @@ func checkTiles(t *testing.T, got, want *image.RGBA, lossy map[image.Rectangle]b
 		t.Fatalf("image of %v, want %v", got.Rect, want.Rect)
 	}
 	bad := 0
-	for y := 0; y < want.Rect.Dy(); y += ScreenTile {
-		for x := 0; x < want.Rect.Dx(); x += ScreenTile {
-			r := image.Rect(x, y, x+ScreenTile, y+ScreenTile).Intersect(want.Rect)
+	for y := 0; y < want.Rect.Dy(); y += Tile {
+		for x := 0; x < want.Rect.Dx(); x += Tile {
+			r := image.Rect(x, y, x+Tile, y+Tile).Intersect(want.Rect)
 			p := psnr(got, want, r)
 			if (lossy[r] && p < minPSNR) || (!lossy[r] && p != 99) {
 				if bad++; bad <= 5 {
@@ -227,7 +227,7 @@ func checkTiles(t *testing.T, got, want *image.RGBA, lossy map[image.Rectangle]b
 
 func TestScreenRoundTrip(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := newScreenPair(t, ScreenSettings{}, nil)
+		p := newScreenPair(t, Settings{}, nil)
 		defer p.stop()
 		m := screenshot(t, "desktop-1920x1080.png")
 		frame := toBGRX(m)
@@ -270,7 +270,7 @@ func TestScreenRoundTrip(t *testing.T) {
 
 func TestScreenTextIsLossless(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := newScreenPair(t, ScreenSettings{}, nil)
+		p := newScreenPair(t, Settings{}, nil)
 		defer p.stop()
 		for _, name := range []string{"xterm-1280x800.png", "text-1920x1080.png"} {
 			m := screenshot(t, name)
@@ -294,13 +294,13 @@ func TestScreenTextIsLossless(t *testing.T) {
 func TestScreenScaled(t *testing.T) {
 	m := screenshot(t, "desktop-1920x1080.png")
 	for _, tt := range []struct {
-		set  ScreenSettings
+		set  Settings
 		w, h int
 	}{
-		{ScreenSettings{MaxWidth: 1280, MaxHeight: 720}, 1280, 720},  // 2/3
-		{ScreenSettings{MaxWidth: 1000, MaxHeight: 1000}, 1000, 563}, // 0.52: fits the width
-		{ScreenSettings{MaxWidth: 5000, MaxHeight: 540}, 960, 540},   // fits the height
-		{ScreenSettings{MaxWidth: 800, MaxHeight: 600, Lossless: true}, 800, 450},
+		{Settings{MaxWidth: 1280, MaxHeight: 720}, 1280, 720},  // 2/3
+		{Settings{MaxWidth: 1000, MaxHeight: 1000}, 1000, 563}, // 0.52: fits the width
+		{Settings{MaxWidth: 5000, MaxHeight: 540}, 960, 540},   // fits the height
+		{Settings{MaxWidth: 800, MaxHeight: 600, Lossless: true}, 800, 450},
 	} {
 		synctest.Test(t, func(t *testing.T) {
 			p := newScreenPair(t, tt.set, nil)
@@ -343,8 +343,8 @@ func TestScreenScaled(t *testing.T) {
 // TestScreenScalerSpans checks the weights and the scaler's mapping helpers agree.
 func TestScreenScalerSpans(t *testing.T) {
 	for _, sz := range [][4]int{{1920, 1080, 1280, 720}, {1920, 1080, 1000, 563}, {7, 5, 3, 2}, {100, 100, 99, 1}} {
-		sc := newScreenScaler(sz[0], sz[1], sz[2], sz[3])
-		for _, tp := range []screenTaps{sc.x, sc.y} {
+		sc := newScaler(sz[0], sz[1], sz[2], sz[3])
+		for _, tp := range []taps{sc.x, sc.y} {
 			for i := range tp.dst {
 				var sum uint32
 				for _, w := range tp.w[tp.off[i]:tp.off[i+1]] {
@@ -435,8 +435,8 @@ func TestScreenSlowReader(t *testing.T) {
 		// sender → slow → receiver; receiver → pipe → sender.
 		down := &slowConn{ready: make(chan struct{}, 1), perRead: 512, delay: 20 * time.Millisecond}
 		upR, upW := net.Pipe()
-		s := NewScreenSender(down, upR)
-		r := NewScreenReceiver(down, upW)
+		s := NewSender(down, upR)
+		r := NewReceiver(down, upW)
 		ctx, cancel := context.WithCancel(context.Background())
 		var wg sync.WaitGroup
 		wg.Go(func() { s.Run(ctx) })
@@ -502,7 +502,7 @@ func TestScreenSlowReader(t *testing.T) {
 
 func TestScreenKeyFramesAndSettings(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := newScreenPair(t, ScreenSettings{MaxFPS: 10}, nil)
+		p := newScreenPair(t, Settings{MaxFPS: 10}, nil)
 		defer p.stop()
 		m := screenshot(t, "desktop-1920x1080.png")
 		if err := p.s.Offer(toBGRX(m)); err != nil {
@@ -525,7 +525,7 @@ func TestScreenKeyFramesAndSettings(t *testing.T) {
 		}
 
 		// New settings: scaled, lossless; a key frame at the new size.
-		p.r.SetSettings(ScreenSettings{MaxWidth: 960, MaxHeight: 540, Lossless: true})
+		p.r.SetSettings(Settings{MaxWidth: 960, MaxHeight: 540, Lossless: true})
 		v = waitView(t, p.r, func(v desktop.View) bool { return v.Image.Rect.Dx() == 960 })
 		st3 := p.s.Stats()
 		if st3.KeyFrames != 3 || st3.TilesJPEG != st2.TilesJPEG || v.Image.Rect.Dy() != 540 || v.Screen != image.Pt(1920, 1080) {
@@ -537,7 +537,7 @@ func TestScreenKeyFramesAndSettings(t *testing.T) {
 		}
 
 		// Back to full size at a low JPEG quality: fewer bytes than the first key frame.
-		p.r.SetSettings(ScreenSettings{Quality: 30})
+		p.r.SetSettings(Settings{Quality: 30})
 		v = waitView(t, p.r, func(v desktop.View) bool { return v.Image.Rect.Dx() == 1920 })
 		st4 := p.s.Stats()
 		if st4.Bytes-st3.Bytes >= st.Bytes || st4.KeyFrames != 4 {
@@ -559,7 +559,7 @@ func TestScreenKeyFramesAndSettings(t *testing.T) {
 
 func TestScreenCursor(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := newScreenPair(t, ScreenSettings{}, nil)
+		p := newScreenPair(t, Settings{}, nil)
 		defer p.stop()
 		m := screenshot(t, "xterm-1280x800.png")
 		f := toBGRX(m)
@@ -601,7 +601,7 @@ func TestScreenCursor(t *testing.T) {
 // busy budget, while a change elsewhere goes at once.
 func TestScreenBusyRegionPacedFreshChangeImmediate(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := newScreenPair(t, ScreenSettings{}, nil)
+		p := newScreenPair(t, Settings{}, nil)
 		defer p.stop()
 		m := image.NewRGBA(image.Rect(0, 0, 1280, 800))
 		if err := p.s.Offer(toBGRX(m)); err != nil {

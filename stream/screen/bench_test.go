@@ -1,4 +1,4 @@
-package stream
+package screen
 
 import (
 	"bytes"
@@ -165,12 +165,12 @@ func BenchmarkDecode1080p(b *testing.B) {
 			if name == "key-desktop" {
 				updates = [][]byte{key}
 			}
-			r := NewScreenReceiver(bytes.NewReader(nil), io.Discard)
-			r.SetSettings(ScreenSettings{})
-			r.dec = newScreenTileDecoder()
+			r := NewReceiver(bytes.NewReader(nil), io.Discard)
+			r.SetSettings(Settings{})
+			r.dec = newTileDecoder()
 			defer r.dec.close()
 			decodeAll := func(in []byte) {
-				fr := framing.NewFrameReader(bytes.NewReader(in), MaxScreenMessage)
+				fr := framing.NewFrameReader(bytes.NewReader(in), MaxMessage)
 				for {
 					typ, body, err := fr.ReadFrame()
 					if err == io.EOF {
@@ -204,7 +204,7 @@ func BenchmarkDecode1080p(b *testing.B) {
 
 // binaryUvarint reads the sequence number of the first update frame in b.
 func binaryUvarint(b []byte) (uint64, error) {
-	fr := framing.NewFrameReader(bytes.NewReader(b), MaxScreenMessage)
+	fr := framing.NewFrameReader(bytes.NewReader(b), MaxMessage)
 	_, body, err := fr.ReadFrame()
 	if err != nil {
 		return 0, err
@@ -218,15 +218,15 @@ func BenchmarkScreenScale(b *testing.B) {
 	f := toBGRX(screenshot(b, "desktop-1920x1080.png"))
 	canvas := make([]byte, 4*f.Width*f.Height)
 	copyBGRX(canvas, 4*f.Width, f.Pix, f.Stride, image.Rect(0, 0, f.Width, f.Height))
-	sc := newScreenScaler(1920, 1080, 1280, 720)
-	out := make([]byte, ScreenTile*ScreenTile*4)
-	var scratch screenScaleScratch
+	sc := newScaler(1920, 1080, 1280, 720)
+	out := make([]byte, Tile*Tile*4)
+	var scratch scaleScratch
 	b.SetBytes(1920 * 1080 * 4)
 	cpu0 := processCPU()
 	for b.Loop() {
-		for y := 0; y < 720; y += ScreenTile {
-			for x := 0; x < 1280; x += ScreenTile {
-				sc.scale(canvas, 4*1920, image.Rect(x, y, min(x+ScreenTile, 1280), min(y+ScreenTile, 720)), out, &scratch)
+		for y := 0; y < 720; y += Tile {
+			for x := 0; x < 1280; x += Tile {
+				sc.scale(canvas, 4*1920, image.Rect(x, y, min(x+Tile, 1280), min(y+Tile, 720)), out, &scratch)
 			}
 		}
 	}

@@ -1,4 +1,4 @@
-package stream
+package screen
 
 import (
 	"image"
@@ -25,7 +25,7 @@ func scrolled(m, fill *image.RGBA, dy int) *image.RGBA {
 func TestScreenScrollIsACopy(t *testing.T) {
 	for _, viewerCopies := range []bool{true, false} {
 		synctest.Test(t, func(t *testing.T) {
-			p := newScreenPair(t, ScreenSettings{Lossless: true}, nil)
+			p := newScreenPair(t, Settings{Lossless: true}, nil)
 			defer p.stop()
 			if !viewerCopies {
 				// An older viewer: settings without "copy".
