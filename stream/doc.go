@@ -2,7 +2,8 @@
 // and the wire formats of the session, chat and control protocols: their
 // message types and the state machines that run over them (session.go,
 // chat.go, control.go). Beside it, one package per concern: stream/framing
-// is the framing all protocols share, stream/screen the screen protocol.
+// is the framing all protocols share, stream/screen the screen protocol, and
+// stream/traversal the punch and NAT-report formats p2p speaks itself.
 //
 // Everything here works over an io.Reader/io.Writer, so it is tested over
 // net.Pipe; libp2p streams are plugged in by the caller. The package must never

@@ -1,5 +1,7 @@
 package stream
 
+import "github.com/ra-p2p/ra-p2p/stream/traversal"
+
 // Protocol IDs. multistream-select matches them exactly, so only a breaking
 // change bumps the major version; new optional JSON fields are compatible.
 const (
@@ -14,6 +16,12 @@ const (
 	ScreenProtocol = "/ra-p2p/screen/1.0.0"
 	// ControlProtocol: 1.0.0 (2026-11-25): first version, layout in control.go.
 	ControlProtocol = "/ra-p2p/control/1.0.0"
+
+	// PunchProtocol and NATReportProtocol are spoken by p2p itself, which
+	// must not import this package: they are defined, with their history,
+	// layout and caps, in stream/traversal.
+	PunchProtocol     = traversal.PunchProtocol     // /ra-p2p/punch/1.0.0
+	NATReportProtocol = traversal.NATReportProtocol // /ra-p2p/nat/1.0.0
 )
 
 // Per-protocol maximum frame sizes (type byte + body). The screen

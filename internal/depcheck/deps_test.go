@@ -79,6 +79,13 @@ var rules = map[string]map[string]string{
 		"github.com/hajimehoshi/ebiten/...": wireOnly,
 		"github.com/go-vgo/robotgo/...":     wireOnly,
 	},
+	"stream/traversal": {
+		module + "/...":                     "traversal is the punch and NAT-report formats p2p speaks; it imports no other ra-p2p package, so p2p can use it",
+		"github.com/libp2p/...":             wireOnly + " (p2p plugs its libp2p streams in)",
+		"github.com/multiformats/...":       wireOnly + " (addresses are strings on the wire; p2p parses them)",
+		"github.com/hajimehoshi/ebiten/...": wireOnly,
+		"github.com/go-vgo/robotgo/...":     wireOnly,
+	},
 	"p2p": {
 		module + "/stream":                  noAppProtos,
 		module + "/stream/screen":           noAppProtos,
@@ -194,6 +201,7 @@ func TestChecksSeeImports(t *testing.T) {
 	for _, c := range []struct{ pkg, pattern string }{
 		{"p2p", "github.com/libp2p/..."},
 		{"p2p", "github.com/libp2p/go-libp2p/core/host"},
+		{"p2p", module + "/stream/traversal"},
 		{"session", module + "/stream"},
 	} {
 		p := graph[module+"/"+c.pkg]
