@@ -34,8 +34,8 @@ package stream
 // a peer never receives what it must reject.
 //
 // The kind bytes are this protocol's own: desktop.EventKind is mapped to
-// them and back by name (wireKind, eventKind), never cast, so the domain's
-// numbering can change without changing the wire.
+// them and back through one table (inputKinds), never cast, so the
+// domain's numbering can change without changing the wire.
 //
 // Trust: every field is a claim. The decoder bounds what it reads (string
 // lengths are checked before anything is allocated, coordinates and clicks
@@ -83,18 +83,25 @@ const (
 	inputText        inputKind = 5
 )
 
+// inputKinds is the one place where event kinds meet the protocol's kind
+// bytes: each kind it carries, its byte, and the name its errors use.
+var inputKinds = [...]struct {
+	kind desktop.EventKind
+	wire inputKind
+	name string
+}{
+	{desktop.MouseMove, inputMouseMove, "mouse-move"},
+	{desktop.MouseButton, inputMouseButton, "mouse-button"},
+	{desktop.Wheel, inputWheel, "wheel"},
+	{desktop.Key, inputKey, "key"},
+	{desktop.Text, inputText, "text"},
+}
+
 func (k inputKind) String() string {
-	switch k {
-	case inputMouseMove:
-		return "mouse-move"
-	case inputMouseButton:
-		return "mouse-button"
-	case inputWheel:
-		return "wheel"
-	case inputKey:
-		return "key"
-	case inputText:
-		return "text"
+	for _, e := range inputKinds {
+		if e.wire == k {
+			return e.name
+		}
 	}
 	return "input-kind-" + strconv.Itoa(int(k))
 }
@@ -102,34 +109,20 @@ func (k inputKind) String() string {
 // wireKind is the kind byte of an event of kind k; false for a kind the
 // protocol does not carry.
 func wireKind(k desktop.EventKind) (inputKind, bool) {
-	switch k {
-	case desktop.MouseMove:
-		return inputMouseMove, true
-	case desktop.MouseButton:
-		return inputMouseButton, true
-	case desktop.Wheel:
-		return inputWheel, true
-	case desktop.Key:
-		return inputKey, true
-	case desktop.Text:
-		return inputText, true
+	for _, e := range inputKinds {
+		if e.kind == k {
+			return e.wire, true
+		}
 	}
 	return 0, false
 }
 
 // eventKind is the event kind of kind byte k; false for an unknown byte.
 func eventKind(k inputKind) (desktop.EventKind, bool) {
-	switch k {
-	case inputMouseMove:
-		return desktop.MouseMove, true
-	case inputMouseButton:
-		return desktop.MouseButton, true
-	case inputWheel:
-		return desktop.Wheel, true
-	case inputKey:
-		return desktop.Key, true
-	case inputText:
-		return desktop.Text, true
+	for _, e := range inputKinds {
+		if e.wire == k {
+			return e.kind, true
+		}
 	}
 	return 0, false
 }

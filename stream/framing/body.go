@@ -55,35 +55,23 @@ func (r *Body) U8(what string) byte {
 }
 
 // Uvarint reads an unsigned varint of at most 64 bits.
-func (r *Body) Uvarint(what string) uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.b)
-	switch {
-	case n == 0:
-		r.Fail(fmt.Errorf("%s: %w", what, io.ErrUnexpectedEOF))
-		return 0
-	case n < 0:
-		r.Failf("%s: uvarint over 64 bits", what)
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
+func (r *Body) Uvarint(what string) uint64 { return next(r, what, "uvarint", binary.Uvarint) }
 
 // Varint reads a zig-zag signed varint of at most 64 bits.
-func (r *Body) Varint(what string) int64 {
+func (r *Body) Varint(what string) int64 { return next(r, what, "varint", binary.Varint) }
+
+// next reads one varint with decode (binary.Uvarint or binary.Varint).
+func next[T uint64 | int64](r *Body, what, kind string, decode func([]byte) (T, int)) T {
 	if r.err != nil {
 		return 0
 	}
-	v, n := binary.Varint(r.b)
+	v, n := decode(r.b)
 	switch {
 	case n == 0:
 		r.Fail(fmt.Errorf("%s: %w", what, io.ErrUnexpectedEOF))
 		return 0
 	case n < 0:
-		r.Failf("%s: varint over 64 bits", what)
+		r.Failf("%s: %s over 64 bits", what, kind)
 		return 0
 	}
 	r.b = r.b[n:]
