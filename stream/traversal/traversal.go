@@ -111,9 +111,9 @@ func write(w io.Writer, what string, limit int, v any, nl bool) error {
 	return nil
 }
 
-// read decodes one JSON value into v from at most limit bytes of r. The
-// decoder stops reading as soon as the value is complete, so whatever the
-// peer sends next stays unread.
+// read decodes one JSON value into v from at most limit bytes of r. It
+// stops reading once the value is complete and ignores what came with it:
+// neither protocol sends anything after its message in the same direction.
 func read(r io.Reader, what string, limit int, v any) error {
 	c := &capped{r: r, left: limit}
 	if err := json.NewDecoder(c).Decode(v); err != nil {

@@ -57,39 +57,29 @@ var goldenNAT = []struct {
 
 func TestPunchGolden(t *testing.T) {
 	for _, tt := range goldenPunch {
-		t.Run(tt.name, func(t *testing.T) {
-			var buf bytes.Buffer
-			if err := WritePunch(&buf, tt.m); err != nil {
-				t.Fatal(err)
-			}
-			if buf.String() != tt.wire {
-				t.Errorf("WritePunch:\n got %s\nwant %s", buf.Bytes(), tt.wire)
-			}
-			// What follows the message (the peer's next bytes) stays unread.
-			r := strings.NewReader(tt.wire + "next")
-			got, err := ReadPunch(r)
-			if err != nil || !reflect.DeepEqual(got, tt.m) {
-				t.Errorf("ReadPunch = %+v, %v; want %+v", got, err, tt.m)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { checkGolden(t, tt.m, tt.wire, ReadPunch, WritePunch) })
 	}
 }
 
 func TestNATReportGolden(t *testing.T) {
 	for _, tt := range goldenNAT {
-		t.Run(tt.name, func(t *testing.T) {
-			var buf bytes.Buffer
-			if err := WriteNATReport(&buf, tt.r); err != nil {
-				t.Fatal(err)
-			}
-			if buf.String() != tt.wire {
-				t.Errorf("WriteNATReport:\n got %s\nwant %s", buf.Bytes(), tt.wire)
-			}
-			got, err := ReadNATReport(strings.NewReader(tt.wire))
-			if err != nil || !reflect.DeepEqual(got, tt.r) {
-				t.Errorf("ReadNATReport = %+v, %v; want %+v", got, err, tt.r)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { checkGolden(t, tt.r, tt.wire, ReadNATReport, WriteNATReport) })
+	}
+}
+
+// checkGolden checks that m is written as wire, and that wire, followed by
+// bytes the decoder must leave alone, reads as m.
+func checkGolden[M any](t *testing.T, m M, wire string, read func(io.Reader) (M, error), write func(io.Writer, M) error) {
+	var buf bytes.Buffer
+	if err := write(&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	if buf.String() != wire {
+		t.Errorf("written:\n got %s\nwant %s", buf.Bytes(), wire)
+	}
+	got, err := read(strings.NewReader(wire + "{next}"))
+	if err != nil || !reflect.DeepEqual(got, m) {
+		t.Errorf("read %+v, %v; want %+v", got, err, m)
 	}
 }
 
