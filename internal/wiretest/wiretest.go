@@ -1,6 +1,3 @@
-// Package wiretest holds what the wire formats' tests share: golden bytes
-// written as readable hex. It is for tests only and imports nothing of
-// ra-p2p.
 package wiretest
 
 import (
