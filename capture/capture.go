@@ -13,41 +13,12 @@ import (
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/shm"
 	"github.com/jezek/xgb/xproto"
+
+	"github.com/ra-p2p/ra-p2p/desktop"
 )
 
 // ErrClosed is returned by Grab after Close.
 var ErrClosed = errors.New("capture: grabber is closed")
-
-// Frame is one grab. Pix is BGRX (4 bytes per pixel, X's native order on
-// little-endian TrueColor 24/32-bit visuals), Stride bytes per row.
-// Pix is owned by the Grabber and valid until the next Grab; copy what you keep.
-// The same holds for Dirty and for the Frame itself, which Grab reuses.
-type Frame struct {
-	Width, Height, Stride int
-	Pix                   []byte
-	// Dirty lists the regions changed since the previous Grab (the whole
-	// screen on the first Grab, after Reset and after a screen size change):
-	// tiles of Options.TileSize merged into rectangles, clipped to the screen,
-	// never overlapping. Empty when nothing changed.
-	Dirty  []image.Rectangle
-	Cursor Cursor
-	Seq    uint64 // 1 for the first Grab, then +1 per Grab
-}
-
-// Cursor is the pointer at the time of a Grab. It is not drawn into Pix.
-type Cursor struct {
-	X, Y    int  // pointer position on the screen (hot spot)
-	Visible bool // pointer is on this screen and its shape has a visible pixel
-	// Serial changes when the shape changes (XFixes cursor serial; 0 without XFixes).
-	Serial uint32
-	// Shape is non-nil only when the shape changed since the previous Grab,
-	// on the first Grab and after Reset (so a key frame is complete). It is
-	// premultiplied RGBA, as image.RGBA always is and as XFixes delivers it.
-	// It is newly allocated and may be kept. Always nil without XFixes.
-	Shape *image.RGBA
-	// HotX, HotY: the hot spot inside Shape; draw Shape at (X-HotX, Y-HotY).
-	HotX, HotY int
-}
 
 // Options configures a Grabber. The zero value is valid.
 type Options struct {
@@ -71,10 +42,10 @@ type Grabber struct {
 	pad     int         // scanline pad in bytes
 	useShm  bool        // MIT-SHM works on this connection
 	seg     *shmSegment // nil without shm
-	pix     []byte      // the previous grab, and Frame.Pix
+	pix     []byte      // the previous grab, and the frame's Pix
 	tiles   tiler
 	cursor  cursorState
-	frame   Frame
+	frame   desktop.Frame
 	seq     uint64
 }
 
@@ -208,8 +179,16 @@ func (g *Grabber) Reset() {
 }
 
 // Grab captures the whole root window and compares it with the previous grab.
-// The returned Frame is reused by the next Grab (see Frame).
-func (g *Grabber) Grab() (*Frame, error) {
+//
+// The frame's Dirty lists the regions changed since the previous Grab (the
+// whole screen on the first Grab, after Reset and after a screen size
+// change): tiles of Options.TileSize merged into rectangles, clipped to the
+// screen, never overlapping. Its Cursor.Shape is set on the first Grab,
+// after Reset and when the shape changed (never without XFixes); it is newly
+// allocated and may be kept. Its Seq is 1 for the first Grab, then +1 per
+// Grab. The Frame, its Pix and its Dirty are reused by the next Grab (see
+// the package documentation, Ownership).
+func (g *Grabber) Grab() (*desktop.Frame, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.conn == nil {
@@ -311,7 +290,7 @@ func (g *Grabber) Grab() (*Frame, error) {
 	f.Dirty = g.tiles.update(g.pix, src, g.w, g.h, g.stride, all)
 	f.Pix = g.pix
 	f.Seq = g.seq
-	f.Cursor = Cursor{
+	f.Cursor = desktop.Cursor{
 		X:       int(ptr.RootX),
 		Y:       int(ptr.RootY),
 		Visible: ptr.SameScreen && !g.cursor.blank,

@@ -15,6 +15,8 @@ import (
 
 	"github.com/jezek/xgb/randr"
 	"github.com/jezek/xgb/xproto"
+
+	"github.com/ra-p2p/ra-p2p/desktop"
 )
 
 // An odd screen size, so the last tile column and row are partial.
@@ -30,7 +32,7 @@ func openGrabber(tb testing.TB, display string, opts Options) *Grabber {
 	return g
 }
 
-func grab(tb testing.TB, g *Grabber) *Frame {
+func grab(tb testing.TB, g *Grabber) *desktop.Frame {
 	tb.Helper()
 	f, err := g.Grab()
 	if err != nil {
@@ -60,7 +62,7 @@ func tileSet(rs []image.Rectangle, tile int) []image.Point {
 
 // checkDirty checks that dirty covers exactly the tiles of drawn, without
 // overlaps, and inside the screen.
-func checkDirty(t *testing.T, f *Frame, tile int, drawn ...image.Rectangle) {
+func checkDirty(t *testing.T, f *desktop.Frame, tile int, drawn ...image.Rectangle) {
 	t.Helper()
 	screen := image.Rect(0, 0, f.Width, f.Height)
 	for i, a := range f.Dirty {
@@ -80,7 +82,7 @@ func checkDirty(t *testing.T, f *Frame, tile int, drawn ...image.Rectangle) {
 }
 
 // pixel returns the BGRX bytes at (x, y).
-func pixel(f *Frame, x, y int) [4]byte {
+func pixel(f *desktop.Frame, x, y int) [4]byte {
 	o := y*f.Stride + 4*x
 	return [4]byte(f.Pix[o : o+4])
 }
@@ -303,7 +305,7 @@ func TestCursor(t *testing.T) {
 	}
 	p.conn.Sync()
 	time.Sleep(100 * time.Millisecond) // let the events reach the grabber's queue
-	done := make(chan *Frame)
+	done := make(chan *desktop.Frame)
 	go func() {
 		f, err := g.Grab()
 		if err != nil {

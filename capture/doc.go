@@ -23,13 +23,14 @@
 //
 // # Pixel format
 //
-// Frame.Pix is BGRX: 4 bytes per pixel, in memory order blue, green, red and an
-// undefined fourth byte (not alpha; do not rely on it being 0 or 0xff). That is
-// X's native ZPixmap layout for the TrueColor depth-24/32 visuals of
-// little-endian servers; Open refuses other visuals. Rows are Frame.Stride bytes
-// apart (Stride >= 4*Width); bytes between 4*Width and Stride are padding.
+// Grab returns a desktop.Frame. Its Pix is BGRX: 4 bytes per pixel, in
+// memory order blue, green, red and an undefined fourth byte (not alpha; do
+// not rely on it being 0 or 0xff). That is X's native ZPixmap layout for the
+// TrueColor depth-24/32 visuals of little-endian servers; Open refuses other
+// visuals. Rows are Stride bytes apart (Stride >= 4*Width); bytes between
+// 4*Width and Stride are padding.
 // The cursor is not part of Pix (X removes it from GetImage); it comes
-// separately in Frame.Cursor, its Shape as premultiplied RGBA (as every
+// separately in the frame's Cursor, its Shape as premultiplied RGBA (as every
 // image.RGBA is, and as XFixes delivers it).
 //
 // # Ownership

@@ -1,7 +1,8 @@
-// Package control is the novice's half of remote control: the input event
-// model, the consent state machine ("the gate", default deny), injection
-// into the novice's X11 desktop, and watching the novice's own keyboard for
-// ESC, which takes control back at any moment.
+// Package control is the novice's half of remote control: checking the
+// helper's input events (desktop.Event) against the novice's screen, the
+// consent state machine ("the gate", default deny), injection into the
+// novice's X11 desktop, and watching the novice's own keyboard for ESC,
+// which takes control back at any moment.
 //
 // The control path (DESIGN.md §2) ends here:
 //
@@ -39,10 +40,10 @@
 //
 // # Trust
 //
-// Nothing from the helper is trusted (DESIGN.md §4). Every Event field is a
-// claim; Inject validates each event against the novice's screen as it is
-// now (Event.Validate): coordinates on the screen, buttons 1..3, at most 10
-// wheel clicks, a keysym name that libX11 knows (XStringToKeysym, no numeric
+// Nothing from the helper is trusted (DESIGN.md §4). Every field of a
+// desktop.Event is a claim; Inject validates each event against the novice's
+// screen as it is now (Validate): coordinates on the screen, buttons 1..3, at
+// most 10 wheel clicks, a keysym name that libX11 knows (XStringToKeysym, no numeric
 // spellings) and that is not one of the keysyms acting on the X server, the
 // input system or the machine (Terminate_Server, XF86Switch_VT_n,
 // XF86Ungrab, mouse keys, AccessX switches, power keys, control characters;

@@ -14,6 +14,7 @@ import (
 	"github.com/jezek/xgb/xproto"
 	"github.com/jezek/xgb/xtest"
 
+	"github.com/ra-p2p/ra-p2p/desktop"
 	"github.com/ra-p2p/ra-p2p/test/xdisplay"
 )
 
@@ -135,11 +136,11 @@ func TestWatchEscapeIgnoresTheGatesOwn(t *testing.T) {
 
 	// The helper's Escape, injected through the gate, is not the novice's.
 	for range 3 {
-		check(t, r.gate.Inject(Event{Kind: Key, Key: "Escape", Down: true}))
+		check(t, r.gate.Inject(desktop.Event{Kind: desktop.Key, Key: "Escape", Down: true}))
 		if kb.isDown("Escape") {
 			t.Fatal("Escape is held down after the gate injected the helper's press")
 		}
-		check(t, r.gate.Inject(Event{Kind: Key, Key: "Escape", Down: false}))
+		check(t, r.gate.Inject(desktop.Event{Kind: desktop.Key, Key: "Escape", Down: false}))
 		r.quiet(EscapeIgnoreWindow + 150*time.Millisecond)
 	}
 	if r.gate.State() != Granted {
@@ -148,7 +149,7 @@ func TestWatchEscapeIgnoresTheGatesOwn(t *testing.T) {
 
 	// The novice presses ESC right after the helper's: a person's press is
 	// held longer than the gate's own, so it still counts.
-	check(t, r.gate.Inject(Event{Kind: Key, Key: "Escape", Down: true}))
+	check(t, r.gate.Inject(desktop.Event{Kind: desktop.Key, Key: "Escape", Down: true}))
 	start := kb.tap("Escape", 80*time.Millisecond)
 	lat := r.wait(start, 200*time.Millisecond, "the novice's ESC right after the helper's")
 	t.Logf("the novice's ESC 1 ms after the helper's was seen after %v", lat.Round(100*time.Microsecond))

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ra-p2p/ra-p2p/desktop"
 )
 
 // State is where the consent state machine is (table in doc.go).
@@ -213,7 +215,7 @@ func (g *Gate) Release() bool { return g.Revoke() }
 //   - Escape is pressed and released at once when its press arrives (its
 //     release is ignored), at most once every 300 ms, so the helper can
 //     never hold Escape down or keep pressing it to hide the novice's ESC.
-func (g *Gate) Inject(e Event) error {
+func (g *Gate) Inject(e desktop.Event) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.State() != Granted {
@@ -221,7 +223,7 @@ func (g *Gate) Inject(e Event) error {
 		return ErrNotGranted
 	}
 	w, h := g.inj.ScreenSize()
-	if err := e.Validate(w, h); err != nil {
+	if err := Validate(e, w, h); err != nil {
 		g.dropLocked(e, err)
 		return err
 	}
@@ -239,11 +241,11 @@ func (g *Gate) InjectedEscape(within time.Duration) bool {
 	return last != 0 && g.now().Sub(time.Unix(0, last)) <= within
 }
 
-func (g *Gate) injectLocked(e Event) error {
+func (g *Gate) injectLocked(e desktop.Event) error {
 	switch e.Kind {
-	case MouseMove:
+	case desktop.MouseMove:
 		return g.inj.Move(e.X, e.Y)
-	case MouseButton:
+	case desktop.MouseButton:
 		if g.buttons[e.Button] == e.Down {
 			return nil // already held, or not pressed by the gate: nothing to do
 		}
@@ -254,12 +256,12 @@ func (g *Gate) injectLocked(e Event) error {
 		// not retried by Revoke, a failed press is released to be safe.
 		g.buttons[e.Button] = e.Down
 		return g.inj.Button(e.Button, e.Down)
-	case Wheel:
+	case desktop.Wheel:
 		if err := g.inj.Move(e.X, e.Y); err != nil {
 			return err
 		}
 		return g.inj.Scroll(e.DX, e.DY)
-	case Key:
+	case desktop.Key:
 		ks, err := lookupKeysym(e.Key)
 		if err != nil {
 			return err // Validate has checked it already
@@ -279,7 +281,7 @@ func (g *Gate) injectLocked(e Event) error {
 			g.keys[ks] = e.Key
 		}
 		return g.inj.Key(e.Key, true)
-	case Text:
+	case desktop.Text:
 		for _, r := range e.Text {
 			if g.revoking.Load() > 0 {
 				return ErrNotGranted // the novice is taking control back
@@ -301,7 +303,7 @@ func (g *Gate) escapeLocked(name string, down bool) error {
 	now := g.now()
 	if last := g.lastEscape.Load(); last != 0 && now.Sub(time.Unix(0, last)) < escapeMinInterval {
 		err := fmt.Errorf("control: the helper pressed Escape again within %v; dropped", escapeMinInterval)
-		g.dropLocked(Event{Kind: Key}, err)
+		g.dropLocked(desktop.Event{Kind: desktop.Key}, err)
 		return err
 	}
 	// Recorded before the press reaches the X server, so that the watcher,
@@ -333,7 +335,7 @@ func (g *Gate) releaseLocked() {
 
 // dropLocked logs a dropped event, at most once every dropLogInterval.
 // Key names and text are never logged: they may be what the helper typed.
-func (g *Gate) dropLocked(e Event, why error) {
+func (g *Gate) dropLocked(e desktop.Event, why error) {
 	g.dropped++
 	now := g.now()
 	if !g.lastDropLog.IsZero() && now.Sub(g.lastDropLog) < dropLogInterval {

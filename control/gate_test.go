@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ra-p2p/ra-p2p/desktop"
 )
 
 // recorder is a hand-written Injector that records what reaches it: the
@@ -87,7 +89,7 @@ func (r *gateRig) grant() {
 	}
 }
 
-func (r *gateRig) inject(e Event) error {
+func (r *gateRig) inject(e desktop.Event) error {
 	r.t.Helper()
 	return r.g.Inject(e)
 }
@@ -100,7 +102,7 @@ func (r *gateRig) want(calls ...string) {
 	}
 }
 
-var move = Event{Kind: MouseMove, X: 10, Y: 20}
+var move = desktop.Event{Kind: desktop.MouseMove, X: 10, Y: 20}
 
 func TestGate(t *testing.T) {
 	tests := map[string]func(r *gateRig){
@@ -108,7 +110,7 @@ func TestGate(t *testing.T) {
 			if s := r.g.State(); s != ViewOnly {
 				t.Fatalf("state = %v, want view only", s)
 			}
-			for _, e := range []Event{move, {Kind: MouseButton, Button: 1, Down: true}, {Kind: Key, Key: "a", Down: true}, {Kind: Text, Text: "x"}} {
+			for _, e := range []desktop.Event{move, {Kind: desktop.MouseButton, Button: 1, Down: true}, {Kind: desktop.Key, Key: "a", Down: true}, {Kind: desktop.Text, Text: "x"}} {
 				if err := r.inject(e); !errors.Is(err, ErrNotGranted) {
 					t.Fatalf("Inject(%v) = %v, want ErrNotGranted", e.Kind, err)
 				}
@@ -174,13 +176,13 @@ func TestGate(t *testing.T) {
 		},
 		"revoke releases every held key and button": func(r *gateRig) {
 			r.grant()
-			for _, e := range []Event{
-				{Kind: Key, Key: "Shift_L", Down: true},
-				{Kind: Key, Key: "a", Down: true},
-				{Kind: MouseButton, X: 5, Y: 6, Button: 1, Down: true},
-				{Kind: MouseButton, X: 5, Y: 6, Button: 3, Down: true},
-				{Kind: Key, Key: "b", Down: true},
-				{Kind: Key, Key: "b", Down: false},
+			for _, e := range []desktop.Event{
+				{Kind: desktop.Key, Key: "Shift_L", Down: true},
+				{Kind: desktop.Key, Key: "a", Down: true},
+				{Kind: desktop.MouseButton, X: 5, Y: 6, Button: 1, Down: true},
+				{Kind: desktop.MouseButton, X: 5, Y: 6, Button: 3, Down: true},
+				{Kind: desktop.Key, Key: "b", Down: true},
+				{Kind: desktop.Key, Key: "b", Down: false},
 			} {
 				if err := r.inject(e); err != nil {
 					t.Fatal(err)
@@ -205,7 +207,7 @@ func TestGate(t *testing.T) {
 		},
 		"release by the helper does the same": func(r *gateRig) {
 			r.grant()
-			r.inject(Event{Kind: Key, Key: "Control_L", Down: true})
+			r.inject(desktop.Event{Kind: desktop.Key, Key: "Control_L", Down: true})
 			r.rec.take()
 			if !r.g.Release() {
 				t.Fatal("Release did not report that control was granted")
@@ -217,31 +219,31 @@ func TestGate(t *testing.T) {
 		},
 		"only what the gate pressed is released, a held button is not pressed twice": func(r *gateRig) {
 			r.grant()
-			r.inject(Event{Kind: Key, Key: "a", Down: false})
-			r.inject(Event{Kind: MouseButton, X: 1, Y: 2, Button: 2, Down: false})
+			r.inject(desktop.Event{Kind: desktop.Key, Key: "a", Down: false})
+			r.inject(desktop.Event{Kind: desktop.MouseButton, X: 1, Y: 2, Button: 2, Down: false})
 			r.want()
-			r.inject(Event{Kind: MouseButton, X: 1, Y: 2, Button: 1, Down: true})
-			r.inject(Event{Kind: MouseButton, X: 1, Y: 2, Button: 1, Down: true})
-			r.inject(Event{Kind: MouseButton, X: 3, Y: 4, Button: 1, Down: false})
+			r.inject(desktop.Event{Kind: desktop.MouseButton, X: 1, Y: 2, Button: 1, Down: true})
+			r.inject(desktop.Event{Kind: desktop.MouseButton, X: 1, Y: 2, Button: 1, Down: true})
+			r.inject(desktop.Event{Kind: desktop.MouseButton, X: 3, Y: 4, Button: 1, Down: false})
 			r.want("move 1,2", "button 1 down", "move 3,4", "button 1 up")
-			r.inject(Event{Kind: Key, Key: "a", Down: true})
-			r.inject(Event{Kind: Key, Key: "a", Down: true}) // autorepeat
-			r.inject(Event{Kind: Key, Key: "a", Down: false})
+			r.inject(desktop.Event{Kind: desktop.Key, Key: "a", Down: true})
+			r.inject(desktop.Event{Kind: desktop.Key, Key: "a", Down: true}) // autorepeat
+			r.inject(desktop.Event{Kind: desktop.Key, Key: "a", Down: false})
 			r.want("key a down", "key a down", "key a up")
 		},
 		"wheel and text": func(r *gateRig) {
 			r.grant()
-			r.inject(Event{Kind: Wheel, X: 7, Y: 8, DY: 3})
-			r.inject(Event{Kind: Text, Text: "é日\n"})
+			r.inject(desktop.Event{Kind: desktop.Wheel, X: 7, Y: 8, DY: 3})
+			r.inject(desktop.Event{Kind: desktop.Text, Text: "é日\n"})
 			r.want("move 7,8", "scroll 0,3", "text é", "text 日", "text \n")
 		},
 		"invalid events are refused even when granted": func(r *gateRig) {
 			r.grant()
-			for _, e := range []Event{
-				{Kind: MouseMove, X: 1280, Y: 0},
-				{Kind: MouseButton, X: 1, Y: 1, Button: 4, Down: true},
-				{Kind: Key, Key: "Terminate_Server", Down: true},
-				{Kind: Text, Text: "\x1b[2J"},
+			for _, e := range []desktop.Event{
+				{Kind: desktop.MouseMove, X: 1280, Y: 0},
+				{Kind: desktop.MouseButton, X: 1, Y: 1, Button: 4, Down: true},
+				{Kind: desktop.Key, Key: "Terminate_Server", Down: true},
+				{Kind: desktop.Text, Text: "\x1b[2J"},
 			} {
 				if err := r.inject(e); !errors.Is(err, ErrInvalidEvent) {
 					t.Fatalf("Inject(%+v) = %v, want ErrInvalidEvent", e, err)
@@ -254,17 +256,17 @@ func TestGate(t *testing.T) {
 			if r.g.InjectedEscape(time.Hour) {
 				t.Fatal("InjectedEscape before any Escape")
 			}
-			if err := r.inject(Event{Kind: Key, Key: "Escape", Down: true}); err != nil {
+			if err := r.inject(desktop.Event{Kind: desktop.Key, Key: "Escape", Down: true}); err != nil {
 				t.Fatal(err)
 			}
 			r.want("key Escape down", "key Escape up")
-			r.inject(Event{Kind: Key, Key: "Escape", Down: false})
+			r.inject(desktop.Event{Kind: desktop.Key, Key: "Escape", Down: false})
 			r.want()
 			if !r.g.InjectedEscape(200 * time.Millisecond) {
 				t.Fatal("InjectedEscape(200ms) false right after an injected Escape")
 			}
 			r.clk.add(100 * time.Millisecond)
-			if err := r.inject(Event{Kind: Key, Key: "Escape", Down: true}); err == nil {
+			if err := r.inject(desktop.Event{Kind: desktop.Key, Key: "Escape", Down: true}); err == nil {
 				t.Fatal("a second Escape 100 ms later was injected")
 			}
 			r.want()
@@ -272,7 +274,7 @@ func TestGate(t *testing.T) {
 			if r.g.InjectedEscape(200 * time.Millisecond) {
 				t.Fatal("InjectedEscape(200ms) true 300 ms after the last injected Escape")
 			}
-			if err := r.inject(Event{Kind: Key, Key: "Escape", Down: true}); err != nil {
+			if err := r.inject(desktop.Event{Kind: desktop.Key, Key: "Escape", Down: true}); err != nil {
 				t.Fatalf("Escape 300 ms later: %v", err)
 			}
 			r.want("key Escape down", "key Escape up")
@@ -344,7 +346,7 @@ func TestGateRevokeStopsText(t *testing.T) {
 	g.Request()
 	g.Decide(true)
 	done := make(chan error)
-	go func() { done <- g.Inject(Event{Kind: Text, Text: "0123456789abcdefghij"}) }()
+	go func() { done <- g.Inject(desktop.Event{Kind: desktop.Text, Text: "0123456789abcdefghij"}) }()
 	<-started
 	g.Revoke()
 	if err := <-done; !errors.Is(err, ErrNotGranted) {

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"sync"
 	"unsafe"
+
+	"github.com/ra-p2p/ra-p2p/desktop"
 )
 
 // Keysym values this package needs by name.
@@ -57,11 +59,11 @@ var keysyms struct {
 
 // lookupKeysym returns the keysym named name (an X keysym name as
 // XStringToKeysym knows it: "Return", "a", "eacute", "U65E5", "XF86Copy")
-// after checking it: 1..MaxKeyName bytes of [A-Za-z0-9_], not a numeric
+// after checking it: 1..desktop.MaxKeyName bytes of [A-Za-z0-9_], not a numeric
 // "0x…" spelling, known to X, and not denied.
 func lookupKeysym(name string) (uint32, error) {
-	if len(name) == 0 || len(name) > MaxKeyName {
-		return 0, fmt.Errorf("keysym name of %d bytes (want 1..%d)", len(name), MaxKeyName)
+	if len(name) == 0 || len(name) > desktop.MaxKeyName {
+		return 0, fmt.Errorf("keysym name of %d bytes (want 1..%d)", len(name), desktop.MaxKeyName)
 	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]

@@ -52,10 +52,10 @@ func writeLenPrefixed(h hash.Hash, b []byte) {
 
 const punchContext = "ra-p2p/punch/v1"
 
-// PunchProof authorizes a birthday punch request (p2p.PunchProtocol), which
-// comes before the session proof: it shows the requester holds the
-// invitation secret, so nobody else can make the novice's computer send
-// probes. A distinct context keeps it from ever counting as a session proof.
+// PunchProof authorizes a birthday punch request
+// (traversal.PunchProtocol), which comes before the session proof: it shows
+// the requester holds the invitation secret, so nobody else can make the
+// novice's computer send probes. A distinct context keeps it from ever counting as a session proof.
 //
 //	proof = HMAC-SHA256(key = secret, "ra-p2p/punch/v1" || u32be(len(novice)) || novice ||
 //	                    u32be(len(helper)) || helper || nonce)

@@ -7,6 +7,9 @@
 //
 // It must never know about screens, chat, files or invitations: callers hand
 // it keys, peer IDs and protocol IDs. Session streams are never opened over a
-// relayed (limited) connection; the only protocol allowed there is the tiny
-// NAT-report protocol used to explain a failed hole punch (see natreport.go).
+// relayed (limited) connection; the only protocols allowed there are the
+// tiny NAT-report protocol used to explain a failed hole punch (see
+// natreport.go) and the birthday punch's coordination (punch.go). Their
+// wire formats are in stream/traversal; p2p never imports the app
+// protocols (root stream, stream/screen).
 package p2p

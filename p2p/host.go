@@ -30,6 +30,7 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/ra-p2p/ra-p2p/p2p/portmap"
+	"github.com/ra-p2p/ra-p2p/stream/traversal"
 )
 
 // PrivateDHTPrefix is the DHT protocol prefix used with self-hosted bootstrap
@@ -192,8 +193,8 @@ func New(cfg Config) (*Host, error) {
 		punchProof: cfg.PunchProof, punchOK: cfg.PunchAllowed, relays: cfg.Relays, portmap: pm}
 	hh.ctx, hh.cancel = context.WithCancel(context.Background())
 	af.host.Store(hh)
-	h.SetStreamHandler(NATReportProtocol, hh.handleNATReport)
-	h.SetStreamHandler(PunchProtocol, hh.handlePunch)
+	h.SetStreamHandler(traversal.NATReportProtocol, hh.handleNATReport)
+	h.SetStreamHandler(traversal.PunchProtocol, hh.handlePunch)
 	return hh, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
+	"github.com/ra-p2p/ra-p2p/stream/traversal"
 )
 
 // TestRelayedConnectionRefused makes a connection that exists only through
@@ -118,17 +119,17 @@ func TestRelayedConnectionRefused(t *testing.T) {
 	t.Run("the NAT report is served over the relay", func(t *testing.T) {
 		// It is the one protocol allowed there (natreport.go). The target's
 		// observer has seen only loopback, so its answer is "unknown".
-		s, err := dialer.h.NewStream(network.WithNoDial(limited, "test"), target.ID(), NATReportProtocol)
+		s, err := dialer.h.NewStream(network.WithNoDial(limited, "test"), target.ID(), traversal.NATReportProtocol)
 		if err != nil {
 			t.Fatalf("opening a NAT report stream over the relay: %v", err)
 		}
 		defer s.Close()
 		_ = s.SetDeadline(time.Now().Add(wait))
-		var r NATReport
-		if err := json.NewDecoder(io.LimitReader(s, maxNATReport)).Decode(&r); err != nil {
+		var r traversal.NATReport
+		if err := json.NewDecoder(io.LimitReader(s, traversal.MaxNATReport)).Decode(&r); err != nil {
 			t.Fatalf("reading the NAT report: %v", err)
 		}
-		if r.Mapping != MappingUnknown {
+		if r.Mapping != traversal.MappingUnknown {
 			t.Errorf("NAT report = %q, want %q", r.Mapping, MappingUnknown)
 		}
 		if got := dialer.PeerMapping(ctx, target.ID()); got != MappingUnknown {

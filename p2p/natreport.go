@@ -2,9 +2,7 @@ package p2p
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"sync"
@@ -17,6 +15,8 @@ import (
 	"github.com/libp2p/go-libp2p/p2p/protocol/holepunch"
 	ma "github.com/multiformats/go-multiaddr"
 	manet "github.com/multiformats/go-multiaddr/net"
+
+	"github.com/ra-p2p/ra-p2p/stream/traversal"
 )
 
 // Mapping is how a home router maps this host's outgoing connections, as
@@ -29,33 +29,53 @@ const (
 	MappingChangesPorts Mapping = "changes-ports" // each destination saw another port ("hard" / symmetric NAT)
 )
 
-// NATReportProtocol lets a helper ask a novice, over the relayed connection
-// used to coordinate, how the novice's router maps ports, so a failed hole
-// punch can be explained ("Alice's router changes ports …"). It carries one
-// small JSON answer and nothing else; it is the only protocol served over a
+// The NAT report (traversal.NATReportProtocol) lets a helper ask a novice,
+// over the relayed connection used to coordinate, how the novice's router
+// maps ports, so a failed hole punch can be explained ("Alice's router
+// changes ports …"). It carries one small JSON answer and nothing else; with
+// the birthday punch's coordination, it is the only protocol served over a
 // relayed connection.
-//
-// 1.0.0 (2026-11-25): first version.
-// 1.0.0 (2026-12-02): the "ipv6", "mapping_pending" and "forwarded_addrs"
-// fields; older peers omit them (read as false, empty).
-const NATReportProtocol = "/ra-p2p/nat/1.0.0"
-
-const maxNATReport = 1024
 
 // NATReport is what a peer tells about its own network.
 type NATReport struct {
-	Mapping Mapping `json:"mapping"`
+	Mapping Mapping
 	// IPv6 is true when the peer has a public IPv6 address to listen on:
 	// two such peers can still connect directly when both IPv4 routers
 	// change ports (the IPv6 firewalls are opened by DCUtR).
-	IPv6 bool `json:"ipv6,omitempty"`
+	IPv6 bool
 	// MappingPending is true while the peer is still asking its router:
 	// another round may find it forwarded.
-	MappingPending bool `json:"mapping_pending,omitempty"`
+	MappingPending bool
 	// ForwardedAddrs are the multiaddrs of the ports the peer's router
 	// forwards to it (UPnP IGD, NAT-PMP): the other side dials them
-	// directly, whatever either router's mapping.
-	ForwardedAddrs []string `json:"forwarded_addrs,omitempty"`
+	// directly, whatever either router's mapping. From a peer they are
+	// claims: dialForwarded dials only public, direct ones.
+	ForwardedAddrs []string
+}
+
+// toWire is r as the NAT-report protocol says it.
+func (r NATReport) toWire() traversal.NATReport {
+	w := traversal.NATReport{Mapping: traversal.MappingUnknown, IPv6: r.IPv6, MappingPending: r.MappingPending, ForwardedAddrs: r.ForwardedAddrs}
+	switch r.Mapping {
+	case MappingKeepsPorts:
+		w.Mapping = traversal.MappingKeepsPorts
+	case MappingChangesPorts:
+		w.Mapping = traversal.MappingChangesPorts
+	}
+	return w
+}
+
+// natReportFromWire is a peer's report; a mapping it names that is not one
+// of the known ones is MappingUnknown.
+func natReportFromWire(w traversal.NATReport) NATReport {
+	r := NATReport{Mapping: MappingUnknown, IPv6: w.IPv6, MappingPending: w.MappingPending, ForwardedAddrs: w.ForwardedAddrs}
+	switch w.Mapping {
+	case traversal.MappingKeepsPorts:
+		r.Mapping = MappingKeepsPorts
+	case traversal.MappingChangesPorts:
+		r.Mapping = MappingChangesPorts
+	}
+	return r
 }
 
 // natObserver collects the addresses public peers observe for this host.
@@ -152,6 +172,8 @@ func (h *Host) PublicIPv6() bool {
 	return false
 }
 
+// handleNATReport answers a NAT report request: one report, then Close
+// (Reset if it cannot be written).
 func (h *Host) handleNATReport(s network.Stream) {
 	_ = s.SetDeadline(time.Now().Add(5 * time.Second))
 	pm, asked := h.PortMapping()
@@ -159,8 +181,7 @@ func (h *Host) handleNATReport(s network.Stream) {
 	for _, a := range h.forwardedAddrs() {
 		r.ForwardedAddrs = append(r.ForwardedAddrs, a.String())
 	}
-	b, _ := json.Marshal(r)
-	if _, err := s.Write(b); err != nil {
+	if err := traversal.WriteNATReport(s, r.toWire()); err != nil {
 		s.Reset()
 		return
 	}
@@ -179,23 +200,20 @@ func (h *Host) PeerNATReport(ctx context.Context, p peer.ID) NATReport {
 	unknown := NATReport{Mapping: MappingUnknown}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	s, err := h.h.NewStream(network.WithAllowLimitedConn(network.WithNoDial(ctx, "nat report"), "nat report"), p, NATReportProtocol)
+	s, err := h.h.NewStream(network.WithAllowLimitedConn(network.WithNoDial(ctx, "nat report"), "nat report"), p, traversal.NATReportProtocol)
 	if err != nil {
 		h.log.Debug("asking the peer for its NAT report", "err", err)
 		return unknown
 	}
-	defer s.Close()
 	_ = s.SetDeadline(time.Now().Add(3 * time.Second))
-	var r NATReport
-	if err := json.NewDecoder(io.LimitReader(s, maxNATReport)).Decode(&r); err != nil {
+	w, err := traversal.ReadNATReport(s)
+	if err != nil {
 		h.log.Debug("reading the peer's NAT report", "err", err)
 		s.Reset()
 		return unknown
 	}
-	if r.Mapping != MappingKeepsPorts && r.Mapping != MappingChangesPorts {
-		r.Mapping = MappingUnknown
-	}
-	return r
+	s.Close()
+	return natReportFromWire(w)
 }
 
 // punchTracer keeps the last hole-punch outcome for diagnostics.

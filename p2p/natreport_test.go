@@ -10,6 +10,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
+	"github.com/ra-p2p/ra-p2p/stream/traversal"
 )
 
 // TestNATObserverMapping feeds the observer what identify would report.
@@ -127,18 +128,18 @@ func TestPeerMapping(t *testing.T) {
 
 	// The report itself, so that "unknown" is the peer's answer and not
 	// PeerMapping's fallback when nobody answers.
-	s, err := helper.h.NewStream(network.WithNoDial(ctx, "test"), novice.ID(), NATReportProtocol)
+	s, err := helper.h.NewStream(network.WithNoDial(ctx, "test"), novice.ID(), traversal.NATReportProtocol)
 	if err != nil {
 		t.Fatalf("opening a NAT report stream: %v", err)
 	}
 	_ = s.SetDeadline(time.Now().Add(wait))
-	b, err := io.ReadAll(io.LimitReader(s, maxNATReport+1))
+	b, err := io.ReadAll(io.LimitReader(s, traversal.MaxNATReport+1))
 	s.Close()
 	if err != nil {
 		t.Fatalf("reading the NAT report: %v", err)
 	}
-	var r NATReport
-	if err := json.Unmarshal(b, &r); err != nil || r.Mapping != MappingUnknown {
+	var r traversal.NATReport
+	if err := json.Unmarshal(b, &r); err != nil || r.Mapping != traversal.MappingUnknown {
 		t.Fatalf("NAT report %q: %+v, %v; want mapping %q", b, r, err, MappingUnknown)
 	}
 	if r.IPv6 || novice.PublicIPv6() {

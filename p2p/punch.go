@@ -5,10 +5,8 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	mrand "math/rand/v2"
 	"net"
 	"strconv"
@@ -21,11 +19,13 @@ import (
 	ma "github.com/multiformats/go-multiaddr"
 	manet "github.com/multiformats/go-multiaddr/net"
 	"github.com/quic-go/quic-go"
+
+	"github.com/ra-p2p/ra-p2p/stream/traversal"
 )
 
-// PunchProtocol coordinates a birthday punch (RECIPES.md §D) over the
-// relayed connection when exactly one of the two routers gives a new port
-// to every destination, which DCUtR cannot cross. The initiator (the
+// A birthday punch (RECIPES.md §D, traversal.PunchProtocol) is coordinated
+// over the relayed connection when exactly one of the two routers gives a
+// new port to every destination, which DCUtR cannot cross. The initiator (the
 // helper) says which role the other side plays, its own public UDP address
 // and a fresh nonce; the other side answers with its public address. Then
 // the "hard" side opens many UDP sockets and sends one packet from each to
@@ -36,9 +36,6 @@ import (
 // QUIC listener, and the easy side dials it: an ordinary libp2p QUIC
 // connection, peer IDs checked by its TLS handshake. Only packets that
 // carry the nonce are answered.
-//
-// 1.0.0 (2026-12-02): first version.
-const PunchProtocol = "/ra-p2p/punch/1.0.0"
 
 // ErrNoPunch means the routers' kinds do not call for a birthday punch
 // (both keep ports: DCUtR works; both change them: no punch can work).
@@ -50,22 +47,7 @@ const (
 	punchTimeout  = 12 * time.Second     // the whole punch; under conntrack's 30 s UDP timeout
 	punchMagic    = "\x00ra-p2p punch"   // first byte 0: quic-go hands it to the non-QUIC reader
 	punchAck      = "A"                  // appended by the hard side to the probe it answers
-	maxPunchMsg   = 512                  // bytes of one coordination message
 	punchMinGap   = 3 * time.Second      // between two punches a responder accepts
-	punchNonceLen = 16
-)
-
-type punchMsg struct {
-	Nonce []byte `json:"nonce,omitempty"`
-	Proof []byte `json:"proof,omitempty"` // Config.PunchProof of the nonce
-	Role  string `json:"role,omitempty"`  // the receiver's role: "hard" or "easy"
-	Addr  string `json:"addr,omitempty"`  // the sender's public UDP address, ip:port
-	Err   string `json:"err,omitempty"`
-}
-
-const (
-	roleHard = "hard"
-	roleEasy = "easy"
 )
 
 // punchState keeps responders to one punch at a time, and not too often.
@@ -97,9 +79,9 @@ func (h *Host) punchRole(theirs Mapping) (string, error) {
 	mine := h.Mapping()
 	switch {
 	case mine == MappingChangesPorts && theirs == MappingKeepsPorts:
-		return roleHard, nil
+		return traversal.RoleHard, nil
 	case mine == MappingKeepsPorts && theirs == MappingChangesPorts:
-		return roleEasy, nil
+		return traversal.RoleEasy, nil
 	}
 	return "", fmt.Errorf("birthday punch with routers %s (ours) and %s (theirs): %w", mine, theirs, ErrNoPunch)
 }
@@ -120,27 +102,30 @@ func (h *Host) punchAs(ctx context.Context, role string, p peer.ID) (network.Con
 	if !ok {
 		return nil, errors.New("birthday punch: no public UDP address of ours is known")
 	}
-	nonce := make([]byte, punchNonceLen)
+	nonce := make([]byte, traversal.PunchNonceSize)
 	rand.Read(nonce)
 	ctx, cancel := context.WithTimeout(ctx, punchTimeout)
 	defer cancel()
-	s, err := h.h.NewStream(network.WithAllowLimitedConn(network.WithNoDial(ctx, "birthday punch"), "birthday punch"), p, PunchProtocol)
+	s, err := h.h.NewStream(network.WithAllowLimitedConn(network.WithNoDial(ctx, "birthday punch"), "birthday punch"), p, traversal.PunchProtocol)
 	if err != nil {
 		return nil, fmt.Errorf("birthday punch: opening the coordination stream: %w", err)
 	}
-	defer s.Close()
+	// The stream ends after the punch in one Close, or in one Reset when
+	// the plan could not be sent or the answer read.
+	end := s.Close
+	defer func() { _ = end() }()
 	_ = s.SetDeadline(time.Now().Add(5 * time.Second))
-	other := roleEasy
-	if role == roleEasy {
-		other = roleHard
+	other := traversal.RoleEasy
+	if role == traversal.RoleEasy {
+		other = traversal.RoleHard
 	}
-	if err := json.NewEncoder(s).Encode(punchMsg{Nonce: nonce, Proof: h.punchProof(p, nonce), Role: other, Addr: self.String()}); err != nil {
-		s.Reset()
+	if err := traversal.WritePunch(s, traversal.PunchMessage{Nonce: nonce, Proof: h.punchProof(p, nonce), Role: other, Addr: self.String()}); err != nil {
+		end = s.Reset
 		return nil, fmt.Errorf("birthday punch: sending the plan: %w", err)
 	}
-	var reply punchMsg
-	if err := json.NewDecoder(io.LimitReader(s, maxPunchMsg)).Decode(&reply); err != nil {
-		s.Reset()
+	reply, err := traversal.ReadPunch(s)
+	if err != nil {
+		end = s.Reset
 		return nil, fmt.Errorf("birthday punch: reading the answer: %w", err)
 	}
 	if reply.Err != "" {
@@ -153,22 +138,31 @@ func (h *Host) punchAs(ctx context.Context, role string, p peer.ID) (network.Con
 	return h.runPunch(ctx, role, nonce, remote, p)
 }
 
-// handlePunch is the responder's side of PunchProtocol.
+// handlePunch is the responder's side of traversal.PunchProtocol. The
+// stream ends in one Close once the answer is written, or in one Reset when
+// the plan cannot be read or the answer cannot be written.
 func (h *Host) handlePunch(s network.Stream) {
-	defer s.Close()
 	_ = s.SetDeadline(time.Now().Add(5 * time.Second))
 	p := s.Conn().RemotePeer()
-	var req punchMsg
-	if err := json.NewDecoder(io.LimitReader(s, maxPunchMsg)).Decode(&req); err != nil {
+	req, err := traversal.ReadPunch(s)
+	if err != nil {
 		s.Reset()
 		return
 	}
+	answer := func(m traversal.PunchMessage) bool {
+		if err := traversal.WritePunch(s, m); err != nil {
+			s.Reset()
+			return false
+		}
+		s.Close()
+		return true
+	}
 	refuse := func(why string) {
 		h.log.Info("birthday punch refused", "peer", p, "why", why)
-		_ = json.NewEncoder(s).Encode(punchMsg{Err: why})
+		answer(traversal.PunchMessage{Err: why})
 	}
 	remote, err := net.ResolveUDPAddr("udp4", req.Addr)
-	if err != nil || len(req.Nonce) != punchNonceLen || (req.Role != roleHard && req.Role != roleEasy) || h.qcm == nil {
+	if err != nil || len(req.Nonce) != traversal.PunchNonceSize || (req.Role != traversal.RoleHard && req.Role != traversal.RoleEasy) || h.qcm == nil {
 		refuse("bad request")
 		return
 	}
@@ -182,7 +176,7 @@ func (h *Host) handlePunch(s network.Stream) {
 		refuse("not a public address")
 		return
 	}
-	if want := map[string]Mapping{roleHard: MappingChangesPorts, roleEasy: MappingKeepsPorts}[req.Role]; h.Mapping() != want {
+	if want := map[string]Mapping{traversal.RoleHard: MappingChangesPorts, traversal.RoleEasy: MappingKeepsPorts}[req.Role]; h.Mapping() != want {
 		refuse("the roles do not match this router")
 		return
 	}
@@ -195,7 +189,7 @@ func (h *Host) handlePunch(s network.Stream) {
 		refuse("busy")
 		return
 	}
-	if err := json.NewEncoder(s).Encode(punchMsg{Addr: self.String()}); err != nil {
+	if !answer(traversal.PunchMessage{Addr: self.String()}) {
 		h.punch.release()
 		return
 	}
@@ -246,7 +240,7 @@ func (st *punchState) release() {
 func (h *Host) runPunch(ctx context.Context, role string, nonce []byte, remote *net.UDPAddr, p peer.ID) (network.Conn, error) {
 	start := time.Now()
 	var err error
-	if role == roleHard {
+	if role == traversal.RoleHard {
 		err = h.punchHard(ctx, nonce, remote, p)
 	} else {
 		err = h.punchEasy(ctx, nonce, remote, p)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/ra-p2p/ra-p2p/stream/traversal"
 )
 
 // A punch request makes the answering computer open sockets and send
@@ -30,12 +31,12 @@ func TestPunchRequestsAreChecked(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
 
-	ask := func(to *Host, m punchMsg) punchMsg {
+	ask := func(to *Host, m traversal.PunchMessage) traversal.PunchMessage {
 		t.Helper()
 		if err := helper.h.Connect(ctx, addrInfo(to)); err != nil {
 			t.Fatal(err)
 		}
-		s, err := helper.h.NewStream(network.WithNoDial(ctx, "test"), to.ID(), PunchProtocol)
+		s, err := helper.h.NewStream(network.WithNoDial(ctx, "test"), to.ID(), traversal.PunchProtocol)
 		if err != nil {
 			t.Fatalf("opening a punch stream: %v", err)
 		}
@@ -44,27 +45,27 @@ func TestPunchRequestsAreChecked(t *testing.T) {
 		if err := json.NewEncoder(s).Encode(m); err != nil {
 			t.Fatal(err)
 		}
-		var r punchMsg
-		if err := json.NewDecoder(io.LimitReader(s, maxPunchMsg)).Decode(&r); err != nil {
+		var r traversal.PunchMessage
+		if err := json.NewDecoder(io.LimitReader(s, traversal.MaxPunchMessage)).Decode(&r); err != nil {
 			t.Fatalf("reading the answer: %v", err)
 		}
 		return r
 	}
-	nonce := bytes.Repeat([]byte{7}, punchNonceLen)
+	nonce := bytes.Repeat([]byte{7}, traversal.PunchNonceSize)
 	cases := []struct {
 		name string
 		to   *Host
-		m    punchMsg
+		m    traversal.PunchMessage
 		want string
 	}{
-		{"no proof", novice, punchMsg{Nonce: nonce, Role: roleEasy, Addr: "8.8.8.8:4001"}, "not authorized"},
-		{"wrong proof", novice, punchMsg{Nonce: nonce, Proof: []byte("guess"), Role: roleEasy, Addr: "8.8.8.8:4001"}, "not authorized"},
-		{"a LAN address", novice, punchMsg{Nonce: nonce, Proof: good, Role: roleEasy, Addr: "192.168.1.1:80"}, "not a public address"},
-		{"loopback", novice, punchMsg{Nonce: nonce, Proof: good, Role: roleHard, Addr: "127.0.0.1:22"}, "not a public address"},
+		{"no proof", novice, traversal.PunchMessage{Nonce: nonce, Role: traversal.RoleEasy, Addr: "8.8.8.8:4001"}, "not authorized"},
+		{"wrong proof", novice, traversal.PunchMessage{Nonce: nonce, Proof: []byte("guess"), Role: traversal.RoleEasy, Addr: "8.8.8.8:4001"}, "not authorized"},
+		{"a LAN address", novice, traversal.PunchMessage{Nonce: nonce, Proof: good, Role: traversal.RoleEasy, Addr: "192.168.1.1:80"}, "not a public address"},
+		{"loopback", novice, traversal.PunchMessage{Nonce: nonce, Proof: good, Role: traversal.RoleHard, Addr: "127.0.0.1:22"}, "not a public address"},
 		// The novice's router kind is unknown on loopback: no role fits it.
-		{"role not this router's", novice, punchMsg{Nonce: nonce, Proof: good, Role: roleEasy, Addr: "8.8.8.8:4001"}, "the roles do not match this router"},
-		{"short nonce", novice, punchMsg{Nonce: nonce[:4], Proof: good, Role: roleEasy, Addr: "8.8.8.8:4001"}, "bad request"},
-		{"host that allows nobody", closed, punchMsg{Nonce: nonce, Proof: good, Role: roleEasy, Addr: "8.8.8.8:4001"}, "not authorized"},
+		{"role not this router's", novice, traversal.PunchMessage{Nonce: nonce, Proof: good, Role: traversal.RoleEasy, Addr: "8.8.8.8:4001"}, "the roles do not match this router"},
+		{"short nonce", novice, traversal.PunchMessage{Nonce: nonce[:4], Proof: good, Role: traversal.RoleEasy, Addr: "8.8.8.8:4001"}, "bad request"},
+		{"host that allows nobody", closed, traversal.PunchMessage{Nonce: nonce, Proof: good, Role: traversal.RoleEasy, Addr: "8.8.8.8:4001"}, "not authorized"},
 	}
 	for _, tc := range cases {
 		if r := ask(tc.to, tc.m); r.Err != tc.want || r.Addr != "" {

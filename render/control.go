@@ -5,7 +5,7 @@ import (
 
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/inpututil"
-	"github.com/ra-p2p/ra-p2p/stream"
+	"github.com/ra-p2p/ra-p2p/desktop"
 )
 
 // ControlState is where remote control stands, as the window shows it.
@@ -71,21 +71,21 @@ func (w *HelperWindow) captureInput() {
 	}
 	if inside && rp != w.lastRemote {
 		w.lastRemote = rp
-		w.sendInput(stream.InputEvent{Kind: stream.InputMouseMove, X: rp.X, Y: rp.Y})
+		w.sendInput(desktop.Event{Kind: desktop.MouseMove, X: rp.X, Y: rp.Y})
 	}
 	for b, eb := range map[int]ebiten.MouseButton{1: ebiten.MouseButtonLeft, 2: ebiten.MouseButtonMiddle, 3: ebiten.MouseButtonRight} {
 		if inside && inpututil.IsMouseButtonJustPressed(eb) {
 			w.heldButtons[b] = true
-			w.sendInput(stream.InputEvent{Kind: stream.InputMouseButton, Button: b, Down: true, X: rp.X, Y: rp.Y})
+			w.sendInput(desktop.Event{Kind: desktop.MouseButton, Button: b, Down: true, X: rp.X, Y: rp.Y})
 		}
 		if w.heldButtons[b] && inpututil.IsMouseButtonJustReleased(eb) {
 			delete(w.heldButtons, b)
-			w.sendInput(stream.InputEvent{Kind: stream.InputMouseButton, Button: b, Down: false, X: w.lastRemote.X, Y: w.lastRemote.Y})
+			w.sendInput(desktop.Event{Kind: desktop.MouseButton, Button: b, Down: false, X: w.lastRemote.X, Y: w.lastRemote.Y})
 		}
 	}
 	if dx, dy := ebiten.Wheel(); inside && (dx != 0 || dy != 0) {
 		// Ebiten: positive dy scrolls up; on the wire positive DY scrolls down.
-		w.sendInput(stream.InputEvent{Kind: stream.InputWheel, DX: clicks(dx), DY: -clicks(dy), X: rp.X, Y: rp.Y})
+		w.sendInput(desktop.Event{Kind: desktop.Wheel, DX: clicks(dx), DY: -clicks(dy), X: rp.X, Y: rp.Y})
 	}
 	if !w.remoteFocus {
 		return
@@ -99,23 +99,23 @@ func (w *HelperWindow) captureInput() {
 		}
 		held := heldKey{sym: sym, shift: shift && !printable}
 		if held.shift {
-			w.sendInput(stream.InputEvent{Kind: stream.InputKey, Key: "Shift_L", Down: true})
+			w.sendInput(desktop.Event{Kind: desktop.Key, Key: "Shift_L", Down: true})
 		}
-		w.sendInput(stream.InputEvent{Kind: stream.InputKey, Key: sym, Down: true})
+		w.sendInput(desktop.Event{Kind: desktop.Key, Key: sym, Down: true})
 		w.heldKeys[k] = held
 	}
 	for _, k := range inpututil.AppendJustReleasedKeys(nil) {
 		if held, ok := w.heldKeys[k]; ok {
 			delete(w.heldKeys, k)
-			w.sendInput(stream.InputEvent{Kind: stream.InputKey, Key: held.sym, Down: false})
+			w.sendInput(desktop.Event{Kind: desktop.Key, Key: held.sym, Down: false})
 			if held.shift {
-				w.sendInput(stream.InputEvent{Kind: stream.InputKey, Key: "Shift_L", Down: false})
+				w.sendInput(desktop.Event{Kind: desktop.Key, Key: "Shift_L", Down: false})
 			}
 		}
 	}
 	if !ctrlAlt {
 		if chars := ebiten.AppendInputChars(nil); len(chars) > 0 {
-			w.sendInput(stream.InputEvent{Kind: stream.InputText, Text: string(chars)})
+			w.sendInput(desktop.Event{Kind: desktop.Text, Text: string(chars)})
 		}
 	}
 }
@@ -130,19 +130,19 @@ type heldKey struct {
 func (w *HelperWindow) releaseInput() {
 	for k, held := range w.heldKeys {
 		delete(w.heldKeys, k)
-		w.sendInput(stream.InputEvent{Kind: stream.InputKey, Key: held.sym, Down: false})
+		w.sendInput(desktop.Event{Kind: desktop.Key, Key: held.sym, Down: false})
 		if held.shift {
-			w.sendInput(stream.InputEvent{Kind: stream.InputKey, Key: "Shift_L", Down: false})
+			w.sendInput(desktop.Event{Kind: desktop.Key, Key: "Shift_L", Down: false})
 		}
 	}
 	for b := range w.heldButtons {
 		delete(w.heldButtons, b)
-		w.sendInput(stream.InputEvent{Kind: stream.InputMouseButton, Button: b, Down: false, X: w.lastRemote.X, Y: w.lastRemote.Y})
+		w.sendInput(desktop.Event{Kind: desktop.MouseButton, Button: b, Down: false, X: w.lastRemote.X, Y: w.lastRemote.Y})
 	}
 	w.remoteFocus = false
 }
 
-func (w *HelperWindow) sendInput(e stream.InputEvent) {
+func (w *HelperWindow) sendInput(e desktop.Event) {
 	if w.cfg.Input != nil {
 		w.cfg.Input(e)
 	}

@@ -8,9 +8,9 @@ import (
 	"github.com/ebitenui/ebitenui/widget"
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/inpututil"
+	"github.com/ra-p2p/ra-p2p/desktop"
 	"github.com/ra-p2p/ra-p2p/render/view"
 	"github.com/ra-p2p/ra-p2p/render/xpane"
-	"github.com/ra-p2p/ra-p2p/stream"
 )
 
 // HelperConfig describes the helper's window.
@@ -24,7 +24,7 @@ type HelperConfig struct {
 	// back; Input sends one event while in control.
 	RequestControl     func()
 	ReleaseControl     func()
-	Input              func(stream.InputEvent)
+	Input              func(desktop.Event)
 	ControlUnavailable string
 	// GLPane draws the remote screen with OpenGL even where the X pane
 	// could (for comparison; RA_P2P_PANE=gl).
@@ -55,7 +55,7 @@ type HelperWindow struct {
 	xpOn      bool // the X pane draws the remote screen
 	remote    *ebiten.Image
 	remoteVer uint64
-	frame     Frame         // the last frame taken from the source (cursor included)
+	frame     desktop.View  // the last view taken from the source (cursor included)
 	cursorImg *ebiten.Image // the remote pointer's shape
 	cursorSrc *image.RGBA   // which shape cursorImg holds
 	uploaded  []byte        // the pixels the remote texture holds, to upload only what changed

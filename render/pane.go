@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
+	"github.com/ra-p2p/ra-p2p/desktop"
 	"github.com/ra-p2p/ra-p2p/render/view"
 	"github.com/ra-p2p/ra-p2p/render/xpane"
 )
@@ -64,13 +65,13 @@ func (w *HelperWindow) updatePane() {
 	if xp != nil && f.Image != nil && w.setXPaneInfo(f) && len(w.open) == 0 {
 		ebiten.ScheduleFrame() // the next Update may hand the pane to X
 	}
-	img, ver, remote := f.Image, f.Version, f.Remote
-	if f.CursorShape != nil && f.CursorShape != w.cursorSrc {
-		w.cursorSrc = f.CursorShape
+	img, ver, remote := f.Image, f.Version, f.Screen
+	if f.Cursor.Shape != nil && f.Cursor.Shape != w.cursorSrc {
+		w.cursorSrc = f.Cursor.Shape
 		if w.cursorImg != nil {
 			w.cursorImg.Deallocate()
 		}
-		w.cursorImg = ebiten.NewImageFromImage(f.CursorShape)
+		w.cursorImg = ebiten.NewImageFromImage(f.Cursor.Shape)
 	}
 	if img == nil || ver == w.remoteVer {
 		return
@@ -163,14 +164,14 @@ func (w *HelperWindow) drawRemote(screen *ebiten.Image) {
 // drawCursor draws the remote pointer where it is on the remote screen.
 func (w *HelperWindow) drawCursor(pane *ebiten.Image, scale float64, off image.Point) {
 	f := w.frame
-	if w.cursorImg == nil || !f.CursorVisible || f.Remote.X <= 0 || w.view.Image.X <= 0 {
+	if w.cursorImg == nil || !f.Cursor.Visible || f.Screen.X <= 0 || w.view.Image.X <= 0 {
 		return
 	}
 	// Remote pixels → received image pixels → window pixels; the pointer
 	// keeps its own size so it stays readable when the screen is scaled.
-	k := float64(w.view.Image.X) / float64(f.Remote.X) * scale
+	k := float64(w.view.Image.X) / float64(f.Screen.X) * scale
 	op := &ebiten.DrawImageOptions{}
-	op.GeoM.Translate(float64(f.CursorX)*k-float64(f.CursorHotX)+float64(off.X), float64(f.CursorY)*k-float64(f.CursorHotY)+float64(off.Y))
+	op.GeoM.Translate(float64(f.Cursor.X)*k-float64(f.Cursor.HotX)+float64(off.X), float64(f.Cursor.Y)*k-float64(f.Cursor.HotY)+float64(off.Y))
 	pane.DrawImage(w.cursorImg, op)
 }
 
@@ -187,8 +188,8 @@ type xpaneInfo struct {
 
 // setXPaneInfo records f's sizes; it reports whether they changed. The
 // caller holds frameMu.
-func (w *HelperWindow) setXPaneInfo(f Frame) bool {
-	info := xpaneInfo{image: f.Image.Bounds().Size(), remote: f.Remote}
+func (w *HelperWindow) setXPaneInfo(f desktop.View) bool {
+	info := xpaneInfo{image: f.Image.Bounds().Size(), remote: f.Screen}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	changed := info != w.xpInfo
@@ -308,13 +309,13 @@ func (w *HelperWindow) RemoteChanged() {
 
 // xpaneCursor places the remote pointer in received-image pixels, as
 // drawCursor does.
-func xpaneCursor(f Frame) xpane.Cursor {
-	if !f.CursorVisible || f.CursorShape == nil || f.Remote.X <= 0 {
+func xpaneCursor(f desktop.View) xpane.Cursor {
+	if !f.Cursor.Visible || f.Cursor.Shape == nil || f.Screen.X <= 0 {
 		return xpane.Cursor{}
 	}
-	k := float64(f.Image.Bounds().Dx()) / float64(f.Remote.X)
-	return xpane.Cursor{Visible: true, Shape: f.CursorShape,
-		At: image.Pt(int(float64(f.CursorX)*k)-f.CursorHotX, int(float64(f.CursorY)*k)-f.CursorHotY)}
+	k := float64(f.Image.Bounds().Dx()) / float64(f.Screen.X)
+	return xpane.Cursor{Visible: true, Shape: f.Cursor.Shape,
+		At: image.Pt(int(float64(f.Cursor.X)*k)-f.Cursor.HotX, int(float64(f.Cursor.Y)*k)-f.Cursor.HotY)}
 }
 
 func rgb(c color.Color) uint32 {

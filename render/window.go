@@ -14,26 +14,14 @@ import (
 	"github.com/ebitenui/ebitenui/widget"
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/inpututil"
+	"github.com/ra-p2p/ra-p2p/desktop"
 )
 
-// FrameSource hands the newest remote screen to the window. The image in
-// the Frame may be read until the next call to Latest.
+// FrameSource hands the newest remote screen to the window, as
+// screen.Receiver.Latest does. The image in the View may be read until
+// the next call to Latest.
 type FrameSource interface {
-	Latest() Frame
-}
-
-// Frame is the remote screen as the window draws it.
-type Frame struct {
-	Image   *image.RGBA // as received (the sender may have scaled it); nil before the first
-	Version uint64      // changes when Image's pixels changed
-	Remote  image.Point // the remote screen's real size
-	// The remote pointer, in remote-screen pixels; Shape is premultiplied
-	// RGBA drawn with its hot spot at (CursorX, CursorY).
-	CursorX, CursorY int
-	CursorVisible    bool
-	CursorShape      *image.RGBA
-	CursorHotX       int
-	CursorHotY       int
+	Latest() desktop.View
 }
 
 // Entry is one line of the history: a chat line (From set) or a status change.

@@ -5,7 +5,13 @@ import (
 	"io"
 	"sync"
 	"time"
+
+	"github.com/ra-p2p/ra-p2p/stream/framing"
 )
+
+// MsgChat is the one message type of the chat protocol, either way. Its
+// value is part of the wire format.
+const MsgChat framing.MsgType = 16
 
 // MaxChatRunes bounds one chat line as shown to the user.
 const MaxChatRunes = 2000
@@ -19,14 +25,14 @@ type ChatMessage struct {
 // Chat reads and writes chat messages over one stream. Send may be called from
 // any goroutine; Receive from one goroutine at a time.
 type Chat struct {
-	fr *FrameReader
+	fr *framing.FrameReader
 	mu sync.Mutex
 	w  io.Writer
 }
 
 // NewChat wraps a chat stream.
 func NewChat(rw io.ReadWriter) *Chat {
-	return &Chat{fr: NewFrameReader(rw, MaxChatMessage), w: rw}
+	return &Chat{fr: framing.NewFrameReader(rw, MaxChatMessage), w: rw}
 }
 
 // Send writes one chat line.
@@ -37,7 +43,7 @@ func (c *Chat) Send(text string, now time.Time) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err := WriteJSON(c.w, MaxChatMessage, MsgChat, ChatMessage{Text: text, Sent: now.UTC().Truncate(time.Millisecond)}); err != nil {
+	if err := framing.WriteJSON(c.w, MaxChatMessage, MsgChat, ChatMessage{Text: text, Sent: now.UTC().Truncate(time.Millisecond)}); err != nil {
 		return fmt.Errorf("sending chat: %w", err)
 	}
 	return nil
@@ -55,7 +61,7 @@ func (c *Chat) Receive() (ChatMessage, error) {
 
 // Session is the session stream after acceptance: status events both ways.
 type Session struct {
-	fr *FrameReader
+	fr *framing.FrameReader
 	mu sync.Mutex
 	w  io.Writer
 }
@@ -64,7 +70,7 @@ type Session struct {
 func (s *Session) SendStatus(st Status) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return WriteJSON(s.w, MaxSessionMessage, MsgStatus, st)
+	return framing.WriteJSON(s.w, MaxSessionMessage, MsgStatus, st)
 }
 
 // ReceiveStatus blocks for the next status event.

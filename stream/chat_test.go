@@ -10,6 +10,8 @@ import (
 	"testing/synctest"
 	"time"
 	"unicode/utf8"
+
+	"github.com/ra-p2p/ra-p2p/stream/framing"
 )
 
 func TestChatBothWays(t *testing.T) {
@@ -71,7 +73,7 @@ func TestChatReceiveCleans(t *testing.T) {
 		runPeer(t, func(p *peer) {
 			p.writeJSON(MsgChat, ChatMessage{Text: "ok\u202eevil\x07\n" + strings.Repeat("x", 3000), Sent: fixedTime})
 			p.writeJSON(MsgStatus, Status{Event: "bye"})
-			p.write(AppendFrame(nil, MsgChat, make([]byte, MaxChatMessage)))
+			p.write(framing.AppendFrame(nil, MsgChat, make([]byte, MaxChatMessage)))
 		}, func(c net.Conn) {
 			chat := NewChat(c)
 			m, err := chat.Receive()
@@ -84,7 +86,7 @@ func TestChatReceiveCleans(t *testing.T) {
 			if _, err := chat.Receive(); err == nil {
 				t.Error("a status on the chat stream: no error")
 			}
-			if _, err := chat.Receive(); !errors.Is(err, ErrFrameTooLarge) {
+			if _, err := chat.Receive(); !errors.Is(err, framing.ErrFrameTooLarge) {
 				t.Errorf("an oversize chat frame: %v, want ErrFrameTooLarge", err)
 			}
 		})

@@ -5,7 +5,7 @@ package stream
 // The helper asks to control the novice's mouse and keyboard; the novice
 // grants, denies or revokes; while control is granted the helper sends input
 // events. Both kinds of message travel on the same stream, in both
-// directions, each one frame as in frame.go of at most MaxControlMessage
+// directions, each one frame (stream/framing) of at most MaxControlMessage
 // bytes. Integers are unsigned LEB128 "uvarint" unless marked svarint
 // (zig-zag, as encoding/binary.AppendVarint); a string is uvarint(len) then
 // len bytes.
@@ -15,8 +15,8 @@ package stream
 //	  reason  string   0..64 bytes of printable ASCII (0x20..0x7e), e.g. "esc"
 //	  nothing after
 //
-//	MsgControlInput (0x31), an InputEvent:
-//	  kind    byte     InputKind, 1..5
+//	MsgControlInput (0x31), a desktop.Event:
+//	  kind    byte     1 MouseMove, 2 MouseButton, 3 Wheel, 4 Key, 5 Text
 //	  flags   byte     bit 0 down (MouseButton and Key only); other bits are 0
 //	  then by kind:
 //	    MouseMove    x, y svarint                 -2^20..2^20 each, remote-screen pixels
@@ -32,6 +32,10 @@ package stream
 // that breaks any rule above ends the stream (Receive returns an error; the
 // caller resets the stream and logs it). The senders check the same rules, so
 // a peer never receives what it must reject.
+//
+// The kind bytes are this protocol's own: desktop.EventKind is mapped to
+// them and back through one table (inputKinds), never cast, so the
+// domain's numbering can change without changing the wire.
 //
 // Trust: every field is a claim. The decoder bounds what it reads (string
 // lengths are checked before anything is allocated, coordinates and clicks
@@ -51,64 +55,76 @@ import (
 	"strconv"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/ra-p2p/ra-p2p/desktop"
+	"github.com/ra-p2p/ra-p2p/stream/framing"
 )
 
 // Control message types. Values are part of the wire format: never reuse one.
 const (
-	MsgControl      MsgType = 0x30 // either way: a ControlMessage
-	MsgControlInput MsgType = 0x31 // helper → novice: an InputEvent
+	MsgControl      framing.MsgType = 0x30 // either way: a ControlMessage
+	MsgControlInput framing.MsgType = 0x31 // helper → novice: an input event
 )
 
-// Limits of the control protocol, part of the wire format.
-const (
-	MaxControlReason = 64      // bytes of ControlMessage.Reason
-	MaxKeyName       = 32      // bytes of InputEvent.Key
-	MaxInputText     = 256     // bytes of InputEvent.Text
-	MaxInputCoord    = 1 << 20 // |X|, |Y| of an input event
-	MaxWheelClicks   = 10      // |DX|, |DY| of a wheel event
-)
+// MaxControlReason bounds ControlMessage.Reason, in bytes. The limits of an
+// input event are desktop's (MaxCoord, MaxWheel, MaxKeyName, MaxText), part
+// of this wire format too.
+const MaxControlReason = 64
 
-// InputKind says what an InputEvent is. Values are part of the wire format.
-type InputKind uint8
+// inputKind is the kind byte of an input event on the wire. Values are part
+// of the wire format.
+type inputKind uint8
 
 const (
-	InputMouseMove   InputKind = 1 // pointer to X, Y
-	InputMouseButton InputKind = 2 // Button pressed (Down) or released at X, Y
-	InputWheel       InputKind = 3 // DX, DY wheel clicks at X, Y
-	InputKey         InputKind = 4 // Key pressed (Down) or released
-	InputText        InputKind = 5 // Text typed
+	inputMouseMove   inputKind = 1
+	inputMouseButton inputKind = 2
+	inputWheel       inputKind = 3
+	inputKey         inputKind = 4
+	inputText        inputKind = 5
 )
 
-func (k InputKind) String() string {
-	switch k {
-	case InputMouseMove:
-		return "mouse-move"
-	case InputMouseButton:
-		return "mouse-button"
-	case InputWheel:
-		return "wheel"
-	case InputKey:
-		return "key"
-	case InputText:
-		return "text"
+// inputKinds is the one place where event kinds meet the protocol's kind
+// bytes: each kind it carries, its byte, and the name its errors use.
+var inputKinds = [...]struct {
+	kind desktop.EventKind
+	wire inputKind
+	name string
+}{
+	{desktop.MouseMove, inputMouseMove, "mouse-move"},
+	{desktop.MouseButton, inputMouseButton, "mouse-button"},
+	{desktop.Wheel, inputWheel, "wheel"},
+	{desktop.Key, inputKey, "key"},
+	{desktop.Text, inputText, "text"},
+}
+
+func (k inputKind) String() string {
+	for _, e := range inputKinds {
+		if e.wire == k {
+			return e.name
+		}
 	}
 	return "input-kind-" + strconv.Itoa(int(k))
 }
 
-// InputEvent is one input event from the helper. Only the fields of its Kind
-// are sent; the others are ignored by SendInput and zero after Receive.
-type InputEvent struct {
-	Kind   InputKind
-	X, Y   int    // remote-screen pixels (MouseMove; also sent with MouseButton and Wheel)
-	Button int    // 1 left, 2 middle, 3 right (MouseButton)
-	Down   bool   // pressed, not released (MouseButton, Key)
-	DX, DY int    // wheel clicks (Wheel); positive DY scrolls down, positive DX right
-	Key    string // X keysym name such as "Return" or "a", ≤ MaxKeyName bytes of [A-Za-z0-9_] (Key)
-	Text   string // UTF-8, ≤ MaxInputText bytes (Text)
-	// Seq is the sender's counter, for latency measurements and logs.
-	Seq uint64
-	// SentUnixNano is the sender's clock: a claim, for benchmarks only.
-	SentUnixNano int64
+// wireKind is the kind byte of an event of kind k; false for a kind the
+// protocol does not carry.
+func wireKind(k desktop.EventKind) (inputKind, bool) {
+	for _, e := range inputKinds {
+		if e.kind == k {
+			return e.wire, true
+		}
+	}
+	return 0, false
+}
+
+// eventKind is the event kind of kind byte k; false for an unknown byte.
+func eventKind(k inputKind) (desktop.EventKind, bool) {
+	for _, e := range inputKinds {
+		if e.wire == k {
+			return e.kind, true
+		}
+	}
+	return 0, false
 }
 
 // ControlOp is what a ControlMessage says. Values are part of the wire format.
@@ -154,7 +170,7 @@ type ControlMessage struct {
 // Send methods may be called from several goroutines; Receive from one
 // goroutine at a time.
 type ControlConn struct {
-	fr *FrameReader
+	fr *framing.FrameReader
 
 	mu  sync.Mutex
 	w   io.Writer
@@ -163,7 +179,7 @@ type ControlConn struct {
 
 // NewControlConn wraps a control stream.
 func NewControlConn(rw io.ReadWriter) *ControlConn {
-	return &ControlConn{fr: NewFrameReader(rw, MaxControlMessage), w: rw}
+	return &ControlConn{fr: framing.NewFrameReader(rw, MaxControlMessage), w: rw}
 }
 
 // SendControl writes one control message.
@@ -174,8 +190,9 @@ func (c *ControlConn) SendControl(m ControlMessage) error {
 	return c.send(MsgControl, func(b []byte) []byte { return appendControlMessage(b, m) })
 }
 
-// SendInput writes one input event.
-func (c *ControlConn) SendInput(e InputEvent) error {
+// SendInput writes one input event. Only the fields of its Kind are sent
+// (and Seq and SentUnixNano); the others are zero after Receive.
+func (c *ControlConn) SendInput(e desktop.Event) error {
 	if err := checkInputEvent(&e); err != nil {
 		return fmt.Errorf("sending input event: %w", err)
 	}
@@ -183,37 +200,24 @@ func (c *ControlConn) SendInput(e InputEvent) error {
 }
 
 // send writes one frame whose body appendBody produces, in one Write.
-func (c *ControlConn) send(t MsgType, appendBody func([]byte) []byte) error {
+func (c *ControlConn) send(t framing.MsgType, appendBody func([]byte) []byte) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	// Room for the length: bodies are far below 2^14, so it takes ≤ 2 bytes.
-	b := append(c.buf[:0], 0, 0, byte(t))
-	b = appendBody(b)
-	n := len(b) - 2 // type byte and body
-	if n > MaxControlMessage {
-		return fmt.Errorf("sending control message type %#x of %d bytes (limit %d): %w", t, n, MaxControlMessage, ErrFrameTooLarge)
-	}
-	start := 2 - uvarintLen(uint64(n))
-	binary.PutUvarint(b[start:], uint64(n))
+	b := appendBody(append(c.buf[:0], make([]byte, framing.HeaderRoom)...))
 	c.buf = b
-	if _, err := c.w.Write(b[start:]); err != nil {
+	if n := len(b) - framing.HeaderRoom + 1; n > MaxControlMessage {
+		return fmt.Errorf("sending control message type %#x of %d bytes (limit %d): %w", t, n, MaxControlMessage, framing.ErrFrameTooLarge)
+	}
+	if _, err := c.w.Write(framing.Roomed(b, t)); err != nil {
 		return fmt.Errorf("sending control message type %#x: %w", t, err)
 	}
 	return nil
 }
 
-func uvarintLen(v uint64) int {
-	n := 1
-	for ; v >= 0x80; v >>= 7 {
-		n++
-	}
-	return n
-}
-
 // Receive blocks for the next message: exactly one of the message and the
 // event is non-nil. It returns io.EOF when the peer closed the stream between
 // messages; any other error means the stream must be reset.
-func (c *ControlConn) Receive() (*ControlMessage, *InputEvent, error) {
+func (c *ControlConn) Receive() (*ControlMessage, *desktop.Event, error) {
 	t, body, err := c.fr.ReadFrame()
 	if err == io.EOF {
 		return nil, nil, io.EOF
@@ -260,10 +264,10 @@ func checkReason(s string) error {
 
 // checkInputEvent applies the decoder's rules to an event to send, and
 // clears the fields its kind does not carry.
-func checkInputEvent(e *InputEvent) error {
-	out := InputEvent{Kind: e.Kind, Seq: e.Seq, SentUnixNano: e.SentUnixNano}
+func checkInputEvent(e *desktop.Event) error {
+	out := desktop.Event{Kind: e.Kind, Seq: e.Seq, SentUnixNano: e.SentUnixNano}
 	switch e.Kind {
-	case InputMouseMove, InputMouseButton, InputWheel:
+	case desktop.MouseMove, desktop.MouseButton, desktop.Wheel:
 		if err := checkCoord("x", e.X); err != nil {
 			return err
 		}
@@ -272,12 +276,12 @@ func checkInputEvent(e *InputEvent) error {
 		}
 		out.X, out.Y = e.X, e.Y
 		switch e.Kind {
-		case InputMouseButton:
+		case desktop.MouseButton:
 			if e.Button < 1 || e.Button > 3 {
 				return fmt.Errorf("button %d is outside 1..3", e.Button)
 			}
 			out.Button, out.Down = e.Button, e.Down
-		case InputWheel:
+		case desktop.Wheel:
 			if err := checkWheel("dx", e.DX); err != nil {
 				return err
 			}
@@ -286,12 +290,12 @@ func checkInputEvent(e *InputEvent) error {
 			}
 			out.DX, out.DY = e.DX, e.DY
 		}
-	case InputKey:
+	case desktop.Key:
 		if err := checkKeyName(e.Key); err != nil {
 			return err
 		}
 		out.Key, out.Down = e.Key, e.Down
-	case InputText:
+	case desktop.Text:
 		if err := checkInputText(e.Text); err != nil {
 			return err
 		}
@@ -304,22 +308,22 @@ func checkInputEvent(e *InputEvent) error {
 }
 
 func checkCoord(what string, v int) error {
-	if v < -MaxInputCoord || v > MaxInputCoord {
-		return fmt.Errorf("%s %d is outside ±%d", what, v, MaxInputCoord)
+	if v < -desktop.MaxCoord || v > desktop.MaxCoord {
+		return fmt.Errorf("%s %d is outside ±%d", what, v, desktop.MaxCoord)
 	}
 	return nil
 }
 
 func checkWheel(what string, v int) error {
-	if v < -MaxWheelClicks || v > MaxWheelClicks {
-		return fmt.Errorf("wheel %s %d is outside ±%d", what, v, MaxWheelClicks)
+	if v < -desktop.MaxWheel || v > desktop.MaxWheel {
+		return fmt.Errorf("wheel %s %d is outside ±%d", what, v, desktop.MaxWheel)
 	}
 	return nil
 }
 
 func checkKeyName(s string) error {
-	if len(s) < 1 || len(s) > MaxKeyName {
-		return fmt.Errorf("key name of %d bytes (want 1..%d)", len(s), MaxKeyName)
+	if len(s) < 1 || len(s) > desktop.MaxKeyName {
+		return fmt.Errorf("key name of %d bytes (want 1..%d)", len(s), desktop.MaxKeyName)
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -331,8 +335,8 @@ func checkKeyName(s string) error {
 }
 
 func checkInputText(s string) error {
-	if len(s) < 1 || len(s) > MaxInputText {
-		return fmt.Errorf("text of %d bytes (want 1..%d)", len(s), MaxInputText)
+	if len(s) < 1 || len(s) > desktop.MaxText {
+		return fmt.Errorf("text of %d bytes (want 1..%d)", len(s), desktop.MaxText)
 	}
 	if !utf8.ValidString(s) {
 		return errors.New("text is not valid UTF-8")
@@ -342,208 +346,100 @@ func checkInputText(s string) error {
 
 const inputFlagDown = 1 << 0
 
-func appendString(b []byte, s string) []byte {
-	b = binary.AppendUvarint(b, uint64(len(s)))
-	return append(b, s...)
-}
-
 func appendControlMessage(b []byte, m ControlMessage) []byte {
 	b = append(b, byte(m.Op))
-	return appendString(b, m.Reason)
+	return framing.AppendString(b, m.Reason)
 }
 
 // appendInputEvent appends the body of a checked event.
-func appendInputEvent(b []byte, e *InputEvent) []byte {
+func appendInputEvent(b []byte, e *desktop.Event) []byte {
 	var flags byte
 	if e.Down {
 		flags |= inputFlagDown
 	}
-	b = append(b, byte(e.Kind), flags)
+	k, _ := wireKind(e.Kind) // checked: a kind the protocol carries
+	b = append(b, byte(k), flags)
 	switch e.Kind {
-	case InputMouseMove, InputMouseButton, InputWheel:
+	case desktop.MouseMove, desktop.MouseButton, desktop.Wheel:
 		b = binary.AppendVarint(b, int64(e.X))
 		b = binary.AppendVarint(b, int64(e.Y))
 		switch e.Kind {
-		case InputMouseButton:
+		case desktop.MouseButton:
 			b = binary.AppendUvarint(b, uint64(e.Button))
-		case InputWheel:
+		case desktop.Wheel:
 			b = binary.AppendVarint(b, int64(e.DX))
 			b = binary.AppendVarint(b, int64(e.DY))
 		}
-	case InputKey:
-		b = appendString(b, e.Key)
-	case InputText:
-		b = appendString(b, e.Text)
+	case desktop.Key:
+		b = framing.AppendString(b, e.Key)
+	case desktop.Text:
+		b = framing.AppendString(b, e.Text)
 	}
 	b = binary.AppendUvarint(b, e.Seq)
 	return binary.AppendVarint(b, e.SentUnixNano)
 }
 
-// controlReader reads the fields of a control body; the first error sticks.
-type controlReader struct {
-	b   []byte
-	err error
-}
-
-func (r *controlReader) fail(err error) {
-	if r.err == nil {
-		r.err = err
-	}
-}
-
-func (r *controlReader) u8(what string) byte {
-	if r.err != nil {
-		return 0
-	}
-	if len(r.b) == 0 {
-		r.fail(fmt.Errorf("%s: %w", what, io.ErrUnexpectedEOF))
-		return 0
-	}
-	v := r.b[0]
-	r.b = r.b[1:]
-	return v
-}
-
-func (r *controlReader) uvarint(what string) uint64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(r.b)
-	switch {
-	case n == 0:
-		r.fail(fmt.Errorf("%s: %w", what, io.ErrUnexpectedEOF))
-		return 0
-	case n < 0:
-		r.fail(fmt.Errorf("%s: uvarint over 64 bits", what))
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *controlReader) varint(what string) int64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(r.b)
-	switch {
-	case n == 0:
-		r.fail(fmt.Errorf("%s: %w", what, io.ErrUnexpectedEOF))
-		return 0
-	case n < 0:
-		r.fail(fmt.Errorf("%s: varint over 64 bits", what))
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-// bounded reads an svarint that must be within ±limit.
-func (r *controlReader) bounded(what string, limit int64) int {
-	v := r.varint(what)
-	if r.err == nil && (v < -limit || v > limit) {
-		r.fail(fmt.Errorf("%s %d is outside ±%d", what, v, limit))
-		return 0
-	}
-	return int(v)
-}
-
-// string reads a string of lo..hi bytes, checking the length before copying.
-func (r *controlReader) str(what string, lo, hi int) string {
-	n := r.uvarint(what + " length")
-	if r.err != nil {
-		return ""
-	}
-	if n < uint64(lo) || n > uint64(hi) {
-		r.fail(fmt.Errorf("%s of %d bytes (want %d..%d)", what, n, lo, hi))
-		return ""
-	}
-	if n > uint64(len(r.b)) {
-		r.fail(fmt.Errorf("%s of %d bytes, %d left: %w", what, n, len(r.b), io.ErrUnexpectedEOF))
-		return ""
-	}
-	s := string(r.b[:n])
-	r.b = r.b[n:]
-	return s
-}
-
-func (r *controlReader) end() {
-	if r.err == nil && len(r.b) > 0 {
-		r.fail(fmt.Errorf("%d bytes of trailing data", len(r.b)))
-	}
-}
+// The decoders below check each field as they read it; after an earlier
+// error a check fails too (on a zero value), and Fail keeps the first error.
 
 func decodeControlMessage(body []byte) (ControlMessage, error) {
-	r := controlReader{b: body}
-	m := ControlMessage{Op: ControlOp(r.u8("op"))}
-	if r.err == nil {
-		if err := checkControlMessage(ControlMessage{Op: m.Op}); err != nil {
-			r.fail(err)
-		}
+	r := framing.NewBody(body)
+	m := ControlMessage{Op: ControlOp(r.U8("op"))}
+	if err := checkControlMessage(ControlMessage{Op: m.Op}); err != nil {
+		r.Fail(err)
 	}
-	m.Reason = r.str("reason", 0, MaxControlReason)
-	if r.err == nil {
-		if err := checkReason(m.Reason); err != nil {
-			r.fail(err)
-		}
+	m.Reason = r.String("reason", 0, MaxControlReason)
+	if err := checkReason(m.Reason); err != nil {
+		r.Fail(err)
 	}
-	r.end()
-	if r.err != nil {
-		return ControlMessage{}, fmt.Errorf("reading control message: %w", r.err)
+	if err := r.End(); err != nil {
+		return ControlMessage{}, fmt.Errorf("reading control message: %w", err)
 	}
 	return m, nil
 }
 
-func decodeInputEvent(body []byte) (InputEvent, error) {
-	r := controlReader{b: body}
-	e := InputEvent{Kind: InputKind(r.u8("kind"))}
-	flags := r.u8("flags")
-	if r.err == nil {
+func decodeInputEvent(body []byte) (desktop.Event, error) {
+	r := framing.NewBody(body)
+	k := inputKind(r.U8("kind"))
+	flags := r.U8("flags")
+	kind, known := eventKind(k)
+	if r.Err() == nil {
 		switch {
-		case e.Kind < InputMouseMove || e.Kind > InputText:
-			r.fail(fmt.Errorf("unknown input kind %d", e.Kind))
+		case !known:
+			r.Fail(fmt.Errorf("unknown input kind %d", k))
 		case flags&^inputFlagDown != 0:
-			r.fail(fmt.Errorf("unknown flags %#x", flags))
-		case flags&inputFlagDown != 0 && e.Kind != InputMouseButton && e.Kind != InputKey:
-			r.fail(fmt.Errorf("the down flag on a %v event", e.Kind))
+			r.Fail(fmt.Errorf("unknown flags %#x", flags))
+		case flags&inputFlagDown != 0 && k != inputMouseButton && k != inputKey:
+			r.Fail(fmt.Errorf("the down flag on a %v event", k))
 		}
 	}
-	e.Down = flags&inputFlagDown != 0
+	e := desktop.Event{Kind: kind, Down: flags&inputFlagDown != 0}
 	switch e.Kind {
-	case InputMouseMove, InputMouseButton, InputWheel:
-		e.X = r.bounded("x", MaxInputCoord)
-		e.Y = r.bounded("y", MaxInputCoord)
+	case desktop.MouseMove, desktop.MouseButton, desktop.Wheel:
+		e.X = r.SInt("x", -desktop.MaxCoord, desktop.MaxCoord)
+		e.Y = r.SInt("y", -desktop.MaxCoord, desktop.MaxCoord)
 		switch e.Kind {
-		case InputMouseButton:
-			b := r.uvarint("button")
-			if r.err == nil && (b < 1 || b > 3) {
-				r.fail(fmt.Errorf("button %d is outside 1..3", b))
-			}
-			e.Button = int(b)
-		case InputWheel:
-			e.DX = r.bounded("wheel dx", MaxWheelClicks)
-			e.DY = r.bounded("wheel dy", MaxWheelClicks)
+		case desktop.MouseButton:
+			e.Button = r.Int("button", 1, 3)
+		case desktop.Wheel:
+			e.DX = r.SInt("wheel dx", -desktop.MaxWheel, desktop.MaxWheel)
+			e.DY = r.SInt("wheel dy", -desktop.MaxWheel, desktop.MaxWheel)
 		}
-	case InputKey:
-		e.Key = r.str("key name", 1, MaxKeyName)
-		if r.err == nil {
-			if err := checkKeyName(e.Key); err != nil {
-				r.fail(err)
-			}
+	case desktop.Key:
+		e.Key = r.String("key name", 1, desktop.MaxKeyName)
+		if err := checkKeyName(e.Key); err != nil {
+			r.Fail(err)
 		}
-	case InputText:
-		e.Text = r.str("text", 1, MaxInputText)
-		if r.err == nil {
-			if err := checkInputText(e.Text); err != nil {
-				r.fail(err)
-			}
+	case desktop.Text:
+		e.Text = r.String("text", 1, desktop.MaxText)
+		if err := checkInputText(e.Text); err != nil {
+			r.Fail(err)
 		}
 	}
-	e.Seq = r.uvarint("seq")
-	e.SentUnixNano = r.varint("sent")
-	r.end()
-	if r.err != nil {
-		return InputEvent{}, fmt.Errorf("reading input event: %w", r.err)
+	e.Seq = r.Uvarint("seq")
+	e.SentUnixNano = r.Varint("sent")
+	if err := r.End(); err != nil {
+		return desktop.Event{}, fmt.Errorf("reading input event: %w", err)
 	}
 	return e, nil
 }

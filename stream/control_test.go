@@ -12,6 +12,10 @@ import (
 	"sync"
 	"testing"
 	"testing/synctest"
+
+	"github.com/ra-p2p/ra-p2p/desktop"
+	"github.com/ra-p2p/ra-p2p/stream/framing"
+	"github.com/ra-p2p/ra-p2p/stream/screen"
 )
 
 // bufConn is a control stream that reads from r and writes to w.
@@ -31,7 +35,7 @@ const sentAt = 1795600000123456789
 var goldenControl = []struct {
 	name string
 	msg  *ControlMessage
-	ev   *InputEvent
+	ev   *desktop.Event
 	hex  string
 }{
 	{name: "request", msg: &ControlMessage{Op: ControlRequest}, hex: "03 30 01 00"},
@@ -44,31 +48,31 @@ var goldenControl = []struct {
 	{
 		// x 100, y -3 (zig-zag c801, 05) | seq 1 | sent 2026-11-25 (9 bytes)
 		name: "mouse move",
-		ev:   &InputEvent{Kind: InputMouseMove, X: 100, Y: -3, Seq: 1, SentUnixNano: sentAt},
+		ev:   &desktop.Event{Kind: desktop.MouseMove, X: 100, Y: -3, Seq: 1, SentUnixNano: sentAt},
 		hex:  "10 31 01 00 c801 05 01 aab4e6e0f8aba0eb31",
 	},
 	{
 		// flags down | x 1919, y 1079 | button 3 | seq 2 | sent 0
 		name: "right button down",
-		ev:   &InputEvent{Kind: InputMouseButton, X: 1919, Y: 1079, Button: 3, Down: true, Seq: 2},
+		ev:   &desktop.Event{Kind: desktop.MouseButton, X: 1919, Y: 1079, Button: 3, Down: true, Seq: 2},
 		hex:  "0a 31 02 01 fe1d ee10 03 02 00",
 	},
 	{
 		// x -1, y 0 | dx 0, dy -10 | seq 300 | sent -1
 		name: "wheel",
-		ev:   &InputEvent{Kind: InputWheel, X: -1, DY: -10, Seq: 300, SentUnixNano: -1},
+		ev:   &desktop.Event{Kind: desktop.Wheel, X: -1, DY: -10, Seq: 300, SentUnixNano: -1},
 		hex:  "0a 31 03 00 01 00 00 13 ac02 01",
 	},
 	{
 		// flags down | "Return" | seq 4 | sent 0
 		name: "key down",
-		ev:   &InputEvent{Kind: InputKey, Key: "Return", Down: true, Seq: 4},
+		ev:   &desktop.Event{Kind: desktop.Key, Key: "Return", Down: true, Seq: 4},
 		hex:  "0c 31 04 01 06 52657475726e 04 00",
 	},
 	{
 		// "é日" (5 bytes) | seq 5 | sent 0
 		name: "text",
-		ev:   &InputEvent{Kind: InputText, Text: "é日", Seq: 5},
+		ev:   &desktop.Event{Kind: desktop.Text, Text: "é日", Seq: 5},
 		hex:  "0b 31 05 00 05 c3a9e697a5 05 00",
 	},
 }
@@ -112,15 +116,15 @@ func TestControlGolden(t *testing.T) {
 func TestControlSendDropsOtherFields(t *testing.T) {
 	var buf bytes.Buffer
 	c := bufConn(&buf, &buf)
-	in := []InputEvent{
-		{Kind: InputMouseMove, X: 1, Y: 2, Button: 1, Down: true, DX: 3, Key: "a", Text: "b", Seq: 7},
-		{Kind: InputKey, X: 1, Y: 2, Button: 1, Down: false, Key: "a", Text: "b"},
-		{Kind: InputText, X: 1, Down: true, Key: "a", Text: "b", SentUnixNano: 9},
+	in := []desktop.Event{
+		{Kind: desktop.MouseMove, X: 1, Y: 2, Button: 1, Down: true, DX: 3, Key: "a", Text: "b", Seq: 7},
+		{Kind: desktop.Key, X: 1, Y: 2, Button: 1, Down: false, Key: "a", Text: "b"},
+		{Kind: desktop.Text, X: 1, Down: true, Key: "a", Text: "b", SentUnixNano: 9},
 	}
-	want := []InputEvent{
-		{Kind: InputMouseMove, X: 1, Y: 2, Seq: 7},
-		{Kind: InputKey, Key: "a"},
-		{Kind: InputText, Text: "b", SentUnixNano: 9},
+	want := []desktop.Event{
+		{Kind: desktop.MouseMove, X: 1, Y: 2, Seq: 7},
+		{Kind: desktop.Key, Key: "a"},
+		{Kind: desktop.Text, Text: "b", SentUnixNano: 9},
 	}
 	for _, e := range in {
 		if err := c.SendInput(e); err != nil {
@@ -141,11 +145,11 @@ func TestControlSendDropsOtherFields(t *testing.T) {
 // TestControlLargestFits: the largest event of each kind is far under the
 // frame limit and round-trips.
 func TestControlLargestFits(t *testing.T) {
-	for _, e := range []InputEvent{
-		{Kind: InputText, Text: strings.Repeat("日", MaxInputText/3) + "x", Seq: math.MaxUint64, SentUnixNano: math.MinInt64},
-		{Kind: InputKey, Key: strings.Repeat("K", MaxKeyName), Down: true, Seq: math.MaxUint64, SentUnixNano: math.MaxInt64},
-		{Kind: InputWheel, X: -MaxInputCoord, Y: MaxInputCoord, DX: -MaxWheelClicks, DY: MaxWheelClicks, Seq: math.MaxUint64, SentUnixNano: math.MinInt64},
-		{Kind: InputMouseButton, X: -MaxInputCoord, Y: -MaxInputCoord, Button: 2, Seq: math.MaxUint64, SentUnixNano: math.MinInt64},
+	for _, e := range []desktop.Event{
+		{Kind: desktop.Text, Text: strings.Repeat("日", desktop.MaxText/3) + "x", Seq: math.MaxUint64, SentUnixNano: math.MinInt64},
+		{Kind: desktop.Key, Key: strings.Repeat("K", desktop.MaxKeyName), Down: true, Seq: math.MaxUint64, SentUnixNano: math.MaxInt64},
+		{Kind: desktop.Wheel, X: -desktop.MaxCoord, Y: desktop.MaxCoord, DX: -desktop.MaxWheel, DY: desktop.MaxWheel, Seq: math.MaxUint64, SentUnixNano: math.MinInt64},
+		{Kind: desktop.MouseButton, X: -desktop.MaxCoord, Y: -desktop.MaxCoord, Button: 2, Seq: math.MaxUint64, SentUnixNano: math.MinInt64},
 	} {
 		var buf bytes.Buffer
 		c := bufConn(&buf, &buf)
@@ -183,23 +187,27 @@ func TestControlSendRejects(t *testing.T) {
 		},
 		"a reason with a newline":    func(c *ControlConn) error { return c.SendControl(ControlMessage{Op: 3, Reason: "a\nb"}) },
 		"a reason that is not ASCII": func(c *ControlConn) error { return c.SendControl(ControlMessage{Op: 3, Reason: "é"}) },
-		"kind 0":                     func(c *ControlConn) error { return c.SendInput(InputEvent{}) },
-		"kind 6":                     func(c *ControlConn) error { return c.SendInput(InputEvent{Kind: 6}) },
-		"x beyond 2^20":              func(c *ControlConn) error { return c.SendInput(InputEvent{Kind: InputMouseMove, X: MaxInputCoord + 1}) },
-		"y below -2^20":              func(c *ControlConn) error { return c.SendInput(InputEvent{Kind: InputWheel, Y: -MaxInputCoord - 1}) },
-		"button 0":                   func(c *ControlConn) error { return c.SendInput(InputEvent{Kind: InputMouseButton}) },
-		"button 4":                   func(c *ControlConn) error { return c.SendInput(InputEvent{Kind: InputMouseButton, Button: 4}) },
-		"11 wheel clicks":            func(c *ControlConn) error { return c.SendInput(InputEvent{Kind: InputWheel, DX: 11}) },
-		"an empty key name":          func(c *ControlConn) error { return c.SendInput(InputEvent{Kind: InputKey}) },
-		"a key name with a dash":     func(c *ControlConn) error { return c.SendInput(InputEvent{Kind: InputKey, Key: "Alt-L"}) },
+		"kind 0":                     func(c *ControlConn) error { return c.SendInput(desktop.Event{}) },
+		"kind 6":                     func(c *ControlConn) error { return c.SendInput(desktop.Event{Kind: 6}) },
+		"x beyond 2^20": func(c *ControlConn) error {
+			return c.SendInput(desktop.Event{Kind: desktop.MouseMove, X: desktop.MaxCoord + 1})
+		},
+		"y below -2^20": func(c *ControlConn) error {
+			return c.SendInput(desktop.Event{Kind: desktop.Wheel, Y: -desktop.MaxCoord - 1})
+		},
+		"button 0":               func(c *ControlConn) error { return c.SendInput(desktop.Event{Kind: desktop.MouseButton}) },
+		"button 4":               func(c *ControlConn) error { return c.SendInput(desktop.Event{Kind: desktop.MouseButton, Button: 4}) },
+		"11 wheel clicks":        func(c *ControlConn) error { return c.SendInput(desktop.Event{Kind: desktop.Wheel, DX: 11}) },
+		"an empty key name":      func(c *ControlConn) error { return c.SendInput(desktop.Event{Kind: desktop.Key}) },
+		"a key name with a dash": func(c *ControlConn) error { return c.SendInput(desktop.Event{Kind: desktop.Key, Key: "Alt-L"}) },
 		"a key name of 33 bytes": func(c *ControlConn) error {
-			return c.SendInput(InputEvent{Kind: InputKey, Key: strings.Repeat("a", 33)})
+			return c.SendInput(desktop.Event{Kind: desktop.Key, Key: strings.Repeat("a", 33)})
 		},
-		"empty text": func(c *ControlConn) error { return c.SendInput(InputEvent{Kind: InputText}) },
+		"empty text": func(c *ControlConn) error { return c.SendInput(desktop.Event{Kind: desktop.Text}) },
 		"text of 257 bytes": func(c *ControlConn) error {
-			return c.SendInput(InputEvent{Kind: InputText, Text: strings.Repeat("a", 257)})
+			return c.SendInput(desktop.Event{Kind: desktop.Text, Text: strings.Repeat("a", 257)})
 		},
-		"invalid UTF-8 text": func(c *ControlConn) error { return c.SendInput(InputEvent{Kind: InputText, Text: "a\xffb"}) },
+		"invalid UTF-8 text": func(c *ControlConn) error { return c.SendInput(desktop.Event{Kind: desktop.Text, Text: "a\xffb"}) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			var buf bytes.Buffer
@@ -217,7 +225,7 @@ func TestControlSendRejects(t *testing.T) {
 
 // inputFrame builds an input event frame by hand: kind, flags, then fields.
 func inputFrame(kind, flags byte, fields ...[]byte) []byte {
-	return AppendFrame(nil, MsgControlInput, append([]byte{kind, flags}, bytes.Join(fields, nil)...))
+	return framing.AppendFrame(nil, MsgControlInput, append([]byte{kind, flags}, bytes.Join(fields, nil)...))
 }
 
 func sv(v int64) []byte  { return binary.AppendVarint(nil, v) }
@@ -237,42 +245,42 @@ func TestControlReceiveFailures(t *testing.T) {
 	}{
 		"a frame over 1 KiB is refused before its body arrives": {
 			in:    uv(MaxControlMessage + 1),
-			check: func(err error) bool { return errors.Is(err, ErrFrameTooLarge) },
+			check: func(err error) bool { return errors.Is(err, framing.ErrFrameTooLarge) },
 		},
 		"a frame cut short is an unexpected EOF": {
 			in:    unhex(t, "10 31 01 00 c801 05"),
 			check: func(err error) bool { return errors.Is(err, io.ErrUnexpectedEOF) },
 		},
 		"an empty frame is refused":                {in: []byte{0}},
-		"a message of another protocol is refused": {in: AppendFrame(nil, MsgChat, []byte(`{"text":"hi"}`))},
-		"a screen message is refused":              {in: AppendFrame(nil, MsgScreenAck, []byte{1})},
+		"a message of another protocol is refused": {in: framing.AppendFrame(nil, MsgChat, []byte(`{"text":"hi"}`))},
+		"a screen message is refused":              {in: framing.AppendFrame(nil, screen.MsgAck, []byte{1})},
 
-		"a control message without a body is refused": {in: AppendFrame(nil, MsgControl, nil)},
-		"op 0 is unknown": {in: AppendFrame(nil, MsgControl, []byte{0, 0})},
-		"op 8 is unknown": {in: AppendFrame(nil, MsgControl, []byte{8, 0})},
-		"a control message without its reason is truncated": {in: AppendFrame(nil, MsgControl, []byte{1})},
+		"a control message without a body is refused": {in: framing.AppendFrame(nil, MsgControl, nil)},
+		"op 0 is unknown": {in: framing.AppendFrame(nil, MsgControl, []byte{0, 0})},
+		"op 8 is unknown": {in: framing.AppendFrame(nil, MsgControl, []byte{8, 0})},
+		"a control message without its reason is truncated": {in: framing.AppendFrame(nil, MsgControl, []byte{1})},
 		"a reason of 65 bytes is refused": {
-			in: AppendFrame(nil, MsgControl, append([]byte{3}, str(strings.Repeat("x", 65))...)),
+			in: framing.AppendFrame(nil, MsgControl, append([]byte{3}, str(strings.Repeat("x", 65))...)),
 		},
 		"a reason longer than what is left is truncated": {
-			in:    AppendFrame(nil, MsgControl, []byte{3, 5, 'a', 'b'}),
+			in:    framing.AppendFrame(nil, MsgControl, []byte{3, 5, 'a', 'b'}),
 			check: func(err error) bool { return errors.Is(err, io.ErrUnexpectedEOF) },
 		},
-		"a reason with a control character is refused": {in: AppendFrame(nil, MsgControl, append([]byte{4}, str("es\x1bc")...))},
-		"a reason in UTF-8 is refused":                 {in: AppendFrame(nil, MsgControl, append([]byte{4}, str("é")...))},
+		"a reason with a control character is refused": {in: framing.AppendFrame(nil, MsgControl, append([]byte{4}, str("es\x1bc")...))},
+		"a reason in UTF-8 is refused":                 {in: framing.AppendFrame(nil, MsgControl, append([]byte{4}, str("é")...))},
 		"a control message with trailing bytes is refused": {
-			in: AppendFrame(nil, MsgControl, []byte{2, 0, 0}),
+			in: framing.AppendFrame(nil, MsgControl, []byte{2, 0, 0}),
 		},
 
-		"an input event without a body is refused":      {in: AppendFrame(nil, MsgControlInput, nil)},
-		"an input event without flags is truncated":     {in: AppendFrame(nil, MsgControlInput, []byte{1})},
+		"an input event without a body is refused":      {in: framing.AppendFrame(nil, MsgControlInput, nil)},
+		"an input event without flags is truncated":     {in: framing.AppendFrame(nil, MsgControlInput, []byte{1})},
 		"input kind 0 is unknown":                       {in: inputFrame(0, 0, tail)},
 		"input kind 6 is unknown":                       {in: inputFrame(6, 0, tail)},
 		"unknown flag bits are refused":                 {in: inputFrame(1, 2, sv(0), sv(0), tail)},
 		"the down flag on a mouse move is refused":      {in: inputFrame(1, 1, sv(0), sv(0), tail)},
 		"the down flag on text is refused":              {in: inputFrame(5, 1, str("a"), tail)},
-		"x beyond 2^20 is refused":                      {in: inputFrame(1, 0, sv(MaxInputCoord+1), sv(0), tail)},
-		"y below -2^20 is refused":                      {in: inputFrame(2, 0, sv(0), sv(-MaxInputCoord-1), uv(1), tail)},
+		"x beyond 2^20 is refused":                      {in: inputFrame(1, 0, sv(desktop.MaxCoord+1), sv(0), tail)},
+		"y below -2^20 is refused":                      {in: inputFrame(2, 0, sv(0), sv(-desktop.MaxCoord-1), uv(1), tail)},
 		"a coordinate of 2^62 is refused":               {in: inputFrame(1, 0, sv(1<<62), sv(0), tail)},
 		"button 0 is refused":                           {in: inputFrame(2, 1, sv(0), sv(0), uv(0), tail)},
 		"button 4 is refused":                           {in: inputFrame(2, 1, sv(0), sv(0), uv(4), tail)},
@@ -346,9 +354,9 @@ func TestControlConcurrent(t *testing.T) {
 		for g := range uint64(2) {
 			wg.Go(func() {
 				for i := range uint64(perSender) {
-					e := InputEvent{Kind: InputMouseMove, X: int(i), Y: -int(i), Seq: g<<32 | i, SentUnixNano: int64(i)}
+					e := desktop.Event{Kind: desktop.MouseMove, X: int(i), Y: -int(i), Seq: g<<32 | i, SentUnixNano: int64(i)}
 					if g == 1 {
-						e = InputEvent{Kind: InputText, Text: strings.Repeat("é", int(i%100)+1), Seq: g<<32 | i}
+						e = desktop.Event{Kind: desktop.Text, Text: strings.Repeat("é", int(i%100)+1), Seq: g<<32 | i}
 					}
 					if err := helper.SendInput(e); err != nil {
 						t.Errorf("SendInput: %v", err)
@@ -384,9 +392,9 @@ func TestControlConcurrent(t *testing.T) {
 				t.Fatalf("event %d of sender %d, want %d", i, g, next[min(g, 1)])
 			}
 			next[g]++
-			want := InputEvent{Kind: InputMouseMove, X: int(i), Y: -int(i), Seq: e.Seq, SentUnixNano: int64(i)}
+			want := desktop.Event{Kind: desktop.MouseMove, X: int(i), Y: -int(i), Seq: e.Seq, SentUnixNano: int64(i)}
 			if g == 1 {
-				want = InputEvent{Kind: InputText, Text: strings.Repeat("é", int(i%100)+1), Seq: e.Seq}
+				want = desktop.Event{Kind: desktop.Text, Text: strings.Repeat("é", int(i%100)+1), Seq: e.Seq}
 			}
 			if *e != want {
 				t.Fatalf("received %+v, want %+v", *e, want)
@@ -405,7 +413,7 @@ func TestControlConcurrent(t *testing.T) {
 }
 
 func TestControlStrings(t *testing.T) {
-	if s := ControlTooSoon.String() + " " + ControlOp(9).String() + " " + InputWheel.String() + " " + InputKind(0).String(); s != "too-soon control-op-9 wheel input-kind-0" {
+	if s := ControlTooSoon.String() + " " + ControlOp(9).String() + " " + inputWheel.String() + " " + inputKind(0).String(); s != "too-soon control-op-9 wheel input-kind-0" {
 		t.Errorf("names: %s", s)
 	}
 }
@@ -424,7 +432,7 @@ func FuzzControlDecode(f *testing.F) {
 	f.Add(inputFrame(4, 1, uv(1<<40), []byte("abc")))
 	f.Add(inputFrame(5, 0, str("a\xffb"), tail))
 	f.Add(inputFrame(3, 0, sv(0), sv(0), sv(0), sv(11), tail))
-	f.Add(AppendFrame(nil, MsgControl, []byte{2, 0, 0}))
+	f.Add(framing.AppendFrame(nil, MsgControl, []byte{2, 0, 0}))
 	f.Add(uv(MaxControlMessage + 1))
 
 	f.Fuzz(func(t *testing.T, in []byte) {

@@ -1,5 +1,9 @@
-// Package stream holds every ra-p2p wire format: protocol IDs, message framing,
-// message types and the per-protocol state machines that run over them.
+// Package stream holds the list of every ra-p2p protocol ID (protocols.go)
+// and the wire formats of the session, chat and control protocols: their
+// message types and the state machines that run over them (session.go,
+// chat.go, control.go). Beside it, one package per concern: stream/framing
+// is the framing all protocols share, stream/screen the screen protocol, and
+// stream/traversal the punch and NAT-report formats p2p speaks itself.
 //
 // Everything here works over an io.Reader/io.Writer, so it is tested over
 // net.Pipe; libp2p streams are plugged in by the caller. The package must never
@@ -8,7 +12,7 @@
 //
 // # Framing
 //
-// Every message on every protocol is one frame:
+// Every message on every protocol is one frame (stream/framing):
 //
 //	uvarint(n) | type (1 byte) | body (n-1 bytes)
 //

@@ -2,15 +2,14 @@ package stream
 
 import (
 	"bytes"
-	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"io"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/ra-p2p/ra-p2p/internal/wiretest"
+	"github.com/ra-p2p/ra-p2p/stream/framing"
 )
 
 // seq returns 32 bytes n, n+1, … used as nonces and MACs in golden frames.
@@ -23,14 +22,7 @@ func seq(n byte) []byte {
 }
 
 // unhex decodes hex written with spaces and newlines for readability.
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.Join(strings.Fields(s), ""))
-	if err != nil {
-		t.Fatalf("bad hex in test: %v", err)
-	}
-	return b
-}
+var unhex = wiretest.Unhex
 
 var fixedTime = time.Date(2026, 11, 25, 10, 30, 0, 123e6, time.UTC)
 
@@ -39,7 +31,7 @@ var fixedTime = time.Date(2026, 11, 25, 10, 30, 0, 123e6, time.UTC)
 // change here is a wire change: see protocols.go.
 var goldenFrames = []struct {
 	name string
-	t    MsgType
+	t    framing.MsgType
 	v    any
 	hex  string
 }{
@@ -115,18 +107,18 @@ func TestGoldenFrames(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := AppendFrame(nil, tt.t, body); !bytes.Equal(got, want) {
+			if got := framing.AppendFrame(nil, tt.t, body); !bytes.Equal(got, want) {
 				t.Errorf("AppendFrame:\n got %x\nwant %x", got, want)
 			}
 			var buf bytes.Buffer
-			if err := WriteJSON(&buf, MaxChatMessage, tt.t, tt.v); err != nil {
+			if err := framing.WriteJSON(&buf, MaxChatMessage, tt.t, tt.v); err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(buf.Bytes(), want) {
 				t.Errorf("WriteJSON:\n got %x\nwant %x", buf.Bytes(), want)
 			}
 
-			fr := NewFrameReader(bytes.NewReader(want), MaxChatMessage)
+			fr := framing.NewFrameReader(bytes.NewReader(want), MaxChatMessage)
 			got := reflect.New(reflect.TypeOf(tt.v))
 			if err := fr.ReadJSON(tt.t, got.Interface()); err != nil {
 				t.Fatalf("ReadJSON: %v", err)
@@ -139,165 +131,4 @@ func TestGoldenFrames(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestAppendFrameAppends(t *testing.T) {
-	got := AppendFrame([]byte{0xee}, MsgChat, nil)
-	if want := []byte{0xee, 0x01, byte(MsgChat)}; !bytes.Equal(got, want) {
-		t.Errorf("AppendFrame = %x, want %x", got, want)
-	}
-}
-
-func TestFrameAtLimit(t *testing.T) {
-	const max = 300 // two-byte length
-	body := bytes.Repeat([]byte{'x'}, max-1)
-	in := AppendFrame(nil, MsgChat, body)
-	in = AppendFrame(in, MsgStatus, []byte("y"))
-	fr := NewFrameReader(bytes.NewReader(in), max)
-	typ, got, err := fr.ReadFrame()
-	if err != nil || typ != MsgChat || !bytes.Equal(got, body) {
-		t.Fatalf("frame at the limit: type %d, %d bytes, err %v", typ, len(got), err)
-	}
-	typ, got, err = fr.ReadFrame()
-	if err != nil || typ != MsgStatus || string(got) != "y" {
-		t.Fatalf("second frame: type %d, body %q, err %v", typ, got, err)
-	}
-	if _, _, err := fr.ReadFrame(); err != io.EOF {
-		t.Fatalf("at the end: %v, want io.EOF", err)
-	}
-}
-
-func TestWriteJSONRefusesOversize(t *testing.T) {
-	var buf bytes.Buffer
-	err := WriteJSON(&buf, MaxSessionMessage, MsgStatus, Status{Event: "note", Text: strings.Repeat("x", MaxSessionMessage)})
-	if !errors.Is(err, ErrFrameTooLarge) {
-		t.Fatalf("err = %v, want ErrFrameTooLarge", err)
-	}
-	if buf.Len() != 0 {
-		t.Errorf("wrote %d bytes of a frame the peer must reject", buf.Len())
-	}
-	if err := WriteJSON(&buf, MaxSessionMessage, MsgStatus, func() {}); err == nil {
-		t.Error("encoding a func: no error")
-	}
-}
-
-func TestFrameReaderFailures(t *testing.T) {
-	uvarint := func(n uint64) []byte { return binary.AppendUvarint(nil, n) }
-	hello := AppendFrame(nil, MsgHello, []byte(`{"name":"Ann"}`))
-
-	readFrame := func(fr *FrameReader) error { _, _, err := fr.ReadFrame(); return err }
-	readHello := func(fr *FrameReader) error { var h Hello; return fr.ReadJSON(MsgHello, &h) }
-	isAny := func(err error) bool { return err != nil && err != io.EOF && !errors.Is(err, ErrFrameTooLarge) }
-
-	for name, tt := range map[string]struct {
-		in    []byte
-		read  func(*FrameReader) error // after the frames in skip
-		skip  int                      // good frames read first
-		check func(error) bool
-	}{
-		"a length one over the limit is refused before any body arrives": {
-			in: uvarint(MaxSessionMessage + 1), read: readFrame,
-			check: func(err error) bool { return errors.Is(err, ErrFrameTooLarge) },
-		},
-		"a length of 2^64-1 is refused as too large": {
-			in: uvarint(^uint64(0)), read: readFrame,
-			check: func(err error) bool { return errors.Is(err, ErrFrameTooLarge) },
-		},
-		"a zero length is refused": {
-			in: []byte{0x00}, read: readFrame, check: isAny,
-		},
-		"a body cut short is an unexpected EOF": {
-			in: hello[:len(hello)-3], read: readFrame,
-			check: func(err error) bool { return errors.Is(err, io.ErrUnexpectedEOF) },
-		},
-		"a frame with its length only is an unexpected EOF": {
-			in: []byte{0x05}, read: readFrame,
-			check: func(err error) bool { return errors.Is(err, io.ErrUnexpectedEOF) },
-		},
-		"a length cut short is an unexpected EOF": {
-			in: []byte{0x80}, read: readFrame,
-			check: func(err error) bool { return errors.Is(err, io.ErrUnexpectedEOF) },
-		},
-		"a varint longer than 64 bits is refused": {
-			in: bytes.Repeat([]byte{0xff}, 11), read: readFrame, check: isAny,
-		},
-		"a frame of the wrong type is refused by ReadJSON": {
-			in: AppendFrame(nil, MsgProof, []byte(`{"name":"Ann"}`)), read: readHello, check: isAny,
-		},
-		"a body that is not JSON is refused": {
-			in: AppendFrame(nil, MsgHello, []byte(`{"name":`)), read: readHello,
-			check: func(err error) bool { var se *json.SyntaxError; return errors.As(err, &se) },
-		},
-		"JSON of the wrong shape is refused": {
-			in: AppendFrame(nil, MsgHello, []byte(`{"name":5}`)), read: readHello,
-			check: func(err error) bool { var te *json.UnmarshalTypeError; return errors.As(err, &te) },
-		},
-		"an empty body is refused by ReadJSON": {
-			in: AppendFrame(nil, MsgHello, nil), read: readHello, check: isAny,
-		},
-		"an empty stream is a clean io.EOF": {
-			in: nil, read: readFrame,
-			check: func(err error) bool { return err == io.EOF },
-		},
-		"the end of the stream between frames is a clean io.EOF": {
-			in: append(append([]byte{}, hello...), hello...), skip: 2, read: readHello,
-			check: func(err error) bool { return err == io.EOF },
-		},
-		"a partial frame after a good one is an unexpected EOF": {
-			in: append(append([]byte{}, hello...), hello[:4]...), skip: 1, read: readHello,
-			check: func(err error) bool { return errors.Is(err, io.ErrUnexpectedEOF) },
-		},
-	} {
-		t.Run(name, func(t *testing.T) {
-			fr := NewFrameReader(bytes.NewReader(tt.in), MaxSessionMessage)
-			for i := range tt.skip {
-				if err := readHello(fr); err != nil {
-					t.Fatalf("good frame %d: %v", i, err)
-				}
-			}
-			err := tt.read(fr)
-			if !tt.check(err) {
-				t.Fatalf("unexpected error: %v", err)
-			}
-			t.Logf("error: %v", err)
-		})
-	}
-}
-
-// FuzzFrameReader reads frames until the first error: it must never panic
-// and never return a frame over the limit.
-func FuzzFrameReader(f *testing.F) {
-	for _, g := range goldenFrames {
-		f.Add(unhex(f, g.hex), uint16(MaxSessionMessage))
-	}
-	var all []byte
-	for _, g := range goldenFrames {
-		all = append(all, unhex(f, g.hex)...)
-	}
-	f.Add(all, uint16(MaxChatMessage))
-	f.Add(all, uint16(64))
-	f.Add(binary.AppendUvarint(nil, 1<<20), uint16(MaxSessionMessage))
-	f.Add(bytes.Repeat([]byte{0xff}, 11), uint16(MaxSessionMessage))
-	f.Add([]byte{0x00}, uint16(1))
-
-	f.Fuzz(func(t *testing.T, in []byte, max uint16) {
-		fr := NewFrameReader(bytes.NewReader(in), int(max))
-		total := 0
-		for {
-			_, body, err := fr.ReadFrame()
-			if err != nil {
-				if err != io.EOF && errors.Is(err, io.EOF) {
-					t.Fatalf("wrapped io.EOF: %v", err)
-				}
-				return
-			}
-			if len(body)+1 > int(max) {
-				t.Fatalf("frame of %d bytes over the limit %d", len(body)+1, max)
-			}
-			total += 1 + len(body) + 1 // at least one length byte
-			if total > len(in) {
-				t.Fatalf("read %d bytes of frames from %d bytes of input", total, len(in))
-			}
-		}
-	})
 }

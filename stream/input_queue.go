@@ -1,6 +1,10 @@
 package stream
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/ra-p2p/ra-p2p/desktop"
+)
 
 // InputQueue hands input events from a user interface to the goroutine
 // that sends them, without ever blocking the interface. Consecutive
@@ -9,7 +13,7 @@ import "sync"
 // ended. Every other event (buttons, keys, text) is kept, in order.
 type InputQueue struct {
 	mu     sync.Mutex
-	events []InputEvent
+	events []desktop.Event
 	ready  chan struct{}
 }
 
@@ -17,9 +21,9 @@ type InputQueue struct {
 func NewInputQueue() *InputQueue { return &InputQueue{ready: make(chan struct{}, 1)} }
 
 // Push adds e; it never blocks.
-func (q *InputQueue) Push(e InputEvent) {
+func (q *InputQueue) Push(e desktop.Event) {
 	q.mu.Lock()
-	if n := len(q.events); n > 0 && e.Kind == InputMouseMove && q.events[n-1].Kind == InputMouseMove {
+	if n := len(q.events); n > 0 && e.Kind == desktop.MouseMove && q.events[n-1].Kind == desktop.MouseMove {
 		q.events[n-1] = e
 	} else {
 		q.events = append(q.events, e)
@@ -35,7 +39,7 @@ func (q *InputQueue) Push(e InputEvent) {
 func (q *InputQueue) Ready() <-chan struct{} { return q.ready }
 
 // Take returns the queued events, oldest first, and empties the queue.
-func (q *InputQueue) Take() []InputEvent {
+func (q *InputQueue) Take() []desktop.Event {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	ev := q.events

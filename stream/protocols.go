@@ -1,5 +1,7 @@
 package stream
 
+import "github.com/ra-p2p/ra-p2p/stream/traversal"
+
 // Protocol IDs. multistream-select matches them exactly, so only a breaking
 // change bumps the major version; new optional JSON fields are compatible.
 const (
@@ -9,20 +11,26 @@ const (
 	// ChatProtocol: chat lines both ways.
 	// 1.0.0 (2026-11-25): first version.
 	ChatProtocol = "/ra-p2p/chat/1.0.0"
-	// ScreenProtocol: 1.0.0 (2026-11-25): first version, layout in screen.go.
+	// ScreenProtocol: 1.0.0 (2026-11-25): first version, layout in
+	// stream/screen (doc.go).
 	ScreenProtocol = "/ra-p2p/screen/1.0.0"
 	// ControlProtocol: 1.0.0 (2026-11-25): first version, layout in control.go.
 	ControlProtocol = "/ra-p2p/control/1.0.0"
+
+	// PunchProtocol and NATReportProtocol are spoken by p2p itself, which
+	// must not import this package: they are defined, with their history,
+	// layout and caps, in stream/traversal.
+	PunchProtocol     = traversal.PunchProtocol     // /ra-p2p/punch/1.0.0
+	NATReportProtocol = traversal.NATReportProtocol // /ra-p2p/nat/1.0.0
 )
 
-// Per-protocol maximum frame sizes (type byte + body).
+// Per-protocol maximum frame sizes (type byte + body). The screen
+// protocol's is screen.MaxMessage (stream/screen).
 const (
 	MaxSessionMessage = 4 << 10
 	// A chat line is at most MaxChatRunes runes; JSON may spend 6 bytes on
 	// one (U+2028 is always escaped), so 2000 runes need up to 12 KB.
 	MaxChatMessage = 16 << 10
-	// Screen (2026-11-25): one update part, ≤ 256 tiles of 64x64 (screen.go).
-	MaxScreenMessage = 4 << 20
 	// Control (2026-11-25): one control message or input event (control.go).
 	MaxControlMessage = 1 << 10
 )

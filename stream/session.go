@@ -6,6 +6,17 @@ import (
 	"fmt"
 	"io"
 	"unicode/utf8"
+
+	"github.com/ra-p2p/ra-p2p/stream/framing"
+)
+
+// Session message types. Values are part of the wire format: never reuse one.
+const (
+	MsgHello     framing.MsgType = 1 // helper → novice: who I am
+	MsgChallenge framing.MsgType = 2 // novice → helper: who I am, a nonce, whether a password is needed
+	MsgProof     framing.MsgType = 3 // helper → novice: proof of the invitation (and password)
+	MsgResult    framing.MsgType = 4 // novice → helper: outcome of the proof or of the novice's decision
+	MsgStatus    framing.MsgType = 5 // either way, after acceptance: status events
 )
 
 // Hello is the helper's first message on the session protocol.
@@ -98,9 +109,9 @@ func HelperHandshake(rw io.ReadWriter, cfg HelperConfig) (Challenge, *Session, e
 	return ch, &Session{fr: fr, w: rw}, nil
 }
 
-func helperHandshake(rw io.ReadWriter, cfg HelperConfig) (Challenge, *FrameReader, error) {
-	fr := NewFrameReader(rw, MaxSessionMessage)
-	if err := WriteJSON(rw, MaxSessionMessage, MsgHello, cfg.Hello); err != nil {
+func helperHandshake(rw io.ReadWriter, cfg HelperConfig) (Challenge, *framing.FrameReader, error) {
+	fr := framing.NewFrameReader(rw, MaxSessionMessage)
+	if err := framing.WriteJSON(rw, MaxSessionMessage, MsgHello, cfg.Hello); err != nil {
 		return Challenge{}, nil, err
 	}
 	// A novice that refuses every helper (Refuse: revoked, locked, busy) answers
@@ -137,7 +148,7 @@ func helperHandshake(rw io.ReadWriter, cfg HelperConfig) (Challenge, *FrameReade
 		if err != nil {
 			return ch, nil, err
 		}
-		if err := WriteJSON(rw, MaxSessionMessage, MsgProof, Proof{MAC: mac}); err != nil {
+		if err := framing.WriteJSON(rw, MaxSessionMessage, MsgProof, Proof{MAC: mac}); err != nil {
 			return ch, nil, err
 		}
 	read:
@@ -193,8 +204,8 @@ func NoviceHandshake(rw io.ReadWriter, cfg NoviceConfig) (Hello, *Session, error
 	return h, &Session{fr: fr, w: rw}, nil
 }
 
-func noviceHandshake(rw io.ReadWriter, cfg NoviceConfig) (Hello, *FrameReader, bool, error) {
-	fr := NewFrameReader(rw, MaxSessionMessage)
+func noviceHandshake(rw io.ReadWriter, cfg NoviceConfig) (Hello, *framing.FrameReader, bool, error) {
+	fr := framing.NewFrameReader(rw, MaxSessionMessage)
 	var h Hello
 	if err := fr.ReadJSON(MsgHello, &h); err != nil {
 		return h, fr, false, fmt.Errorf("reading hello: %w", err)
@@ -204,9 +215,9 @@ func noviceHandshake(rw io.ReadWriter, cfg NoviceConfig) (Hello, *FrameReader, b
 		h.Name = "Your helper"
 	}
 	if cfg.Refuse != "" {
-		return h, fr, false, WriteJSON(rw, MaxSessionMessage, MsgResult, Result{Outcome: cfg.Refuse})
+		return h, fr, false, framing.WriteJSON(rw, MaxSessionMessage, MsgResult, Result{Outcome: cfg.Refuse})
 	}
-	if err := WriteJSON(rw, MaxSessionMessage, MsgChallenge, cfg.Challenge); err != nil {
+	if err := framing.WriteJSON(rw, MaxSessionMessage, MsgChallenge, cfg.Challenge); err != nil {
 		return h, fr, false, err
 	}
 	attempts := cfg.Attempts
@@ -222,7 +233,7 @@ func noviceHandshake(rw io.ReadWriter, cfg NoviceConfig) (Hello, *FrameReader, b
 			break
 		}
 		if !cfg.Challenge.PasswordRequired {
-			_ = WriteJSON(rw, MaxSessionMessage, MsgResult, Result{Outcome: OutcomeRejected})
+			_ = framing.WriteJSON(rw, MaxSessionMessage, MsgResult, Result{Outcome: OutcomeRejected})
 			return h, fr, false, ErrProofRejected
 		}
 		attempts--
@@ -230,20 +241,20 @@ func noviceHandshake(rw io.ReadWriter, cfg NoviceConfig) (Hello, *FrameReader, b
 			cfg.WrongPassword(attempts)
 		}
 		if attempts <= 0 {
-			_ = WriteJSON(rw, MaxSessionMessage, MsgResult, Result{Outcome: OutcomeLocked})
+			_ = framing.WriteJSON(rw, MaxSessionMessage, MsgResult, Result{Outcome: OutcomeLocked})
 			return h, fr, false, ErrAttemptsExhausted
 		}
-		if err := WriteJSON(rw, MaxSessionMessage, MsgResult, Result{Outcome: OutcomeWrongPassword, AttemptsLeft: attempts}); err != nil {
+		if err := framing.WriteJSON(rw, MaxSessionMessage, MsgResult, Result{Outcome: OutcomeWrongPassword, AttemptsLeft: attempts}); err != nil {
 			return h, fr, false, err
 		}
 	}
-	if err := WriteJSON(rw, MaxSessionMessage, MsgResult, Result{Outcome: OutcomeAsking}); err != nil {
+	if err := framing.WriteJSON(rw, MaxSessionMessage, MsgResult, Result{Outcome: OutcomeAsking}); err != nil {
 		return h, fr, false, err
 	}
 	if !cfg.Decide(h) {
-		return h, fr, false, WriteJSON(rw, MaxSessionMessage, MsgResult, Result{Outcome: OutcomeDeclined})
+		return h, fr, false, framing.WriteJSON(rw, MaxSessionMessage, MsgResult, Result{Outcome: OutcomeDeclined})
 	}
-	return h, fr, true, WriteJSON(rw, MaxSessionMessage, MsgResult, Result{Outcome: OutcomeAccepted})
+	return h, fr, true, framing.WriteJSON(rw, MaxSessionMessage, MsgResult, Result{Outcome: OutcomeAccepted})
 }
 
 // CleanName bounds a peer-supplied name for display: control characters

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"testing/synctest"
+
+	"github.com/ra-p2p/ra-p2p/stream/framing"
 )
 
 // Pipe tests run inside synctest bubbles: a goroutine still blocked on the
@@ -40,10 +42,10 @@ func tap(c net.Conn) (io.ReadWriter, *bytes.Buffer) {
 }
 
 // frameTypes lists the types of the frames in b.
-func frameTypes(t *testing.T, b []byte) []MsgType {
+func frameTypes(t *testing.T, b []byte) []framing.MsgType {
 	t.Helper()
-	var types []MsgType
-	fr := NewFrameReader(bytes.NewReader(b), MaxChatMessage)
+	var types []framing.MsgType
+	fr := framing.NewFrameReader(bytes.NewReader(b), MaxChatMessage)
 	for {
 		typ, _, err := fr.ReadFrame()
 		if err == io.EOF {
@@ -79,66 +81,66 @@ func TestHandshake(t *testing.T) {
 		wantDecide    bool
 		wantOutcome   Outcome // the helper's *HelperError; "" for a session
 		wantNoviceErr error
-		helperSaw     []MsgType
-		noviceSaw     []MsgType
+		helperSaw     []framing.MsgType
+		noviceSaw     []framing.MsgType
 	}{
 		{
 			name: "no password, accepted",
 			macs: [][]byte{goodMAC}, decide: true,
 			wantProve: []proveCall{{1, 0}}, wantAsking: true, wantDecide: true,
-			helperSaw: []MsgType{challenge, result, result}, noviceSaw: []MsgType{hello, proof},
+			helperSaw: []framing.MsgType{challenge, result, result}, noviceSaw: []framing.MsgType{hello, proof},
 		},
 		{
 			name: "password right first time", password: true,
 			macs: [][]byte{goodMAC}, decide: true,
 			wantProve: []proveCall{{1, 0}}, wantAsking: true, wantDecide: true,
-			helperSaw: []MsgType{challenge, result, result}, noviceSaw: []MsgType{hello, proof},
+			helperSaw: []framing.MsgType{challenge, result, result}, noviceSaw: []framing.MsgType{hello, proof},
 		},
 		{
 			name: "wrong password then right", password: true,
 			macs: [][]byte{badMAC, goodMAC}, decide: true,
 			wantProve: []proveCall{{1, 0}, {2, 2}}, wantWrong: []int{2}, wantAsking: true, wantDecide: true,
-			helperSaw: []MsgType{challenge, result, result, result}, noviceSaw: []MsgType{hello, proof, proof},
+			helperSaw: []framing.MsgType{challenge, result, result, result}, noviceSaw: []framing.MsgType{hello, proof, proof},
 		},
 		{
 			name: "three wrong passwords lock the invitation", password: true,
 			macs:      [][]byte{badMAC},
 			wantProve: []proveCall{{1, 0}, {2, 2}, {3, 1}}, wantWrong: []int{2, 1, 0},
 			wantOutcome: OutcomeLocked, wantNoviceErr: ErrAttemptsExhausted,
-			helperSaw: []MsgType{challenge, result, result, result}, noviceSaw: []MsgType{hello, proof, proof, proof},
+			helperSaw: []framing.MsgType{challenge, result, result, result}, noviceSaw: []framing.MsgType{hello, proof, proof, proof},
 		},
 		{
 			name: "one allowed attempt locks at the first wrong password", password: true, attempts: 1,
 			macs:      [][]byte{badMAC},
 			wantProve: []proveCall{{1, 0}}, wantWrong: []int{0},
 			wantOutcome: OutcomeLocked, wantNoviceErr: ErrAttemptsExhausted,
-			helperSaw: []MsgType{challenge, result}, noviceSaw: []MsgType{hello, proof},
+			helperSaw: []framing.MsgType{challenge, result}, noviceSaw: []framing.MsgType{hello, proof},
 		},
 		{
 			name: "the novice declines", password: true,
 			macs: [][]byte{goodMAC}, decide: false,
 			wantProve: []proveCall{{1, 0}}, wantAsking: true, wantDecide: true,
 			wantOutcome: OutcomeDeclined,
-			helperSaw:   []MsgType{challenge, result, result}, noviceSaw: []MsgType{hello, proof},
+			helperSaw:   []framing.MsgType{challenge, result, result}, noviceSaw: []framing.MsgType{hello, proof},
 		},
 		{
 			name: "a revoked invitation is refused before any challenge", refuse: OutcomeRevoked,
 			macs:        [][]byte{goodMAC},
 			wantOutcome: OutcomeRevoked,
-			helperSaw:   []MsgType{result}, noviceSaw: []MsgType{hello},
+			helperSaw:   []framing.MsgType{result}, noviceSaw: []framing.MsgType{hello},
 		},
 		{
 			name: "a busy novice refuses before any challenge", refuse: OutcomeBusy,
 			macs:        [][]byte{goodMAC},
 			wantOutcome: OutcomeBusy,
-			helperSaw:   []MsgType{result}, noviceSaw: []MsgType{hello},
+			helperSaw:   []framing.MsgType{result}, noviceSaw: []framing.MsgType{hello},
 		},
 		{
 			name:        "a wrong invitation proof without password is rejected",
 			macs:        [][]byte{badMAC},
 			wantProve:   []proveCall{{1, 0}},
 			wantOutcome: OutcomeRejected, wantNoviceErr: ErrProofRejected,
-			helperSaw: []MsgType{challenge, result}, noviceSaw: []MsgType{hello, proof},
+			helperSaw: []framing.MsgType{challenge, result}, noviceSaw: []framing.MsgType{hello, proof},
 		},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -380,13 +382,13 @@ func TestSessionKeepsBufferedBytes(t *testing.T) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			fr := NewFrameReader(nc, MaxSessionMessage)
+			fr := framing.NewFrameReader(nc, MaxSessionMessage)
 			if err := fr.ReadJSON(MsgHello, &Hello{}); err != nil {
 				t.Errorf("peer reading hello: %v", err)
 				return
 			}
 			var b bytes.Buffer
-			WriteJSON(&b, MaxSessionMessage, MsgChallenge, Challenge{Name: "Bob", Nonce: nonce})
+			framing.WriteJSON(&b, MaxSessionMessage, MsgChallenge, Challenge{Name: "Bob", Nonce: nonce})
 			if _, err := nc.Write(b.Bytes()); err != nil {
 				t.Errorf("peer: %v", err)
 				return
@@ -396,9 +398,9 @@ func TestSessionKeepsBufferedBytes(t *testing.T) {
 				return
 			}
 			b.Reset()
-			WriteJSON(&b, MaxSessionMessage, MsgResult, Result{Outcome: OutcomeAsking})
-			WriteJSON(&b, MaxSessionMessage, MsgResult, Result{Outcome: OutcomeAccepted})
-			WriteJSON(&b, MaxSessionMessage, MsgStatus, Status{Event: "connected"})
+			framing.WriteJSON(&b, MaxSessionMessage, MsgResult, Result{Outcome: OutcomeAsking})
+			framing.WriteJSON(&b, MaxSessionMessage, MsgResult, Result{Outcome: OutcomeAccepted})
+			framing.WriteJSON(&b, MaxSessionMessage, MsgStatus, Status{Event: "connected"})
 			if _, err := nc.Write(b.Bytes()); err != nil {
 				t.Errorf("peer: %v", err)
 			}
@@ -458,28 +460,28 @@ func TestNoviceTranscripts(t *testing.T) {
 	cases := map[string]struct {
 		check func(*testing.T, *Session, error)
 		after func(*testing.T, *Session) // reads the session after acceptance
-		wrote []MsgType                  // frames the novice wrote
+		wrote []framing.MsgType          // frames the novice wrote
 	}{
-		"accepts.hex": {check: accepted, wrote: []MsgType{MsgChallenge, MsgResult, MsgResult},
+		"accepts.hex": {check: accepted, wrote: []framing.MsgType{MsgChallenge, MsgResult, MsgResult},
 			after: func(t *testing.T, s *Session) {
 				if _, err := s.ReceiveStatus(); err != io.EOF {
 					t.Errorf("after the transcript: %v, want io.EOF", err)
 				}
 			}},
-		"accepts-then-bye.hex": {check: accepted, wrote: []MsgType{MsgChallenge, MsgResult, MsgResult},
+		"accepts-then-bye.hex": {check: accepted, wrote: []framing.MsgType{MsgChallenge, MsgResult, MsgResult},
 			after: func(t *testing.T, s *Session) {
 				if st, err := s.ReceiveStatus(); err != nil || st.Event != StatusBye {
 					t.Errorf("ReceiveStatus = %+v, %v; want bye", st, err)
 				}
 			}},
-		"trailing-junk.hex": {check: accepted, wrote: []MsgType{MsgChallenge, MsgResult, MsgResult},
+		"trailing-junk.hex": {check: accepted, wrote: []framing.MsgType{MsgChallenge, MsgResult, MsgResult},
 			after: func(t *testing.T, s *Session) {
 				if _, err := s.ReceiveStatus(); err == nil || err == io.EOF {
 					t.Errorf("reading junk: %v, want an error", err)
 				}
 			}},
-		"wrong-proof.hex":        {check: failed(ErrProofRejected), wrote: []MsgType{MsgChallenge, MsgResult}},
-		"oversize-hello.hex":     {check: failed(ErrFrameTooLarge)},
+		"wrong-proof.hex":        {check: failed(ErrProofRejected), wrote: []framing.MsgType{MsgChallenge, MsgResult}},
+		"oversize-hello.hex":     {check: failed(framing.ErrFrameTooLarge)},
 		"truncated-hello.hex":    {check: failed(io.ErrUnexpectedEOF)},
 		"proof-before-hello.hex": {check: failed(nil)},
 		"readme.notframes":       {check: failed(io.ErrUnexpectedEOF)},
@@ -519,10 +521,10 @@ func TestNoviceTranscripts(t *testing.T) {
 type peer struct {
 	t  *testing.T
 	c  net.Conn
-	fr *FrameReader
+	fr *framing.FrameReader
 }
 
-func (p *peer) read(want MsgType, v any) bool {
+func (p *peer) read(want framing.MsgType, v any) bool {
 	if err := p.fr.ReadJSON(want, v); err != nil {
 		p.t.Errorf("peer reading type %d: %v", want, err)
 		return false
@@ -536,8 +538,8 @@ func (p *peer) write(b []byte) {
 	_, _ = p.c.Write(b)
 }
 
-func (p *peer) writeJSON(typ MsgType, v any) {
-	_ = WriteJSON(p.c, 1<<30, typ, v)
+func (p *peer) writeJSON(typ framing.MsgType, v any) {
+	_ = framing.WriteJSON(p.c, 1<<30, typ, v)
 }
 
 // expectEOF checks the side under test sends nothing more before the test
@@ -556,14 +558,14 @@ func runPeer(t *testing.T, play func(*peer), run func(c net.Conn)) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		play(&peer{t: t, c: pc, fr: NewFrameReader(pc, 1<<30)})
+		play(&peer{t: t, c: pc, fr: framing.NewFrameReader(pc, 1<<30)})
 	}()
 	run(c)
 	c.Close()
 	<-done
 }
 
-var oneMB = AppendFrame(nil, MsgHello, make([]byte, 1<<20))
+var oneMB = framing.AppendFrame(nil, MsgHello, make([]byte, 1<<20))
 
 func TestFailuresOnNovice(t *testing.T) {
 	for name, tt := range map[string]struct {
@@ -572,18 +574,18 @@ func TestFailuresOnNovice(t *testing.T) {
 	}{
 		"the helper sends a 1 MB frame instead of a hello": {
 			play:  func(p *peer) { p.write(oneMB) },
-			check: func(err error) bool { return errors.Is(err, ErrFrameTooLarge) },
+			check: func(err error) bool { return errors.Is(err, framing.ErrFrameTooLarge) },
 		},
 		"the helper announces 1 MB and sends nothing more": {
 			play:  func(p *peer) { p.write(binary.AppendUvarint(nil, 1<<20)); p.expectEOF() },
-			check: func(err error) bool { return errors.Is(err, ErrFrameTooLarge) },
+			check: func(err error) bool { return errors.Is(err, framing.ErrFrameTooLarge) },
 		},
 		"the helper hangs up before its hello": {
 			play:  func(p *peer) { p.c.Close() },
 			check: func(err error) bool { return errors.Is(err, io.EOF) },
 		},
 		"the helper hangs up in the middle of its hello": {
-			play:  func(p *peer) { p.write(AppendFrame(nil, MsgHello, []byte(`{"name":"Ann"}`))[:6]); p.c.Close() },
+			play:  func(p *peer) { p.write(framing.AppendFrame(nil, MsgHello, []byte(`{"name":"Ann"}`))[:6]); p.c.Close() },
 			check: func(err error) bool { return errors.Is(err, io.ErrUnexpectedEOF) },
 		},
 		"the helper sends a proof before its hello": {
@@ -591,7 +593,7 @@ func TestFailuresOnNovice(t *testing.T) {
 			check: func(err error) bool { return err != nil },
 		},
 		"the helper sends a hello that is not JSON": {
-			play:  func(p *peer) { p.write(AppendFrame(nil, MsgHello, []byte("Ann"))); p.expectEOF() },
+			play:  func(p *peer) { p.write(framing.AppendFrame(nil, MsgHello, []byte("Ann"))); p.expectEOF() },
 			check: func(err error) bool { return err != nil },
 		},
 		"the helper sends its hello again instead of a proof": {
@@ -611,7 +613,7 @@ func TestFailuresOnNovice(t *testing.T) {
 					p.writeJSON(MsgProof, Proof{MAC: make([]byte, MaxSessionMessage)})
 				}
 			},
-			check: func(err error) bool { return errors.Is(err, ErrFrameTooLarge) },
+			check: func(err error) bool { return errors.Is(err, framing.ErrFrameTooLarge) },
 		},
 		"the helper hangs up instead of proving": {
 			play: func(p *peer) {
@@ -693,7 +695,7 @@ func TestFailuresOnHelper(t *testing.T) {
 		},
 		"the novice sends a 1 MB frame instead of a challenge": {
 			play:  func(p *peer) { p.read(MsgHello, &Hello{}); p.write(oneMB) },
-			check: func(err error) bool { return errors.Is(err, ErrFrameTooLarge) },
+			check: func(err error) bool { return errors.Is(err, framing.ErrFrameTooLarge) },
 		},
 		"the novice sends a proof instead of a challenge": {
 			play:  func(p *peer) { p.read(MsgHello, &Hello{}); p.writeJSON(MsgProof, Proof{}); p.expectEOF() },
@@ -710,7 +712,7 @@ func TestFailuresOnHelper(t *testing.T) {
 		"the novice sends a refusal that is not JSON": {
 			play: func(p *peer) {
 				p.read(MsgHello, &Hello{})
-				p.write(AppendFrame(nil, MsgResult, []byte("no")))
+				p.write(framing.AppendFrame(nil, MsgResult, []byte("no")))
 				p.expectEOF()
 			},
 			check: notRefusal,
@@ -778,7 +780,7 @@ func TestOversizeFrameNotAllocated(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	_, _, err := NoviceHandshake(rw{in, io.Discard}, NoviceConfig{Verify: func([]byte) bool { return false }})
 	runtime.ReadMemStats(&after)
-	if !errors.Is(err, ErrFrameTooLarge) {
+	if !errors.Is(err, framing.ErrFrameTooLarge) {
 		t.Fatalf("err = %v, want ErrFrameTooLarge", err)
 	}
 	if n := after.TotalAlloc - before.TotalAlloc; n > 64<<10 {
@@ -835,9 +837,9 @@ func FuzzHelperHandshake(f *testing.F) {
 		f.Add(s)
 	}
 	var b bytes.Buffer
-	WriteJSON(&b, MaxSessionMessage, MsgChallenge, Challenge{Name: "Bob", Nonce: nonce, PasswordRequired: true})
+	framing.WriteJSON(&b, MaxSessionMessage, MsgChallenge, Challenge{Name: "Bob", Nonce: nonce, PasswordRequired: true})
 	for _, r := range []Result{{Outcome: OutcomeWrongPassword, AttemptsLeft: 2}, {Outcome: OutcomeAsking}, {Outcome: OutcomeAccepted}} {
-		WriteJSON(&b, MaxSessionMessage, MsgResult, r)
+		framing.WriteJSON(&b, MaxSessionMessage, MsgResult, r)
 	}
 	f.Add(b.Bytes())
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/ra-p2p/ra-p2p/desktop"
 	"github.com/ra-p2p/ra-p2p/invite"
 	"github.com/ra-p2p/ra-p2p/p2p"
 	"github.com/ra-p2p/ra-p2p/session"
@@ -65,11 +66,11 @@ func TestForgedControl(t *testing.T) {
 	}
 	conn := stream.NewControlConn(rw)
 	for i := 0; i < 20; i++ {
-		if err := conn.SendInput(stream.InputEvent{Kind: stream.InputMouseMove, X: 600 + i, Y: 400}); err != nil {
+		if err := conn.SendInput(desktop.Event{Kind: desktop.MouseMove, X: 600 + i, Y: 400}); err != nil {
 			t.Fatalf("sending input: %v", err)
 		}
 	}
-	conn.SendInput(stream.InputEvent{Kind: stream.InputText, Text: "rm -rf ~"})
+	conn.SendInput(desktop.Event{Kind: desktop.Text, Text: "rm -rf ~"})
 	time.Sleep(time.Second)
 	if x, y := nd.Pointer(); x != 10 || y != 10 {
 		t.Errorf("input sent before consent moved the novice's pointer to %d,%d", x, y)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/ra-p2p/ra-p2p/desktop"
 	"github.com/ra-p2p/ra-p2p/session"
 	"github.com/ra-p2p/ra-p2p/stream"
 )
@@ -42,7 +43,7 @@ func (h *Helper) Release() { h.queue(stream.ControlReleased) }
 
 // Input sends one event of the helper's mouse or keyboard; the novice's
 // gate drops it unless the novice gave control.
-func (h *Helper) Input(e stream.InputEvent) {
+func (h *Helper) Input(e desktop.Event) {
 	h.init()
 	h.events.Push(e)
 }

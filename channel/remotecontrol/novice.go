@@ -144,7 +144,7 @@ func (n *Novice) serve(ctx context.Context, s *session.Session, rw io.ReadWriteC
 			return
 		}
 		if ev != nil {
-			if err := gate.Inject(toControlEvent(*ev)); err != nil && !errors.Is(err, control.ErrNotGranted) {
+			if err := gate.Inject(*ev); err != nil && !errors.Is(err, control.ErrNotGranted) {
 				logger.Info("input event refused", "err", err)
 			}
 			continue
@@ -174,9 +174,4 @@ func (n *Novice) serve(ctx context.Context, s *session.Session, rw io.ReadWriteC
 			gate.Release()
 		}
 	}
-}
-
-func toControlEvent(e stream.InputEvent) control.Event {
-	return control.Event{Kind: control.EventKind(e.Kind), X: e.X, Y: e.Y, Button: e.Button, Down: e.Down,
-		DX: e.DX, DY: e.DY, Key: e.Key, Text: e.Text}
 }

@@ -9,10 +9,10 @@ import (
 
 	"github.com/ra-p2p/ra-p2p/channel/remotecontrol"
 	"github.com/ra-p2p/ra-p2p/control"
+	"github.com/ra-p2p/ra-p2p/desktop"
 	"github.com/ra-p2p/ra-p2p/internal/leakcheck"
 	"github.com/ra-p2p/ra-p2p/session"
 	"github.com/ra-p2p/ra-p2p/session/sessiontest"
-	"github.com/ra-p2p/ra-p2p/stream"
 )
 
 // These tests run the consent flow between two real sessions on loopback
@@ -99,13 +99,13 @@ func no(context.Context) bool  { return false }
 // move sends a pointer move; a request sent after it is answered after the
 // novice's side has handled it (one stream, in order).
 func (p *pair) move(x, y int) {
-	p.ctl.Input(stream.InputEvent{Kind: stream.InputMouseMove, X: x, Y: y})
+	p.ctl.Input(desktop.Event{Kind: desktop.MouseMove, X: x, Y: y})
 }
 
 func TestInputBeforeConsentIsDropped(t *testing.T) {
 	p := connect(t, true, yes)
 	p.move(100, 100)
-	p.ctl.Input(stream.InputEvent{Kind: stream.InputText, Text: "rm -rf ~"})
+	p.ctl.Input(desktop.Event{Kind: desktop.Text, Text: "rm -rf ~"})
 	p.ctl.Request() // sent after the input on the same stream
 	q := <-p.asked
 	if q.Kind != session.AskAllowControl || q.Peer != "Bob" {

@@ -10,6 +10,7 @@ import (
 	"github.com/ra-p2p/ra-p2p/capture"
 	"github.com/ra-p2p/ra-p2p/session"
 	"github.com/ra-p2p/ra-p2p/stream"
+	"github.com/ra-p2p/ra-p2p/stream/screen"
 )
 
 // The novice's screen is grabbed every 5 ms while it changes (a grab of
@@ -57,7 +58,7 @@ func (sh *Share) serve(ctx context.Context, s *session.Session, rw io.ReadWriteC
 		return
 	}
 	defer g.Close()
-	snd := stream.NewScreenSender(rw, rw)
+	snd := screen.NewSender(rw, rw)
 	done := make(chan error, 1)
 	go func() { done <- snd.Run(ctx) }()
 	status(s.PeerName + " can see your screen.")
@@ -92,11 +93,7 @@ func (sh *Share) serve(ctx context.Context, s *session.Session, rw io.ReadWriteC
 			<-done
 			return
 		}
-		if err := snd.Offer(stream.RawFrame{
-			Width: f.Width, Height: f.Height, Stride: f.Stride, Pix: f.Pix, Dirty: f.Dirty,
-			CursorX: f.Cursor.X, CursorY: f.Cursor.Y, CursorVisible: f.Cursor.Visible,
-			CursorShape: f.Cursor.Shape, CursorHotX: f.Cursor.HotX, CursorHotY: f.Cursor.HotY,
-		}); err != nil {
+		if err := snd.Offer(*f); err != nil {
 			logger.Info("screen sender refused a frame", "err", err)
 		}
 	}

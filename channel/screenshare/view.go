@@ -7,8 +7,10 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/ra-p2p/ra-p2p/desktop"
 	"github.com/ra-p2p/ra-p2p/session"
 	"github.com/ra-p2p/ra-p2p/stream"
+	"github.com/ra-p2p/ra-p2p/stream/screen"
 )
 
 // View is the helper's half: it opens the screen stream when the session
@@ -20,7 +22,7 @@ type View struct {
 	Log     *slog.Logger // nil = slog.Default()
 
 	mu   sync.Mutex
-	rcv  *stream.ScreenReceiver
+	rcv  *screen.Receiver
 	pane image.Point // the pane size the window reported, until the receiver exists
 }
 
@@ -34,18 +36,18 @@ func (v *View) SetPaneSize(w, h int) {
 	defer v.mu.Unlock()
 	v.pane = image.Pt(w, h)
 	if v.rcv != nil {
-		v.rcv.SetSettings(stream.ScreenSettings{MaxWidth: w, MaxHeight: h})
+		v.rcv.SetSettings(screen.Settings{MaxWidth: w, MaxHeight: h})
 	}
 }
 
 // Latest is the newest image (zero before the first); see
-// stream.ScreenReceiver.Latest for how long it may be read.
-func (v *View) Latest() stream.ScreenView {
+// screen.Receiver.Latest for how long it may be read.
+func (v *View) Latest() desktop.View {
 	v.mu.Lock()
 	rcv := v.rcv
 	v.mu.Unlock()
 	if rcv == nil {
-		return stream.ScreenView{}
+		return desktop.View{}
 	}
 	return rcv.Latest()
 }
@@ -62,10 +64,10 @@ func (v *View) Run(ctx context.Context, s *session.Session) error {
 		return nil
 	}
 	defer rw.Close()
-	rcv := stream.NewScreenReceiver(rw, rw)
+	rcv := screen.NewReceiver(rw, rw)
 	v.mu.Lock()
 	v.rcv = rcv
-	rcv.SetSettings(stream.ScreenSettings{MaxWidth: v.pane.X, MaxHeight: v.pane.Y})
+	rcv.SetSettings(screen.Settings{MaxWidth: v.pane.X, MaxHeight: v.pane.Y})
 	v.mu.Unlock()
 	done := make(chan error, 1)
 	go func() { done <- rcv.Run(ctx) }()

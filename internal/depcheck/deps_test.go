@@ -24,19 +24,38 @@ const module = "github.com/ra-p2p/ra-p2p"
 
 // Reasons shared by several rules.
 const (
-	wireOnly     = "stream is every wire format over an io.Reader/io.Writer, tested over net.Pipe; libp2p streams are plugged in by its callers"
+	wireOnly     = "stream and its subpackages are wire formats over an io.Reader/io.Writer, tested over net.Pipe; libp2p streams are plugged in by their callers"
 	noScreens    = "p2p is the network only and must never know about screens, chat or files"
 	noAppProtos  = "p2p must never import app protocols: callers hand it keys, peer IDs and protocol IDs"
 	inviteIsData = "an invitation is inert data: invite must never touch the network"
 	thinMain     = "cmd is the thin main that wires packages together; nothing imports it"
 	noDrawing    = "session must never draw anything: it hands the UI events and questions"
+
+	desktopIsShared = "desktop is the domain types every layer shares: it imports the standard library only, so that any package can use it"
 )
+
+// shared is the one ra-p2p package every package may import, leaves
+// included: the domain types (what a frame, a view, a cursor and an input
+// event are).
+const shared = module + "/desktop"
+
+// stdOnly lists the packages that may import the standard library only, and
+// none of it that uses cgo.
+var stdOnly = map[string]string{
+	"desktop": desktopIsShared + "; without cgo it builds and tests anywhere",
+}
 
 // rules maps a package (relative to the module) to the imports it must not
 // have, directly or not. A key ending in "/..." forbids a path and everything
 // under it, as in go list patterns. A package may always import its own
-// subpackages.
+// subpackages, and every package may import desktop (shared, below).
 var rules = map[string]map[string]string{
+	"desktop": {
+		module + "/...":                     desktopIsShared,
+		"github.com/libp2p/...":             desktopIsShared,
+		"github.com/hajimehoshi/ebiten/...": desktopIsShared,
+		"github.com/go-vgo/robotgo/...":     desktopIsShared,
+	},
 	"stream": {
 		"github.com/libp2p/...":             wireOnly + " (so not even go-libp2p/core)",
 		module + "/p2p":                     wireOnly,
@@ -45,8 +64,31 @@ var rules = map[string]map[string]string{
 		"github.com/go-vgo/robotgo/...":     "stream carries control events; injecting them is control's job, behind the consent gate",
 		module + "/cmd/...":                 thinMain,
 	},
+	"stream/screen": {
+		"github.com/libp2p/...":             wireOnly,
+		module + "/capture":                 "the screen sender takes desktop.Frames; grabbing them is the caller's job",
+		module + "/control":                 "the screen protocol shows the screen; control is another protocol and another consent",
+		module + "/stream":                  "the screen protocol is its own package beside the session, chat and control protocols; it shares only stream/framing",
+		"github.com/hajimehoshi/ebiten/...": "stream/screen decodes frames; drawing them is render's job",
+		"github.com/go-vgo/robotgo/...":     wireOnly,
+		module + "/cmd/...":                 thinMain,
+	},
+	"stream/framing": {
+		module + "/...":                     "framing is the framing every protocol shares; it knows no protocol and imports no other ra-p2p package",
+		"github.com/libp2p/...":             wireOnly,
+		"github.com/hajimehoshi/ebiten/...": wireOnly,
+		"github.com/go-vgo/robotgo/...":     wireOnly,
+	},
+	"stream/traversal": {
+		module + "/...":                     "traversal is the punch and NAT-report formats p2p speaks; it imports no other ra-p2p package, so p2p can use it",
+		"github.com/libp2p/...":             wireOnly + " (p2p plugs its libp2p streams in)",
+		"github.com/multiformats/...":       wireOnly + " (addresses are strings on the wire; p2p parses them)",
+		"github.com/hajimehoshi/ebiten/...": wireOnly,
+		"github.com/go-vgo/robotgo/...":     wireOnly,
+	},
 	"p2p": {
 		module + "/stream":                  noAppProtos,
+		module + "/stream/screen":           noAppProtos,
 		module + "/session":                 noAppProtos,
 		module + "/invite":                  noAppProtos + "; invitations are session's business",
 		module + "/cmd/...":                 thinMain,
@@ -69,32 +111,32 @@ var rules = map[string]map[string]string{
 		"github.com/hajimehoshi/ebiten/...": noDrawing,
 		"golang.org/x/term":                 "session must never read a terminal: every question goes through Prompter",
 	},
-	// Packages that DESIGN.md plans; their rules apply as soon as they exist.
 	"render": {
 		"github.com/libp2p/...": "render draws and maps clicks; it must never import libp2p",
+		module + "/stream/...":  "render draws desktop.Views and hands out desktop.Events; wire formats are its callers' business",
 	},
 	"render/xpane": {
 		"github.com/libp2p/...":             "the X pane draws pixels; it must never know about the network",
 		"github.com/hajimehoshi/ebiten/...": "the X pane works beside the game window, not through it, and its tests need no Ebiten",
 		"github.com/go-vgo/robotgo/...":     "the X pane only draws; input injection lives in control",
 		"github.com/jezek/xgb/xtest":        "the X pane only draws; input injection lives in control",
-		module + "/...":                     "the X pane is a leaf (its tests may use test/xdisplay)",
+		module + "/...":                     "the X pane is a leaf (its tests may use test/xdisplay; desktop aside)",
 	},
 	"capture": {
 		"github.com/libp2p/...":             "capture is a leaf that grabs the screen and must not know about the network",
 		"github.com/multiformats/...":       "capture knows nothing about peers",
 		"net/http/...":                      "capture is a leaf that grabs the screen and must not know about the network",
-		module + "/...":                     "capture is a leaf: it imports no other ra-p2p package (its own subpackages aside)",
+		module + "/...":                     "capture is a leaf: it imports no other ra-p2p package (its own subpackages and desktop aside)",
 		"github.com/hajimehoshi/ebiten/...": "capture must not depend on the viewer's GUI",
 		"github.com/go-vgo/robotgo/...":     "capture only reads the screen; input injection lives in control",
 		"github.com/jezek/xgb/xtest":        "capture only reads the screen; input injection lives in control",
-		"github.com/klauspost/...":          "encoding is the screen sender's job, in stream",
+		"github.com/klauspost/...":          "encoding is the screen sender's job, in stream/screen",
 		"os/exec":                           "capture runs no programs",
 	},
 	"control": {
 		"github.com/libp2p/...":             "control knows nothing about peers; the session hands it events",
 		"github.com/multiformats/...":       "control knows nothing about peers",
-		module + "/...":                     "control is below stream, session, render and cmd: they use it, not the reverse",
+		module + "/...":                     "control is below stream, session, render and cmd: they use it, not the reverse (desktop aside)",
 		"github.com/hajimehoshi/ebiten/...": "control must not depend on the GUI; the UI asks the novice and calls Decide",
 		"github.com/ebitenui/...":           "control must not depend on the GUI",
 		// Not net/http or os/exec: robotgo pulls both in (net/http through
@@ -111,7 +153,7 @@ func TestForbiddenImports(t *testing.T) {
 	var pkgs []string
 	for _, pkg := range slices.Sorted(maps.Keys(rules)) {
 		if _, err := os.Stat(filepath.Join(root, pkg)); errors.Is(err, os.ErrNotExist) {
-			t.Logf("%s does not exist yet; its rules wait for it", pkg)
+			t.Errorf("rules for %s, which does not exist: move them with the package, or drop them", pkg)
 			continue
 		}
 		pkgs = append(pkgs, pkg)
@@ -130,8 +172,14 @@ func TestForbiddenImports(t *testing.T) {
 					continue
 				}
 				for _, dep := range p.Deps {
-					if strings.HasPrefix(dep, path+"/") {
-						continue // its own subpackage
+					if strings.HasPrefix(dep, path+"/") || dep == shared {
+						continue // its own subpackage, or the shared domain types
+					}
+					if reason, ok := stdOnly[pkg]; ok {
+						if d := graph[dep]; !isStd(dep) || dep == "runtime/cgo" || (d != nil && len(d.CgoFiles) > 0) {
+							t.Errorf("%s must import the standard library only, without cgo, not %s: %s\n\timport chain: %s",
+								pkg, dep, reason, strings.Join(chain(graph, path, dep), " → "))
+						}
 					}
 					for pattern, reason := range rules[pkg] {
 						if matches(pattern, dep) {
@@ -153,12 +201,22 @@ func TestChecksSeeImports(t *testing.T) {
 	for _, c := range []struct{ pkg, pattern string }{
 		{"p2p", "github.com/libp2p/..."},
 		{"p2p", "github.com/libp2p/go-libp2p/core/host"},
+		{"p2p", module + "/stream/traversal"},
 		{"session", module + "/stream"},
 	} {
 		p := graph[module+"/"+c.pkg]
 		if !slices.ContainsFunc(p.Deps, func(d string) bool { return matches(c.pattern, d) }) {
 			t.Errorf("%s does not appear to import %s; the dependency check is blind", c.pkg, c.pattern)
 		}
+	}
+	// With cgo on, libp2p's graph has packages with cgo files (net, at
+	// least): the std-only rule's cgo check must see them.
+	if p2p := graph[module+"/p2p"]; slices.Contains(p2p.Deps, "runtime/cgo") &&
+		!slices.ContainsFunc(p2p.Deps, func(d string) bool { return graph[d] != nil && len(graph[d].CgoFiles) > 0 }) {
+		t.Error("go list reports no cgo files in p2p's dependencies; the std-only check is blind")
+	}
+	if !isStd("image/png") || isStd(module+"/desktop") || isStd("golang.org/x/image") {
+		t.Error("isStd does not tell the standard library from modules")
 	}
 	if got := chain(graph, module+"/session", "github.com/libp2p/go-libp2p/core/peer"); len(got) < 2 {
 		t.Errorf("no import chain from session to core/peer: %v", got)
@@ -192,11 +250,19 @@ func matches(pattern, path string) bool {
 	return path == pattern
 }
 
+// isStd says whether path is a standard library package: its first
+// element has no dot, as go list and the go command decide it.
+func isStd(path string) bool {
+	first, _, _ := strings.Cut(path, "/")
+	return !strings.Contains(first, ".")
+}
+
 // pkgInfo is the part of `go list -json` output used here.
 type pkgInfo struct {
 	ImportPath string
 	Imports    []string
 	Deps       []string
+	CgoFiles   []string
 	Error      *struct{ Err string }
 }
 
@@ -206,7 +272,7 @@ func listDeps(t *testing.T, root, system string, pkgs []string) map[string]*pkgI
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	args := []string{"list", "-e", "-deps", "-json=ImportPath,Imports,Deps,Error"}
+	args := []string{"list", "-e", "-deps", "-json=ImportPath,Imports,Deps,CgoFiles,Error"}
 	for _, p := range pkgs {
 		args = append(args, "./"+p)
 	}

@@ -44,7 +44,7 @@ func psnr(a, b []byte) float64 {
 // TestRoundTripRealScreenshot: a desktop screenshot (photos and UI) goes
 // through the encoder and decoder at quality 80 and comes back close.
 func TestRoundTripRealScreenshot(t *testing.T) {
-	m := loadRGBA(t, "../../stream/testdata/screen/desktop-1920x1080.png")
+	m := loadRGBA(t, "../../stream/screen/testdata/desktop-1920x1080.png")
 	enc, err := NewEncoder()
 	if err != nil {
 		t.Fatal(err)

@@ -15,7 +15,8 @@ import (
 	"time"
 
 	"github.com/ra-p2p/ra-p2p/capture"
-	"github.com/ra-p2p/ra-p2p/stream"
+	"github.com/ra-p2p/ra-p2p/desktop"
+	"github.com/ra-p2p/ra-p2p/stream/screen"
 	"github.com/ra-p2p/ra-p2p/test/xdisplay"
 )
 
@@ -47,11 +48,11 @@ func BenchmarkCaptureEncode1080p(b *testing.B) {
 			}
 			defer g.Close()
 			a, c := net.Pipe()
-			snd := stream.NewScreenSender(a, a)
-			rcv := stream.NewScreenReceiver(c, c)
+			snd := screen.NewSender(a, a)
+			rcv := screen.NewReceiver(c, c)
 			// The encoder's capacity is measured: no busy-region budget
 			// (a viewer on a fast link may ask for this much).
-			rcv.SetSettings(stream.ScreenSettings{BusyKbps: 10_000_000})
+			rcv.SetSettings(screen.Settings{BusyKbps: 10_000_000})
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan struct{}, 2)
 			go func() { snd.Run(ctx); done <- struct{}{} }()
@@ -69,7 +70,7 @@ func BenchmarkCaptureEncode1080p(b *testing.B) {
 					b.Fatal(err)
 				}
 				grab += time.Since(t0)
-				if err := snd.Offer(stream.RawFrame{Width: f.Width, Height: f.Height, Stride: f.Stride, Pix: f.Pix, Dirty: f.Dirty}); err != nil {
+				if err := snd.Offer(desktop.Frame{Width: f.Width, Height: f.Height, Stride: f.Stride, Pix: f.Pix, Dirty: f.Dirty}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -43,7 +43,7 @@ func RunHelper(ctx context.Context, hc session.HelpConfig, cfg Config) error {
 	}
 	u.w = w
 	view.Updated = w.RemoteChanged
-	u.onConnected = func() { w.SetSource(frameSource{view}) }
+	u.onConnected = func() { w.SetSource(view) }
 	return u.run(ctx, func(ctx context.Context) error { return session.RunHelper(ctx, hc, u) },
 		func(string) string { return "Could not connect to " + name })
 }
@@ -67,14 +67,4 @@ func RunNovice(ctx context.Context, nc session.NoviceConfig, cfg Config, ctl *re
 	u.w = w
 	return u.run(ctx, func(ctx context.Context) error { return session.RunNovice(ctx, nc, u) },
 		func(msg string) string { return msg })
-}
-
-// frameSource hands the window the newest screen image.
-type frameSource struct{ view *screenshare.View }
-
-func (f frameSource) Latest() render.Frame {
-	l := f.view.Latest()
-	c := l.Cursor
-	return render.Frame{Image: l.Image, Version: l.Version, Remote: l.Screen,
-		CursorX: c.X, CursorY: c.Y, CursorVisible: c.Visible, CursorShape: c.Shape, CursorHotX: c.HotX, CursorHotY: c.HotY}
 }

@@ -1,4 +1,4 @@
-package stream
+package screen
 
 import (
 	"context"
@@ -8,10 +8,14 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"math"
 	"sync"
+
+	"github.com/ra-p2p/ra-p2p/desktop"
+	"github.com/ra-p2p/ra-p2p/stream/framing"
 )
 
-// ScreenReceiver is the viewer's side of the screen protocol. Run decodes
+// Receiver is the viewer's side of the screen protocol. Run decodes
 // updates into the receiver's own canvas on Run's goroutine and, after the
 // last part of each update, publishes a snapshot; Latest hands the newest one
 // to the renderer. Snapshots are recycled (at most three, plus the canvas):
@@ -19,54 +23,54 @@ import (
 // Latest, so a renderer that calls Latest once per frame may upload it to a
 // texture without copying or locking. Publishing copies only the tiles that
 // changed since the recycled snapshot last held the image.
-type ScreenReceiver struct {
+type Receiver struct {
 	r       io.Reader
 	w       io.Writer
-	fr      *FrameReader
+	fr      *framing.FrameReader
 	updated chan struct{} // 1 slot: a new image or cursor
 	wake    chan struct{} // 1 slot: a message for the sender
 
 	// Run's goroutine only.
-	dec        *screenTileDecoder
+	dec        *tileDecoder
 	work       *image.RGBA
 	workScreen image.Point
 	cellGen    []uint64 // per 64x64 cell of work: the version that last painted it
 	cols       int
 	inUpdate   bool
-	cur        screenPartHeader
+	cur        partHeader
 	lastSeq    uint64
 	version    uint64
 
 	mu            sync.Mutex
-	ready         *screenSnapshot // newest, not yet taken by Latest
-	held          *screenSnapshot // what Latest last returned
-	spare         *screenSnapshot
-	cursor        CursorState
-	settings      ScreenSettings
+	ready         *snapshot // newest, not yet taken by Latest
+	held          *snapshot // what Latest last returned
+	spare         *snapshot
+	cursor        desktop.Cursor
+	settings      Settings
 	settingsDirty bool
 	keyRequest    bool
 	ack           uint64
 	ackDirty      bool
 	// allowW, allowH: the largest image any settings given so far allow
-	// (MaxScreenDim for no limit). The viewer's own pane bounds what a
+	// (MaxDim for no limit). The viewer's own pane bounds what a
 	// sender can make it allocate; 0 until settings are given.
 	allowW, allowH int
 }
 
-type screenSnapshot struct {
+type snapshot struct {
 	img     *image.RGBA
 	version uint64 // the work canvas's version it holds
 	screen  image.Point
 }
 
-// NewScreenReceiver makes the viewer's side: updates come from r, the
+// NewReceiver makes the viewer's side: updates come from r, the
 // viewer's messages go to w (usually both are the same stream). Set the
 // settings before Run so the first key frame is already scaled.
-func NewScreenReceiver(r io.Reader, w io.Writer) *ScreenReceiver {
-	return &ScreenReceiver{
-		r: r, w: w, fr: NewFrameReader(r, MaxScreenMessage),
+func NewReceiver(r io.Reader, w io.Writer) *Receiver {
+	return &Receiver{
+		r: r, w: w, fr: framing.NewFrameReader(r, MaxMessage),
 		updated: make(chan struct{}, 1), wake: make(chan struct{}, 1),
-		settingsDirty: true, settings: ScreenSettings{Copy: true},
+		settingsDirty: true, settings: Settings{Copy: true},
 	}
 }
 
@@ -74,27 +78,27 @@ func NewScreenReceiver(r io.Reader, w io.Writer) *ScreenReceiver {
 // frame. It never blocks; only the newest settings are sent. Called before
 // Run, it replaces the defaults the viewer would send first. The receiver
 // refuses images larger than any settings given allowed.
-func (r *ScreenReceiver) SetSettings(s ScreenSettings) {
+func (r *Receiver) SetSettings(s Settings) {
 	r.mu.Lock()
 	r.setSettingsLocked(s)
 	r.mu.Unlock()
 	signal(r.wake)
 }
 
-func (r *ScreenReceiver) setSettingsLocked(s ScreenSettings) {
+func (r *Receiver) setSettingsLocked(s Settings) {
 	s.Copy = true // this viewer applies copies
 	r.settings, r.settingsDirty = s, true
 	allow := func(v int) int {
 		if v <= 0 {
-			return MaxScreenDim
+			return MaxDim
 		}
-		return min(v, MaxScreenDim)
+		return min(v, MaxDim)
 	}
 	r.allowW, r.allowH = max(r.allowW, allow(s.MaxWidth)), max(r.allowH, allow(s.MaxHeight))
 }
 
 // RequestKeyFrame asks the sender to repaint the whole image. It never blocks.
-func (r *ScreenReceiver) RequestKeyFrame() {
+func (r *Receiver) RequestKeyFrame() {
 	r.mu.Lock()
 	r.keyRequest = true
 	r.mu.Unlock()
@@ -103,12 +107,13 @@ func (r *ScreenReceiver) RequestKeyFrame() {
 
 // Updated is signalled (one slot, never closed) after a new image or cursor
 // state is published, e.g. to schedule a redraw.
-func (r *ScreenReceiver) Updated() <-chan struct{} { return r.updated }
+func (r *Receiver) Updated() <-chan struct{} { return r.updated }
 
-// Latest returns the newest complete state. Its Image is the caller's until
-// the next call to Latest, which may recycle it; it must not be modified.
-// Latest is meant for one goroutine (the renderer).
-func (r *ScreenReceiver) Latest() ScreenView {
+// Latest returns the newest complete state (render.FrameSource). Its Image
+// is the caller's until the next call to Latest, which may recycle it; it
+// must not be modified. Its Cursor's Shape is the newest shape, nil until
+// the sender sent one. Latest is meant for one goroutine (the renderer).
+func (r *Receiver) Latest() desktop.View {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.ready != nil {
@@ -117,7 +122,7 @@ func (r *ScreenReceiver) Latest() ScreenView {
 		}
 		r.held, r.ready = r.ready, nil
 	}
-	v := ScreenView{Cursor: r.cursor}
+	v := desktop.View{Cursor: r.cursor}
 	if r.held != nil {
 		v.Image, v.Version, v.Screen = r.held.img, r.held.version, r.held.screen
 	}
@@ -133,11 +138,11 @@ func signal(c chan struct{}) {
 
 // Run reads and draws updates until ctx ends, the sender hangs up (nil) or a
 // message breaks the protocol (the caller resets the stream and logs the
-// error). Deadlines are used as in ScreenSender.Run.
-func (r *ScreenReceiver) Run(parent context.Context) error {
+// error). Deadlines are used as in Sender.Run.
+func (r *Receiver) Run(parent context.Context) error {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
-	r.dec = newScreenTileDecoder()
+	r.dec = newTileDecoder()
 	defer r.dec.close()
 	writeErr := make(chan error, 1)
 	go func() { writeErr <- r.writeLoop(ctx) }()
@@ -168,7 +173,7 @@ func (r *ScreenReceiver) Run(parent context.Context) error {
 	return err
 }
 
-func (r *ScreenReceiver) readLoop() error {
+func (r *Receiver) readLoop() error {
 	for {
 		t, body, err := r.fr.ReadFrame()
 		if err == io.EOF {
@@ -187,7 +192,7 @@ func (r *ScreenReceiver) readLoop() error {
 }
 
 // writeLoop sends settings, key frame requests and acks as they come.
-func (r *ScreenReceiver) writeLoop(ctx context.Context) error {
+func (r *Receiver) writeLoop(ctx context.Context) error {
 	for {
 		r.mu.Lock()
 		var msgs []byte
@@ -200,15 +205,15 @@ func (r *ScreenReceiver) writeLoop(ctx context.Context) error {
 				r.mu.Unlock()
 				return fmt.Errorf("encoding screen settings: %w", err)
 			}
-			msgs = AppendFrame(msgs, MsgScreenSettings, b)
+			msgs = framing.AppendFrame(msgs, MsgSettings, b)
 			r.settingsDirty = false
 		}
 		if r.keyRequest {
-			msgs = AppendFrame(msgs, MsgScreenKeyRequest, nil)
+			msgs = framing.AppendFrame(msgs, MsgKeyRequest, nil)
 			r.keyRequest = false
 		}
 		if r.ackDirty {
-			msgs = AppendFrame(msgs, MsgScreenAck, binary.AppendUvarint(nil, r.ack))
+			msgs = framing.AppendFrame(msgs, MsgAck, binary.AppendUvarint(nil, r.ack))
 			r.ackDirty = false
 		}
 		r.mu.Unlock()
@@ -230,30 +235,30 @@ func (r *ScreenReceiver) writeLoop(ctx context.Context) error {
 }
 
 // handle decodes one message from the sender.
-func (r *ScreenReceiver) handle(t MsgType, body []byte) error {
-	w := wireReader{b: body}
+func (r *Receiver) handle(t framing.MsgType, body []byte) error {
+	w := framing.NewBody(body)
 	switch t {
-	case MsgScreenUpdate:
-		return r.handleUpdate(&w)
-	case MsgScreenCursor:
-		flags := w.u8("cursor flags")
+	case MsgUpdate:
+		return r.handleUpdate(w)
+	case MsgCursor:
+		flags := w.U8("cursor flags")
 		if flags&^1 != 0 {
-			w.fail("reading cursor flags: unknown bits in %#x", flags)
+			w.Failf("cursor flags: unknown bits in %#x", flags)
 		}
-		x, y := w.varint("cursor x"), w.varint("cursor y")
-		if err := w.end("cursor"); err != nil {
-			return err
+		x, y := w.SInt("cursor x", math.MinInt32, math.MaxInt32), w.SInt("cursor y", math.MinInt32, math.MaxInt32)
+		if err := w.End(); err != nil {
+			return fmt.Errorf("reading cursor: %w", err)
 		}
 		r.mu.Lock()
 		r.cursor.X, r.cursor.Y, r.cursor.Visible = x, y, flags&1 != 0
 		r.mu.Unlock()
-	case MsgScreenCursorShape:
-		cw := w.int("cursor width", 1, MaxScreenCursor)
-		ch := w.int("cursor height", 1, MaxScreenCursor)
-		hx, hy := w.int("cursor hot spot x", 0, cw-1), w.int("cursor hot spot y", 0, ch-1)
-		pix := w.bytes("cursor pixels", cw*ch*4)
-		if err := w.end("cursor shape"); err != nil {
-			return err
+	case MsgCursorShape:
+		cw := w.Int("cursor width", 1, MaxCursor)
+		ch := w.Int("cursor height", 1, MaxCursor)
+		hx, hy := w.Int("cursor hot spot x", 0, cw-1), w.Int("cursor hot spot y", 0, ch-1)
+		pix := w.Bytes("cursor pixels", cw*ch*4)
+		if err := w.End(); err != nil {
+			return fmt.Errorf("reading cursor shape: %w", err)
 		}
 		m := image.NewRGBA(image.Rect(0, 0, cw, ch))
 		copy(m.Pix, pix)
@@ -267,19 +272,19 @@ func (r *ScreenReceiver) handle(t MsgType, body []byte) error {
 	return nil
 }
 
-func (r *ScreenReceiver) handleUpdate(w *wireReader) error {
-	h := parseScreenPartHeader(w)
-	if w.err != nil {
-		return w.err
+func (r *Receiver) handleUpdate(w *framing.Body) error {
+	h := parsePartHeader(w)
+	if err := w.Err(); err != nil {
+		return fmt.Errorf("reading screen update: %w", err)
 	}
 	if r.inUpdate {
-		if h.flags&screenFlagCopy != 0 {
+		if h.flags&flagCopy != 0 {
 			return fmt.Errorf("reading screen update %d: a copy after the first part", h.seq)
 		}
 		a, b := h, r.cur
-		a.flags &^= screenFlagLast
-		b.flags &^= screenFlagLast | screenFlagCopy
-		b.copy = screenCopy{}
+		a.flags &^= flagLast
+		b.flags &^= flagLast | flagCopy
+		b.copy = rowCopy{}
 		if a != b {
 			return fmt.Errorf("reading screen update %d: a part that does not match the first of update %d", h.seq, r.cur.seq)
 		}
@@ -294,11 +299,11 @@ func (r *ScreenReceiver) handleUpdate(w *wireReader) error {
 			return fmt.Errorf("reading screen update %d: an image of %dx%d, larger than the viewer's settings allow (%dx%d)", h.seq, h.imageW, h.imageH, aw, ah)
 		}
 		switch {
-		case h.flags&screenFlagKey != 0:
+		case h.flags&flagKey != 0:
 			if r.work == nil || r.work.Rect.Dx() != h.imageW || r.work.Rect.Dy() != h.imageH {
 				r.work = image.NewRGBA(image.Rect(0, 0, h.imageW, h.imageH))
-				r.cols = (h.imageW + ScreenTile - 1) / ScreenTile
-				r.cellGen = make([]uint64, r.cols*((h.imageH+ScreenTile-1)/ScreenTile))
+				r.cols = (h.imageW + Tile - 1) / Tile
+				r.cellGen = make([]uint64, r.cols*((h.imageH+Tile-1)/Tile))
 			}
 			r.workScreen = image.Pt(h.screenW, h.screenH)
 		case r.work == nil:
@@ -307,7 +312,7 @@ func (r *ScreenReceiver) handleUpdate(w *wireReader) error {
 			return fmt.Errorf("reading screen update %d: size changed without a key frame", h.seq)
 		}
 		r.cur, r.inUpdate = h, true
-		if h.flags&screenFlagCopy != 0 {
+		if h.flags&flagCopy != 0 {
 			h.copy.apply(r.work.Pix, r.work.Stride, 4)
 			r.markCells(h.copy.rect, r.version+1)
 		}
@@ -320,7 +325,7 @@ func (r *ScreenReceiver) handleUpdate(w *wireReader) error {
 	for _, t := range tiles {
 		r.markCells(t.r, gen)
 	}
-	if h.flags&screenFlagLast == 0 {
+	if h.flags&flagLast == 0 {
 		return nil
 	}
 	r.inUpdate, r.lastSeq, r.version = false, h.seq, gen
@@ -334,9 +339,9 @@ func (r *ScreenReceiver) handleUpdate(w *wireReader) error {
 }
 
 // markCells records that the tiles under rectangle rr changed in version gen.
-func (r *ScreenReceiver) markCells(rr image.Rectangle, gen uint64) {
-	for cy := rr.Min.Y / ScreenTile; cy <= (rr.Max.Y-1)/ScreenTile; cy++ {
-		for cx := rr.Min.X / ScreenTile; cx <= (rr.Max.X-1)/ScreenTile; cx++ {
+func (r *Receiver) markCells(rr image.Rectangle, gen uint64) {
+	for cy := rr.Min.Y / Tile; cy <= (rr.Max.Y-1)/Tile; cy++ {
+		for cx := rr.Min.X / Tile; cx <= (rr.Max.X-1)/Tile; cx++ {
 			r.cellGen[cy*r.cols+cx] = gen
 		}
 	}
@@ -344,7 +349,7 @@ func (r *ScreenReceiver) markCells(rr image.Rectangle, gen uint64) {
 
 // publish makes the work canvas the newest snapshot, recycling a snapshot
 // the renderer does not hold and copying only the cells it lacks.
-func (r *ScreenReceiver) publish() {
+func (r *Receiver) publish() {
 	r.mu.Lock()
 	b := r.ready
 	r.ready = nil
@@ -353,15 +358,15 @@ func (r *ScreenReceiver) publish() {
 	}
 	r.mu.Unlock()
 	if b == nil || b.img.Rect != r.work.Rect {
-		b = &screenSnapshot{img: image.NewRGBA(r.work.Rect)}
+		b = &snapshot{img: image.NewRGBA(r.work.Rect)}
 	}
 	bw, bh := r.work.Rect.Dx(), r.work.Rect.Dy()
 	for i, g := range r.cellGen {
 		if g <= b.version {
 			continue
 		}
-		x0, y0 := i%r.cols*ScreenTile, i/r.cols*ScreenTile
-		x1, y1 := min(x0+ScreenTile, bw), min(y0+ScreenTile, bh)
+		x0, y0 := i%r.cols*Tile, i/r.cols*Tile
+		x1, y1 := min(x0+Tile, bw), min(y0+Tile, bh)
 		for y := y0; y < y1; y++ {
 			o := r.work.PixOffset(x0, y)
 			copy(b.img.Pix[o:o+(x1-x0)*4], r.work.Pix[o:])

@@ -1,4 +1,4 @@
-package stream
+package screen
 
 import (
 	"bytes"
@@ -12,11 +12,11 @@ import (
 // dirty region, and sends "move these rows by dy" (a copy, flag bit 2 of an
 // update's first part) before the tiles that still differ: typically the
 // newly exposed rows. Only for unscaled images (a scaled shift is not a whole
-// number of rows) and viewers that said they apply copies (ScreenSettings.Copy).
+// number of rows) and viewers that said they apply copies (Settings.Copy).
 
-// screenCopy moves the rows of rect: after it, image row y (rect.Min.Y ≤ y <
+// rowCopy moves the rows of rect: after it, image row y (rect.Min.Y ≤ y <
 // rect.Max.Y) holds, over [rect.Min.X, rect.Max.X), what row y-dy held.
-type screenCopy struct {
+type rowCopy struct {
 	rect image.Rectangle
 	dy   int
 }
@@ -33,10 +33,10 @@ var scrollSeed = maphash.MakeSeed()
 // the image) of BGRX buffers oldPix (what the viewer has) and newPix, both
 // with the given stride. It returns the largest band of rows whose new
 // content is old content dy rows away, verified byte for byte.
-func detectScroll(oldPix, newPix []byte, stride int, area image.Rectangle, oldHash, newHash []uint64) (screenCopy, bool) {
+func detectScroll(oldPix, newPix []byte, stride int, area image.Rectangle, oldHash, newHash []uint64) (rowCopy, bool) {
 	h := area.Dy()
 	if h < scrollMinRows {
-		return screenCopy{}, false
+		return rowCopy{}, false
 	}
 	x0, x1 := 4*area.Min.X, 4*area.Max.X
 	row := func(pix []byte, y int) []byte { return pix[y*stride+x0 : y*stride+x1] }
@@ -73,7 +73,7 @@ func detectScroll(oldPix, newPix []byte, stride int, area image.Rectangle, oldHa
 		}
 	}
 	if dy == 0 || best < 16 || best < changed/4 {
-		return screenCopy{}, false
+		return rowCopy{}, false
 	}
 	// The longest run of rows i (with i-dy inside the area) that match.
 	runStart, bestStart, bestLen := -1, 0, 0
@@ -92,15 +92,15 @@ func detectScroll(oldPix, newPix []byte, stride int, area image.Rectangle, oldHa
 		}
 	}
 	if bestLen < scrollMinRows {
-		return screenCopy{}, false
+		return rowCopy{}, false
 	}
 	r := image.Rect(area.Min.X, area.Min.Y+bestStart, area.Max.X, area.Min.Y+bestStart+bestLen)
-	return screenCopy{rect: r, dy: dy}, true
+	return rowCopy{rect: r, dy: dy}, true
 }
 
 // apply performs c on a buffer of bpp-byte pixels with the given stride,
 // row order chosen so that no source row is overwritten before it is read.
-func (c screenCopy) apply(pix []byte, stride, bpp int) {
+func (c rowCopy) apply(pix []byte, stride, bpp int) {
 	x0, x1 := bpp*c.rect.Min.X, bpp*c.rect.Max.X
 	move := func(y int) {
 		copy(pix[y*stride+x0:y*stride+x1], pix[(y-c.dy)*stride+x0:])

@@ -1,4 +1,4 @@
-package stream
+package screen
 
 import (
 	"bytes"
@@ -13,9 +13,12 @@ import (
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/ra-p2p/ra-p2p/desktop"
+	"github.com/ra-p2p/ra-p2p/stream/framing"
 )
 
-// ScreenSender is the novice's side of the screen protocol. The capture loop
+// Sender is the novice's side of the screen protocol. The capture loop
 // calls Offer with each frame; Offer never waits for the network: it copies
 // the changed pixels into the sender's canvas and merges the changed tiles
 // into a dirty set (16x16 cells of the 64x64 tiles). Run sends, whenever the
@@ -24,10 +27,10 @@ import (
 // dirty tile. Memory is two screen-sized canvases (the one Offer
 // writes and a copy the encoder reads while Offer goes on) and the encoded
 // parts of one update, whatever the capture rate and the link speed.
-type ScreenSender struct {
+type Sender struct {
 	w       io.Writer
 	r       io.Reader
-	fr      *FrameReader
+	fr      *framing.FrameReader
 	workers int
 
 	wake chan struct{} // 1 slot: something to send, or an ack
@@ -35,19 +38,19 @@ type ScreenSender struct {
 	mu           sync.Mutex
 	canvas       []byte // BGRX, stride 4*sw
 	sw, sh       int
-	settings     ScreenSettings
+	settings     Settings
 	haveSettings bool // the viewer has spoken: updates may start
 	iw, ih       int
-	scaler       *screenScaler // nil when iw, ih == sw, sh
+	scaler       *scaler // nil when iw, ih == sw, sh
 	cols, rows   int
 	dirty        []uint16 // per image tile, row-major: bit 4*cy+cx marks its 16x16 cell (cx, cy)
 	ndirty       int      // tiles with a dirty cell
 	key          bool     // the next update repaints everything
 	seq, acked   uint64
-	cursor       screenCursorMsg
-	cursorSent   screenCursorMsg
+	cursor       cursorMsg
+	cursorSent   cursorMsg
 	cursorSet    bool
-	shape        []byte // pending MsgScreenCursorShape body, nil if none
+	shape        []byte // pending MsgCursorShape body, nil if none
 	lastSend     time.Time
 	// Busy regions: a tile's heat is its recent changes (each grab that
 	// touched it adds 1, decaying with busyDecay); a hot tile is sent only
@@ -60,7 +63,7 @@ type ScreenSender struct {
 	markTime int64     // the current Offer's time, for markLocked
 	epoch    time.Time // heat times count from here (monotonic clock)
 	staging  []byte    // the encoder's copy of canvas: written by takeLocked, read by sendUpdate, both on Run's goroutine; between updates, what the viewer has
-	stats    ScreenStats
+	stats    Stats
 	// scroll detection's row hashes (takeLocked), and how many large
 	// updates to skip after one that was not a scroll (a video or a new
 	// picture would pay ~3 ms per update for nothing)
@@ -68,23 +71,20 @@ type ScreenSender struct {
 	scrollSkip           int
 
 	// Run's goroutine only.
-	encs []*screenTileEncoder
+	encs []*tileEncoder
 	outs [][]byte
 }
 
-// screenFrameRoom is the most a frame header takes: uvarint(4 MiB) + type.
-const screenFrameRoom = 5
-
-type screenCursorMsg struct {
+type cursorMsg struct {
 	x, y    int
 	visible bool
 }
 
-// NewScreenSender makes the novice's side: updates go to w, the viewer's
+// NewSender makes the novice's side: updates go to w, the viewer's
 // messages come from r (usually both are the same stream).
-func NewScreenSender(w io.Writer, r io.Reader) *ScreenSender {
-	return &ScreenSender{
-		w: w, r: r, fr: NewFrameReader(r, MaxScreenMessage),
+func NewSender(w io.Writer, r io.Reader) *Sender {
+	return &Sender{
+		w: w, r: r, fr: framing.NewFrameReader(r, MaxMessage),
 		workers: min(2, runtime.GOMAXPROCS(0)),
 		wake:    make(chan struct{}, 1),
 		epoch:   time.Now(),
@@ -92,20 +92,24 @@ func NewScreenSender(w io.Writer, r io.Reader) *ScreenSender {
 }
 
 // Offer hands the sender the newest capture. It copies the dirty regions and
-// returns at once; it is safe to call from any goroutine, before or during Run.
-func (s *ScreenSender) Offer(f RawFrame) error {
-	if !screenSizeOK(f.Width, f.Height) {
-		return fmt.Errorf("offering a screen of %dx%d: over the limit of %d pixels a side, %d in all", f.Width, f.Height, MaxScreenDim, MaxScreenPixels)
+// returns at once, so the caller may reuse f's Pix and Dirty as soon as it
+// returns; it is safe to call from any goroutine, before or during Run.
+// Cursor shapes over MaxCursor on a side are not sent; f.Seq is not
+// used.
+func (s *Sender) Offer(f desktop.Frame) error {
+	if !sizeOK(f.Width, f.Height) {
+		return fmt.Errorf("offering a screen of %dx%d: over the limit of %d pixels a side, %d in all", f.Width, f.Height, MaxDim, MaxPixels)
 	}
 	if f.Stride < 4*f.Width || len(f.Pix) < f.Stride*(f.Height-1)+4*f.Width {
 		return fmt.Errorf("offering a screen of %dx%d: stride %d and %d bytes of pixels are too few", f.Width, f.Height, f.Stride, len(f.Pix))
 	}
 	var shape []byte
-	if m := f.CursorShape; m != nil {
+	if c := f.Cursor; c.Shape != nil {
+		m := c.Shape
 		w, h := m.Rect.Dx(), m.Rect.Dy()
-		if w >= 1 && h >= 1 && w <= MaxScreenCursor && h <= MaxScreenCursor && f.CursorHotX >= 0 && f.CursorHotX < w && f.CursorHotY >= 0 && f.CursorHotY < h {
+		if w >= 1 && h >= 1 && w <= MaxCursor && h <= MaxCursor && c.HotX >= 0 && c.HotX < w && c.HotY >= 0 && c.HotY < h {
 			shape = make([]byte, 0, 8+w*h*4)
-			for _, v := range [4]int{w, h, f.CursorHotX, f.CursorHotY} {
+			for _, v := range [4]int{w, h, c.HotX, c.HotY} {
 				shape = binary.AppendUvarint(shape, uint64(v))
 			}
 			for y := m.Rect.Min.Y; y < m.Rect.Max.Y; y++ {
@@ -136,7 +140,7 @@ func (s *ScreenSender) Offer(f RawFrame) error {
 			}
 		}
 	}
-	s.cursor = screenCursorMsg{f.CursorX, f.CursorY, f.CursorVisible}
+	s.cursor = cursorMsg{f.Cursor.X, f.Cursor.Y, f.Cursor.Visible}
 	s.cursorSet = true
 	if shape != nil {
 		s.shape = shape
@@ -147,13 +151,13 @@ func (s *ScreenSender) Offer(f RawFrame) error {
 }
 
 // Stats returns what was sent so far.
-func (s *ScreenSender) Stats() ScreenStats {
+func (s *Sender) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.stats
 }
 
-func (s *ScreenSender) signal() {
+func (s *Sender) signal() {
 	select {
 	case s.wake <- struct{}{}:
 	default:
@@ -162,16 +166,16 @@ func (s *ScreenSender) signal() {
 
 // resizeLocked recomputes the image size after a new screen size or new
 // settings, and asks for a key frame.
-func (s *ScreenSender) resizeLocked() {
-	iw, ih := screenImageSize(s.sw, s.sh, s.settings.MaxWidth, s.settings.MaxHeight)
+func (s *Sender) resizeLocked() {
+	iw, ih := imageSize(s.sw, s.sh, s.settings.MaxWidth, s.settings.MaxHeight)
 	if s.scaler == nil || s.scaler.sw != s.sw || s.scaler.sh != s.sh || s.iw != iw || s.ih != ih {
 		s.scaler = nil
 		if iw != s.sw || ih != s.sh {
-			s.scaler = newScreenScaler(s.sw, s.sh, iw, ih)
+			s.scaler = newScaler(s.sw, s.sh, iw, ih)
 		}
 	}
 	s.iw, s.ih = iw, ih
-	s.cols, s.rows = (iw+ScreenTile-1)/ScreenTile, (ih+ScreenTile-1)/ScreenTile
+	s.cols, s.rows = (iw+Tile-1)/Tile, (ih+Tile-1)/Tile
 	if len(s.dirty) != s.cols*s.rows {
 		s.dirty = make([]uint16, s.cols*s.rows)
 	}
@@ -185,16 +189,16 @@ func (s *ScreenSender) resizeLocked() {
 // markLocked marks the 16x16 image cells that screen rectangle r affects.
 // Cells, not tiles: one typed character re-sends a 16x32 rectangle (~150 B)
 // rather than its whole 64x64 tile (~590 B of anti-aliased text).
-func (s *ScreenSender) markLocked(r image.Rectangle) {
+func (s *Sender) markLocked(r image.Rectangle) {
 	if s.scaler != nil {
 		r = s.scaler.dstRect(r)
 	}
-	for ty := r.Min.Y / ScreenTile; ty <= (r.Max.Y-1)/ScreenTile; ty++ {
-		y0 := max(r.Min.Y-ty*ScreenTile, 0) / screenCell
-		y1 := (min(r.Max.Y-ty*ScreenTile, ScreenTile) - 1) / screenCell
-		for tx := r.Min.X / ScreenTile; tx <= (r.Max.X-1)/ScreenTile; tx++ {
-			x0 := max(r.Min.X-tx*ScreenTile, 0) / screenCell
-			x1 := (min(r.Max.X-tx*ScreenTile, ScreenTile) - 1) / screenCell
+	for ty := r.Min.Y / Tile; ty <= (r.Max.Y-1)/Tile; ty++ {
+		y0 := max(r.Min.Y-ty*Tile, 0) / cellSide
+		y1 := (min(r.Max.Y-ty*Tile, Tile) - 1) / cellSide
+		for tx := r.Min.X / Tile; tx <= (r.Max.X-1)/Tile; tx++ {
+			x0 := max(r.Min.X-tx*Tile, 0) / cellSide
+			x1 := (min(r.Max.X-tx*Tile, Tile) - 1) / cellSide
 			i := ty*s.cols + tx
 			if s.dirty[i] == 0 {
 				s.ndirty++
@@ -213,15 +217,15 @@ func (s *ScreenSender) markLocked(r image.Rectangle) {
 	}
 }
 
-// screenCell is the side of the cells a tile's dirty part is made of.
-const screenCell = ScreenTile / 4
+// cellSide is the side of the cells a tile's dirty part is made of.
+const cellSide = Tile / 4
 
 // dirtyRect is the part of tile rectangle t that mask's cells cover.
 func dirtyRect(t image.Rectangle, mask uint16) image.Rectangle {
 	var r image.Rectangle
 	for c := range 16 {
 		if mask&(1<<c) != 0 {
-			cell := image.Rect(c%4*screenCell, c/4*screenCell, c%4*screenCell+screenCell, c/4*screenCell+screenCell)
+			cell := image.Rect(c%4*cellSide, c/4*cellSide, c%4*cellSide+cellSide, c/4*cellSide+cellSide)
 			r = r.Union(cell.Add(t.Min))
 		}
 	}
@@ -235,15 +239,15 @@ func copyBGRX(dst []byte, dstStride int, src []byte, srcStride int, r image.Rect
 	}
 }
 
-// screenJob is what the writer takes from the shared state in one go.
-type screenJob struct {
-	copy           *screenCopy // rows moved before the tiles (scrolling), or nil
-	cursor, shape  []byte      // message bodies, nil if none
+// job is what the writer takes from the shared state in one go.
+type job struct {
+	copy           *rowCopy // rows moved before the tiles (scrolling), or nil
+	cursor, shape  []byte   // message bodies, nil if none
 	update         bool
 	key            bool
 	seq            uint64
 	sw, sh, iw, ih int
-	scaler         *screenScaler
+	scaler         *scaler
 	tiles          []image.Rectangle
 	quality        int
 	lossless       bool
@@ -253,7 +257,7 @@ type screenJob struct {
 
 // Busy regions. A tile that changed in more than ~16 grabs a second
 // (heat ≥ 4 with a 250 ms decay: scrolling text, video) is "hot"; updates
-// with hot tiles are paced to ScreenSettings.BusyKbps, while tiles that
+// with hot tiles are paced to Settings.BusyKbps, while tiles that
 // change now and then (typing, the pointer, a dialog; the latency probe,
 // ~7 changes a second, peaks at heat 3.3) go at once. A scrolling xterm
 // sent every grab cost 17.8 Mbit/s (x0vncserver 2.7 Mbit/s, RECIPES.md §C);
@@ -264,7 +268,7 @@ const (
 )
 
 // heatNow is tile i's heat decayed to time now (ns since epoch).
-func (s *ScreenSender) heatNow(i int, now int64) float32 {
+func (s *Sender) heatNow(i int, now int64) float32 {
 	h := s.heat[i]
 	if h == 0 {
 		return 0
@@ -275,8 +279,8 @@ func (s *ScreenSender) heatNow(i int, now int64) float32 {
 // takeLocked moves what is due to j: the cursor, and an update when the
 // settings, the ack window and MaxFPS allow one, copying its tiles' source
 // pixels to the staging canvas.
-func (s *ScreenSender) takeLocked(now time.Time, j *screenJob) {
-	*j = screenJob{tiles: j.tiles[:0]}
+func (s *Sender) takeLocked(now time.Time, j *job) {
+	*j = job{tiles: j.tiles[:0]}
 	if s.shape != nil {
 		j.shape, s.shape = s.shape, nil
 	}
@@ -289,7 +293,7 @@ func (s *ScreenSender) takeLocked(now time.Time, j *screenJob) {
 		j.cursor = binary.AppendVarint(binary.AppendVarint([]byte{flags}, int64(c.x)), int64(c.y))
 		s.cursorSent = c
 	}
-	if !s.haveSettings || s.canvas == nil || (!s.key && s.ndirty == 0) || s.seq-s.acked >= screenWindow {
+	if !s.haveSettings || s.canvas == nil || (!s.key && s.ndirty == 0) || s.seq-s.acked >= ackWindow {
 		return
 	}
 	if due := s.lastSend.Add(time.Second / time.Duration(s.settings.MaxFPS)); now.Before(due) {
@@ -341,7 +345,7 @@ func (s *ScreenSender) takeLocked(now time.Time, j *screenJob) {
 		j.busy = j.busy || hot
 		s.dirty[i] = 0
 		tx, ty := i%s.cols, i/s.cols
-		r := image.Rect(tx*ScreenTile, ty*ScreenTile, min((tx+1)*ScreenTile, s.iw), min((ty+1)*ScreenTile, s.ih))
+		r := image.Rect(tx*Tile, ty*Tile, min((tx+1)*Tile, s.iw), min((ty+1)*Tile, s.ih))
 		if !s.key {
 			r = dirtyRect(r, mask)
 		}
@@ -370,12 +374,12 @@ func (s *ScreenSender) takeLocked(now time.Time, j *screenJob) {
 // staging = what the viewer has). When it finds one it applies it to
 // staging, as the viewer will, and clears the dirty tiles that the moved
 // rows already make right.
-func (s *ScreenSender) scrollLocked() *screenCopy {
+func (s *Sender) scrollLocked() *rowCopy {
 	area := image.Rectangle{}
 	for i, mask := range s.dirty {
 		if mask != 0 {
 			tx, ty := i%s.cols, i/s.cols
-			area = area.Union(image.Rect(tx*ScreenTile, ty*ScreenTile, (tx+1)*ScreenTile, (ty+1)*ScreenTile))
+			area = area.Union(image.Rect(tx*Tile, ty*Tile, (tx+1)*Tile, (ty+1)*Tile))
 		}
 	}
 	area = area.Intersect(image.Rect(0, 0, s.iw, s.ih))
@@ -392,7 +396,7 @@ func (s *ScreenSender) scrollLocked() *screenCopy {
 			continue
 		}
 		tx, ty := i%s.cols, i/s.cols
-		r := dirtyRect(image.Rect(tx*ScreenTile, ty*ScreenTile, min((tx+1)*ScreenTile, s.iw), min((ty+1)*ScreenTile, s.ih)), mask)
+		r := dirtyRect(image.Rect(tx*Tile, ty*Tile, min((tx+1)*Tile, s.iw), min((ty+1)*Tile, s.ih)), mask)
 		if sameBGRX(s.staging, s.canvas, 4*s.sw, r) {
 			s.dirty[i] = 0
 			s.ndirty--
@@ -418,7 +422,7 @@ func sameBGRX(a, b []byte, stride int, r image.Rectangle) bool {
 // (libp2p streams and net.Conn do); the caller then closes or resets the
 // stream. A reader without deadlines keeps Run's reading goroutine until the
 // caller closes it.
-func (s *ScreenSender) Run(parent context.Context) error {
+func (s *Sender) Run(parent context.Context) error {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	readErr := make(chan error, 1)
@@ -436,19 +440,19 @@ func (s *ScreenSender) Run(parent context.Context) error {
 	return err
 }
 
-func (s *ScreenSender) writeLoop(ctx context.Context, readErr <-chan error) (error, bool) {
-	var j screenJob
+func (s *Sender) writeLoop(ctx context.Context, readErr <-chan error) (error, bool) {
+	var j job
 	for {
 		s.mu.Lock()
 		s.takeLocked(time.Now(), &j)
 		s.mu.Unlock()
 		if j.shape != nil {
-			if err := s.write(MsgScreenCursorShape, j.shape); err != nil {
+			if err := s.write(MsgCursorShape, j.shape); err != nil {
 				return err, false
 			}
 		}
 		if j.cursor != nil {
-			if err := s.write(MsgScreenCursor, j.cursor); err != nil {
+			if err := s.write(MsgCursor, j.cursor); err != nil {
 				return err, false
 			}
 		}
@@ -478,8 +482,8 @@ func (s *ScreenSender) writeLoop(ctx context.Context, readErr <-chan error) (err
 	}
 }
 
-func (s *ScreenSender) write(t MsgType, body []byte) error {
-	frame := AppendFrame(nil, t, body)
+func (s *Sender) write(t framing.MsgType, body []byte) error {
+	frame := framing.AppendFrame(nil, t, body)
 	if _, err := s.w.Write(frame); err != nil {
 		return fmt.Errorf("sending screen message type %d: %w", t, err)
 	}
@@ -491,33 +495,33 @@ func (s *ScreenSender) write(t MsgType, body []byte) error {
 }
 
 // sendUpdate encodes j's tiles in parts, in parallel, and writes them in order.
-func (s *ScreenSender) sendUpdate(j *screenJob) error {
+func (s *Sender) sendUpdate(j *job) error {
 	start := time.Now()
 	n := len(j.tiles)
-	nparts := (n + screenMaxTilesPerPart - 1) / screenMaxTilesPerPart
+	nparts := (n + maxTilesPerPart - 1) / maxTilesPerPart
 	if nparts < s.workers && n >= 16 {
 		nparts = s.workers
 	}
 	nparts = max(nparts, 1)
 	for len(s.encs) < min(s.workers, nparts) {
-		s.encs = append(s.encs, newScreenTileEncoder())
+		s.encs = append(s.encs, newTileEncoder())
 	}
 	for len(s.outs) < nparts {
 		s.outs = append(s.outs, nil)
 	}
-	parts := make([]screenPart, nparts)
+	parts := make([]part, nparts)
 	for i := range parts {
 		p := &parts[i]
 		p.seq, p.screenW, p.screenH, p.imageW, p.imageH = j.seq, j.sw, j.sh, j.iw, j.ih
 		p.quality, p.lossless = j.quality, j.lossless
 		if j.key {
-			p.flags |= screenFlagKey
+			p.flags |= flagKey
 		}
 		if i == nparts-1 {
-			p.flags |= screenFlagLast
+			p.flags |= flagLast
 		}
 		if i == 0 && j.copy != nil {
-			p.flags |= screenFlagCopy
+			p.flags |= flagCopy
 			p.copy = j.copy
 		}
 		// Round-robin spreads a photo region over both workers.
@@ -526,12 +530,12 @@ func (s *ScreenSender) sendUpdate(j *screenJob) error {
 			p.tiles = append(p.tiles, j.tiles[k])
 		}
 	}
-	// Each body is encoded after screenFrameRoom bytes, where its frame
+	// Each body is encoded after framing.HeaderRoom bytes, where its frame
 	// header goes once its length is known: no copy of the body.
 	errs := make([]error, nparts)
 	encodeFrom := func(wk int) {
 		for i := wk; i < nparts; i += len(s.encs) {
-			room := append(s.outs[i][:0], make([]byte, screenFrameRoom)...)
+			room := append(s.outs[i][:0], make([]byte, framing.HeaderRoom)...)
 			s.outs[i], errs[i] = s.encs[wk].encode(room, s.staging, 4*j.sw, j.scaler, &parts[i])
 		}
 	}
@@ -551,11 +555,7 @@ func (s *ScreenSender) sendUpdate(j *screenJob) error {
 	took := time.Since(start)
 	var written int64
 	for i := range parts {
-		out := s.outs[i]
-		hdr := binary.AppendUvarint(make([]byte, 0, screenFrameRoom), uint64(len(out)-screenFrameRoom+1))
-		hdr = append(hdr, byte(MsgScreenUpdate))
-		frame := out[screenFrameRoom-len(hdr):]
-		copy(frame, hdr)
+		frame := framing.Roomed(s.outs[i], MsgUpdate)
 		if _, err := s.w.Write(frame); err != nil {
 			return fmt.Errorf("sending screen update: %w", err)
 		}
@@ -586,7 +586,7 @@ func (s *ScreenSender) sendUpdate(j *screenJob) error {
 }
 
 // readLoop reads the viewer's messages; nil when the viewer hung up.
-func (s *ScreenSender) readLoop() error {
+func (s *Sender) readLoop() error {
 	for {
 		t, body, err := s.fr.ReadFrame()
 		if err == io.EOF {
@@ -602,12 +602,12 @@ func (s *ScreenSender) readLoop() error {
 	}
 }
 
-func (s *ScreenSender) handle(t MsgType, body []byte) error {
+func (s *Sender) handle(t framing.MsgType, body []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch t {
-	case MsgScreenSettings:
-		var set ScreenSettings
+	case MsgSettings:
+		var set Settings
 		if err := json.Unmarshal(body, &set); err != nil {
 			return fmt.Errorf("decoding screen settings: %w", err)
 		}
@@ -615,16 +615,16 @@ func (s *ScreenSender) handle(t MsgType, body []byte) error {
 		if s.canvas != nil {
 			s.resizeLocked()
 		}
-	case MsgScreenKeyRequest:
+	case MsgKeyRequest:
 		if len(body) != 0 {
 			return fmt.Errorf("reading key frame request: %d bytes of body", len(body))
 		}
 		s.key = true
-	case MsgScreenAck:
-		w := wireReader{b: body}
-		seq := w.uvarint("ack")
-		if err := w.end("ack"); err != nil {
-			return err
+	case MsgAck:
+		w := framing.NewBody(body)
+		seq := w.Uvarint("ack")
+		if err := w.End(); err != nil {
+			return fmt.Errorf("reading ack: %w", err)
 		}
 		if seq > s.seq {
 			return fmt.Errorf("reading ack: update %d acknowledged, only %d sent", seq, s.seq)

@@ -1,4 +1,4 @@
-package stream
+package framing
 
 import (
 	"bufio"
@@ -10,20 +10,13 @@ import (
 	"io"
 )
 
-// MsgType is the first byte of a frame.
+// MsgType is the first byte of a frame. Each protocol defines its own
+// values (see the package documentation); they are part of its wire format.
 type MsgType byte
 
-// Message types. Values are part of the wire format: never reuse one.
-const (
-	MsgHello     MsgType = 1  // helper → novice: who I am
-	MsgChallenge MsgType = 2  // novice → helper: who I am, a nonce, whether a password is needed
-	MsgProof     MsgType = 3  // helper → novice: proof of the invitation (and password)
-	MsgResult    MsgType = 4  // novice → helper: outcome of the proof or of the novice's decision
-	MsgStatus    MsgType = 5  // either way, after acceptance: status events
-	MsgChat      MsgType = 16 // either way on the chat protocol
-)
-
-// ErrFrameTooLarge is returned when a peer announces a frame over the limit.
+// ErrFrameTooLarge is returned when a peer announces a frame over the limit,
+// or a sender is asked to write one. Its text keeps the "stream:" of the
+// package it was first defined in: it reaches logs.
 var ErrFrameTooLarge = errors.New("stream: frame larger than the protocol allows")
 
 // FrameReader reads frames with a size limit. It owns its buffered reader: never
@@ -80,6 +73,40 @@ func AppendFrame(dst []byte, t MsgType, body []byte) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(body)+1))
 	dst = append(dst, byte(t))
 	return append(dst, body...)
+}
+
+// HeaderRoom is the most a frame header takes: the uvarint of a length up
+// to MaxRoomed and the type byte.
+const HeaderRoom = 5
+
+// MaxRoomed is the largest frame (type byte and body) Roomed can make: a
+// length of four uvarint bytes.
+const MaxRoomed = 1<<28 - 1
+
+// Roomed makes one frame of type t in place, without copying the body:
+// buf holds HeaderRoom bytes of room, then the body. The frame is the end
+// of buf, from where its header starts. Writers that build a body into a
+// reused buffer use it to send header and body in one Write. The body must
+// leave the frame at most MaxRoomed bytes (it is a programming error
+// otherwise: protocols' limits are far below).
+func Roomed(buf []byte, t MsgType) []byte {
+	n := len(buf) - HeaderRoom + 1
+	if len(buf) < HeaderRoom || n > MaxRoomed {
+		panic("framing: Roomed needs HeaderRoom bytes of room and at most MaxRoomed bytes of frame")
+	}
+	start := HeaderRoom - 1 - UvarintLen(uint64(n))
+	binary.PutUvarint(buf[start:], uint64(n))
+	buf[HeaderRoom-1] = byte(t)
+	return buf[start:]
+}
+
+// UvarintLen is how many bytes binary.AppendUvarint takes for v.
+func UvarintLen(v uint64) int {
+	n := 1
+	for ; v >= 0x80; v >>= 7 {
+		n++
+	}
+	return n
 }
 
 // WriteJSON writes v as one frame of type t, refusing frames over max so a

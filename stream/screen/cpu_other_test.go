@@ -1,5 +1,5 @@
 //go:build !unix
 
-package stream
+package screen
 
 func processCPU() float64 { return 0 }

@@ -1,4 +1,4 @@
-package stream
+package screen
 
 import (
 	"bytes"
@@ -16,24 +16,32 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/ra-p2p/ra-p2p/desktop"
+	"github.com/ra-p2p/ra-p2p/internal/wiretest"
+	"github.com/ra-p2p/ra-p2p/stream"
+	"github.com/ra-p2p/ra-p2p/stream/framing"
 )
+
+// unhex decodes hex written with spaces and newlines for readability.
+var unhex = wiretest.Unhex
 
 // flushScreen makes the sender send what is due now, as Run would, without
 // waiting for acks or MaxFPS.
-func flushScreen(t testing.TB, s *ScreenSender) {
+func flushScreen(t testing.TB, s *Sender) {
 	t.Helper()
-	var j screenJob
+	var j job
 	s.mu.Lock()
 	s.acked, s.lastSend = s.seq, time.Time{}
 	s.takeLocked(time.Now(), &j)
 	s.mu.Unlock()
 	if j.shape != nil {
-		if err := s.write(MsgScreenCursorShape, j.shape); err != nil {
+		if err := s.write(MsgCursorShape, j.shape); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if j.cursor != nil {
-		if err := s.write(MsgScreenCursor, j.cursor); err != nil {
+		if err := s.write(MsgCursor, j.cursor); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -45,10 +53,10 @@ func flushScreen(t testing.TB, s *ScreenSender) {
 }
 
 // newTestSender is a sender writing to w that has had the viewer's settings.
-func newTestSender(t testing.TB, w io.Writer, set string) *ScreenSender {
+func newTestSender(t testing.TB, w io.Writer, set string) *Sender {
 	t.Helper()
-	s := NewScreenSender(w, bytes.NewReader(nil))
-	if err := s.handle(MsgScreenSettings, []byte(set)); err != nil {
+	s := NewSender(w, bytes.NewReader(nil))
+	if err := s.handle(MsgSettings, []byte(set)); err != nil {
 		t.Fatal(err)
 	}
 	return s
@@ -56,9 +64,9 @@ func newTestSender(t testing.TB, w io.Writer, set string) *ScreenSender {
 
 // feedReceiver runs a receiver on in as the sender's side and returns its
 // error and what it allocated.
-func feedReceiver(in []byte) (*ScreenReceiver, error, uint64) {
-	r := NewScreenReceiver(bytes.NewReader(in), io.Discard)
-	r.SetSettings(ScreenSettings{}) // no limit, known before the first update
+func feedReceiver(in []byte) (*Receiver, error, uint64) {
+	r := NewReceiver(bytes.NewReader(in), io.Discard)
+	r.SetSettings(Settings{}) // no limit, known before the first update
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	err := r.Run(context.Background())
@@ -116,7 +124,7 @@ func TestScreenGolden(t *testing.T) {
 	s := newTestSender(t, &buf, `{}`)
 	shape := image.NewRGBA(image.Rect(0, 0, 2, 1))
 	copy(shape.Pix, []byte{0xff, 0, 0, 0x80, 0, 0xff, 0, 0x80})
-	if err := s.Offer(RawFrame{Width: 1, Height: 1, Stride: 4, Pix: make([]byte, 4), CursorX: 100, CursorY: -3, CursorVisible: true, CursorShape: shape, CursorHotX: 1}); err != nil {
+	if err := s.Offer(desktop.Frame{Width: 1, Height: 1, Stride: 4, Pix: make([]byte, 4), Cursor: desktop.Cursor{X: 100, Y: -3, Visible: true, Shape: shape, HotX: 1}}); err != nil {
 		t.Fatal(err)
 	}
 	s.mu.Lock()
@@ -153,8 +161,8 @@ func TestScreenGolden(t *testing.T) {
 	// The viewer's messages, both ways.
 	ctx, cancel := context.WithCancel(context.Background())
 	vb := &cancelWriter{cancel: cancel}
-	r = NewScreenReceiver(bytes.NewReader(nil), vb)
-	r.SetSettings(ScreenSettings{MaxWidth: 1280, MaxHeight: 720})
+	r = NewReceiver(bytes.NewReader(nil), vb)
+	r.SetSettings(Settings{MaxWidth: 1280, MaxHeight: 720})
 	r.RequestKeyFrame()
 	r.mu.Lock()
 	r.ack, r.ackDirty = 300, true
@@ -164,9 +172,9 @@ func TestScreenGolden(t *testing.T) {
 	if !bytes.Equal(vb.Bytes(), wantV) {
 		t.Errorf("viewer messages:\n got %x\nwant %x", vb.Bytes(), wantV)
 	}
-	s = NewScreenSender(io.Discard, nil)
+	s = NewSender(io.Discard, nil)
 	s.seq = 300
-	fr := NewFrameReader(bytes.NewReader(wantV), MaxScreenMessage)
+	fr := framing.NewFrameReader(bytes.NewReader(wantV), MaxMessage)
 	for {
 		typ, body, err := fr.ReadFrame()
 		if err == io.EOF {
@@ -219,7 +227,7 @@ func updateFrame(seq uint64, flags byte, sw, sh, iw, ih int, tiles []wireTile, z
 	b = append(b, z...)
 	b = binary.AppendUvarint(b, uint64(len(j)))
 	b = append(b, j...)
-	return AppendFrame(nil, MsgScreenUpdate, b)
+	return framing.AppendFrame(nil, MsgUpdate, b)
 }
 
 // copyFrame is an update of a 64x64 image with copy c (x, y, w, h, dy) and
@@ -232,7 +240,7 @@ func copyFrame(seq uint64, flags byte, c [5]int) []byte {
 	}
 	b = binary.AppendVarint(b, int64(c[4]))
 	b = append(b, 0, 0, 0) // no tiles, no zstd, no JPEG
-	return AppendFrame(nil, MsgScreenUpdate, b)
+	return framing.AppendFrame(nil, MsgUpdate, b)
 }
 
 func zstdOf(t testing.TB, raw []byte) []byte {
@@ -255,14 +263,14 @@ func jpegOf(t testing.TB, w, h int) []byte {
 	return b.Bytes()
 }
 
-const keyLast = screenFlagKey | screenFlagLast
+const keyLast = flagKey | flagLast
 
 func TestScreenReceiverFailures(t *testing.T) {
-	solid := []wireTile{{0, 0, 64, 64, screenCodecSolid, []byte{1, 2, 3}}}
+	solid := []wireTile{{0, 0, 64, 64, codecSolid, []byte{1, 2, 3}}}
 	key := updateFrame(1, keyLast, 64, 64, 64, 64, solid, nil, nil)
-	lossless := []wireTile{{0, 0, 64, 64, screenCodecLossless, nil}}
-	oneJPEG := []wireTile{{0, 0, 64, 64, screenCodecJPEG, nil}}
-	twoJPEG := []wireTile{{0, 0, 64, 64, screenCodecJPEG, nil}, {64, 0, 64, 64, screenCodecJPEG, nil}}
+	lossless := []wireTile{{0, 0, 64, 64, codecLossless, nil}}
+	oneJPEG := []wireTile{{0, 0, 64, 64, codecJPEG, nil}}
+	twoJPEG := []wireTile{{0, 0, 64, 64, codecJPEG, nil}, {64, 0, 64, 64, codecJPEG, nil}}
 	good := jpegOf(t, 64, 64)
 
 	// 16 MB of zeros: with the size in the frame header, and streamed
@@ -286,16 +294,16 @@ func TestScreenReceiverFailures(t *testing.T) {
 	}
 	many := make([]wireTile, 257)
 	for i := range many {
-		many[i] = wireTile{i % 64, 0, 1, 1, screenCodecSolid, []byte{0, 0, 0}}
+		many[i] = wireTile{i % 64, 0, 1, 1, codecSolid, []byte{0, 0, 0}}
 	}
 	cat := func(frames ...[]byte) []byte { return bytes.Join(frames, nil) }
 
 	for name, in := range map[string][]byte{
-		"a tile outside the image":                updateFrame(1, keyLast, 64, 64, 64, 64, []wireTile{{60, 0, 8, 8, screenCodecSolid, []byte{1, 2, 3}}}, nil, nil),
-		"a tile starting past the image":          updateFrame(1, keyLast, 64, 64, 64, 64, []wireTile{{64, 0, 1, 1, screenCodecSolid, []byte{1, 2, 3}}}, nil, nil),
-		"a tile wider than 64 pixels":             updateFrame(1, keyLast, 128, 64, 128, 64, []wireTile{{0, 0, 65, 1, screenCodecSolid, []byte{1, 2, 3}}}, nil, nil),
-		"a tile of no pixels":                     updateFrame(1, keyLast, 64, 64, 64, 64, []wireTile{{0, 0, 0, 1, screenCodecSolid, []byte{1, 2, 3}}}, nil, nil),
-		"a frame over 4 MiB":                      cat(key, binary.AppendUvarint(nil, MaxScreenMessage+1), []byte{byte(MsgScreenUpdate)}),
+		"a tile outside the image":                updateFrame(1, keyLast, 64, 64, 64, 64, []wireTile{{60, 0, 8, 8, codecSolid, []byte{1, 2, 3}}}, nil, nil),
+		"a tile starting past the image":          updateFrame(1, keyLast, 64, 64, 64, 64, []wireTile{{64, 0, 1, 1, codecSolid, []byte{1, 2, 3}}}, nil, nil),
+		"a tile wider than 64 pixels":             updateFrame(1, keyLast, 128, 64, 128, 64, []wireTile{{0, 0, 65, 1, codecSolid, []byte{1, 2, 3}}}, nil, nil),
+		"a tile of no pixels":                     updateFrame(1, keyLast, 64, 64, 64, 64, []wireTile{{0, 0, 0, 1, codecSolid, []byte{1, 2, 3}}}, nil, nil),
+		"a frame over 4 MiB":                      cat(key, binary.AppendUvarint(nil, MaxMessage+1), []byte{byte(MsgUpdate)}),
 		"a screen 9000 pixels wide":               updateFrame(1, keyLast, 9000, 64, 64, 64, solid, nil, nil),
 		"a screen of 8192x8192, over the area":    updateFrame(1, keyLast, 8192, 8192, 8192, 8192, solid, nil, nil),
 		"an image larger than the screen":         updateFrame(1, keyLast, 64, 64, 128, 64, solid, nil, nil),
@@ -314,29 +322,29 @@ func TestScreenReceiverFailures(t *testing.T) {
 		"an unknown codec byte":                   updateFrame(1, keyLast, 64, 64, 64, 64, []wireTile{{0, 0, 64, 64, 7, nil}}, nil, nil),
 		"more than 256 tiles in a part":           updateFrame(1, keyLast, 64, 64, 64, 64, many, nil, nil),
 		"unknown flag bits":                       updateFrame(1, keyLast|0x80, 64, 64, 64, 64, solid, nil, nil),
-		"a copy in a key frame":                   copyFrame(1, keyLast|screenFlagCopy, [5]int{0, 0, 64, 32, 8}),
-		"a copy from above the image":             cat(key, copyFrame(2, screenFlagLast|screenFlagCopy, [5]int{0, 0, 64, 32, 8})),
-		"a copy from below the image":             cat(key, copyFrame(2, screenFlagLast|screenFlagCopy, [5]int{0, 40, 64, 24, -8})),
-		"a copy wider than the image":             cat(key, copyFrame(2, screenFlagLast|screenFlagCopy, [5]int{8, 16, 64, 16, 8})),
-		"a copy by zero rows":                     cat(key, copyFrame(2, screenFlagLast|screenFlagCopy, [5]int{0, 16, 64, 16, 0})),
-		"a copy in a later part":                  cat(key, updateFrame(2, 0, 64, 64, 64, 64, solid, nil, nil), copyFrame(2, screenFlagLast|screenFlagCopy, [5]int{0, 16, 64, 16, 8})),
-		"trailing bytes after the JPEG":           AppendFrame(nil, MsgScreenUpdate, append(key[2:len(key):len(key)], 0)),
-		"a body cut short":                        AppendFrame(nil, MsgScreenUpdate, []byte{1, keyLast, 64, 64}),
-		"a first update that is not a key frame":  updateFrame(1, screenFlagLast, 64, 64, 64, 64, solid, nil, nil),
-		"update numbers that skip":                cat(key, updateFrame(3, screenFlagLast, 64, 64, 64, 64, solid, nil, nil)),
-		"an update number that repeats":           cat(key, updateFrame(1, screenFlagLast, 64, 64, 64, 64, solid, nil, nil)),
-		"a new size without a key frame":          cat(key, updateFrame(2, screenFlagLast, 128, 64, 128, 64, solid, nil, nil)),
-		"another update before the last part":     cat(updateFrame(1, screenFlagKey, 64, 64, 64, 64, solid, nil, nil), updateFrame(2, keyLast, 64, 64, 64, 64, solid, nil, nil)),
-		"a part of another size":                  cat(updateFrame(1, screenFlagKey, 64, 64, 64, 64, solid, nil, nil), updateFrame(1, keyLast, 64, 64, 32, 64, solid, nil, nil)),
-		"the stream ending inside an update":      updateFrame(1, screenFlagKey, 64, 64, 64, 64, solid, nil, nil),
-		"a cursor with unknown flags":             AppendFrame(nil, MsgScreenCursor, []byte{3, 0, 0}),
-		"a cursor with a huge coordinate":         AppendFrame(nil, MsgScreenCursor, binary.AppendVarint([]byte{1, 0}, 1<<40)),
-		"a cursor with trailing bytes":            AppendFrame(nil, MsgScreenCursor, []byte{1, 0, 0, 0}),
-		"a cursor shape 300 pixels wide":          AppendFrame(nil, MsgScreenCursorShape, append(binary.AppendUvarint(nil, 300), 1, 0, 0)),
-		"a cursor shape shorter than announced":   AppendFrame(nil, MsgScreenCursorShape, []byte{2, 2, 0, 0, 1, 2, 3}),
-		"a cursor hot spot outside the shape":     AppendFrame(nil, MsgScreenCursorShape, append([]byte{1, 1, 1, 0}, 0, 0, 0, 0)),
-		"a viewer's message from the sender":      AppendFrame(nil, MsgScreenAck, []byte{1}),
-		"a message of another protocol":           AppendFrame(nil, MsgChat, []byte(`{"text":"hi"}`)),
+		"a copy in a key frame":                   copyFrame(1, keyLast|flagCopy, [5]int{0, 0, 64, 32, 8}),
+		"a copy from above the image":             cat(key, copyFrame(2, flagLast|flagCopy, [5]int{0, 0, 64, 32, 8})),
+		"a copy from below the image":             cat(key, copyFrame(2, flagLast|flagCopy, [5]int{0, 40, 64, 24, -8})),
+		"a copy wider than the image":             cat(key, copyFrame(2, flagLast|flagCopy, [5]int{8, 16, 64, 16, 8})),
+		"a copy by zero rows":                     cat(key, copyFrame(2, flagLast|flagCopy, [5]int{0, 16, 64, 16, 0})),
+		"a copy in a later part":                  cat(key, updateFrame(2, 0, 64, 64, 64, 64, solid, nil, nil), copyFrame(2, flagLast|flagCopy, [5]int{0, 16, 64, 16, 8})),
+		"trailing bytes after the JPEG":           framing.AppendFrame(nil, MsgUpdate, append(key[2:len(key):len(key)], 0)),
+		"a body cut short":                        framing.AppendFrame(nil, MsgUpdate, []byte{1, keyLast, 64, 64}),
+		"a first update that is not a key frame":  updateFrame(1, flagLast, 64, 64, 64, 64, solid, nil, nil),
+		"update numbers that skip":                cat(key, updateFrame(3, flagLast, 64, 64, 64, 64, solid, nil, nil)),
+		"an update number that repeats":           cat(key, updateFrame(1, flagLast, 64, 64, 64, 64, solid, nil, nil)),
+		"a new size without a key frame":          cat(key, updateFrame(2, flagLast, 128, 64, 128, 64, solid, nil, nil)),
+		"another update before the last part":     cat(updateFrame(1, flagKey, 64, 64, 64, 64, solid, nil, nil), updateFrame(2, keyLast, 64, 64, 64, 64, solid, nil, nil)),
+		"a part of another size":                  cat(updateFrame(1, flagKey, 64, 64, 64, 64, solid, nil, nil), updateFrame(1, keyLast, 64, 64, 32, 64, solid, nil, nil)),
+		"the stream ending inside an update":      updateFrame(1, flagKey, 64, 64, 64, 64, solid, nil, nil),
+		"a cursor with unknown flags":             framing.AppendFrame(nil, MsgCursor, []byte{3, 0, 0}),
+		"a cursor with a huge coordinate":         framing.AppendFrame(nil, MsgCursor, binary.AppendVarint([]byte{1, 0}, 1<<40)),
+		"a cursor with trailing bytes":            framing.AppendFrame(nil, MsgCursor, []byte{1, 0, 0, 0}),
+		"a cursor shape 300 pixels wide":          framing.AppendFrame(nil, MsgCursorShape, append(binary.AppendUvarint(nil, 300), 1, 0, 0)),
+		"a cursor shape shorter than announced":   framing.AppendFrame(nil, MsgCursorShape, []byte{2, 2, 0, 0, 1, 2, 3}),
+		"a cursor hot spot outside the shape":     framing.AppendFrame(nil, MsgCursorShape, append([]byte{1, 1, 1, 0}, 0, 0, 0, 0)),
+		"a viewer's message from the sender":      framing.AppendFrame(nil, MsgAck, []byte{1}),
+		"a message of another protocol":           framing.AppendFrame(nil, stream.MsgChat, []byte(`{"text":"hi"}`)),
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err, alloc := feedReceiver(in)
@@ -357,10 +365,10 @@ func TestScreenReceiverFailures(t *testing.T) {
 // image larger than any pane size it asked for; a pane that shrinks still
 // accepts the larger updates that may be in flight.
 func TestScreenReceiverPaneLimit(t *testing.T) {
-	solid := []wireTile{{0, 0, 64, 64, screenCodecSolid, []byte{1, 2, 3}}}
+	solid := []wireTile{{0, 0, 64, 64, codecSolid, []byte{1, 2, 3}}}
 	big := updateFrame(1, keyLast, 4000, 3000, 4000, 3000, solid, nil, nil)
-	r := NewScreenReceiver(bytes.NewReader(big), io.Discard)
-	r.SetSettings(ScreenSettings{MaxWidth: 1280, MaxHeight: 720})
+	r := NewReceiver(bytes.NewReader(big), io.Discard)
+	r.SetSettings(Settings{MaxWidth: 1280, MaxHeight: 720})
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	err := r.Run(context.Background())
@@ -372,10 +380,10 @@ func TestScreenReceiverPaneLimit(t *testing.T) {
 		t.Errorf("allocated %d bytes", n)
 	}
 
-	in := append(updateFrame(1, keyLast, 1920, 1080, 1280, 720, solid, nil, nil), updateFrame(2, screenFlagLast, 1920, 1080, 1280, 720, solid, nil, nil)...)
-	r = NewScreenReceiver(bytes.NewReader(in), io.Discard)
-	r.SetSettings(ScreenSettings{MaxWidth: 1280, MaxHeight: 720})
-	r.SetSettings(ScreenSettings{MaxWidth: 640, MaxHeight: 360})
+	in := append(updateFrame(1, keyLast, 1920, 1080, 1280, 720, solid, nil, nil), updateFrame(2, flagLast, 1920, 1080, 1280, 720, solid, nil, nil)...)
+	r = NewReceiver(bytes.NewReader(in), io.Discard)
+	r.SetSettings(Settings{MaxWidth: 1280, MaxHeight: 720})
+	r.SetSettings(Settings{MaxWidth: 640, MaxHeight: 360})
 	if err := r.Run(context.Background()); err != nil {
 		t.Fatalf("updates at the pane's former size: %v", err)
 	}
@@ -386,20 +394,20 @@ func TestScreenSenderFailures(t *testing.T) {
 		in      []byte
 		wantErr bool
 	}{
-		"the viewer hangs up":                 {AppendFrame(nil, MsgScreenSettings, []byte(`{}`)), false},
-		"settings that are not JSON":          {AppendFrame(nil, MsgScreenSettings, []byte(`{"max_width":`)), true},
-		"an ack of an update never sent":      {AppendFrame(nil, MsgScreenAck, []byte{5}), true},
-		"an ack with trailing bytes":          {AppendFrame(nil, MsgScreenAck, []byte{0, 0}), true},
-		"an ack that is not a uvarint":        {AppendFrame(nil, MsgScreenAck, []byte{0x80}), true},
-		"a key frame request with a body":     {AppendFrame(nil, MsgScreenKeyRequest, []byte{0}), true},
+		"the viewer hangs up":                 {framing.AppendFrame(nil, MsgSettings, []byte(`{}`)), false},
+		"settings that are not JSON":          {framing.AppendFrame(nil, MsgSettings, []byte(`{"max_width":`)), true},
+		"an ack of an update never sent":      {framing.AppendFrame(nil, MsgAck, []byte{5}), true},
+		"an ack with trailing bytes":          {framing.AppendFrame(nil, MsgAck, []byte{0, 0}), true},
+		"an ack that is not a uvarint":        {framing.AppendFrame(nil, MsgAck, []byte{0x80}), true},
+		"a key frame request with a body":     {framing.AppendFrame(nil, MsgKeyRequest, []byte{0}), true},
 		"an update from the viewer":           {updateFrame(1, keyLast, 64, 64, 64, 64, nil, nil, nil), true},
-		"a frame over 4 MiB":                  {append(binary.AppendUvarint(nil, MaxScreenMessage+1), byte(MsgScreenAck)), true},
-		"a frame cut short":                   {[]byte{5, byte(MsgScreenAck)}, true},
-		"negative and huge settings are safe": {AppendFrame(nil, MsgScreenSettings, []byte(`{"max_width":-5,"max_height":1,"quality":1000,"max_fps":-1}`)), false},
+		"a frame over 4 MiB":                  {append(binary.AppendUvarint(nil, MaxMessage+1), byte(MsgAck)), true},
+		"a frame cut short":                   {[]byte{5, byte(MsgAck)}, true},
+		"negative and huge settings are safe": {framing.AppendFrame(nil, MsgSettings, []byte(`{"max_width":-5,"max_height":1,"quality":1000,"max_fps":-1}`)), false},
 	} {
 		t.Run(name, func(t *testing.T) {
 			var out bytes.Buffer
-			s := NewScreenSender(&out, bytes.NewReader(tt.in))
+			s := NewSender(&out, bytes.NewReader(tt.in))
 			m := screenshot(t, "xterm-1280x800.png")
 			if err := s.Offer(toBGRX(m)); err != nil {
 				t.Fatal(err)
@@ -437,7 +445,7 @@ func TestScreenDirtyCells(t *testing.T) {
 		if err := s.Offer(f); err != nil {
 			t.Fatal(err)
 		}
-		var j screenJob
+		var j job
 		s.mu.Lock()
 		s.acked, s.lastSend = s.seq, time.Time{}
 		s.takeLocked(time.Now(), &j)
@@ -449,8 +457,8 @@ func TestScreenDirtyCells(t *testing.T) {
 }
 
 func TestScreenOfferRejects(t *testing.T) {
-	s := NewScreenSender(io.Discard, nil)
-	for name, f := range map[string]RawFrame{
+	s := NewSender(io.Discard, nil)
+	for name, f := range map[string]desktop.Frame{
 		"an empty frame":              {},
 		"a screen 9000 pixels wide":   {Width: 9000, Height: 10, Stride: 36000, Pix: make([]byte, 36000*10)},
 		"a stride under 4 bytes":      {Width: 10, Height: 10, Stride: 39, Pix: make([]byte, 400)},
@@ -461,7 +469,7 @@ func TestScreenOfferRejects(t *testing.T) {
 		}
 	}
 	// Dirty rectangles outside the screen are clipped, not trusted.
-	f := RawFrame{Width: 10, Height: 10, Stride: 40, Pix: make([]byte, 400)}
+	f := desktop.Frame{Width: 10, Height: 10, Stride: 40, Pix: make([]byte, 400)}
 	if err := s.Offer(f); err != nil {
 		t.Fatal(err)
 	}
@@ -518,13 +526,13 @@ func FuzzScreenDecode(f *testing.F) {
 	f.Add(unhex(f, goldenScreenUpdate))
 	f.Add(unhex(f, goldenScreenCursor+goldenScreenShape+goldenScreenUpdate))
 	f.Add(realUpdates(f))
-	f.Add(updateFrame(1, keyLast, 64, 64, 64, 64, []wireTile{{0, 0, 64, 64, screenCodecJPEG, nil}}, nil, jpegOf(f, 64, 64)))
+	f.Add(updateFrame(1, keyLast, 64, 64, 64, 64, []wireTile{{0, 0, 64, 64, codecJPEG, nil}}, nil, jpegOf(f, 64, 64)))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		r := NewScreenReceiver(bytes.NewReader(in), io.Discard)
+		r := NewReceiver(bytes.NewReader(in), io.Discard)
 		// A viewer pane of 1024x1024: big images are refused before they
 		// are allocated, which keeps each run fast.
-		r.SetSettings(ScreenSettings{MaxWidth: 1024, MaxHeight: 1024})
-		r.dec = newScreenTileDecoder()
+		r.SetSettings(Settings{MaxWidth: 1024, MaxHeight: 1024})
+		r.dec = newTileDecoder()
 		defer r.dec.close()
 		for {
 			typ, body, err := r.fr.ReadFrame()
@@ -547,18 +555,18 @@ func TestScreenSenderEndsWithContext(t *testing.T) {
 		a, b := net.Pipe()
 		defer a.Close()
 		defer b.Close()
-		s := NewScreenSender(a, a)
+		s := NewSender(a, a)
 		if err := s.Offer(toBGRX(screenshot(t, "xterm-1280x800.png"))); err != nil {
 			t.Fatal(err)
 		}
-		go b.Write(AppendFrame(nil, MsgScreenSettings, []byte(`{}`)))
+		go b.Write(framing.AppendFrame(nil, MsgSettings, []byte(`{}`)))
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		if err := s.Run(ctx); !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("Run = %v, want context.DeadlineExceeded", err)
 		}
 		// The receiver's side likewise, with a sender that never reads.
-		r := NewScreenReceiver(b, b)
+		r := NewReceiver(b, b)
 		ctx, cancel = context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		if err := r.Run(ctx); !errors.Is(err, context.DeadlineExceeded) {

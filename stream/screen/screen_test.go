@@ -1,4 +1,4 @@
-package stream
+package screen
 
 import (
 	"context"
@@ -17,9 +17,11 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/ra-p2p/ra-p2p/desktop"
 )
 
-// Screenshots in testdata/screen, taken under Xvfb with xterm (DejaVu Sans
+// Screenshots in testdata, taken under Xvfb with xterm (DejaVu Sans
 // Mono, anti-aliased) and ImageMagick (import -window root; the photo-like
 // window is `display` of a blurred plasma:fractal):
 //
@@ -39,7 +41,7 @@ func screenshot(t testing.TB, name string) *image.RGBA {
 	defer screenshots.Unlock()
 	m := screenshots.m[name]
 	if m == nil {
-		f, err := os.Open("testdata/screen/" + name)
+		f, err := os.Open("testdata/" + name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,16 +61,16 @@ func screenshot(t testing.TB, name string) *image.RGBA {
 
 // toBGRX converts an RGBA image to a capture frame with a padded stride,
 // as XShm may give.
-func toBGRX(m *image.RGBA, dirty ...image.Rectangle) RawFrame {
+func toBGRX(m *image.RGBA, dirty ...image.Rectangle) desktop.Frame {
 	w, h := m.Rect.Dx(), m.Rect.Dy()
-	f := RawFrame{Width: w, Height: h, Stride: 4*w + 64, Dirty: dirty}
+	f := desktop.Frame{Width: w, Height: h, Stride: 4*w + 64, Dirty: dirty}
 	f.Pix = make([]byte, f.Stride*h)
 	putBGRX(f, m, m.Rect)
 	return f
 }
 
 // putBGRX copies rectangle r of m into the frame's pixels.
-func putBGRX(f RawFrame, m *image.RGBA, r image.Rectangle) {
+func putBGRX(f desktop.Frame, m *image.RGBA, r image.Rectangle) {
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		for x := r.Min.X; x < r.Max.X; x++ {
 			s := m.Pix[m.PixOffset(x, y):]
@@ -131,19 +133,19 @@ func referenceDownscale(m *image.RGBA, w, h int) *image.RGBA {
 
 // screenPair runs a sender and a receiver over net.Pipe until stop.
 type screenPair struct {
-	s    *ScreenSender
-	r    *ScreenReceiver
+	s    *Sender
+	r    *Receiver
 	stop func()
 }
 
-func newScreenPair(t *testing.T, set ScreenSettings, wrap func(net.Conn) io.ReadWriter) *screenPair {
+func newScreenPair(t *testing.T, set Settings, wrap func(net.Conn) io.ReadWriter) *screenPair {
 	t.Helper()
 	sc, rc := net.Pipe()
 	var rrw io.ReadWriter = rc
 	if wrap != nil {
 		rrw = wrap(rc)
 	}
-	p := &screenPair{s: NewScreenSender(sc, sc), r: NewScreenReceiver(rrw, rrw)}
+	p := &screenPair{s: NewSender(sc, sc), r: NewReceiver(rrw, rrw)}
 	p.r.SetSettings(set)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -166,7 +168,7 @@ func newScreenPair(t *testing.T, set ScreenSettings, wrap func(net.Conn) io.Read
 
 // waitView waits until the receiver publishes an image that ok accepts,
 // then until the bubble is idle (so the sender's stats are up to date).
-func waitView(t *testing.T, r *ScreenReceiver, ok func(ScreenView) bool) ScreenView {
+func waitView(t *testing.T, r *Receiver, ok func(desktop.View) bool) desktop.View {
 	t.Helper()
 	deadline := time.After(time.Minute)
 	for {
@@ -182,17 +184,17 @@ func waitView(t *testing.T, r *ScreenReceiver, ok func(ScreenView) bool) ScreenV
 	}
 }
 
-func newer(than uint64) func(ScreenView) bool {
-	return func(v ScreenView) bool { return v.Version > than }
+func newer(than uint64) func(desktop.View) bool {
+	return func(v desktop.View) bool { return v.Version > than }
 }
 
 // lossyTiles lists the 64x64 tiles of m the encoder sends as JPEG.
 func lossyTiles(m *image.RGBA) map[image.Rectangle]bool {
-	e := newScreenTileEncoder()
+	e := newTileEncoder()
 	lossy := map[image.Rectangle]bool{}
-	for y := 0; y < m.Rect.Dy(); y += ScreenTile {
-		for x := 0; x < m.Rect.Dx(); x += ScreenTile {
-			r := image.Rect(x, y, x+ScreenTile, y+ScreenTile).Intersect(m.Rect)
+	for y := 0; y < m.Rect.Dy(); y += Tile {
+		for x := 0; x < m.Rect.Dx(); x += Tile {
+			r := image.Rect(x, y, x+Tile, y+Tile).Intersect(m.Rect)
 			// RGBA read as BGRX swaps R and B: colours and edges stay the same.
 			if _, photo := e.classify(m.Pix, m.Stride, r, true); photo {
 				lossy[r] = true
@@ -210,9 +212,9 @@ func checkTiles(t *testing.T, got, want *image.RGBA, lossy map[image.Rectangle]b
 		t.Fatalf("image of %v, want %v", got.Rect, want.Rect)
 	}
 	bad := 0
-	for y := 0; y < want.Rect.Dy(); y += ScreenTile {
-		for x := 0; x < want.Rect.Dx(); x += ScreenTile {
-			r := image.Rect(x, y, x+ScreenTile, y+ScreenTile).Intersect(want.Rect)
+	for y := 0; y < want.Rect.Dy(); y += Tile {
+		for x := 0; x < want.Rect.Dx(); x += Tile {
+			r := image.Rect(x, y, x+Tile, y+Tile).Intersect(want.Rect)
 			p := psnr(got, want, r)
 			if (lossy[r] && p < minPSNR) || (!lossy[r] && p != 99) {
 				if bad++; bad <= 5 {
@@ -225,7 +227,7 @@ func checkTiles(t *testing.T, got, want *image.RGBA, lossy map[image.Rectangle]b
 
 func TestScreenRoundTrip(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := newScreenPair(t, ScreenSettings{}, nil)
+		p := newScreenPair(t, Settings{}, nil)
 		defer p.stop()
 		m := screenshot(t, "desktop-1920x1080.png")
 		frame := toBGRX(m)
@@ -268,7 +270,7 @@ func TestScreenRoundTrip(t *testing.T) {
 
 func TestScreenTextIsLossless(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := newScreenPair(t, ScreenSettings{}, nil)
+		p := newScreenPair(t, Settings{}, nil)
 		defer p.stop()
 		for _, name := range []string{"xterm-1280x800.png", "text-1920x1080.png"} {
 			m := screenshot(t, name)
@@ -276,7 +278,7 @@ func TestScreenTextIsLossless(t *testing.T) {
 			if err := p.s.Offer(toBGRX(m)); err != nil {
 				t.Fatal(err)
 			}
-			v := waitView(t, p.r, func(v ScreenView) bool { return v.Image.Rect == m.Rect })
+			v := waitView(t, p.r, func(v desktop.View) bool { return v.Image.Rect == m.Rect })
 			if p := psnr(v.Image, m, m.Rect); p != 99 {
 				t.Errorf("%s: PSNR %.1f dB, want identical", name, p)
 			}
@@ -292,13 +294,13 @@ func TestScreenTextIsLossless(t *testing.T) {
 func TestScreenScaled(t *testing.T) {
 	m := screenshot(t, "desktop-1920x1080.png")
 	for _, tt := range []struct {
-		set  ScreenSettings
+		set  Settings
 		w, h int
 	}{
-		{ScreenSettings{MaxWidth: 1280, MaxHeight: 720}, 1280, 720},  // 2/3
-		{ScreenSettings{MaxWidth: 1000, MaxHeight: 1000}, 1000, 563}, // 0.52: fits the width
-		{ScreenSettings{MaxWidth: 5000, MaxHeight: 540}, 960, 540},   // fits the height
-		{ScreenSettings{MaxWidth: 800, MaxHeight: 600, Lossless: true}, 800, 450},
+		{Settings{MaxWidth: 1280, MaxHeight: 720}, 1280, 720},  // 2/3
+		{Settings{MaxWidth: 1000, MaxHeight: 1000}, 1000, 563}, // 0.52: fits the width
+		{Settings{MaxWidth: 5000, MaxHeight: 540}, 960, 540},   // fits the height
+		{Settings{MaxWidth: 800, MaxHeight: 600, Lossless: true}, 800, 450},
 	} {
 		synctest.Test(t, func(t *testing.T) {
 			p := newScreenPair(t, tt.set, nil)
@@ -341,8 +343,8 @@ func TestScreenScaled(t *testing.T) {
 // TestScreenScalerSpans checks the weights and the scaler's mapping helpers agree.
 func TestScreenScalerSpans(t *testing.T) {
 	for _, sz := range [][4]int{{1920, 1080, 1280, 720}, {1920, 1080, 1000, 563}, {7, 5, 3, 2}, {100, 100, 99, 1}} {
-		sc := newScreenScaler(sz[0], sz[1], sz[2], sz[3])
-		for _, tp := range []screenTaps{sc.x, sc.y} {
+		sc := newScaler(sz[0], sz[1], sz[2], sz[3])
+		for _, tp := range []taps{sc.x, sc.y} {
 			for i := range tp.dst {
 				var sum uint32
 				for _, w := range tp.w[tp.off[i]:tp.off[i+1]] {
@@ -433,8 +435,8 @@ func TestScreenSlowReader(t *testing.T) {
 		// sender → slow → receiver; receiver → pipe → sender.
 		down := &slowConn{ready: make(chan struct{}, 1), perRead: 512, delay: 20 * time.Millisecond}
 		upR, upW := net.Pipe()
-		s := NewScreenSender(down, upR)
-		r := NewScreenReceiver(down, upW)
+		s := NewSender(down, upR)
+		r := NewReceiver(down, upW)
 		ctx, cancel := context.WithCancel(context.Background())
 		var wg sync.WaitGroup
 		wg.Go(func() { s.Run(ctx) })
@@ -476,7 +478,7 @@ func TestScreenSlowReader(t *testing.T) {
 		}
 		runtime.GC()
 		runtime.ReadMemStats(&after)
-		v := waitView(t, r, func(v ScreenView) bool { return psnr(v.Image, m, m.Rect) == 99 })
+		v := waitView(t, r, func(v desktop.View) bool { return psnr(v.Image, m, m.Rect) == 99 })
 		st := s.Stats()
 		down.mu.Lock()
 		held := down.maxHeld
@@ -500,7 +502,7 @@ func TestScreenSlowReader(t *testing.T) {
 
 func TestScreenKeyFramesAndSettings(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := newScreenPair(t, ScreenSettings{MaxFPS: 10}, nil)
+		p := newScreenPair(t, Settings{MaxFPS: 10}, nil)
 		defer p.stop()
 		m := screenshot(t, "desktop-1920x1080.png")
 		if err := p.s.Offer(toBGRX(m)); err != nil {
@@ -523,8 +525,8 @@ func TestScreenKeyFramesAndSettings(t *testing.T) {
 		}
 
 		// New settings: scaled, lossless; a key frame at the new size.
-		p.r.SetSettings(ScreenSettings{MaxWidth: 960, MaxHeight: 540, Lossless: true})
-		v = waitView(t, p.r, func(v ScreenView) bool { return v.Image.Rect.Dx() == 960 })
+		p.r.SetSettings(Settings{MaxWidth: 960, MaxHeight: 540, Lossless: true})
+		v = waitView(t, p.r, func(v desktop.View) bool { return v.Image.Rect.Dx() == 960 })
 		st3 := p.s.Stats()
 		if st3.KeyFrames != 3 || st3.TilesJPEG != st2.TilesJPEG || v.Image.Rect.Dy() != 540 || v.Screen != image.Pt(1920, 1080) {
 			t.Errorf("after lossless 960x540: image %v, stats %+v", v.Image.Rect, st3)
@@ -535,8 +537,8 @@ func TestScreenKeyFramesAndSettings(t *testing.T) {
 		}
 
 		// Back to full size at a low JPEG quality: fewer bytes than the first key frame.
-		p.r.SetSettings(ScreenSettings{Quality: 30})
-		v = waitView(t, p.r, func(v ScreenView) bool { return v.Image.Rect.Dx() == 1920 })
+		p.r.SetSettings(Settings{Quality: 30})
+		v = waitView(t, p.r, func(v desktop.View) bool { return v.Image.Rect.Dx() == 1920 })
 		st4 := p.s.Stats()
 		if st4.Bytes-st3.Bytes >= st.Bytes || st4.KeyFrames != 4 {
 			t.Errorf("quality 30 key frame of %d bytes, q80 was %d", st4.Bytes-st3.Bytes, st.Bytes)
@@ -548,7 +550,7 @@ func TestScreenKeyFramesAndSettings(t *testing.T) {
 		if err := p.s.Offer(toBGRX(small)); err != nil {
 			t.Fatal(err)
 		}
-		v = waitView(t, p.r, func(v ScreenView) bool { return v.Screen == image.Pt(1280, 800) })
+		v = waitView(t, p.r, func(v desktop.View) bool { return v.Screen == image.Pt(1280, 800) })
 		if psnr(v.Image, small, small.Rect) != 99 {
 			t.Error("after a resize the text is not exact")
 		}
@@ -557,7 +559,7 @@ func TestScreenKeyFramesAndSettings(t *testing.T) {
 
 func TestScreenCursor(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := newScreenPair(t, ScreenSettings{}, nil)
+		p := newScreenPair(t, Settings{}, nil)
 		defer p.stop()
 		m := screenshot(t, "xterm-1280x800.png")
 		f := toBGRX(m)
@@ -565,26 +567,26 @@ func TestScreenCursor(t *testing.T) {
 		for i := range shape.Pix {
 			shape.Pix[i] = byte(i)
 		}
-		f.CursorX, f.CursorY, f.CursorVisible = 640, 400, true
-		f.CursorShape, f.CursorHotX, f.CursorHotY = shape, 1, 2
+		f.Cursor.X, f.Cursor.Y, f.Cursor.Visible = 640, 400, true
+		f.Cursor.Shape, f.Cursor.HotX, f.Cursor.HotY = shape, 1, 2
 		if err := p.s.Offer(f); err != nil {
 			t.Fatal(err)
 		}
-		v := waitView(t, p.r, func(v ScreenView) bool { return v.Cursor.Shape != nil && v.Cursor.Visible })
+		v := waitView(t, p.r, func(v desktop.View) bool { return v.Cursor.Shape != nil && v.Cursor.Visible })
 		c := v.Cursor
 		if c.X != 640 || c.Y != 400 || c.HotX != 1 || c.HotY != 2 || c.Shape.Rect.Dx() != 16 || string(c.Shape.Pix) != string(shape.Pix) {
 			t.Errorf("cursor %+v", c)
 		}
 		// Cursor-only frames: no pixels sent.
 		before := p.s.Stats()
-		f.Dirty, f.CursorShape = nil, nil
+		f.Dirty, f.Cursor.Shape = nil, nil
 		for i := range 10 {
-			f.CursorX, f.CursorY = -5+i, 799
+			f.Cursor.X, f.Cursor.Y = -5+i, 799
 			if err := p.s.Offer(f); err != nil {
 				t.Fatal(err)
 			}
 		}
-		waitView(t, p.r, func(v ScreenView) bool { return v.Cursor.X == 4 })
+		waitView(t, p.r, func(v desktop.View) bool { return v.Cursor.X == 4 })
 		after := p.s.Stats()
 		if after.Updates != before.Updates || after.Cursor == before.Cursor {
 			t.Errorf("cursor moves: updates %d → %d, cursor messages %d → %d", before.Updates, after.Updates, before.Cursor, after.Cursor)
@@ -599,7 +601,7 @@ func TestScreenCursor(t *testing.T) {
 // busy budget, while a change elsewhere goes at once.
 func TestScreenBusyRegionPacedFreshChangeImmediate(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := newScreenPair(t, ScreenSettings{}, nil)
+		p := newScreenPair(t, Settings{}, nil)
 		defer p.stop()
 		m := image.NewRGBA(image.Rect(0, 0, 1280, 800))
 		if err := p.s.Offer(toBGRX(m)); err != nil {
@@ -639,7 +641,7 @@ func TestScreenBusyRegionPacedFreshChangeImmediate(t *testing.T) {
 				t.Fatal(err)
 			}
 			if i == 150 {
-				waitView(t, p.r, func(v ScreenView) bool { return v.Image.RGBAAt(1160, 710).R == 255 })
+				waitView(t, p.r, func(v desktop.View) bool { return v.Image.RGBAAt(1160, 710).R == 255 })
 				if d := time.Since(probeAt); d > 20*time.Millisecond {
 					t.Errorf("a fresh change beside a busy region took %v", d)
 				}

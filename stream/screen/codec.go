@@ -1,18 +1,20 @@
-package stream
+package screen
 
 import (
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
+	"math"
 	"slices"
 
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/ra-p2p/ra-p2p/internal/turbojpeg"
+	"github.com/ra-p2p/ra-p2p/stream/framing"
 )
 
-// Tile classification, measured on testdata/screen (1280x800 xterm with
+// Tile classification, measured on testdata (1280x800 xterm with
 // anti-aliased text, 1920x1080 text, 1920x1080 desktop with a photo-like
 // window), 64x64 tiles, zstd alone per tile, Go JPEG q80 per tile (bytes per
 // tile, its ~620 B of header included):
@@ -52,31 +54,31 @@ import (
 // typed: 144 B and 0.02 ms as its 16x32 of dirty cells (590 B and 0.06 ms
 // when the whole 64x64 tile was sent; RECIPES.md §B: 161 B for zstd tiles of
 // aliased xterm text).
-const screenJPEGColours = 256
+const jpegColours = 256
 
-var errScreenPartTooBig = errors.New("stream: screen part over the frame limit")
+var errPartTooBig = errors.New("stream: screen part over the frame limit")
 
-// screenPart is one part of an update to encode.
-type screenPart struct {
+// part is one part of an update to encode.
+type part struct {
 	seq                      uint64
 	flags                    byte
 	screenW, screenH         int
 	imageW, imageH           int
 	tiles                    []image.Rectangle // in image space
-	copy                     *screenCopy       // first part only, with screenFlagCopy
+	copy                     *rowCopy          // first part only, with flagCopy
 	quality                  int
 	lossless                 bool
 	nSolid, nLossless, nJPEG int // tiles by codec, filled by encode
 }
 
 const (
-	screenFlagKey  = 1 << 0
-	screenFlagLast = 1 << 1
-	screenFlagCopy = 1 << 2
+	flagKey  = 1 << 0
+	flagLast = 1 << 1
+	flagCopy = 1 << 2
 )
 
-// screenTileEncoder is one encoding worker's reusable state.
-type screenTileEncoder struct {
+// tileEncoder is one encoding worker's reusable state.
+type tileEncoder struct {
 	zenc    *zstd.Encoder
 	tile    []byte // one scaled tile, BGRX
 	hdr     []byte // tile table
@@ -85,11 +87,11 @@ type screenTileEncoder struct {
 	atlas   *image.RGBA // 16x16 slots, only the rows needed are encoded
 	jenc    *turbojpeg.Encoder
 	jbuf    []byte
-	scratch screenScaleScratch
+	scratch scaleScratch
 	colours [1024]uint32
 }
 
-func newScreenTileEncoder() *screenTileEncoder {
+func newTileEncoder() *tileEncoder {
 	// 4 MiB window ≥ the largest part (256 tiles × 12 KiB), and what the
 	// decoder allows.
 	z, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
@@ -101,12 +103,12 @@ func newScreenTileEncoder() *screenTileEncoder {
 	if err != nil {
 		panic(err) // libjpeg-turbo could not allocate a handle: out of memory
 	}
-	return &screenTileEncoder{zenc: z, jenc: j}
+	return &tileEncoder{zenc: z, jenc: j}
 }
 
 // encode appends the body of part p to dst. canvas is BGRX with the given
 // stride at screen size; sc is nil when the image is not scaled.
-func (e *screenTileEncoder) encode(dst []byte, canvas []byte, stride int, sc *screenScaler, p *screenPart) ([]byte, error) {
+func (e *tileEncoder) encode(dst []byte, canvas []byte, stride int, sc *scaler, p *part) ([]byte, error) {
 	start := len(dst)
 	e.hdr = e.hdr[:0]
 	e.zin = e.zin[:0]
@@ -126,14 +128,14 @@ func (e *screenTileEncoder) encode(dst []byte, canvas []byte, stride int, sc *sc
 		switch {
 		case solid:
 			c := pix[tr.Min.Y*ps+4*tr.Min.X:]
-			e.hdr = append(e.hdr, screenCodecSolid, c[2], c[1], c[0])
+			e.hdr = append(e.hdr, codecSolid, c[2], c[1], c[0])
 			p.nSolid++
 		case photo:
-			e.hdr = append(e.hdr, screenCodecJPEG)
+			e.hdr = append(e.hdr, codecJPEG)
 			e.putAtlas(p.nJPEG, pix, ps, tr)
 			p.nJPEG++
 		default:
-			e.hdr = append(e.hdr, screenCodecLossless)
+			e.hdr = append(e.hdr, codecLossless)
 			e.zin = appendRGB(e.zin, pix, ps, tr)
 			p.nLossless++
 		}
@@ -143,7 +145,7 @@ func (e *screenTileEncoder) encode(dst []byte, canvas []byte, stride int, sc *sc
 	for _, v := range [4]int{p.screenW, p.screenH, p.imageW, p.imageH} {
 		dst = binary.AppendUvarint(dst, uint64(v))
 	}
-	if p.flags&screenFlagCopy != 0 {
+	if p.flags&flagCopy != 0 {
 		c := p.copy.rect
 		for _, v := range [4]int{c.Min.X, c.Min.Y, c.Dx(), c.Dy()} {
 			dst = binary.AppendUvarint(dst, uint64(v))
@@ -160,10 +162,10 @@ func (e *screenTileEncoder) encode(dst []byte, canvas []byte, stride int, sc *sc
 		dst = append(dst, 0)
 	}
 	if p.nJPEG > 0 {
-		cols := min(p.nJPEG, screenAtlasCols)
+		cols := min(p.nJPEG, atlasCols)
 		rows := (p.nJPEG + cols - 1) / cols
 		var err error
-		e.jbuf, err = e.jenc.Encode(e.jbuf[:0], e.atlas.Pix, cols*ScreenTile, rows*ScreenTile, e.atlas.Stride, p.quality)
+		e.jbuf, err = e.jenc.Encode(e.jbuf[:0], e.atlas.Pix, cols*Tile, rows*Tile, e.atlas.Stride, p.quality)
 		if err != nil {
 			return dst[:start], fmt.Errorf("encoding screen tiles as JPEG: %w", err)
 		}
@@ -172,14 +174,14 @@ func (e *screenTileEncoder) encode(dst []byte, canvas []byte, stride int, sc *sc
 	} else {
 		dst = append(dst, 0)
 	}
-	if len(dst)-start+1 > MaxScreenMessage {
+	if len(dst)-start+1 > MaxMessage {
 		// Only JPEG can grow past raw size (noise at a high quality); the
 		// same tiles lossless always fit: ≤ 3 MiB + zstd's raw-block overhead.
 		if !p.lossless {
 			p.lossless = true
 			return e.encode(dst[:start], canvas, stride, sc, p)
 		}
-		return dst[:start], errScreenPartTooBig
+		return dst[:start], errPartTooBig
 	}
 	return dst, nil
 }
@@ -189,8 +191,8 @@ func bgrx(b []byte) uint32 { return binary.LittleEndian.Uint32(b) & 0xffffff }
 
 // classify says whether rectangle r of BGRX pixels (stride ps) is one
 // colour, and (when lossy is allowed) whether it is photo-like: more than
-// screenJPEGColours colours and not sharp.
-func (e *screenTileEncoder) classify(pix []byte, ps int, r image.Rectangle, lossy bool) (solid, photo bool) {
+// jpegColours colours and not sharp.
+func (e *tileEncoder) classify(pix []byte, ps int, r image.Rectangle, lossy bool) (solid, photo bool) {
 	w := 4 * r.Dx()
 	c0 := bgrx(pix[r.Min.Y*ps+4*r.Min.X:])
 	if !lossy {
@@ -223,7 +225,7 @@ func (e *screenTileEncoder) classify(pix []byte, ps int, r image.Rectangle, loss
 				} else if v == 0 {
 					tab[h] = key
 					n++
-					if n > screenJPEGColours {
+					if n > jpegColours {
 						return false, !sharp(pix, ps, r)
 					}
 					break
@@ -236,7 +238,7 @@ func (e *screenTileEncoder) classify(pix []byte, ps int, r image.Rectangle, loss
 
 // sharp says whether at least 1/16 of the pixels of rectangle r differ from
 // their left neighbour by more than 128 summed over R, G and B: the edges of
-// text. See screenJPEGColours.
+// text. See jpegColours.
 func sharp(pix []byte, ps int, r image.Rectangle) bool {
 	jumps, limit := 0, r.Dx()*r.Dy()/16
 	for y := r.Min.Y; y < r.Max.Y; y++ {
@@ -279,17 +281,17 @@ func appendRGB(dst []byte, pix []byte, ps int, r image.Rectangle) []byte {
 // putAtlas puts rectangle r of BGRX pixels (stride ps) at atlas slot i,
 // repeating its last column and row to fill the slot (cheaper to code than
 // black).
-func (e *screenTileEncoder) putAtlas(i int, pix []byte, ps int, r image.Rectangle) {
+func (e *tileEncoder) putAtlas(i int, pix []byte, ps int, r image.Rectangle) {
 	if e.atlas == nil {
-		n := screenAtlasCols * ScreenTile
+		n := atlasCols * Tile
 		e.atlas = image.NewRGBA(image.Rect(0, 0, n, n))
 	}
-	x0, y0 := i%screenAtlasCols*ScreenTile, i/screenAtlasCols*ScreenTile
+	x0, y0 := i%atlasCols*Tile, i/atlasCols*Tile
 	w, h := r.Dx(), r.Dy()
-	for y := range ScreenTile {
+	for y := range Tile {
 		src := pix[(r.Min.Y+min(y, h-1))*ps+4*r.Min.X:][:4*w]
-		row := e.atlas.Pix[e.atlas.PixOffset(x0, y0+y):][:ScreenTile*4]
-		for x := range ScreenTile {
+		row := e.atlas.Pix[e.atlas.PixOffset(x0, y0+y):][:Tile*4]
+		for x := range Tile {
 			s := src[4*min(x, w-1):][:3]
 			d := row[x*4 : x*4+4 : x*4+4]
 			d[0], d[1], d[2], d[3] = s[2], s[1], s[0], 0xff
@@ -297,114 +299,33 @@ func (e *screenTileEncoder) putAtlas(i int, pix []byte, ps int, r image.Rectangl
 	}
 }
 
-// screenPartHeader is the fixed start of an update part.
-type screenPartHeader struct {
+// partHeader is the fixed start of an update part.
+type partHeader struct {
 	seq              uint64
 	flags            byte
 	screenW, screenH int
 	imageW, imageH   int
-	copy             screenCopy // with screenFlagCopy
+	copy             rowCopy // with flagCopy
 }
 
-// screenWireTile is one tile of a part as read.
-type screenWireTile struct {
+// decodedTile is one tile of a part as read.
+type decodedTile struct {
 	r     image.Rectangle
 	codec byte
 	rgb   [3]byte
 }
 
-// wireReader reads the binary fields of a body; the first error sticks.
-type wireReader struct {
-	b   []byte
-	err error
-}
-
-func (w *wireReader) fail(format string, args ...any) {
-	if w.err == nil {
-		w.err = fmt.Errorf(format, args...)
-	}
-}
-
-func (w *wireReader) uvarint(what string) uint64 {
-	if w.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(w.b)
-	if n <= 0 {
-		w.fail("reading %s: bad uvarint", what)
-		return 0
-	}
-	w.b = w.b[n:]
-	return v
-}
-
-// int reads a uvarint that must be in [lo, hi].
-func (w *wireReader) int(what string, lo, hi int) int {
-	v := w.uvarint(what)
-	if w.err == nil && (v < uint64(lo) || v > uint64(hi)) {
-		w.fail("reading %s: %d is outside %d..%d", what, v, lo, hi)
-		return lo
-	}
-	return int(v)
-}
-
-func (w *wireReader) u8(what string) byte {
-	if w.err != nil {
-		return 0
-	}
-	if len(w.b) == 0 {
-		w.fail("reading %s: missing", what)
-		return 0
-	}
-	v := w.b[0]
-	w.b = w.b[1:]
-	return v
-}
-
-func (w *wireReader) varint(what string) int {
-	if w.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(w.b)
-	if n <= 0 || v < -1<<31 || v >= 1<<31 {
-		w.fail("reading %s: bad varint", what)
-		return 0
-	}
-	w.b = w.b[n:]
-	return int(v)
-}
-
-func (w *wireReader) bytes(what string, n int) []byte {
-	if w.err != nil {
-		return nil
-	}
-	if n > len(w.b) {
-		w.fail("reading %s: %d bytes announced, %d left", what, n, len(w.b))
-		return nil
-	}
-	b := w.b[:n:n]
-	w.b = w.b[n:]
-	return b
-}
-
-func (w *wireReader) end(what string) error {
-	if w.err == nil && len(w.b) > 0 {
-		w.fail("reading %s: %d bytes of trailing data", what, len(w.b))
-	}
-	return w.err
-}
-
-// screenTileDecoder decodes update parts into a canvas.
-type screenTileDecoder struct {
+// tileDecoder decodes update parts into a canvas.
+type tileDecoder struct {
 	zdec  *zstd.Decoder
 	jdec  *turbojpeg.Decoder
-	tiles []screenWireTile
+	tiles []decodedTile
 	pix   []byte
 	atlas []byte // RGBA, the decoded JPEG atlas
 }
 
-func newScreenTileDecoder() *screenTileDecoder {
-	const limit = screenMaxTilesPerPart * ScreenTile * ScreenTile * 3
+func newTileDecoder() *tileDecoder {
+	const limit = maxTilesPerPart * Tile * Tile * 3
 	z, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(limit),
 		zstd.WithDecoderMaxWindow(4<<20), zstd.WithDecodeAllCapLimit(true))
 	if err != nil {
@@ -414,73 +335,73 @@ func newScreenTileDecoder() *screenTileDecoder {
 	if err != nil {
 		panic(err) // libjpeg-turbo could not allocate a handle: out of memory
 	}
-	return &screenTileDecoder{zdec: z, jdec: j}
+	return &tileDecoder{zdec: z, jdec: j}
 }
 
-func (d *screenTileDecoder) close() { d.zdec.Close() }
+func (d *tileDecoder) close() { d.zdec.Close() }
 
-// parseScreenPartHeader reads the fixed start of an update part.
-func parseScreenPartHeader(w *wireReader) screenPartHeader {
-	var h screenPartHeader
-	h.seq = w.uvarint("update sequence")
-	h.flags = w.u8("update flags")
-	if h.flags&^(screenFlagKey|screenFlagLast|screenFlagCopy) != 0 {
-		w.fail("reading update flags: unknown bits in %#x", h.flags)
+// parsePartHeader reads the fixed start of an update part.
+func parsePartHeader(w *framing.Body) partHeader {
+	var h partHeader
+	h.seq = w.Uvarint("update sequence")
+	h.flags = w.U8("update flags")
+	if h.flags&^(flagKey|flagLast|flagCopy) != 0 {
+		w.Failf("update flags: unknown bits in %#x", h.flags)
 	}
-	h.screenW = w.int("screen width", 1, MaxScreenDim)
-	h.screenH = w.int("screen height", 1, MaxScreenDim)
-	h.imageW = w.int("image width", 1, h.screenW)
-	h.imageH = w.int("image height", 1, h.screenH)
-	if w.err == nil && (!screenSizeOK(h.screenW, h.screenH)) {
-		w.fail("reading update: screen of %dx%d is over the limit", h.screenW, h.screenH)
+	h.screenW = w.Int("screen width", 1, MaxDim)
+	h.screenH = w.Int("screen height", 1, MaxDim)
+	h.imageW = w.Int("image width", 1, h.screenW)
+	h.imageH = w.Int("image height", 1, h.screenH)
+	if w.Err() == nil && (!sizeOK(h.screenW, h.screenH)) {
+		w.Failf("screen of %dx%d is over the limit", h.screenW, h.screenH)
 	}
-	if h.flags&screenFlagCopy != 0 && w.err == nil {
-		if h.flags&screenFlagKey != 0 {
-			w.fail("reading update: a key frame with a copy")
+	if h.flags&flagCopy != 0 && w.Err() == nil {
+		if h.flags&flagKey != 0 {
+			w.Failf("a key frame with a copy")
 		}
-		x := w.int("copy x", 0, h.imageW-1)
-		y := w.int("copy y", 0, h.imageH-1)
-		cw := w.int("copy width", 1, h.imageW-x)
-		ch := w.int("copy height", 1, h.imageH-y)
-		dy := w.varint("copy dy")
-		if w.err == nil && (dy == 0 || y-dy < 0 || y+ch-dy > h.imageH) {
-			w.fail("reading update: copy of rows %d..%d by %d leaves the image", y, y+ch-1, dy)
+		x := w.Int("copy x", 0, h.imageW-1)
+		y := w.Int("copy y", 0, h.imageH-1)
+		cw := w.Int("copy width", 1, h.imageW-x)
+		ch := w.Int("copy height", 1, h.imageH-y)
+		dy := w.SInt("copy dy", math.MinInt32, math.MaxInt32)
+		if w.Err() == nil && (dy == 0 || y-dy < 0 || y+ch-dy > h.imageH) {
+			w.Failf("copy of rows %d..%d by %d leaves the image", y, y+ch-1, dy)
 		}
-		h.copy = screenCopy{rect: image.Rect(x, y, x+cw, y+ch), dy: dy}
+		h.copy = rowCopy{rect: image.Rect(x, y, x+cw, y+ch), dy: dy}
 	}
 	return h
 }
 
 // decode paints the tiles of part body w (after its header) into canvas,
 // whose size is the header's image size. It returns the painted rectangles.
-func (d *screenTileDecoder) decode(w *wireReader, canvas *image.RGBA) ([]screenWireTile, error) {
+func (d *tileDecoder) decode(w *framing.Body, canvas *image.RGBA) ([]decodedTile, error) {
 	bounds := canvas.Bounds()
-	n := w.int("tile count", 0, screenMaxTilesPerPart)
+	n := w.Int("tile count", 0, maxTilesPerPart)
 	d.tiles = d.tiles[:0]
 	need, lossy := 0, 0
-	for i := 0; i < n && w.err == nil; i++ {
-		var t screenWireTile
-		x := w.int("tile x", 0, bounds.Dx()-1)
-		y := w.int("tile y", 0, bounds.Dy()-1)
-		tw := w.int("tile width", 1, min(ScreenTile, bounds.Dx()-x))
-		th := w.int("tile height", 1, min(ScreenTile, bounds.Dy()-y))
+	for i := 0; i < n && w.Err() == nil; i++ {
+		var t decodedTile
+		x := w.Int("tile x", 0, bounds.Dx()-1)
+		y := w.Int("tile y", 0, bounds.Dy()-1)
+		tw := w.Int("tile width", 1, min(Tile, bounds.Dx()-x))
+		th := w.Int("tile height", 1, min(Tile, bounds.Dy()-y))
 		t.r = image.Rect(x, y, x+tw, y+th)
-		t.codec = w.u8("tile codec")
+		t.codec = w.U8("tile codec")
 		switch t.codec {
-		case screenCodecSolid:
-			copy(t.rgb[:], w.bytes("solid colour", 3))
-		case screenCodecLossless:
+		case codecSolid:
+			copy(t.rgb[:], w.Bytes("solid colour", 3))
+		case codecLossless:
 			need += tw * th * 3
-		case screenCodecJPEG:
+		case codecJPEG:
 			lossy++
 		default:
-			w.fail("reading tile %d: unknown codec %d", i, t.codec)
+			w.Failf("tile %d: unknown codec %d", i, t.codec)
 		}
 		d.tiles = append(d.tiles, t)
 	}
-	z := w.bytes("zstd data", w.int("zstd length", 0, len(w.b)))
-	j := w.bytes("JPEG data", w.int("JPEG length", 0, len(w.b)))
-	if err := w.end("update"); err != nil {
+	z := w.Bytes("zstd data", w.Int("zstd length", 0, w.Left()))
+	j := w.Bytes("JPEG data", w.Int("JPEG length", 0, w.Left()))
+	if err := w.End(); err != nil {
 		return nil, err
 	}
 	if (need > 0) != (len(z) > 0) {
@@ -507,9 +428,9 @@ func (d *screenTileDecoder) decode(w *wireReader, canvas *image.RGBA) ([]screenW
 	}
 	var aw int // atlas width, pixels
 	if lossy > 0 {
-		cols := min(lossy, screenAtlasCols)
+		cols := min(lossy, atlasCols)
 		var ah int
-		aw, ah = cols*ScreenTile, (lossy+cols-1)/cols*ScreenTile
+		aw, ah = cols*Tile, (lossy+cols-1)/cols*Tile
 		// Decode checks the header's size against the atlas's before
 		// writing a pixel: a forged size cannot overrun d.atlas.
 		d.atlas = slices.Grow(d.atlas[:0], 4*aw*ah)[:4*aw*ah]
@@ -520,14 +441,14 @@ func (d *screenTileDecoder) decode(w *wireReader, canvas *image.RGBA) ([]screenW
 	slot := 0
 	for _, t := range d.tiles {
 		switch t.codec {
-		case screenCodecSolid:
+		case codecSolid:
 			fillRGBA(canvas, t.r, t.rgb)
-		case screenCodecLossless:
+		case codecLossless:
 			k := t.r.Dx() * t.r.Dy() * 3
 			putRGB(canvas, t.r, pix[:k])
 			pix = pix[k:]
-		case screenCodecJPEG:
-			x0, y0 := slot%screenAtlasCols*ScreenTile, slot/screenAtlasCols*ScreenTile
+		case codecJPEG:
+			x0, y0 := slot%atlasCols*Tile, slot/atlasCols*Tile
 			w := 4 * t.r.Dx()
 			for y := range t.r.Dy() {
 				copy(canvas.Pix[canvas.PixOffset(t.r.Min.X, t.r.Min.Y+y):][:w], d.atlas[(y0+y)*4*aw+4*x0:][:w])

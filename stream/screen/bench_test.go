@@ -1,4 +1,4 @@
-package stream
+package screen
 
 import (
 	"bytes"
@@ -6,6 +6,9 @@ import (
 	"image"
 	"io"
 	"testing"
+
+	"github.com/ra-p2p/ra-p2p/desktop"
+	"github.com/ra-p2p/ra-p2p/stream/framing"
 )
 
 // countWriter counts what the sender writes and keeps nothing.
@@ -56,10 +59,10 @@ func BenchmarkEncode1080pTyping(b *testing.B) {
 }
 
 // scrollFrames are 8 frames of the text screen scrolled by 16 rows each.
-func scrollFrames(b *testing.B) []RawFrame {
+func scrollFrames(b *testing.B) []desktop.Frame {
 	m := screenshot(b, "text-1920x1080.png")
 	base := toBGRX(m)
-	frames := make([]RawFrame, 8)
+	frames := make([]desktop.Frame, 8)
 	for k := range frames {
 		f := base
 		f.Pix = make([]byte, len(base.Pix))
@@ -77,7 +80,7 @@ func scrollFrames(b *testing.B) []RawFrame {
 // scroll: text scrolling 16 rows a frame; desktop: the desktop with the photo
 // window and the text screen alternate (worst case: a key frame each time).
 func BenchmarkEncode1080pFullChange(b *testing.B) {
-	sets := map[string][]RawFrame{
+	sets := map[string][]desktop.Frame{
 		"scroll": scrollFrames(b),
 		"desktop": {toBGRX(screenshot(b, "desktop-1920x1080.png"), image.Rect(0, 0, 1920, 1080)),
 			toBGRX(screenshot(b, "text-1920x1080.png"), image.Rect(0, 0, 1920, 1080))},
@@ -116,7 +119,7 @@ func BenchmarkEncode1080pFullChange(b *testing.B) {
 
 // encodedUpdates encodes frames (the first one whole) and returns the
 // frames of each update after the first.
-func encodedUpdates(b *testing.B, frames []RawFrame) (key []byte, updates [][]byte) {
+func encodedUpdates(b *testing.B, frames []desktop.Frame) (key []byte, updates [][]byte) {
 	var buf bytes.Buffer
 	s := newTestSender(b, &buf, `{}`)
 	if err := s.Offer(frames[0]); err != nil {
@@ -139,7 +142,7 @@ func encodedUpdates(b *testing.B, frames []RawFrame) (key []byte, updates [][]by
 // snapshot copy included): a full key frame of the desktop, scrolling text,
 // and typing.
 func BenchmarkDecode1080p(b *testing.B) {
-	typing := make([]RawFrame, 65)
+	typing := make([]desktop.Frame, 65)
 	m := screenshot(b, "text-1920x1080.png")
 	typing[0] = toBGRX(m)
 	for i := 1; i < len(typing); i++ {
@@ -151,9 +154,9 @@ func BenchmarkDecode1080p(b *testing.B) {
 		f.Dirty = []image.Rectangle{dst}
 		typing[i] = f
 	}
-	desktop := toBGRX(screenshot(b, "desktop-1920x1080.png"))
-	for name, frames := range map[string][]RawFrame{
-		"key-desktop": {desktop, desktop},
+	desk := toBGRX(screenshot(b, "desktop-1920x1080.png"))
+	for name, frames := range map[string][]desktop.Frame{
+		"key-desktop": {desk, desk},
 		"scroll":      scrollFrames(b),
 		"typing":      typing,
 	} {
@@ -162,12 +165,12 @@ func BenchmarkDecode1080p(b *testing.B) {
 			if name == "key-desktop" {
 				updates = [][]byte{key}
 			}
-			r := NewScreenReceiver(bytes.NewReader(nil), io.Discard)
-			r.SetSettings(ScreenSettings{})
-			r.dec = newScreenTileDecoder()
+			r := NewReceiver(bytes.NewReader(nil), io.Discard)
+			r.SetSettings(Settings{})
+			r.dec = newTileDecoder()
 			defer r.dec.close()
 			decodeAll := func(in []byte) {
-				fr := NewFrameReader(bytes.NewReader(in), MaxScreenMessage)
+				fr := framing.NewFrameReader(bytes.NewReader(in), MaxMessage)
 				for {
 					typ, body, err := fr.ReadFrame()
 					if err == io.EOF {
@@ -201,13 +204,13 @@ func BenchmarkDecode1080p(b *testing.B) {
 
 // binaryUvarint reads the sequence number of the first update frame in b.
 func binaryUvarint(b []byte) (uint64, error) {
-	fr := NewFrameReader(bytes.NewReader(b), MaxScreenMessage)
+	fr := framing.NewFrameReader(bytes.NewReader(b), MaxMessage)
 	_, body, err := fr.ReadFrame()
 	if err != nil {
 		return 0, err
 	}
-	w := wireReader{b: body}
-	return w.uvarint("seq"), w.err
+	w := framing.NewBody(body)
+	return w.Uvarint("seq"), w.Err()
 }
 
 // BenchmarkScreenScale downscales a whole 1920x1080 screen to 1280x720.
@@ -215,15 +218,15 @@ func BenchmarkScreenScale(b *testing.B) {
 	f := toBGRX(screenshot(b, "desktop-1920x1080.png"))
 	canvas := make([]byte, 4*f.Width*f.Height)
 	copyBGRX(canvas, 4*f.Width, f.Pix, f.Stride, image.Rect(0, 0, f.Width, f.Height))
-	sc := newScreenScaler(1920, 1080, 1280, 720)
-	out := make([]byte, ScreenTile*ScreenTile*4)
-	var scratch screenScaleScratch
+	sc := newScaler(1920, 1080, 1280, 720)
+	out := make([]byte, Tile*Tile*4)
+	var scratch scaleScratch
 	b.SetBytes(1920 * 1080 * 4)
 	cpu0 := processCPU()
 	for b.Loop() {
-		for y := 0; y < 720; y += ScreenTile {
-			for x := 0; x < 1280; x += ScreenTile {
-				sc.scale(canvas, 4*1920, image.Rect(x, y, min(x+ScreenTile, 1280), min(y+ScreenTile, 720)), out, &scratch)
+		for y := 0; y < 720; y += Tile {
+			for x := 0; x < 1280; x += Tile {
+				sc.scale(canvas, 4*1920, image.Rect(x, y, min(x+Tile, 1280), min(y+Tile, 720)), out, &scratch)
 			}
 		}
 	}

@@ -1,4 +1,4 @@
-package stream
+package screen
 
 import (
 	"encoding/binary"
@@ -6,7 +6,7 @@ import (
 	"slices"
 )
 
-// screenScaler downscales BGRX screen pixels to RGB image pixels by exact
+// scaler downscales BGRX screen pixels to RGB image pixels by exact
 // area averaging: image pixel i along an axis is the mean of screen interval
 // [i*src/dst, (i+1)*src/dst), each screen pixel weighted by how much of it
 // falls inside. Weights are 16-bit fixed point summing to exactly 1<<16, and
@@ -16,13 +16,13 @@ import (
 // and red share a uint64); a whole 1920x1080 screen to 1280x720 takes 12 ms
 // of one core here (BenchmarkScreenScale), 19.5 ms before ratios ≤ 2 got an
 // unrolled two-tap path.
-type screenScaler struct {
+type scaler struct {
 	sw, sh, iw, ih int
-	x, y           screenTaps
+	x, y           taps
 }
 
-// screenTaps are the weights along one axis.
-type screenTaps struct {
+// taps are the weights along one axis.
+type taps struct {
 	src, dst int
 	start    []int    // first source pixel of output i
 	off      []int    // weights of output i are w[off[i]:off[i+1]]
@@ -30,12 +30,12 @@ type screenTaps struct {
 	two      []uint32 // when no output reads more than 2 pixels: 2 weights each, padded with 0
 }
 
-func newScreenScaler(sw, sh, iw, ih int) *screenScaler {
-	return &screenScaler{sw: sw, sh: sh, iw: iw, ih: ih, x: newScreenTaps(sw, iw), y: newScreenTaps(sh, ih)}
+func newScaler(sw, sh, iw, ih int) *scaler {
+	return &scaler{sw: sw, sh: sh, iw: iw, ih: ih, x: newTaps(sw, iw), y: newTaps(sh, ih)}
 }
 
-func newScreenTaps(src, dst int) screenTaps {
-	t := screenTaps{src: src, dst: dst, start: make([]int, dst), off: make([]int, dst+1)}
+func newTaps(src, dst int) taps {
+	t := taps{src: src, dst: dst, start: make([]int, dst), off: make([]int, dst+1)}
 	// Work in units of 1/dst source pixel: output i covers [i*src, (i+1)*src).
 	for i := range dst {
 		a, b := i*src, (i+1)*src
@@ -65,35 +65,35 @@ func newScreenTaps(src, dst int) screenTaps {
 }
 
 // srcSpan is the source interval that outputs [i0, i1) read.
-func (t *screenTaps) srcSpan(i0, i1 int) (int, int) {
+func (t *taps) srcSpan(i0, i1 int) (int, int) {
 	last := i1 - 1
 	return t.start[i0], t.start[last] + t.off[last+1] - t.off[last]
 }
 
 // dstSpan is the output interval that source pixels [s0, s1) affect.
-func (t *screenTaps) dstSpan(s0, s1 int) (int, int) {
+func (t *taps) dstSpan(s0, s1 int) (int, int) {
 	return s0 * t.dst / t.src, min((s1*t.dst+t.src-1)/t.src, t.dst)
 }
 
 // srcRect is the screen rectangle the image rectangle r is made of.
-func (s *screenScaler) srcRect(r image.Rectangle) image.Rectangle {
+func (s *scaler) srcRect(r image.Rectangle) image.Rectangle {
 	x0, x1 := s.x.srcSpan(r.Min.X, r.Max.X)
 	y0, y1 := s.y.srcSpan(r.Min.Y, r.Max.Y)
 	return image.Rect(x0, y0, x1, y1)
 }
 
 // dstRect is the image rectangle that the screen rectangle r affects.
-func (s *screenScaler) dstRect(r image.Rectangle) image.Rectangle {
+func (s *scaler) dstRect(r image.Rectangle) image.Rectangle {
 	x0, x1 := s.x.dstSpan(r.Min.X, r.Max.X)
 	y0, y1 := s.y.dstSpan(r.Min.Y, r.Max.Y)
 	return image.Rect(x0, y0, x1, y1)
 }
 
-// screenScaleScratch is a scaling worker's reusable memory. Blue and red
+// scaleScratch is a scaling worker's reusable memory. Blue and red
 // travel together in the two 32-bit lanes of a uint64 (SWAR): the largest
 // sum, 65536*65280, stays under 1<<32, so no lane carries into the other,
 // and each tap costs two multiply-adds instead of three.
-type screenScaleScratch struct {
+type scaleScratch struct {
 	rb    []uint64 // horizontal pass: blue | red<<32, 8 fractional bits
 	g     []uint32
 	accRB []uint64
@@ -102,7 +102,7 @@ type screenScaleScratch struct {
 
 // scale writes image rectangle r as BGRX rows into out (len 4*r.Dx()*r.Dy())
 // from the BGRX canvas.
-func (s *screenScaler) scale(canvas []byte, stride int, r image.Rectangle, out []byte, t *screenScaleScratch) {
+func (s *scaler) scale(canvas []byte, stride int, r image.Rectangle, out []byte, t *scaleScratch) {
 	w := r.Dx()
 	sy0, sy1 := s.y.srcSpan(r.Min.Y, r.Max.Y)
 	n := (sy1 - sy0) * w

@@ -1,9 +1,11 @@
-package stream
+package screen
 
 import (
 	"image"
 	"testing"
 	"testing/synctest"
+
+	"github.com/ra-p2p/ra-p2p/desktop"
 )
 
 // scrolled is m moved up by dy rows, with the rows that come in at the
@@ -23,7 +25,7 @@ func scrolled(m, fill *image.RGBA, dy int) *image.RGBA {
 func TestScreenScrollIsACopy(t *testing.T) {
 	for _, viewerCopies := range []bool{true, false} {
 		synctest.Test(t, func(t *testing.T) {
-			p := newScreenPair(t, ScreenSettings{Lossless: true}, nil)
+			p := newScreenPair(t, Settings{Lossless: true}, nil)
 			defer p.stop()
 			if !viewerCopies {
 				// An older viewer: settings without "copy".
@@ -36,7 +38,7 @@ func TestScreenScrollIsACopy(t *testing.T) {
 			if err := p.s.Offer(toBGRX(m)); err != nil {
 				t.Fatal(err)
 			}
-			v := waitView(t, p.r, func(v ScreenView) bool { return v.Image.Rect == m.Rect })
+			v := waitView(t, p.r, func(v desktop.View) bool { return v.Image.Rect == m.Rect })
 			before := p.s.Stats()
 			next := scrolled(m, screenshot(t, "text-1920x1080.png"), 37)
 			if err := p.s.Offer(toBGRX(next, next.Rect)); err != nil {

@@ -1,0 +1,121 @@
+package screen
+
+import (
+	"time"
+
+	"github.com/ra-p2p/ra-p2p/stream/framing"
+)
+
+// Screen message types. Values are part of the wire format: never reuse one.
+const (
+	MsgUpdate      framing.MsgType = 0x20 // sender → viewer: one part of an update
+	MsgCursor      framing.MsgType = 0x21 // sender → viewer: pointer position and visibility
+	MsgCursorShape framing.MsgType = 0x22 // sender → viewer: pointer image (rare)
+	MsgSettings    framing.MsgType = 0x23 // viewer → sender: JSON Settings
+	MsgKeyRequest  framing.MsgType = 0x24 // viewer → sender: send a key frame
+	MsgAck         framing.MsgType = 0x25 // viewer → sender: newest update drawn
+)
+
+// Tile codecs, part of the wire format.
+const (
+	codecSolid    = 0
+	codecLossless = 1
+	codecJPEG     = 2
+)
+
+// Limits of the screen protocol.
+const (
+	// MaxDim bounds each side of the screen and of the image.
+	MaxDim = 8192
+	// MaxPixels bounds the area: 8192x4320 (DCI 8K) is the largest
+	// screen; a viewer's canvas costs 4 bytes a pixel, several times over.
+	MaxPixels = 8192 * 4320
+	// Tile is the side of a tile.
+	Tile = 64
+	// MaxCursor bounds each side of a cursor shape.
+	MaxCursor = 256
+
+	// MaxMessage bounds a frame (type byte and body): one update part,
+	// ≤ 256 tiles of 64x64 (2026-11-25).
+	MaxMessage = 4 << 20
+
+	maxTilesPerPart = 256 // ≤ 3 MiB of RGB per part, a 1024x1024 JPEG atlas at most
+	atlasCols       = 16
+	ackWindow       = 2 // updates in flight before the sender waits for an ack
+)
+
+// Settings is what the viewer asks of the sender. The zero value asks
+// for the defaults.
+type Settings struct {
+	// MaxWidth and MaxHeight are the viewer's pane in pixels; 0 = no limit.
+	// A larger screen is scaled down on the sender, keeping its aspect ratio,
+	// to fit.
+	MaxWidth  int `json:"max_width,omitempty"`
+	MaxHeight int `json:"max_height,omitempty"`
+	// Quality is the JPEG quality (1..100) of photo-like tiles; 0 = 80.
+	Quality int `json:"quality,omitempty"`
+	// Lossless sends every tile losslessly.
+	Lossless bool `json:"lossless,omitempty"`
+	// MaxFPS bounds updates per second; 0 = 60 (30 cost ~9 ms of latency
+	// in the screen-latency benchmark).
+	MaxFPS int `json:"max_fps,omitempty"`
+	// BusyKbps is the bandwidth, in kbit/s, for regions that change
+	// continuously (scrolling, video); 0 = 1600. Fresh changes (typing, the
+	// pointer, a menu) are never held back by it; see Sender.
+	BusyKbps int `json:"busy_kbps,omitempty"`
+	// Copy says the viewer applies copies (update flag bit 2): the sender
+	// may then send a scroll as "these rows moved by dy". Receiver
+	// always sets it.
+	Copy bool `json:"copy,omitempty"`
+}
+
+func (s Settings) normalized() Settings {
+	s.MaxWidth = max(s.MaxWidth, 0)
+	s.MaxHeight = max(s.MaxHeight, 0)
+	if s.Quality <= 0 {
+		s.Quality = 80
+	}
+	s.Quality = min(s.Quality, 100)
+	if s.MaxFPS <= 0 {
+		s.MaxFPS = 60
+	}
+	s.MaxFPS = min(s.MaxFPS, 240)
+	if s.BusyKbps <= 0 {
+		s.BusyKbps = 1600
+	}
+	return s
+}
+
+// Stats counts what a Sender sent.
+type Stats struct {
+	Offers        int64 // frames offered
+	Bytes         int64 // bytes written: frames, headers included
+	Updates       int64 // updates sent
+	KeyFrames     int64 // of which key frames
+	Parts         int64 // update frames
+	TilesSolid    int64
+	TilesLossless int64
+	TilesJPEG     int64
+	Cursor        int64 // cursor position and shape messages
+	Copies        int64 // updates that moved rows (scrolling) instead of resending them
+	EncodeTime    time.Duration
+}
+
+// imageSize is the image size for a screen under the viewer's limits:
+// the largest size that fits, with the screen's aspect ratio, never larger
+// than the screen.
+func imageSize(sw, sh, maxW, maxH int) (int, int) {
+	iw, ih := sw, sh
+	if maxW > 0 && iw > maxW {
+		iw, ih = maxW, (sh*maxW+sw/2)/sw
+	}
+	if maxH > 0 && ih > maxH {
+		iw, ih = (sw*maxH+sh/2)/sh, maxH
+	}
+	return max(iw, 1), max(ih, 1)
+}
+
+// sizeOK says whether a screen or image of w x h pixels is allowed.
+func sizeOK(w, h int) bool {
+	return w >= 1 && h >= 1 && w <= MaxDim && h <= MaxDim && w*h <= MaxPixels
+}
