@@ -30,6 +30,9 @@ const (
 	inviteIsData = "an invitation is inert data: invite must never touch the network"
 	thinMain     = "cmd is the thin main that wires packages together; nothing imports it"
 	noDrawing    = "session must never draw anything: it hands the UI events and questions"
+	channelsPlug = "the session knows no channel: screens, control (and next files, voice) plug in as session.Channel values"
+	channelsDont = "a channel never draws or reads a terminal: it asks through the session's Prompter and tells through its events"
+	uiOnly       = "the windows and the terminal adapt a session to a person; nothing below them knows of them"
 
 	desktopIsShared = "desktop is the domain types every layer shares: it imports the standard library only, so that any package can use it"
 )
@@ -108,12 +111,50 @@ var rules = map[string]map[string]string{
 	},
 	"session": {
 		module + "/cmd/...":                 thinMain + "; session is shared by the terminal UI and the windows",
+		module + "/ui/...":                  uiOnly,
+		module + "/render/...":              noDrawing,
+		module + "/channel/...":             channelsPlug,
+		module + "/capture":                 channelsPlug,
+		module + "/control":                 channelsPlug,
+		module + "/stream/screen":           channelsPlug,
 		"github.com/hajimehoshi/ebiten/...": noDrawing,
+		"github.com/go-vgo/robotgo/...":     channelsPlug,
 		"golang.org/x/term":                 "session must never read a terminal: every question goes through Prompter",
+	},
+	"channel/screenshare": {
+		module + "/cmd/...":                 thinMain,
+		module + "/ui/...":                  uiOnly,
+		module + "/render/...":              channelsDont,
+		module + "/control":                 "showing the screen gives no control: that is another channel and another consent",
+		"github.com/hajimehoshi/ebiten/...": channelsDont,
+		"github.com/go-vgo/robotgo/...":     "showing the screen gives no control: that is another channel and another consent",
+		"golang.org/x/term":                 channelsDont,
+	},
+	"channel/remotecontrol": {
+		module + "/cmd/...":                 thinMain,
+		module + "/ui/...":                  uiOnly,
+		module + "/render/...":              channelsDont,
+		module + "/capture":                 "control moves the pointer and types; seeing the screen is the screen channel's",
+		module + "/stream/screen":           "control moves the pointer and types; seeing the screen is the screen channel's",
+		"github.com/hajimehoshi/ebiten/...": channelsDont,
+		"golang.org/x/term":                 channelsDont,
+	},
+	"ui/terminal": {
+		module + "/cmd/...":                 thinMain,
+		module + "/render/...":              "the terminal is the windowless interface: it is what ra-p2p-nogui runs",
+		module + "/channel/...":             "the terminal words the session's events and questions; channels are wired by cmd",
+		"github.com/hajimehoshi/ebiten/...": "the terminal is the windowless interface: it is what ra-p2p-nogui runs",
+		"github.com/go-vgo/robotgo/...":     "the terminal is the windowless interface: it is what ra-p2p-nogui runs",
+	},
+	"ui/window": {
+		module + "/cmd/...": thinMain,
 	},
 	"render": {
 		"github.com/libp2p/...": "render draws and maps clicks; it must never import libp2p",
 		module + "/stream/...":  "render draws desktop.Views and hands out desktop.Events; wire formats are its callers' business",
+		module + "/session":     "render knows no session: ui/window adapts one to the windows",
+		module + "/channel/...": "render knows no channel: ui/window wires the buttons and the pane to them",
+		module + "/ui/...":      uiOnly,
 	},
 	"render/xpane": {
 		"github.com/libp2p/...":             "the X pane draws pixels; it must never know about the network",
@@ -193,6 +234,28 @@ func TestForbiddenImports(t *testing.T) {
 	}
 }
 
+// TestTerminalOnlyBuild: ra-p2p-nogui (-tags nogui) runs where there is no
+// display, maybe no X libraries: it must link neither the windows nor the
+// X11 injector (robotgo), so remote control, which needs the window to ask
+// the novice, is wired only in the windowed build.
+func TestTerminalOnlyBuild(t *testing.T) {
+	root := moduleRoot(t)
+	graph := listDeps(t, root, "linux", []string{"cmd/ra-p2p"}, "-tags", "nogui")
+	path := module + "/cmd/ra-p2p"
+	forbidden := []string{"github.com/hajimehoshi/ebiten/...", "github.com/ebitenui/...", "github.com/go-vgo/robotgo/...",
+		module + "/render/...", module + "/channel/remotecontrol", module + "/control"}
+	for _, dep := range graph[path].Deps {
+		for _, pattern := range forbidden {
+			if matches(pattern, dep) {
+				t.Errorf("ra-p2p-nogui must not link %s (%s)\n\timport chain: %s", dep, pattern, strings.Join(chain(graph, path, dep), " → "))
+			}
+		}
+	}
+	if !slices.Contains(graph[path].Deps, module+"/ui/terminal") {
+		t.Errorf("ra-p2p-nogui does not use ui/terminal: the check sees nothing")
+	}
+}
+
 // TestChecksSeeImports guards against a check that passes because it sees
 // nothing: p2p really does import libp2p, so the same lookup finds it.
 func TestChecksSeeImports(t *testing.T) {
@@ -268,11 +331,11 @@ type pkgInfo struct {
 
 // listDeps runs `go list -deps -json` for pkgs with GOOS=system and returns
 // every package in their import graph by path.
-func listDeps(t *testing.T, root, system string, pkgs []string) map[string]*pkgInfo {
+func listDeps(t *testing.T, root, system string, pkgs []string, flags ...string) map[string]*pkgInfo {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	args := []string{"list", "-e", "-deps", "-json=ImportPath,Imports,Deps,CgoFiles,Error"}
+	args := append([]string{"list", "-e", "-deps", "-json=ImportPath,Imports,Deps,CgoFiles,Error"}, flags...)
 	for _, p := range pkgs {
 		args = append(args, "./"+p)
 	}
