@@ -33,7 +33,7 @@ type Channel interface {
 // that "accepted" arrived), so Send works from the first moment.
 type chatChannel struct {
 	conn *stream.Chat
-	rw   io.ReadWriteCloser
+	rw   io.ReadWriteCloser // closed gracefully when the session ends
 }
 
 func (c *chatChannel) Protocol() string { return stream.ChatProtocol }

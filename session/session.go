@@ -30,7 +30,7 @@ type Session struct {
 	host     *p2p.Host
 	sess     *stream.Session
 	sessRaw  network.Stream
-	chat     *chatChannel
+	chat     *chatChannel // set up with the session
 	prompter Prompter
 	log      *slog.Logger
 	ownsHost bool // the helper's host lives only as long as its session
@@ -253,6 +253,7 @@ func (s *Session) end(reason string) {
 		s.reason = reason
 		s.mu.Unlock()
 		close(s.done)
+		s.chat.rw.Close() // gracefully, before the reset below: a line just sent still arrives
 		s.cancel()
 		if s.stopWatch != nil {
 			s.stopWatch()

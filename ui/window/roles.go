@@ -17,7 +17,7 @@ import (
 func RunHelper(ctx context.Context, hc session.HelpConfig, cfg Config) error {
 	inv := hc.Invitation
 	name := session.CleanName(inv.Name)
-	u := newUI(cfg, true)
+	u := newUI(cfg)
 	view := &screenshare.View{Log: cfg.Logger}
 	ctl := &remotecontrol.Helper{Self: hc.Name, Log: cfg.Logger}
 	hc.Channels = append(hc.Channels, view)
@@ -52,7 +52,7 @@ func RunHelper(ctx context.Context, hc session.HelpConfig, cfg Config) error {
 // window. ctl, when not nil, is the novice's control channel (one of
 // nc.Channels): the window's Stop Control stops it.
 func RunNovice(ctx context.Context, nc session.NoviceConfig, cfg Config, ctl *remotecontrol.Novice) error {
-	u := newUI(cfg, false)
+	u := newUI(cfg)
 	rcfg := render.NoviceConfig{Config: render.Config{
 		Title: "Remote Assistance — waiting for your helper", PeerName: "your helper",
 		Width: 420, Height: 640, CheckNetwork: cfg.networkCheck(), Send: u.send, Disconnect: u.disconnect,

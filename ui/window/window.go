@@ -31,9 +31,8 @@ type window interface {
 
 // ui is session.UI over one window.
 type ui struct {
-	w      window
-	cfg    Config
-	helper bool
+	w   window
+	cfg Config
 	// onConnected runs when the session starts (the helper shows the
 	// screen).
 	onConnected func()
@@ -45,9 +44,7 @@ type ui struct {
 	bg   sync.WaitGroup // session closes started by the window
 }
 
-func newUI(cfg Config, helper bool) *ui {
-	return &ui{cfg: cfg, helper: helper, pw: cfg.Password}
-}
+func newUI(cfg Config) *ui { return &ui{cfg: cfg, pw: cfg.Password} }
 
 // Confirm implements session.Prompter with a dialog whose buttons fit the
 // question.
