@@ -69,12 +69,9 @@ func Help(ctx context.Context, cfg HelpConfig) (*Session, error) {
 			return nil, err
 		}
 	}
-	bootstrap := cfg.Bootstrap
-	if len(bootstrap) == 0 {
-		var err error
-		if bootstrap, err = p2p.ParseAddrInfos(inv.Bootstrap); err != nil {
-			return nil, fail(err, "The invitation's list of bootstrap peers is unusable. Ask "+name+" for a new invitation.")
-		}
+	bootstrap, err := BootstrapPeers(cfg.Bootstrap, inv.Bootstrap)
+	if err != nil {
+		return nil, fail(err, "The invitation's list of bootstrap peers is unusable. Ask "+name+" for a new invitation.")
 	}
 	key, _, err := crypto.GenerateEd25519Key(nil)
 	if err != nil {

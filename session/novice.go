@@ -84,12 +84,9 @@ func StartNovice(ctx context.Context, cfg NoviceConfig) (*Novice, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	bootstrap := cfg.Bootstrap
-	if len(bootstrap) == 0 {
-		var err error
-		if bootstrap, err = p2p.ParseAddrInfos(inv.Bootstrap); err != nil {
-			return nil, fail(err, "The invitation's list of bootstrap peers is unusable; make a new invitation.")
-		}
+	bootstrap, err := BootstrapPeers(cfg.Bootstrap, inv.Bootstrap)
+	if err != nil {
+		return nil, fail(err, "The invitation's list of bootstrap peers is unusable; make a new invitation.")
 	}
 	h, err := p2p.New(p2p.Config{Identity: cfg.Entry.Key, Listen: cfg.Listen, Bootstrap: bootstrap, Reachable: true, Logger: logger, Relays: cfg.Relays, PortMapping: cfg.PortMapping,
 		// A birthday punch only for whoever holds this invitation.

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"strings"
 
-	"github.com/ra-p2p/ra-p2p/p2p"
 	"github.com/ra-p2p/ra-p2p/session"
 	"github.com/ra-p2p/ra-p2p/ui/terminal"
 )
@@ -41,9 +40,7 @@ func (cfg Config) networkCheck() func(context.Context) string {
 		check := cfg.Check
 		check.Listen, check.Verbose = nil, false
 		var err error
-		if len(check.Bootstrap) == 0 {
-			check.Bootstrap, err = p2p.ParseAddrInfos(cfg.InvitationBootstrap)
-		}
+		check.Bootstrap, err = session.BootstrapPeers(check.Bootstrap, cfg.InvitationBootstrap)
 		if err == nil {
 			var text string
 			text, err = session.NetworkReport(ctx, check)
