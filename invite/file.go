@@ -3,6 +3,7 @@ package invite
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"unicode"
@@ -50,4 +51,42 @@ func WriteFile(path string, armored []byte) error {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
+}
+
+// Errors of ReadFile a caller words for the user.
+var (
+	ErrNotRegular = errors.New("invite: not a regular file")
+	ErrTooLarge   = errors.New("invite: larger than any invitation")
+)
+
+// MaxFileSize bounds an invitation file: Parse refuses more.
+const MaxFileSize = maxInput
+
+// ReadFile reads an invitation file: only a regular file (a directory, a
+// device such as /dev/zero or a pipe that never ends is refused before it
+// is opened, so reading never hangs) and at most MaxFileSize bytes.
+func ReadFile(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("reading %s: %w", path, ErrNotRegular)
+	}
+	if fi.Size() > MaxFileSize {
+		return nil, fmt.Errorf("reading %s of %d bytes (limit %d): %w", path, fi.Size(), MaxFileSize, ErrTooLarge)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if len(b) > MaxFileSize { // it grew since Stat
+		return nil, fmt.Errorf("reading %s (limit %d bytes): %w", path, MaxFileSize, ErrTooLarge)
+	}
+	return b, nil
 }

@@ -3,7 +3,7 @@ package session
 import (
 	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"strings"
 	"time"
 
@@ -17,9 +17,9 @@ func ReadInvitation(arg string) (*invite.Invitation, error) {
 	if strings.HasPrefix(strings.TrimSpace(arg), "rainvite") {
 		data = []byte(arg)
 	} else {
-		b, err := os.ReadFile(arg)
+		b, err := readInvitationFile(arg)
 		if err != nil {
-			return nil, &Failure{Message: fmt.Sprintf("Could not read the invitation %s: %v.", arg, errors.Unwrap(err)), Err: err}
+			return nil, err
 		}
 		data = b
 	}
@@ -28,6 +28,25 @@ func ReadInvitation(arg string) (*invite.Invitation, error) {
 		return nil, explainInvitationError(err)
 	}
 	return inv, nil
+}
+
+// readInvitationFile reads an invitation file; errors are a *Failure that
+// says what to give instead.
+func readInvitationFile(path string) ([]byte, error) {
+	b, err := invite.ReadFile(path)
+	var pe *fs.PathError
+	switch {
+	case err == nil:
+		return b, nil
+	case errors.Is(err, invite.ErrNotRegular):
+		return nil, &Failure{Message: fmt.Sprintf("%s is not an invitation file (it is a folder, a device or a pipe). Give the .rainvite file you were sent.", path), Err: err}
+	case errors.Is(err, invite.ErrTooLarge):
+		return nil, &Failure{Message: fmt.Sprintf("%s is far too large to be an invitation (they are a few KB). Give the .rainvite file you were sent.", path), Err: err}
+	case errors.As(err, &pe):
+		return nil, &Failure{Message: fmt.Sprintf("Could not read the invitation %s: %v.", path, pe.Err), Err: err}
+	default:
+		return nil, &Failure{Message: fmt.Sprintf("Could not read the invitation %s: %v.", path, err), Err: err}
+	}
 }
 
 func explainInvitationError(err error) error {
@@ -50,9 +69,9 @@ func explainInvitationError(err error) error {
 // ResumeInvitation finds the invitation in file among those made on this
 // computer (store), to wait for a helper with it again.
 func ResumeInvitation(store invite.Store, file string) (*invite.Entry, error) {
-	b, err := os.ReadFile(file)
+	b, err := readInvitationFile(file)
 	if err != nil {
-		return nil, &Failure{Message: fmt.Sprintf("Could not read %s: %v.", file, err), Err: err}
+		return nil, err
 	}
 	inv, err := invite.Parse(b, time.Now())
 	if err != nil {
