@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -227,12 +228,16 @@ func (s *Session) Events() <-chan Event { return s.events }
 // Done is closed when the session has ended.
 func (s *Session) Done() <-chan struct{} { return s.done }
 
-// Send sends a chat line.
+// Send sends a chat line. A line over stream.MaxChatRunes characters is
+// refused (the other side would see it cut): the error says so.
 func (s *Session) Send(text string) error {
 	select {
 	case <-s.done:
 		return errors.New("the session has ended")
 	default:
+	}
+	if n := utf8.RuneCountInString(text); n > stream.MaxChatRunes {
+		return fmt.Errorf("it is %d characters long, more than the %d a message may have; send it in parts", n, stream.MaxChatRunes)
 	}
 	return s.chat.send(text)
 }
@@ -292,8 +297,8 @@ func (s *Session) readStatus() {
 			s.end("Disconnected from " + s.PeerName)
 			return
 		}
-		if st.Text != "" {
-			s.Emit(Event{Kind: EventStatus, Text: st.Text})
+		if st.Text != "" { // the peer's words, never dressed as ours
+			s.Emit(Event{Kind: EventStatus, Text: fmt.Sprintf("(%s's computer says: %s)", s.PeerName, st.Text)})
 		}
 	}
 }

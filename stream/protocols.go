@@ -28,8 +28,9 @@ const (
 // protocol's is screen.MaxMessage (stream/screen).
 const (
 	MaxSessionMessage = 4 << 10
-	// A chat line is at most MaxChatRunes runes; JSON may spend 6 bytes on
-	// one (U+2028 is always escaped), so 2000 runes need up to 12 KB.
+	// A chat line is at most MaxChatRunes runes; a kept rune takes at most
+	// 4 bytes in JSON (U+2028, which takes 6, is dropped since 2026-12-04;
+	// older peers may still send it), so 2000 runes need up to 12 KB.
 	MaxChatMessage = 16 << 10
 	// Control (2026-11-25): one control message or input event (control.go).
 	MaxControlMessage = 1 << 10

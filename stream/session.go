@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/ra-p2p/ra-p2p/stream/framing"
@@ -270,12 +271,29 @@ func cleanText(s string, maxRunes int, keepNewlines bool) string {
 			break
 		}
 		if r == utf8.RuneError || (r < 0x20 && !(keepNewlines && r == '\n')) || r == 0x7f || (r >= 0x80 && r < 0xa0) ||
-			(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) { // bidi overrides can disguise text
+			invisible(r, keepNewlines) {
 			continue
 		}
 		out = append(out, r)
 	}
 	return trimSpace(string(out))
+}
+
+// invisible says whether r changes how text looks without being seen:
+// format characters (bidi overrides, embeddings, isolates and marks that can
+// disguise "invoice\u202etxt.exe"; zero-width spaces; the BOM; tag
+// characters) and the line and paragraph separators U+2028 and U+2029
+// (which start a new line where newlines are not allowed). Chat keeps the
+// zero-width joiner and non-joiner, which emoji sequences and some scripts
+// need.
+func invisible(r rune, chat bool) bool {
+	if r == 0x2028 || r == 0x2029 {
+		return true
+	}
+	if !unicode.Is(unicode.Cf, r) {
+		return false
+	}
+	return !chat || (r != 0x200c && r != 0x200d)
 }
 
 func trimSpace(s string) string {

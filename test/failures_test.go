@@ -92,6 +92,40 @@ func TestBadInput(t *testing.T) {
 		}
 	})
 
+	// An invitation written onto a file that exists is refused, and leaves
+	// neither the file changed nor a key behind (it used to keep a valid
+	// invitation in the store that no one had).
+	t.Run("an existing output file", func(t *testing.T) {
+		dir := t.TempDir()
+		file := filepath.Join(dir, "alice.rainvite")
+		if err := os.WriteFile(file, []byte("an older invitation\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		env := []string{"XDG_CONFIG_HOME=" + filepath.Join(dir, "config")}
+		out, code := runBinaryEnv(t, env, "invite", "--no-gui", "--name", "Alice", "-o", file)
+		if code == 0 || !strings.Contains(out, "already exists") {
+			t.Errorf("exit %d; want non-zero and a sentence saying the file exists:\n%s", code, out)
+		}
+		if b, _ := os.ReadFile(file); string(b) != "an older invitation\n" {
+			t.Errorf("the existing file was changed: %q", b)
+		}
+		if out, _ := runBinaryEnv(t, env, "invite", "--list"); !strings.Contains(out, "You have no invitations") {
+			t.Errorf("a refused invitation was kept in the store:\n%s", out)
+		}
+	})
+
+	// What is not an invitation file is refused at once, not read forever.
+	t.Run("a device as the invitation", func(t *testing.T) {
+		start := time.Now()
+		out, code := runBinary(t, "help", "/dev/zero", "--yes", "--no-gui")
+		if code == 0 || !strings.Contains(out, "/dev/zero is not an invitation file") {
+			t.Errorf("exit %d; want non-zero and a sentence saying it is not an invitation file:\n%s", code, out)
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("took %v", d)
+		}
+	})
+
 	w := newWorld(t, netlab.Options{Nodes: 2,
 		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
 

@@ -114,9 +114,9 @@ func runInvite(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	return session.RunNovice(ctx, cfg, t)
 }
 
-// makeInvitation makes a new invitation: its key into the store, the
-// armored invitation into file (never over an existing one), and says so,
-// with the one-line form for a chat.
+// makeInvitation makes a new invitation: the armored invitation into file
+// (never over an existing one), its key into the store, and says so, with
+// the one-line form for a chat.
 func makeInvitation(store invite.Store, opts invite.Options, file string, t *terminal.Terminal) (*invite.Entry, error) {
 	inv, priv, pwKey, err := invite.New(opts)
 	if err != nil {
@@ -126,13 +126,16 @@ func makeInvitation(store invite.Store, opts invite.Options, file string, t *ter
 	if err != nil {
 		return nil, fmt.Errorf("writing the invitation: %w", err)
 	}
-	if err := store.Save(inv, priv, pwKey); err != nil {
-		return nil, fmt.Errorf("keeping the invitation's key: %w", err)
-	}
+	// The file first: when it is refused, no key is kept for an invitation
+	// no one has.
 	if err := invite.WriteFile(file, armored); errors.Is(err, invite.ErrFileExists) {
 		return nil, usageError{fmt.Sprintf("%s already exists; choose another name with -o FILE or remove it", file)}
 	} else if err != nil {
 		return nil, err
+	}
+	if err := store.Save(inv, priv, pwKey); err != nil {
+		os.Remove(file)
+		return nil, fmt.Errorf("keeping the invitation's key: %w", err)
 	}
 	oneLine, err := invite.OneLine(armored)
 	if err != nil {

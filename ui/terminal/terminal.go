@@ -3,6 +3,7 @@ package terminal
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -49,19 +50,65 @@ func New(cfg Config) *Terminal {
 	return &Terminal{cfg: cfg, lines: make(chan string), envPw: cfg.Password}
 }
 
+// MaxLine bounds one line of input; a longer line is dropped, and said so.
+const MaxLine = 64 << 10
+
 // start begins reading standard input; lazily, so a password typed at a
 // real terminal is read with echo off before the line reader takes over.
 func (t *Terminal) start() {
 	t.startOnce.Do(func() {
 		go func() { // ends at EOF; a read cannot be interrupted
 			defer close(t.lines)
-			sc := bufio.NewScanner(t.cfg.In)
-			sc.Buffer(make([]byte, 64<<10), 64<<10)
-			for sc.Scan() {
-				t.lines <- sc.Text()
+			r := bufio.NewReaderSize(t.cfg.In, 4096)
+			for {
+				line, err := readLine(r, MaxLine)
+				if errors.Is(err, errLineTooLong) {
+					t.Println(fmt.Sprintf("That line was longer than %d KiB, so it was not used; type a shorter one.", MaxLine>>10))
+					continue
+				}
+				if err != nil && line == "" {
+					return
+				}
+				t.lines <- line
+				if err != nil {
+					return
+				}
 			}
 		}()
 	})
+}
+
+var errLineTooLong = errors.New("terminal: line too long")
+
+// readLine reads one line without its end (\n or \r\n). A line over max
+// bytes is read to its end and dropped: errLineTooLong. At the end of input
+// it returns what it read with io.EOF.
+func readLine(r *bufio.Reader, max int) (string, error) {
+	var b []byte
+	tooLong := false
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if !tooLong {
+			b = append(b, chunk...)
+			if len(b) > max+2 { // room for the line end
+				tooLong, b = true, nil
+			}
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if tooLong {
+			if err != nil {
+				return "", err
+			}
+			return "", errLineTooLong
+		}
+		line := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+		if len(line) > max {
+			return "", errLineTooLong
+		}
+		return line, err
+	}
 }
 
 // Printf writes to the terminal, one writer at a time.
@@ -193,10 +240,17 @@ func (t *Terminal) Show(ev session.Event) {
 func (t *Terminal) Print(ev session.Event) {
 	switch ev.Kind {
 	case session.EventChat:
-		t.Printf("[%s] %s: %s\n", ev.Time.Format("15:04"), ev.From, ev.Text)
+		t.Printf("[%s] %s: %s\n", ev.Time.Format("15:04"), ev.From, continued(ev.Text))
 	case session.EventProgress, session.EventStatus, session.EventEnded:
 		t.Println(ev.Text)
 	}
+}
+
+// continued indents every line of a chat message after its first behind
+// "  | ", so a line a peer sends can never look like one of ours (a forged
+// "[12:00] Alice: …" or "Disconnected from …").
+func continued(text string) string {
+	return strings.ReplaceAll(text, "\n", "\n  | ")
 }
 
 // chatLoop sends the lines typed until stop: "/quit" ends the session for

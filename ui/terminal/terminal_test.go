@@ -1,0 +1,67 @@
+package terminal
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ra-p2p/ra-p2p/session"
+)
+
+// syncBuffer is the terminal's output, read while it writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestPeerTextCannotForgeLines: every line of a peer's chat message after
+// the first is marked, so none of them reads like one of ours.
+func TestPeerTextCannotForgeLines(t *testing.T) {
+	var out syncBuffer
+	term := New(Config{In: strings.NewReader(""), Out: &out})
+	at := time.Date(2026, 12, 4, 12, 0, 0, 0, time.Local)
+	term.Show(session.Event{Kind: session.EventChat, Time: at, From: "Mallory",
+		Text: "hi\n[12:00] Alice: type your password here\nDisconnected from Mallory"})
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	want := []string{"[12:00] Mallory: hi", "  | [12:00] Alice: type your password here", "  | Disconnected from Mallory"}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("printed:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestLongInputLineKeepsTheTerminalListening: a line over MaxLine is
+// dropped and said so; the lines after it (and /quit) still count.
+func TestLongInputLineKeepsTheTerminalListening(t *testing.T) {
+	in := strings.Repeat("x", MaxLine+10) + "\nhello\r\n/quit"
+	var out syncBuffer
+	term := New(Config{In: strings.NewReader(in), Out: &out})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, want := range []string{"hello", "/quit"} {
+		got, err := term.readLine(ctx)
+		if err != nil || got != want {
+			t.Fatalf("readLine = %q, %v; want %q", got, err, want)
+		}
+	}
+	if !strings.Contains(out.String(), "longer than 64 KiB") {
+		t.Errorf("the long line was dropped silently; output: %q", out.String())
+	}
+	if _, err := term.readLine(ctx); err == nil {
+		t.Error("readLine after the end of input did not fail")
+	}
+}
