@@ -109,6 +109,9 @@ func Parse(text []byte, now time.Time) (*Invitation, error) {
 	if !now.Before(inv.Expires) {
 		return inv, fmt.Errorf("%w (at %s)", ErrExpired, inv.Expires.Format("2006-01-02 15:04 MST"))
 	}
+	if inv.Created.After(now.Add(MaxClockSkew)) {
+		return inv, fmt.Errorf("%w (made %s)", ErrFromTheFuture, inv.Created.Format("2006-01-02 15:04 MST"))
+	}
 	return inv, nil
 }
 

@@ -20,6 +20,10 @@ import (
 // every payload. Parse refuses payloads with a higher version.
 const FormatVersion = 1
 
+// MaxClockSkew is how far in the future Parse accepts an invitation's
+// creation time: computers' clocks differ by seconds or minutes, not more.
+const MaxClockSkew = 15 * time.Minute
+
 // Lifetimes accepted by New (Options.TTL) and by Parse (Expires - Created).
 const (
 	DefaultTTL = 2 * time.Hour
@@ -44,6 +48,7 @@ var (
 	ErrDamaged            = errors.New("invite: the invitation is damaged")
 	ErrTampered           = errors.New("invite: the invitation's signature does not match")
 	ErrExpired            = errors.New("invite: the invitation has expired")
+	ErrFromTheFuture      = errors.New("invite: the invitation was made after now (a clock is wrong)")
 	ErrUnsupportedVersion = errors.New("invite: the invitation was made by a newer version of ra-p2p")
 	ErrNotFound           = errors.New("invite: no such invitation in the store")
 	// ErrPasswordRequired is returned by PasswordKey when the invitation

@@ -321,3 +321,24 @@ func TestParseTolerance(t *testing.T) {
 		t.Errorf("rainvite2: Parse = %v, want ErrUnsupportedVersion", err)
 	}
 }
+
+// TestParseRefusesAFutureCreation: an invitation made more than
+// MaxClockSkew after now says a clock is wrong (it was accepted and shown as
+// expiring "in 8761h0m"); within the skew it is accepted.
+func TestParseRefusesAFutureCreation(t *testing.T) {
+	made := time.Date(2027, 12, 4, 12, 0, 0, 0, time.UTC)
+	inv, priv, _, err := New(Options{Name: "Alice", TTL: 2 * time.Hour, Now: made})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := Encode(inv, priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Parse(text, made.AddDate(-1, 0, 0)); !errors.Is(err, ErrFromTheFuture) {
+		t.Errorf("Parse a year before the creation = %v, want ErrFromTheFuture", err)
+	}
+	if _, err := Parse(text, made.Add(-MaxClockSkew+time.Minute)); err != nil {
+		t.Errorf("Parse within the clock skew = %v, want nil", err)
+	}
+}

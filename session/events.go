@@ -121,11 +121,15 @@ type UI interface {
 	Show(Event)
 }
 
-// ExpiryText says when an invitation expires: "at 15:04, in 1h59m".
+// ExpiryText says when an invitation expires: "at 15:04, in 1h59m" within a
+// day, else the date: "on 2026-12-24 at 15:04" (never "in 8761h0m").
 func ExpiryText(t time.Time) string {
 	d := time.Until(t).Round(time.Minute)
-	if d < 0 {
+	switch {
+	case d < 0:
 		return "at " + t.Local().Format("2006-01-02 15:04") + ", already past"
+	case d >= 24*time.Hour:
+		return "on " + t.Local().Format("2006-01-02") + " at " + t.Local().Format("15:04")
 	}
 	return fmt.Sprintf("at %s, in %s", t.Local().Format("15:04"), strings.TrimSuffix(d.String(), "0s"))
 }

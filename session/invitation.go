@@ -58,6 +58,8 @@ func explainInvitationError(err error) error {
 		msg = "This invitation is damaged (it was changed or cut on the way). Ask for it again, as a file attachment if you can."
 	case errors.Is(err, invite.ErrTampered):
 		msg = "This invitation was altered after it was made, so it cannot be trusted. Ask for a new one, by another channel if you can."
+	case errors.Is(err, invite.ErrFromTheFuture):
+		msg = "This invitation says it was made later than now, so the clock of the computer that made it, or of this one, is wrong. Set both clocks right and ask for a new invitation."
 	case errors.Is(err, invite.ErrUnsupportedVersion):
 		msg = "This invitation was made by a newer version of ra-p2p. Update ra-p2p and try again."
 	default:
