@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"sync"
@@ -73,11 +74,23 @@ func (s *Session) SendStatus(st Status) error {
 	return framing.WriteJSON(s.w, MaxSessionMessage, MsgStatus, st)
 }
 
-// ReceiveStatus blocks for the next status event.
+// ReceiveStatus blocks for the next status event. Frames of other types
+// (a newer peer's messages) are skipped: ending the session over them would
+// also cut the chat line sent just before.
 func (s *Session) ReceiveStatus() (Status, error) {
 	var st Status
-	if err := s.fr.ReadJSON(MsgStatus, &st); err != nil {
-		return st, err
+	for {
+		t, body, err := s.fr.ReadFrame()
+		if err != nil {
+			return st, err
+		}
+		if t != MsgStatus {
+			continue
+		}
+		if err := json.Unmarshal(body, &st); err != nil {
+			return st, fmt.Errorf("decoding status: %w", err)
+		}
+		break
 	}
 	st.Text = cleanText(st.Text, 200, false)
 	return st, nil

@@ -866,3 +866,19 @@ func FuzzHelperHandshake(f *testing.F) {
 		}
 	})
 }
+
+// TestStatusSkipsUnknownTypes: a message type this version does not know
+// (a newer peer's) is skipped on the session stream, not a reason to end
+// the session.
+func TestStatusSkipsUnknownTypes(t *testing.T) {
+	var buf bytes.Buffer
+	buf.Write(framing.AppendFrame(nil, 0x7e, []byte(`{"something":"new"}`)))
+	if err := framing.WriteJSON(&buf, MaxSessionMessage, MsgStatus, Status{Event: "tick", Text: "after"}); err != nil {
+		t.Fatal(err)
+	}
+	s := &Session{fr: framing.NewFrameReader(&buf, MaxSessionMessage), w: io.Discard}
+	st, err := s.ReceiveStatus()
+	if err != nil || st.Text != "after" {
+		t.Fatalf("ReceiveStatus = %+v, %v; want the status after the unknown message", st, err)
+	}
+}
