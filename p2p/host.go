@@ -101,6 +101,7 @@ type Host struct {
 	ctx        context.Context // ends with Close
 	cancel     context.CancelFunc
 	portmap    *portmap.Manager // nil unless Config.PortMapping
+	natAsks    askLimiter       // NAT reports answered, per asking peer
 
 	closeOnce sync.Once
 	closeErr  error

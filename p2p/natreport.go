@@ -173,8 +173,16 @@ func (h *Host) PublicIPv6() bool {
 }
 
 // handleNATReport answers a NAT report request: one report, then Close
-// (Reset if it cannot be written).
+// (Reset if it cannot be written). It answers anyone who reaches this host
+// (what it tells, the peers can mostly see anyway), but each asking peer
+// only a few times a second: a helper asks once per attempt, and twice a
+// second while this router is still answering a port-mapping request.
 func (h *Host) handleNATReport(s network.Stream) {
+	if !h.natAsks.allow(s.Conn().RemotePeer(), time.Now()) {
+		h.log.Debug("NAT report refused: asked too often", "peer", s.Conn().RemotePeer())
+		s.Reset()
+		return
+	}
 	_ = s.SetDeadline(time.Now().Add(5 * time.Second))
 	pm, asked := h.PortMapping()
 	r := NATReport{Mapping: h.Mapping(), IPv6: h.PublicIPv6(), MappingPending: asked && !pm.Done}
@@ -186,6 +194,46 @@ func (h *Host) handleNATReport(s network.Stream) {
 		return
 	}
 	s.Close()
+}
+
+// askLimiter allows each peer askBurst asks at once and askRate a second
+// after that. It forgets everyone when it knows more than askPeers peers,
+// so a flood of peer IDs cannot grow it (they are then merely limited
+// again from a fresh start).
+type askLimiter struct {
+	mu    sync.Mutex
+	peers map[peer.ID]*askBucket
+}
+
+type askBucket struct {
+	tokens float64
+	at     time.Time
+}
+
+const (
+	askBurst = 4
+	askRate  = 4.0 // a second
+	askPeers = 1024
+)
+
+func (l *askLimiter) allow(p peer.ID, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.peers == nil || len(l.peers) > askPeers {
+		l.peers = map[peer.ID]*askBucket{}
+	}
+	b, ok := l.peers[p]
+	if !ok {
+		b = &askBucket{tokens: askBurst, at: now}
+		l.peers[p] = b
+	}
+	b.tokens = min(askBurst, b.tokens+now.Sub(b.at).Seconds()*askRate)
+	b.at = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
 }
 
 // PeerMapping asks p (over any connection, relayed included) how its router

@@ -157,3 +157,24 @@ func TestPeerMapping(t *testing.T) {
 		t.Errorf("PeerMapping of an unconnected peer = %q, want %q", got, MappingUnknown)
 	}
 }
+
+// TestAskLimiter: a few asks at once, then a few a second, per peer.
+func TestAskLimiter(t *testing.T) {
+	var l askLimiter
+	a, b := newKeyID(t), newKeyID(t)
+	now := time.Now()
+	for i := range askBurst {
+		if !l.allow(a, now) {
+			t.Fatalf("ask %d at once refused", i+1)
+		}
+	}
+	if l.allow(a, now) {
+		t.Error("an ask over the burst was allowed")
+	}
+	if !l.allow(b, now) {
+		t.Error("another peer was refused because of the first")
+	}
+	if !l.allow(a, now.Add(time.Second/askRate)) {
+		t.Error("an ask after the refill time was refused")
+	}
+}
