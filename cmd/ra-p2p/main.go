@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -17,6 +18,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/jezek/xgb"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/ra-p2p/ra-p2p/p2p"
 	"github.com/ra-p2p/ra-p2p/p2p/portmap"
@@ -142,6 +144,12 @@ func (c *commonFlags) apply(stderr io.Writer) *slog.Logger {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(logger)
+	// The X library says "Could not get authority info" at every start
+	// where the display needs no cookie: noise, unless asked for.
+	xgb.Logger = log.New(io.Discard, "", 0)
+	if c.verbose {
+		xgb.Logger = slog.NewLogLogger(logger.Handler(), slog.LevelDebug)
+	}
 	return logger
 }
 
@@ -177,7 +185,17 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 				return // hidden
 			}
 			kind, usage := flag.UnquoteUsage(f)
-			fmt.Fprintf(stderr, "  --%s %s\n    \t%s\n", f.Name, kind, usage)
+			dash := "--"
+			if len(f.Name) == 1 {
+				dash = "-" // -o, as it is written
+			}
+			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" && !strings.Contains(usage, "default") {
+				usage += " (default " + f.DefValue + ")"
+			}
+			if kind != "" {
+				kind = " " + kind
+			}
+			fmt.Fprintf(stderr, "  %s%s%s\n    \t%s\n", dash, f.Name, kind, usage)
 		})
 	}
 	return fs

@@ -82,7 +82,11 @@ func (u *ui) Password(ctx context.Context, q session.Question) (string, error) {
 	if env != nil && *env != "" {
 		return *env, nil
 	}
-	pw, ok, err := u.w.AskPassword(ctx, q.Text())
+	prompt := q.Text()
+	if q.Left == 0 { // say why before asking
+		prompt = fmt.Sprintf("%s's invitation has a password, which %s tells you another way (by phone, for example).\n\n%s", q.Peer, q.Peer, prompt)
+	}
+	pw, ok, err := u.w.AskPassword(ctx, prompt)
 	if err != nil {
 		return "", err
 	}
