@@ -20,11 +20,5 @@ install: build    ## both binaries into /usr/local/bin
 bench:           ## benchmarks as a table (namespace benchmarks need root)
 	scripts/bench.sh
 
-fuzz:            ## a short fuzz run of every decoder
-	go test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./invite/
-	go test -run '^$$' -fuzz FuzzFrameReader -fuzztime 30s ./stream/framing/
-	go test -run '^$$' -fuzz FuzzBody -fuzztime 30s ./stream/framing/
-	go test -run '^$$' -fuzz FuzzControlDecode -fuzztime 30s ./stream/
-	go test -run '^$$' -fuzz FuzzScreenDecode -fuzztime 30s ./stream/screen/
-	go test -run '^$$' -fuzz FuzzReadPunch -fuzztime 30s ./stream/traversal/
-	go test -run '^$$' -fuzz FuzzReadNATReport -fuzztime 30s ./stream/traversal/
+fuzz:            ## every fuzz target for a minute each (FUZZTIME=10s for less)
+	scripts/fuzz.sh

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: unit tests, fuzz seeds, and (as root) the
-# end-to-end tests in network namespaces. Ends with a summary line.
+# Runs the whole test suite: unit tests, fuzz seeds, (as root) the
+# end-to-end tests in network namespaces, then every fuzz target for
+# FUZZTIME (10s) each. Ends with a summary line.
 # RA_P2P_REQUIRE_ALL=1 (set by CI) turns "cannot run here" skips into failures.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,12 @@ echo "Building and running tests…"
 go vet ./... || exit 1
 go test -count=1 -timeout 14m -v ./... 2>&1 | tee "$log" | grep -E '^(=== RUN|--- |ok|FAIL|PASS|panic|\s+\S+_test\.go)' | grep -v '^=== RUN'
 status=${PIPESTATUS[0]}
+
+# Every decoder's fuzz target, briefly (make fuzz runs each for a minute).
+echo "Fuzzing every decoder for ${FUZZTIME:-10s} each…"
+scripts/fuzz.sh "${FUZZTIME:-10s}" | grep -E "^(fuzz:|FAIL|---|\s+[a-z_]+_test.go)"
+fuzz_status=${PIPESTATUS[0]}
+if [ "$fuzz_status" -ne 0 ] && [ "$status" -eq 0 ]; then status=$fuzz_status; fi
 
 passed=$(grep -cE '^\s*--- PASS' "$log")
 failed=$(grep -cE '^\s*--- FAIL' "$log")

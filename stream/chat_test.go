@@ -185,3 +185,51 @@ func TestChatWorstCaseLineFits(t *testing.T) {
 		t.Errorf("a blank line was sent: % x", buf.Bytes())
 	}
 }
+
+// FuzzChatReceive: whatever a peer sends on the chat stream, Receive either
+// fails or returns a line that is safe to show: valid UTF-8, at most
+// MaxChatRunes runes, no control character but newline, nothing invisible.
+func FuzzChatReceive(f *testing.F) {
+	f.Add(framing.AppendFrame(nil, MsgChat, []byte(`{"text":"hello","sent":"2026-11-25T10:00:00Z"}`)))
+	f.Add(framing.AppendFrame(nil, MsgChat, []byte(`{"text":"a\u202eb\u2028c\n\u0000d\ufeff","sent":"x"}`)))
+	f.Add(framing.AppendFrame(nil, MsgStatus, []byte(`{"event":"bye"}`)))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		c := NewChat(&struct {
+			io.Reader
+			io.Writer
+		}{bytes.NewReader(in), io.Discard})
+		for {
+			m, err := c.Receive()
+			if err != nil {
+				return
+			}
+			if !utf8.ValidString(m.Text) || utf8.RuneCountInString(m.Text) > MaxChatRunes {
+				t.Fatalf("unsafe line %q", m.Text)
+			}
+			for _, r := range m.Text {
+				if (r < 0x20 && r != '\n') || r == 0x7f || (r >= 0x80 && r < 0xa0) || invisible(r, true) {
+					t.Fatalf("line %q keeps %U", m.Text, r)
+				}
+			}
+		}
+	})
+}
+
+// FuzzReceiveStatus: the session stream's status reader never panics and
+// returns one-line text.
+func FuzzReceiveStatus(f *testing.F) {
+	f.Add(framing.AppendFrame(nil, MsgStatus, []byte(`{"event":"bye"}`)))
+	f.Add(append(framing.AppendFrame(nil, 0x7e, []byte(`{}`)), framing.AppendFrame(nil, MsgStatus, []byte(`{"event":"x","text":"a\nb"}`))...))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		s := &Session{fr: framing.NewFrameReader(bytes.NewReader(in), MaxSessionMessage), w: io.Discard}
+		for {
+			st, err := s.ReceiveStatus()
+			if err != nil {
+				return
+			}
+			if strings.ContainsAny(st.Text, "\n\r") || !utf8.ValidString(st.Text) {
+				t.Fatalf("status text %q is not one safe line", st.Text)
+			}
+		}
+	})
+}
