@@ -59,13 +59,32 @@ func NetworkReport(ctx context.Context, cfg CheckConfig) (string, error) {
 		}
 	}
 	pm, asked := h.WaitPortMapping(ctx)
-	b.WriteString(explainCheck(c, len(pm.Mapped) > 0))
-	b.WriteString(explainPortMapping(pm, asked, portMapping))
+	forwarded := len(pm.Mapped) > 0
+	details := b.String() + explainCheck(c, forwarded) + explainPortMapping(pm, asked, portMapping)
+	b.Reset()
+	b.WriteString(checkSummary(c, forwarded) + "\n\nThe details:\n" + details)
 	if c.Observers == 0 {
 		msg := "No public node reported the address it sees, so nothing could be learned about this network. Try again in a minute."
 		return b.String(), &Failure{Err: errors.New("no observed addresses"), Message: msg}
 	}
 	return b.String(), nil
+}
+
+// checkSummary is the one plain sentence a check leads with; the details
+// (addresses, router behaviour, UPnP and NAT-PMP) follow it.
+func checkSummary(c p2p.NetworkCheck, forwarded bool) string {
+	switch {
+	case c.Observers == 0:
+		return "Nothing could be learned about this network: no public computer answered."
+	case c.Mapping == p2p.MappingKeepsPorts || forwarded:
+		return "Good: other people can connect to this computer directly from almost anywhere."
+	case c.Mapping == p2p.MappingChangesPorts && len(c.IPv6) > 0:
+		return "Direct connections work with most people, but not with someone whose router is as strict as this one, unless they too have IPv6."
+	case c.Mapping == p2p.MappingChangesPorts:
+		return "Direct connections work with most people, but not with someone whose router is as strict as this one."
+	default:
+		return "This network could not be judged fully yet; the details below say what was seen."
+	}
 }
 
 // explainCheck turns a check into sentences: what was seen, what it means
