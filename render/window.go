@@ -264,6 +264,9 @@ func (p *panel) Close() { p.update(func() { p.closeReq = true }) }
 // SetStatus changes the status line.
 func (p *panel) SetStatus(s string) { p.update(func() { p.statusTxt = s }) }
 
+// SetTitle changes the window's title (Ebiten allows it from any goroutine).
+func (p *panel) SetTitle(s string) { ebiten.SetWindowTitle(s) }
+
 // Post adds an entry to the history.
 func (p *panel) Post(e Entry) {
 	if e.Time.IsZero() {

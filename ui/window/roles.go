@@ -45,7 +45,7 @@ func RunHelper(ctx context.Context, hc session.HelpConfig, cfg Config) error {
 	view.Updated = w.RemoteChanged
 	u.onConnected = func() { w.SetSource(view) }
 	return u.run(ctx, func(ctx context.Context) error { return session.RunHelper(ctx, hc, u) },
-		func(string) string { return "Could not connect to " + name })
+		func(string) string { return "Could not connect to " + name }, true)
 }
 
 // RunNovice waits for the helper and runs the session in the novice's
@@ -66,5 +66,5 @@ func RunNovice(ctx context.Context, nc session.NoviceConfig, cfg Config, ctl *re
 	}
 	u.w = w
 	return u.run(ctx, func(ctx context.Context) error { return session.RunNovice(ctx, nc, u) },
-		func(msg string) string { return msg })
+		func(msg string) string { return msg }, false)
 }

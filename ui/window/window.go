@@ -21,6 +21,7 @@ import (
 type window interface {
 	Post(render.Entry)
 	SetStatus(string)
+	SetTitle(string)
 	SetConnected(bool)
 	SetControl(render.ControlState)
 	Ask(ctx context.Context, question, yes, no string) (bool, error)
@@ -53,6 +54,7 @@ func (u *ui) Confirm(ctx context.Context, q session.Question) (bool, error) {
 	yes, no := "Yes", "No"
 	switch q.Kind {
 	case session.AskConnect:
+		u.w.SetStatus("Invitation from " + q.Peer) // not "Connecting…" before the user said yes
 		desc := strings.Join(terminal.InvitationLines(q, false), "\n")
 		u.w.Post(render.Entry{Text: desc})
 		u.cfg.Mirror.Println(desc)
@@ -126,6 +128,8 @@ func (u *ui) Show(ev session.Event) {
 		w.Post(render.Entry{Text: s.ConnectedText()})
 		if s.Helper {
 			w.Post(render.Entry{Text: "Screen View Only"})
+		} else {
+			w.SetTitle("Remote Assistance — " + s.PeerName + " is helping you")
 		}
 		w.SetConnected(true)
 		if u.onConnected != nil {
@@ -133,6 +137,9 @@ func (u *ui) Show(ev session.Event) {
 		}
 	case session.EventEnded:
 		t.Print(ev)
+		if s := u.sess.Load(); s != nil && !s.Helper {
+			w.SetTitle("Remote Assistance — " + ev.Text)
+		}
 		w.SetConnected(false)
 		w.SetStatus(ev.Text)
 		w.Post(render.Entry{Text: ev.Text})
@@ -159,8 +166,8 @@ func (u *ui) disconnect() {
 
 // run shows the window on this (main) goroutine and runs the session
 // (runSession) on another, which it waits for; failedStatus words the status
-// line when the session could not start.
-func (u *ui) run(ctx context.Context, runSession func(ctx context.Context) error, failedStatus func(msg string) string) error {
+// line when the session could not start, and retry offers "Try again" then.
+func (u *ui) run(ctx context.Context, runSession func(ctx context.Context) error, failedStatus func(msg string) string, retry bool) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stopOnSignal := context.AfterFunc(ctx, u.w.Close)
@@ -168,18 +175,27 @@ func (u *ui) run(ctx context.Context, runSession func(ctx context.Context) error
 	var sessionErr error
 	var g sync.WaitGroup
 	g.Go(func() {
-		err := runSession(ctx)
-		if err != nil && !errors.Is(err, context.Canceled) {
-			sessionErr = err
+		for {
+			err := runSession(ctx)
+			sessionErr = nil
+			if err != nil && !errors.Is(err, context.Canceled) {
+				sessionErr = err
+			}
+			if err == nil || ctx.Err() != nil {
+				return // the window shows how it ended; it stays until closed
+			}
+			msg := session.UserMessage(err)
+			u.cfg.Mirror.Println(msg)
+			u.w.SetStatus(failedStatus(msg))
+			u.w.Post(render.Entry{Text: msg})
+			if !retry {
+				u.w.Ask(ctx, msg, "Close", "")
+				break
+			}
+			if again, _ := u.w.Ask(ctx, msg, "Try again", "Close"); !again {
+				break
+			}
 		}
-		if err == nil || ctx.Err() != nil {
-			return // the window shows how it ended; it stays until closed
-		}
-		msg := session.UserMessage(err)
-		u.cfg.Mirror.Println(msg)
-		u.w.SetStatus(failedStatus(msg))
-		u.w.Post(render.Entry{Text: msg})
-		u.w.Ask(ctx, msg, "Close", "")
 		u.w.Close()
 	})
 	runErr := u.w.Run()
