@@ -1,7 +1,7 @@
 # ra-p2p: the README's commands live here.
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: demo test build install bench fuzz
+.PHONY: demo test build install bench fuzz soak
 
 demo:            ## install everything, then a local demo on loopback (no root needed)
 	scripts/install-deps.sh
@@ -22,3 +22,6 @@ bench:           ## benchmarks as a table (namespace benchmarks need root)
 
 fuzz:            ## every fuzz target for a minute each (FUZZTIME=10s for less)
 	scripts/fuzz.sh
+
+soak:            ## one session for an hour with everything moving: RSS and goroutines over time (RA_P2P_SOAK=10m for less)
+	go test -run '^$$' -bench Soak -benchtime 1x -timeout 3h -v ./test/soak/ | grep -E 'BENCHROW|soak_test|ok|FAIL'
