@@ -39,15 +39,7 @@ func TestSession(t *testing.T) {
 			dave := runHelp(t, bootstrap, iv, helperOpts{name: "Dave", hold: bobIn})
 			return func(t *testing.T) {
 				defer closeOnce(bobIn)
-				hs, err := bob.wait(t)
-				if err != nil {
-					t.Fatalf("Help: %v", err)
-				}
-				ns, err := nv.wait(t)
-				if err != nil {
-					t.Fatalf("novice Wait: %v", err)
-				}
-				checkAccepted(t, nv, bob, hs, ns)
+				hs, ns := accepted(t, nv, bob)
 				closeOnce(bobIn)
 
 				f := dave.failure(t)
@@ -77,15 +69,7 @@ func TestSession(t *testing.T) {
 			nv := runNovice(t, bootstrap, iv, true)
 			bob := runHelp(t, bootstrap, iv, helperOpts{name: "Bob"})
 			return func(t *testing.T) {
-				hs, err := bob.wait(t)
-				if err != nil {
-					t.Fatalf("Help: %v", err)
-				}
-				ns, err := nv.wait(t)
-				if err != nil {
-					t.Fatalf("novice Wait: %v", err)
-				}
-				checkAccepted(t, nv, bob, hs, ns)
+				hs, ns := accepted(t, nv, bob)
 
 				forgeChat(t, bootstrap, iv, "forged line")
 				// Nothing from the forger reached Alice: the next chat line
@@ -133,15 +117,7 @@ func TestSession(t *testing.T) {
 			nv := runNovice(t, bootstrap, iv, true)
 			bob := runHelp(t, bootstrap, iv, helperOpts{name: "Bob", passwords: []string{password}})
 			return func(t *testing.T) {
-				hs, err := bob.wait(t)
-				if err != nil {
-					t.Fatalf("Help: %v", err)
-				}
-				ns, err := nv.wait(t)
-				if err != nil {
-					t.Fatalf("novice Wait: %v", err)
-				}
-				checkAccepted(t, nv, bob, hs, ns)
+				accepted(t, nv, bob)
 				if _, p := bob.prompter.asked(); !slices.Equal(p, []string{"Password for Alice's invitation: "}) {
 					t.Errorf("Bob was asked %q, want one password prompt", p)
 				}
@@ -225,6 +201,22 @@ func closeOnce(ch chan struct{}) {
 	default:
 		close(ch)
 	}
+}
+
+// accepted waits for bob's session with the novice and checks it
+// (checkAccepted).
+func accepted(t *testing.T, nv *novice, bob *helper) (hs, ns *session.Session) {
+	t.Helper()
+	hs, err := bob.wait(t)
+	if err != nil {
+		t.Fatalf("Help: %v", err)
+	}
+	ns, err = nv.wait(t)
+	if err != nil {
+		t.Fatalf("novice Wait: %v", err)
+	}
+	checkAccepted(t, nv, bob, hs, ns)
+	return hs, ns
 }
 
 // checkAccepted checks a freshly accepted session from both sides and that
