@@ -89,6 +89,6 @@
 // Proof binds the secret, the password key, both peer IDs and the novice's
 // nonce; see Proof for the exact bytes. Store keeps one JSON file per
 // invitation (signed payload, private key, password key, revoked and locked
-// marks) in a 0700 directory, files 0600, written by temporary file and
+// marks, the count of wrong passwords) in a 0700 directory, files 0600, written by temporary file and
 // rename.
 package invite

@@ -10,7 +10,11 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
-const proofContext = "ra-p2p/proof/v1"
+const (
+	proofContext       = "ra-p2p/proof/v1"
+	secretProofContext = "ra-p2p/proof-secret/v1"
+	punchContext       = "ra-p2p/punch/v1"
+)
 
 // Proof is what the helper sends to show it holds the invitation secret (and
 // the password, through pwKey; nil when there is none):
@@ -30,12 +34,7 @@ func Proof(secret [32]byte, pwKey []byte, novice, helper peer.ID, nonce []byte) 
 		// Only possible for output lengths above 255*32 bytes.
 		panic("invite: hkdf: " + err.Error())
 	}
-	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte(proofContext))
-	writeLenPrefixed(mac, []byte(novice))
-	writeLenPrefixed(mac, []byte(helper))
-	mac.Write(nonce)
-	return mac.Sum(nil)
+	return bindingMAC(key, proofContext, novice, helper, nonce)
 }
 
 // VerifyProof recomputes Proof and compares it in constant time.
@@ -43,14 +42,21 @@ func VerifyProof(secret [32]byte, pwKey []byte, novice, helper peer.ID, nonce, p
 	return hmac.Equal(Proof(secret, pwKey, novice, helper, nonce), proof)
 }
 
-func writeLenPrefixed(h hash.Hash, b []byte) {
-	var n [4]byte
-	binary.BigEndian.PutUint32(n[:], uint32(len(b)))
-	h.Write(n[:])
-	h.Write(b)
+// SecretProof shows the helper holds the invitation secret, whatever the
+// password: it is sent beside Proof so that the novice tells a stranger (no
+// secret: noise, never counted) from a helper who mistyped the password
+// (counted toward the lock). It reveals nothing about the password.
+//
+//	proof = HMAC-SHA256(key = secret, "ra-p2p/proof-secret/v1" || u32be(len(novice)) || novice ||
+//	                    u32be(len(helper)) || helper || nonce)
+func SecretProof(secret [32]byte, novice, helper peer.ID, nonce []byte) []byte {
+	return bindingMAC(secret[:], secretProofContext, novice, helper, nonce)
 }
 
-const punchContext = "ra-p2p/punch/v1"
+// VerifySecretProof recomputes SecretProof and compares it in constant time.
+func VerifySecretProof(secret [32]byte, novice, helper peer.ID, nonce, proof []byte) bool {
+	return hmac.Equal(SecretProof(secret, novice, helper, nonce), proof)
+}
 
 // PunchProof authorizes a birthday punch request
 // (traversal.PunchProtocol), which comes before the session proof: it shows
@@ -60,10 +66,24 @@ const punchContext = "ra-p2p/punch/v1"
 //	proof = HMAC-SHA256(key = secret, "ra-p2p/punch/v1" || u32be(len(novice)) || novice ||
 //	                    u32be(len(helper)) || helper || nonce)
 func PunchProof(secret [32]byte, novice, helper peer.ID, nonce []byte) []byte {
-	mac := hmac.New(sha256.New, secret[:])
-	mac.Write([]byte(punchContext))
+	return bindingMAC(secret[:], punchContext, novice, helper, nonce)
+}
+
+// bindingMAC is HMAC-SHA256(key, context || u32be(len(novice)) || novice ||
+// u32be(len(helper)) || helper || nonce): every proof binds both peer IDs
+// and the nonce under its own context.
+func bindingMAC(key []byte, context string, novice, helper peer.ID, nonce []byte) []byte {
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(context))
 	writeLenPrefixed(mac, []byte(novice))
 	writeLenPrefixed(mac, []byte(helper))
 	mac.Write(nonce)
 	return mac.Sum(nil)
+}
+
+func writeLenPrefixed(h hash.Hash, b []byte) {
+	var n [4]byte
+	binary.BigEndian.PutUint32(n[:], uint32(len(b)))
+	h.Write(n[:])
+	h.Write(b)
 }

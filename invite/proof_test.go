@@ -64,3 +64,30 @@ func TestProof(t *testing.T) {
 		t.Error("proof without password verifies against a password key")
 	}
 }
+
+func TestSecretProof(t *testing.T) {
+	inv, _, _, err := New(Options{Name: "Alice", Password: "open sesame"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	novice, helper := inv.PeerID, peer.ID("helper")
+	nonce := bytes.Repeat([]byte{7}, 32)
+	p := SecretProof(inv.Secret, novice, helper, nonce)
+	if !VerifySecretProof(inv.Secret, novice, helper, nonce, p) {
+		t.Fatal("the secret proof does not verify")
+	}
+	otherSecret := inv.Secret
+	otherSecret[0] ^= 1
+	for name, q := range map[string][]byte{
+		"wrong secret":       SecretProof(otherSecret, novice, helper, nonce),
+		"peer IDs swapped":   SecretProof(inv.Secret, helper, novice, nonce),
+		"different nonce":    SecretProof(inv.Secret, novice, helper, bytes.Repeat([]byte{8}, 32)),
+		"a punch proof":      PunchProof(inv.Secret, novice, helper, nonce),
+		"a session proof":    Proof(inv.Secret, nil, novice, helper, nonce),
+		"empty secret proof": nil,
+	} {
+		if VerifySecretProof(inv.Secret, novice, helper, nonce, q) {
+			t.Errorf("%s: verified as a secret proof", name)
+		}
+	}
+}

@@ -28,7 +28,14 @@ type Entry struct {
 	PasswordKey []byte // nil if the invitation has no password
 	Revoked     bool
 	Locked      bool // too many wrong passwords
+	// WrongPasswords counts wrong passwords from helpers that proved the
+	// secret, over every connection and restart; MaxWrongPasswords locks.
+	WrongPasswords int
 }
+
+// MaxWrongPasswords is how many wrong passwords lock an invitation, counted
+// per invitation (Store.WrongPassword), not per connection.
+const MaxWrongPasswords = 3
 
 // storeFile is the on-disk form of an Entry.
 type storeFile struct {
@@ -38,6 +45,8 @@ type storeFile struct {
 	PasswordKey []byte `json:"password_key,omitempty"`
 	Revoked     bool   `json:"revoked,omitempty"`
 	Locked      bool   `json:"locked,omitempty"`
+	// WrongPasswords: since 2026-12-04; absent in older records (0).
+	WrongPasswords int `json:"wrong_passwords,omitempty"`
 }
 
 const (
@@ -57,7 +66,7 @@ func DefaultStoreDir() (string, error) {
 
 // Save writes the record for inv atomically (temporary file, then rename),
 // mode 0600. Saving an invitation that is already stored keeps its revoked
-// and locked marks.
+// and locked marks and its count of wrong passwords.
 func (s Store) Save(inv *Invitation, priv crypto.PrivKey, pwKey []byte) error {
 	if inv == nil {
 		return errors.New("saving invitation: no invitation")
@@ -75,7 +84,7 @@ func (s Store) Save(inv *Invitation, priv crypto.PrivKey, pwKey []byte) error {
 	}
 	rec := &storeFile{Version: storeVersion, Payload: payload, Key: key, PasswordKey: pwKey}
 	if old, err := s.readFile(inv.ID()); err == nil {
-		rec.Revoked, rec.Locked = old.Revoked, old.Locked
+		rec.Revoked, rec.Locked, rec.WrongPasswords = old.Revoked, old.Locked, old.WrongPasswords
 	}
 	if err := s.writeFile(inv.ID(), rec); err != nil {
 		return fmt.Errorf("saving invitation %s: %w", inv.ID(), err)
@@ -154,8 +163,28 @@ func (s Store) Lock(id string) error {
 	return nil
 }
 
+// WrongPassword counts one more wrong password for the invitation and locks
+// it at MaxWrongPasswords. It returns the count so far; the count survives
+// connections and restarts, so reconnecting gives no new tries. (The novice
+// lets one helper that proved the secret try at a time, so its updates do
+// not race; see update.)
+func (s Store) WrongPassword(id string) (int, error) {
+	count := 0
+	err := s.update(id, func(r *storeFile) {
+		r.WrongPasswords++
+		count = r.WrongPasswords
+		if count >= MaxWrongPasswords {
+			r.Locked = true
+		}
+	})
+	if err != nil {
+		return 0, fmt.Errorf("counting a wrong password for invitation %s: %w", id, err)
+	}
+	return count, nil
+}
+
 // update is a read-modify-write of one record. Two processes updating the
-// same record at once may lose one mark; the marks only ever go from false
+// same record at once may lose one change; the marks only ever go from false
 // to true, so running the command again fixes it.
 func (s Store) update(id string, change func(*storeFile)) error {
 	rec, err := s.readFile(id)
@@ -187,7 +216,8 @@ func (rec *storeFile) entry() (*Entry, error) {
 	if (inv.Password != nil) != (len(rec.PasswordKey) == passwordKeyLen) {
 		return nil, errors.New("the stored password key does not fit the invitation")
 	}
-	return &Entry{Invitation: inv, Key: key, PasswordKey: rec.PasswordKey, Revoked: rec.Revoked, Locked: rec.Locked}, nil
+	return &Entry{Invitation: inv, Key: key, PasswordKey: rec.PasswordKey, Revoked: rec.Revoked, Locked: rec.Locked,
+		WrongPasswords: rec.WrongPasswords}, nil
 }
 
 func (s Store) path(id string) (string, error) {

@@ -146,3 +146,41 @@ func TestDefaultStoreDir(t *testing.T) {
 		t.Errorf("DefaultStoreDir = %q", dir)
 	}
 }
+
+// TestStoreCountsWrongPasswords checks the count is kept per invitation on
+// disk (a new Store value, as after a restart, sees it), survives Save, and
+// locks at MaxWrongPasswords.
+func TestStoreCountsWrongPasswords(t *testing.T) {
+	dir := t.TempDir()
+	inv, priv, pwKey, err := New(Options{Name: "Alice", Password: "pw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (Store{Dir: dir}).Save(inv, priv, pwKey); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= MaxWrongPasswords; i++ {
+		n, err := Store{Dir: dir}.WrongPassword(inv.ID())
+		if err != nil || n != i {
+			t.Fatalf("wrong password %d: count %d, %v", i, n, err)
+		}
+		e, err := Store{Dir: dir}.Load(inv.ID())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.WrongPasswords != i || e.Locked != (i == MaxWrongPasswords) {
+			t.Errorf("after %d wrong passwords: count %d, locked %v", i, e.WrongPasswords, e.Locked)
+		}
+		if i == 1 {
+			if err := (Store{Dir: dir}).Save(inv, priv, pwKey); err != nil {
+				t.Fatal(err)
+			}
+			if e, _ := (Store{Dir: dir}).Load(inv.ID()); e.WrongPasswords != 1 {
+				t.Errorf("Save reset the count to %d", e.WrongPasswords)
+			}
+		}
+	}
+	if _, err := (Store{Dir: dir}).WrongPassword("aaaaaaaaaa"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("WrongPassword of an unknown invitation = %v, want ErrNotFound", err)
+	}
+}

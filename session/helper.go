@@ -159,15 +159,18 @@ func Help(ctx context.Context, cfg HelpConfig) (*Session, error) {
 	defer stopOnCancel()
 	ch, ss, err := stream.HelperHandshake(s, stream.HelperConfig{
 		Hello: stream.Hello{Name: cfg.Name, App: AppVersion, Caps: []string{"chat"}},
-		Prove: func(ch stream.Challenge, attempt, left int) ([]byte, error) {
+		Prove: func(ch stream.Challenge, attempt, left int) (stream.Proof, error) {
 			if attempt > 1 {
 				k, err := askPassword(ctx, cfg.Prompter, inv, Question{Kind: AskPassword, Peer: name, Left: left})
 				if err != nil {
-					return nil, err
+					return stream.Proof{}, err
 				}
 				pwKey = k
 			}
-			return invite.Proof(inv.Secret, pwKey, inv.PeerID, h.ID(), ch.Nonce), nil
+			return stream.Proof{
+				MAC:       invite.Proof(inv.Secret, pwKey, inv.PeerID, h.ID(), ch.Nonce),
+				SecretMAC: invite.SecretProof(inv.Secret, inv.PeerID, h.ID(), ch.Nonce),
+			}, nil
 		},
 		Asking: func() { progress("Waiting for " + name + " to accept…") },
 	})

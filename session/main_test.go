@@ -10,10 +10,13 @@ import (
 	"time"
 
 	"github.com/ra-p2p/ra-p2p/internal/leakcheck"
+	"github.com/ra-p2p/ra-p2p/p2p"
 	"github.com/ra-p2p/ra-p2p/session/sessiontest"
 
 	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/ra-p2p/ra-p2p/invite"
 	"github.com/ra-p2p/ra-p2p/session"
 )
@@ -152,6 +155,8 @@ type novice struct {
 	done chan struct{} // closed when Wait returned
 	sess *session.Session
 	err  error
+
+	stop func() // ends the novice's process: stops waiting, closes its host
 }
 
 func runNovice(t *testing.T, bootstrap []peer.AddrInfo, iv *invitation, confirm bool) *novice {
@@ -171,16 +176,20 @@ func runNovice(t *testing.T, bootstrap []peer.AddrInfo, iv *invitation, confirm 
 		}
 		nv.sess, nv.err = nv.n.Wait(ctx)
 	}()
-	t.Cleanup(func() {
-		cancel()
-		<-nv.done
-		if nv.sess != nil {
-			nv.sess.Close()
-		}
-		if nv.n != nil {
-			nv.n.Close()
-		}
-	})
+	var once sync.Once
+	nv.stop = func() {
+		once.Do(func() {
+			cancel()
+			<-nv.done
+			if nv.sess != nil {
+				nv.sess.Close()
+			}
+			if nv.n != nil {
+				nv.n.Close()
+			}
+		})
+	}
+	t.Cleanup(nv.stop)
 	return nv
 }
 
@@ -325,4 +334,71 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// scenario is one story of a test that runs whole sessions: start launches
+// its novice and helpers and returns the check that waits for them.
+type scenario struct {
+	name  string
+	start func(t *testing.T) (check func(t *testing.T))
+}
+
+// runScenarios starts every scenario at once (each is mostly waiting, and go
+// test runs only GOMAXPROCS parallel tests), then runs their checks as
+// subtests, in order.
+func runScenarios(t *testing.T, scenarios []scenario) {
+	t.Helper()
+	checks := make([]func(*testing.T), len(scenarios))
+	for i, sc := range scenarios {
+		checks[i] = sc.start(t)
+	}
+	for i, sc := range scenarios {
+		t.Run(sc.name, checks[i])
+	}
+}
+
+// intruder is a hand-written peer on a libp2p host of its own: it finds the
+// novice the way a helper does, then speaks the session protocol as its test
+// scripts it.
+type intruder struct {
+	h            *p2p.Host
+	inv          *invite.Invitation
+	bootstrapped bool
+}
+
+func newIntruder(t *testing.T, bootstrap []peer.AddrInfo, inv *invite.Invitation) *intruder {
+	t.Helper()
+	h, err := p2p.New(p2p.Config{Identity: newKey(t), Listen: loopback, Bootstrap: bootstrap, Logger: sessiontest.Logger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	return &intruder{h: h, inv: inv}
+}
+
+// connect finds the novice and connects to it directly.
+func (in *intruder) connect(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	if !in.bootstrapped {
+		if err := in.h.Bootstrap(ctx); err != nil {
+			t.Fatal(err)
+		}
+		in.bootstrapped = true
+	}
+	ai, err := in.h.FindProvider(ctx, in.inv.DiscoveryKey(), in.inv.PeerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.h.ConnectDirect(ctx, ai, 1); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// open opens a stream of proto to the novice.
+func (in *intruder) open(proto protocol.ID) (network.Stream, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	return in.h.OpenStream(ctx, in.inv.PeerID, proto)
 }

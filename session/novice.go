@@ -59,9 +59,13 @@ type Novice struct {
 
 	results chan noviceResult // the one accepted session, or why waiting ended
 
+	noise noiseLog // what strangers do, rate-limited
+
 	mu       sync.Mutex
-	busy     bool    // a handshake or a session is in progress
-	accepted peer.ID // the helper whose chat stream is expected
+	busy     bool            // a helper that proved the secret is in its handshake or session
+	pending  map[peer.ID]int // session streams per peer without a proof yet
+	wrong    int             // wrong passwords counted in this run
+	accepted peer.ID         // the helper whose chat stream is expected
 	chatCh   chan network.Stream
 	sess     *Session      // the accepted session, once it exists
 	sessSet  chan struct{} // closed when sess is set
@@ -97,7 +101,7 @@ func StartNovice(ctx context.Context, cfg NoviceConfig) (*Novice, error) {
 		return nil, fail(err, "Could not start networking: "+err.Error()+".")
 	}
 	n := &Novice{cfg: cfg, inv: inv, host: h, log: logger, results: make(chan noviceResult, 1),
-		chatCh: make(chan network.Stream, 1), sessSet: make(chan struct{})}
+		chatCh: make(chan network.Stream, 1), sessSet: make(chan struct{}), pending: make(map[peer.ID]int)}
 	n.progress("Joining the network…")
 	bctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	err = h.Bootstrap(bctx)
@@ -175,52 +179,102 @@ func (n *Novice) finish(r noviceResult) {
 	}
 }
 
+// Limits for peers that have not proved the invitation secret, strangers
+// until they do. A stranger's stream never holds the one "busy" slot: only a
+// helper that proved the secret takes it (Admit). Its hello and first proof
+// must arrive within proofTimeout, and one peer may have maxPendingPerPeer
+// such streams open at a time. Per IP address, libp2p's resource manager (on
+// by default) already caps connections, 8 per IPv4 address or IPv6 /56, and
+// their rate, so one address holds at most 16 streams that prove nothing.
+const (
+	proofTimeout      = 10 * time.Second
+	maxPendingPerPeer = 2
+	// retypeTimeout bounds a helper that proved the secret and types its
+	// password again after a wrong one.
+	retypeTimeout = 2 * time.Minute
+	// wrongPasswordDelay is the pause before the answer to the first wrong
+	// password of an invitation; it doubles with each one counted.
+	wrongPasswordDelay = time.Second
+)
+
 func (n *Novice) handleSession(s network.Stream) {
 	helper := s.Conn().RemotePeer()
-	n.mu.Lock()
-	busy := n.busy
-	n.busy = true
-	n.mu.Unlock()
+	if !n.enterPending(helper) {
+		n.noise.log(n.log, "refusing a session stream: this peer already has handshakes open without a proof", "peer", helper)
+		s.Reset()
+		return
+	}
+	pending, slot := true, false
+	leavePending := func() {
+		if pending {
+			n.leavePending(helper)
+			pending = false
+		}
+	}
+	keepSlot := false // the session starts: the slot stays taken
+	defer func() {
+		leavePending()
+		if slot && !keepSlot {
+			n.mu.Lock()
+			n.busy = false
+			n.mu.Unlock()
+		}
+	}()
 
 	refuse := stream.Outcome("")
 	var refuseErr error
 	entry, err := n.cfg.Store.Load(n.inv.ID())
 	switch {
-	case busy:
-		refuse = stream.OutcomeBusy
 	case err != nil && !errors.Is(err, invite.ErrNotFound):
 		n.log.Warn("reading the invitation store", "err", err)
 	case err == nil && entry.Revoked:
 		refuse, refuseErr = stream.OutcomeRevoked, fail(ErrRevoked, "A helper tried to use this invitation, but it was revoked, so they were turned away.")
 	case err == nil && entry.Locked:
-		refuse, refuseErr = stream.OutcomeLocked, fail(ErrLocked, "This invitation is locked after too many wrong passwords. Make a new one with `ra-p2p invite`.")
+		refuse, refuseErr = stream.OutcomeLocked, errLocked()
 	case time.Now().After(n.inv.Expires):
 		refuse = stream.OutcomeRevoked
 	}
-	release := func() {
-		if !busy {
-			n.mu.Lock()
-			n.busy = false
-			n.mu.Unlock()
-		}
-	}
-	_ = s.SetDeadline(time.Now().Add(2 * time.Minute)) // a helper (or a novice's prompt) that never answers
+	_ = s.SetDeadline(time.Now().Add(proofTimeout)) // a stranger that never proves anything
 	nonce := make([]byte, stream.NonceSize)
 	if _, err := rand.Read(nonce); err != nil {
 		s.Reset()
-		release()
 		return
 	}
-	name := n.inv.Name
+	proven := false                    // the helper proved the secret
+	admitRefused := stream.Outcome("") // what Admit answered instead of a challenge loop
 	hello, ss, err := stream.NoviceHandshake(s, stream.NoviceConfig{
-		Challenge: stream.Challenge{Name: name, Nonce: nonce, PasswordRequired: n.inv.Password != nil, Caps: []string{"chat"}},
+		Challenge: stream.Challenge{Name: n.inv.Name, Nonce: nonce, PasswordRequired: n.inv.Password != nil, Caps: []string{"chat"}},
 		Refuse:    refuse,
+		VerifySecret: func(mac []byte) bool {
+			return invite.VerifySecretProof(n.inv.Secret, n.inv.PeerID, helper, nonce, mac)
+		},
 		Verify: func(mac []byte) bool {
 			return invite.VerifyProof(n.inv.Secret, n.cfg.Entry.PasswordKey, n.inv.PeerID, helper, nonce, mac)
 		},
+		Admit: func() (int, stream.Outcome) {
+			proven = true
+			leavePending()
+			n.mu.Lock()
+			busy := n.busy
+			n.busy = true
+			n.mu.Unlock()
+			if busy {
+				admitRefused = stream.OutcomeBusy
+				return 0, admitRefused
+			}
+			slot = true
+			_ = s.SetDeadline(time.Now().Add(retypeTimeout))
+			left := invite.MaxWrongPasswords - n.wrongPasswords()
+			if left <= 0 {
+				admitRefused = stream.OutcomeLocked
+			}
+			return left, admitRefused
+		},
 		WrongPassword: func(left int) {
+			count := n.countWrongPassword()
 			if left > 0 {
 				n.progress(fmt.Sprintf("Someone typed a wrong password for this invitation (%d %s left).", left, plural(left, "try", "tries")))
+				time.Sleep(wrongPasswordDelay << (min(count, 8) - 1)) // each guess waits longer
 			}
 		},
 		Decide: func(h stream.Hello) bool {
@@ -242,18 +296,34 @@ func (n *Novice) handleSession(s network.Stream) {
 			return true
 		},
 	})
-	if refuseErr != nil {
+	switch {
+	case refuseErr != nil:
 		lingerClose(s)
-		release()
 		n.finish(noviceResult{err: refuseErr})
 		return
-	}
-	if errors.Is(err, stream.ErrAttemptsExhausted) {
+	case refuse != "": // expired: the helper was told, the wait ends by itself
+		s.Close()
+		return
+	case errors.Is(err, stream.ErrAttemptsExhausted):
 		lingerClose(s)
 		if lerr := n.cfg.Store.Lock(n.inv.ID()); lerr != nil {
 			n.log.Warn("locking the invitation", "err", lerr)
 		}
 		n.finish(noviceResult{err: fail(ErrLocked, "Someone typed the wrong password 3 times, so this invitation is now locked. Make a new one with `ra-p2p invite`.")})
+		return
+	case admitRefused == stream.OutcomeLocked:
+		lingerClose(s)
+		n.finish(noviceResult{err: errLocked()})
+		return
+	case errors.Is(err, stream.ErrProofRejected) && !proven:
+		// Not a wrong password: a peer without the secret. Noise, never
+		// counted, never shown to the user.
+		n.noise.log(n.log, "refused a proof from a peer without the invitation secret", "peer", helper)
+		s.Close()
+		return
+	case admitRefused == stream.OutcomeBusy:
+		n.log.Info("refused a second helper while another one is being helped", "peer", helper)
+		s.Close()
 		return
 	}
 	if err != nil || ss == nil {
@@ -262,16 +332,17 @@ func (n *Novice) handleSession(s network.Stream) {
 			n.accepted = "" // accepted, but "accepted" never reached it
 		}
 		n.mu.Unlock()
-		if err != nil {
+		switch {
+		case err != nil && !proven:
+			n.noise.log(n.log, "session handshake without a proof ended", "peer", helper, "err", err)
+			s.Reset()
+		case err != nil:
 			n.log.Info("helper handshake ended", "peer", helper, "err", err)
 			s.Reset()
-		} else {
+		default:
 			s.Close()
-			if refuse == "" {
-				n.progress("You declined " + hello.Name + ". Still waiting for your helper…")
-			}
+			n.progress("You declined " + hello.Name + ". Still waiting for your helper…")
 		}
-		release()
 		return
 	}
 	_ = s.SetDeadline(time.Time{})
@@ -283,6 +354,7 @@ func (n *Novice) handleSession(s network.Stream) {
 		n.sess = sess
 		close(n.sessSet)
 		n.mu.Unlock()
+		keepSlot = true
 		n.finish(noviceResult{sess: sess})
 	case <-time.After(15 * time.Second):
 		n.log.Warn("accepted helper opened no chat stream", "peer", helper)
@@ -290,8 +362,65 @@ func (n *Novice) handleSession(s network.Stream) {
 		n.mu.Lock()
 		n.accepted = ""
 		n.mu.Unlock()
-		release()
 	}
+}
+
+// errLocked ends the wait of an invitation found locked in the store.
+func errLocked() error {
+	return fail(ErrLocked, "This invitation is locked after too many wrong passwords. Make a new one with `ra-p2p invite`.")
+}
+
+// enterPending counts a session stream of p that has not proved the secret
+// yet; false when p already has maxPendingPerPeer of them.
+func (n *Novice) enterPending(p peer.ID) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.pending[p] >= maxPendingPerPeer {
+		return false
+	}
+	n.pending[p]++
+	return true
+}
+
+func (n *Novice) leavePending(p peer.ID) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.pending[p]--; n.pending[p] <= 0 {
+		delete(n.pending, p)
+	}
+}
+
+// wrongPasswords is how many wrong passwords count against the invitation:
+// the store's count (kept across restarts), or this run's when the store
+// could not be written.
+func (n *Novice) wrongPasswords() int {
+	n.mu.Lock()
+	count := n.wrong
+	n.mu.Unlock()
+	e, err := n.cfg.Store.Load(n.inv.ID())
+	switch {
+	case err == nil && e.Locked:
+		return invite.MaxWrongPasswords
+	case err == nil:
+		return max(count, e.WrongPasswords)
+	case !errors.Is(err, invite.ErrNotFound):
+		n.log.Warn("reading the invitation store", "err", err)
+	}
+	return count
+}
+
+// countWrongPassword counts one more wrong password, in the store and in
+// this run, and returns the count.
+func (n *Novice) countWrongPassword() int {
+	n.mu.Lock()
+	n.wrong++
+	count := n.wrong
+	n.mu.Unlock()
+	stored, err := n.cfg.Store.WrongPassword(n.inv.ID())
+	if err != nil {
+		n.log.Warn("counting a wrong password in the invitation store", "err", err)
+	}
+	return max(count, stored)
 }
 
 func (n *Novice) handleChat(s network.Stream) {

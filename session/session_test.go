@@ -1,7 +1,6 @@
 package session_test
 
 import (
-	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -11,7 +10,6 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/ra-p2p/ra-p2p/invite"
-	"github.com/ra-p2p/ra-p2p/p2p"
 	"github.com/ra-p2p/ra-p2p/session"
 	"github.com/ra-p2p/ra-p2p/session/sessiontest"
 	"github.com/ra-p2p/ra-p2p/stream"
@@ -30,10 +28,7 @@ const (
 // waits for them and checks what happened.
 func TestSession(t *testing.T) {
 	bootstrap := sessiontest.StartNode(t)
-	scenarios := []struct {
-		name  string
-		start func(t *testing.T) (check func(t *testing.T))
-	}{
+	runScenarios(t, []scenario{
 		{"accepted; the helper hangs up; a second helper is told busy", func(t *testing.T) func(t *testing.T) {
 			iv := newInvitation(t, invite.Options{Name: "Alice", Message: "My printer vanished"})
 			nv := runNovice(t, bootstrap, iv, true)
@@ -44,15 +39,7 @@ func TestSession(t *testing.T) {
 			dave := runHelp(t, bootstrap, iv, helperOpts{name: "Dave", hold: bobIn})
 			return func(t *testing.T) {
 				defer closeOnce(bobIn)
-				hs, err := bob.wait(t)
-				if err != nil {
-					t.Fatalf("Help: %v", err)
-				}
-				ns, err := nv.wait(t)
-				if err != nil {
-					t.Fatalf("novice Wait: %v", err)
-				}
-				checkAccepted(t, nv, bob, hs, ns)
+				hs, ns := accepted(t, nv, bob)
 				closeOnce(bobIn)
 
 				f := dave.failure(t)
@@ -82,15 +69,7 @@ func TestSession(t *testing.T) {
 			nv := runNovice(t, bootstrap, iv, true)
 			bob := runHelp(t, bootstrap, iv, helperOpts{name: "Bob"})
 			return func(t *testing.T) {
-				hs, err := bob.wait(t)
-				if err != nil {
-					t.Fatalf("Help: %v", err)
-				}
-				ns, err := nv.wait(t)
-				if err != nil {
-					t.Fatalf("novice Wait: %v", err)
-				}
-				checkAccepted(t, nv, bob, hs, ns)
+				hs, ns := accepted(t, nv, bob)
 
 				forgeChat(t, bootstrap, iv, "forged line")
 				// Nothing from the forger reached Alice: the next chat line
@@ -138,15 +117,7 @@ func TestSession(t *testing.T) {
 			nv := runNovice(t, bootstrap, iv, true)
 			bob := runHelp(t, bootstrap, iv, helperOpts{name: "Bob", passwords: []string{password}})
 			return func(t *testing.T) {
-				hs, err := bob.wait(t)
-				if err != nil {
-					t.Fatalf("Help: %v", err)
-				}
-				ns, err := nv.wait(t)
-				if err != nil {
-					t.Fatalf("novice Wait: %v", err)
-				}
-				checkAccepted(t, nv, bob, hs, ns)
+				accepted(t, nv, bob)
 				if _, p := bob.prompter.asked(); !slices.Equal(p, []string{"Password for Alice's invitation: "}) {
 					t.Errorf("Bob was asked %q, want one password prompt", p)
 				}
@@ -220,14 +191,7 @@ func TestSession(t *testing.T) {
 				}
 			}
 		}},
-	}
-	checks := make([]func(*testing.T), len(scenarios))
-	for i, sc := range scenarios {
-		checks[i] = sc.start(t)
-	}
-	for i, sc := range scenarios {
-		t.Run(sc.name, checks[i])
-	}
+	})
 }
 
 // closeOnce closes ch unless it is closed already.
@@ -237,6 +201,22 @@ func closeOnce(ch chan struct{}) {
 	default:
 		close(ch)
 	}
+}
+
+// accepted waits for bob's session with the novice and checks it
+// (checkAccepted).
+func accepted(t *testing.T, nv *novice, bob *helper) (hs, ns *session.Session) {
+	t.Helper()
+	hs, err := bob.wait(t)
+	if err != nil {
+		t.Fatalf("Help: %v", err)
+	}
+	ns, err = nv.wait(t)
+	if err != nil {
+		t.Fatalf("novice Wait: %v", err)
+	}
+	checkAccepted(t, nv, bob, hs, ns)
+	return hs, ns
 }
 
 // checkAccepted checks a freshly accepted session from both sides and that
@@ -301,25 +281,9 @@ func ended(t *testing.T, s *session.Session, reason string) {
 // chat stream, which the novice must reset.
 func forgeChat(t *testing.T, bootstrap []peer.AddrInfo, iv *invitation, text string) {
 	t.Helper()
-	h, err := p2p.New(p2p.Config{Identity: newKey(t), Listen: loopback, Bootstrap: bootstrap, Logger: sessiontest.Logger()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	if err := h.Bootstrap(ctx); err != nil {
-		t.Fatal(err)
-	}
-	inv := iv.forHelper
-	ai, err := h.FindProvider(ctx, inv.DiscoveryKey(), inv.PeerID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.ConnectDirect(ctx, ai, 1); err != nil {
-		t.Fatal(err)
-	}
-	s, err := h.OpenStream(ctx, inv.PeerID, stream.ChatProtocol)
+	forger := newIntruder(t, bootstrap, iv.forHelper)
+	forger.connect(t)
+	s, err := forger.open(stream.ChatProtocol)
 	if err != nil {
 		// The novice may reset the stream before multistream-select
 		// confirmed the protocol: refused either way.

@@ -63,6 +63,14 @@ var goldenFrames = []struct {
 			626133754c6d36753779397672383d227d`,
 	},
 	{
+		name: "proof with the secret MAC",
+		t:    MsgProof, v: Proof{MAC: seq(0xa0), SecretMAC: seq(0xc0)},
+		// {"mac":"oKGio6SlpqeoqaqrrK2ur7CxsrO0tba3uLm6u7y9vr8=","secret_mac":"wMHCw8TFxsfIycrLzM3Oz9DR0tPU1dbX2Nna29zd3t8="}
+		hex: `73 03 7b226d6163223a226f4b47696f36536c7071656f71617172724b32757237437873724f30746261
+			33754c6d36753779397672383d222c227365637265745f6d6163223a22774d4843773854467873
+			66497963724c7a4d334f7a3944523074505531646258324e6e6132397a643374383d227d`,
+	},
+	{
 		name: "result accepted",
 		t:    MsgResult, v: Result{Outcome: OutcomeAccepted},
 		// {"outcome":"accepted"}

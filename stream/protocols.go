@@ -7,6 +7,10 @@ import "github.com/ra-p2p/ra-p2p/stream/traversal"
 const (
 	// SessionProtocol: hello, invitation/password proof, consent, status events.
 	// 1.0.0 (2026-11-25): first version.
+	// 2026-12-04: Proof gains secret_mac (the secret alone), so a novice tells
+	// strangers from wrong passwords, and "busy" comes only after it. Kept at
+	// 1.0.0: a new helper works with an older novice, which ignores the field;
+	// an older helper is refused by a new novice as "rejected".
 	SessionProtocol = "/ra-p2p/session/1.0.0"
 	// ChatProtocol: chat lines both ways.
 	// 1.0.0 (2026-11-25): first version.

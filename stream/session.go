@@ -35,9 +35,14 @@ type Challenge struct {
 	Caps             []string `json:"caps,omitempty"`
 }
 
-// Proof carries the helper's MAC over the nonce and both peer IDs.
+// Proof carries the helper's two MACs over the nonce and both peer IDs:
+// SecretMAC shows the invitation secret alone, MAC the secret and the
+// password (invite.SecretProof, invite.Proof). With both the novice tells a
+// stranger (SecretMAC wrong: rejected, never counted) from a helper who
+// mistyped the password (SecretMAC right, MAC wrong: counted toward the lock).
 type Proof struct {
-	MAC []byte `json:"mac"`
+	MAC       []byte `json:"mac"`
+	SecretMAC []byte `json:"secret_mac,omitempty"` // since 2026-12-04; a novice rejects a proof without it
 }
 
 // Outcome is what the novice decided about a proof or a helper.
@@ -50,8 +55,8 @@ const (
 	OutcomeWrongPassword Outcome = "wrong-password" // try again while AttemptsLeft > 0
 	OutcomeLocked        Outcome = "locked"         // too many wrong passwords: invitation locked
 	OutcomeRevoked       Outcome = "revoked"        // the novice revoked the invitation
-	OutcomeBusy          Outcome = "busy"           // the novice already has a helper
-	OutcomeRejected      Outcome = "rejected"       // proof of the invitation itself is wrong
+	OutcomeBusy          Outcome = "busy"           // the novice already has a helper (said only after the secret is proven)
+	OutcomeRejected      Outcome = "rejected"       // proof of the invitation secret itself is wrong
 )
 
 // Result is the novice's verdict.
@@ -85,7 +90,7 @@ func (e *HelperError) Error() string { return "session refused: " + string(e.Res
 var ErrAttemptsExhausted = errors.New("stream: wrong password too many times")
 
 // ErrProofRejected is returned by the novice's handshake when the proof of the
-// invitation itself is wrong (not a password mistake).
+// invitation secret itself is wrong (a stranger, not a password mistake).
 var ErrProofRejected = errors.New("stream: proof of the invitation is wrong")
 
 // HelperConfig drives the helper's side of the session handshake.
@@ -94,7 +99,7 @@ type HelperConfig struct {
 	// Prove returns the proof for the nonce. attempt counts from 1; left is the
 	// number of attempts the novice still allows after a wrong password (0 on the
 	// first attempt means "unknown"). It is where the caller asks for a password.
-	Prove func(ch Challenge, attempt, left int) ([]byte, error)
+	Prove func(ch Challenge, attempt, left int) (Proof, error)
 	// Asking is called when the novice is being asked to accept; may be nil.
 	Asking func()
 }
@@ -145,11 +150,11 @@ func helperHandshake(rw io.ReadWriter, cfg HelperConfig) (Challenge, *framing.Fr
 	ch.Name = CleanName(ch.Name)
 	left := 0
 	for attempt := 1; ; attempt++ {
-		mac, err := cfg.Prove(ch, attempt, left)
+		p, err := cfg.Prove(ch, attempt, left)
 		if err != nil {
 			return ch, nil, err
 		}
-		if err := framing.WriteJSON(rw, MaxSessionMessage, MsgProof, Proof{MAC: mac}); err != nil {
+		if err := framing.WriteJSON(rw, MaxSessionMessage, MsgProof, p); err != nil {
 			return ch, nil, err
 		}
 	read:
@@ -180,11 +185,24 @@ func helperHandshake(rw io.ReadWriter, cfg HelperConfig) (Challenge, *framing.Fr
 // NoviceConfig drives the novice's side of the session handshake.
 type NoviceConfig struct {
 	Challenge Challenge
-	// Refuse, when not "", answers every helper with this outcome (revoked, locked, busy).
+	// Refuse, when not "", answers every helper with this outcome before
+	// any challenge (revoked, locked).
 	Refuse Outcome
+	// VerifySecret says whether a proof's SecretMAC shows the invitation
+	// secret. A proof that does not is a stranger's: it is answered
+	// "rejected" (ErrProofRejected) and never counts as a wrong password.
+	// Nil rejects every proof.
+	VerifySecret func(mac []byte) bool
 	// Verify says whether the MAC proves the invitation and password.
 	Verify func(mac []byte) bool
-	// Attempts is how many wrong passwords are allowed before locking (0 = 3).
+	// Admit is called once, at the first proof that shows the secret: it
+	// returns how many wrong passwords are still allowed, or an outcome that
+	// refuses the helper now (busy, locked); left <= 0 refuses as locked.
+	// Only a peer that holds the secret reaches it, so it is where the
+	// caller gives out what strangers must not hold. Nil admits with Attempts.
+	Admit func() (left int, refuse Outcome)
+	// Attempts is how many wrong passwords are allowed before locking when
+	// Admit is nil (0 = 3).
 	Attempts int
 	// WrongPassword is told about each wrong attempt and how many are left.
 	WrongPassword func(left int)
@@ -194,9 +212,10 @@ type NoviceConfig struct {
 
 // NoviceHandshake runs the novice's side over rw. It returns the helper's
 // hello and the accepted session when the novice accepted, a nil session when
-// the helper was refused; ErrAttemptsExhausted after the last wrong password
-// (the caller locks the invitation), ErrProofRejected for a wrong invitation
-// proof, another error when the helper went away or broke the protocol.
+// the helper was refused (Refuse, Admit, Decide); ErrAttemptsExhausted after
+// the last wrong password (the caller locks the invitation), ErrProofRejected
+// for a proof without the secret, another error when the helper went away or
+// broke the protocol.
 func NoviceHandshake(rw io.ReadWriter, cfg NoviceConfig) (Hello, *Session, error) {
 	h, fr, ok, err := noviceHandshake(rw, cfg)
 	if err != nil || !ok {
@@ -225,10 +244,27 @@ func noviceHandshake(rw io.ReadWriter, cfg NoviceConfig) (Hello, *framing.FrameR
 	if attempts <= 0 {
 		attempts = 3
 	}
-	for {
+	for admitted := false; ; {
 		var p Proof
 		if err := fr.ReadJSON(MsgProof, &p); err != nil {
 			return h, fr, false, fmt.Errorf("reading proof: %w", err)
+		}
+		if cfg.VerifySecret == nil || !cfg.VerifySecret(p.SecretMAC) {
+			_ = framing.WriteJSON(rw, MaxSessionMessage, MsgResult, Result{Outcome: OutcomeRejected})
+			return h, fr, false, ErrProofRejected
+		}
+		if !admitted {
+			admitted = true
+			refuse := Outcome("")
+			if cfg.Admit != nil {
+				attempts, refuse = cfg.Admit()
+			}
+			if refuse == "" && attempts <= 0 {
+				refuse = OutcomeLocked
+			}
+			if refuse != "" {
+				return h, fr, false, framing.WriteJSON(rw, MaxSessionMessage, MsgResult, Result{Outcome: refuse})
+			}
 		}
 		if cfg.Verify(p.MAC) {
 			break

@@ -24,10 +24,15 @@ import (
 // hanging, and every goroutine started here is also joined explicitly.
 
 var (
-	goodMAC = seq(0xa0)
-	badMAC  = seq(0x50)
-	nonce   = seq(0)
+	goodMAC    = seq(0xa0)
+	badMAC     = seq(0x50)
+	goodSecret = seq(0xc0) // SecretMAC of a peer that holds the invitation
+	nonce      = seq(0)
+	goodProof  = Proof{MAC: goodMAC, SecretMAC: goodSecret}
 )
+
+// holdsSecret is the novice's VerifySecret in these tests.
+func holdsSecret(mac []byte) bool { return bytes.Equal(mac, goodSecret) }
 
 // rw joins a reader and a writer, e.g. a bytes.Reader and io.Discard.
 type rw struct {
@@ -70,9 +75,11 @@ func TestHandshake(t *testing.T) {
 	for _, tt := range []struct {
 		name     string
 		password bool
-		attempts int     // NoviceConfig.Attempts
-		refuse   Outcome // NoviceConfig.Refuse
+		attempts int                   // NoviceConfig.Attempts
+		refuse   Outcome               // NoviceConfig.Refuse
+		admit    func() (int, Outcome) // NoviceConfig.Admit
 		macs     [][]byte
+		stranger bool // the helper does not hold the secret (SecretMAC wrong)
 		decide   bool
 
 		wantProve     []proveCall // (attempt, left) seen by Prove
@@ -142,6 +149,42 @@ func TestHandshake(t *testing.T) {
 			wantOutcome: OutcomeRejected, wantNoviceErr: ErrProofRejected,
 			helperSaw: []framing.MsgType{challenge, result}, noviceSaw: []framing.MsgType{hello, proof},
 		},
+		{
+			name: "a stranger's proof is rejected and never counts as a wrong password", password: true,
+			macs: [][]byte{badMAC}, stranger: true,
+			admit:       func() (int, Outcome) { return 3, "" },
+			wantProve:   []proveCall{{1, 0}},
+			wantOutcome: OutcomeRejected, wantNoviceErr: ErrProofRejected,
+			helperSaw: []framing.MsgType{challenge, result}, noviceSaw: []framing.MsgType{hello, proof},
+		},
+		{
+			name: "a stranger with the right password MAC is still a stranger", password: true,
+			macs: [][]byte{goodMAC}, stranger: true,
+			wantProve:   []proveCall{{1, 0}},
+			wantOutcome: OutcomeRejected, wantNoviceErr: ErrProofRejected,
+			helperSaw: []framing.MsgType{challenge, result}, noviceSaw: []framing.MsgType{hello, proof},
+		},
+		{
+			name: "a busy novice refuses once the secret is proven", password: true,
+			macs: [][]byte{goodMAC}, admit: func() (int, Outcome) { return 3, OutcomeBusy },
+			wantProve:   []proveCall{{1, 0}},
+			wantOutcome: OutcomeBusy,
+			helperSaw:   []framing.MsgType{challenge, result}, noviceSaw: []framing.MsgType{hello, proof},
+		},
+		{
+			name: "admitted with one attempt left, a wrong password locks", password: true,
+			macs: [][]byte{badMAC}, admit: func() (int, Outcome) { return 1, "" },
+			wantProve: []proveCall{{1, 0}}, wantWrong: []int{0},
+			wantOutcome: OutcomeLocked, wantNoviceErr: ErrAttemptsExhausted,
+			helperSaw: []framing.MsgType{challenge, result}, noviceSaw: []framing.MsgType{hello, proof},
+		},
+		{
+			name: "admitted with no attempt left is refused as locked", password: true,
+			macs: [][]byte{goodMAC}, admit: func() (int, Outcome) { return 0, "" },
+			wantProve:   []proveCall{{1, 0}},
+			wantOutcome: OutcomeLocked,
+			helperSaw:   []framing.MsgType{challenge, result}, noviceSaw: []framing.MsgType{hello, proof},
+		},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -153,19 +196,26 @@ func TestHandshake(t *testing.T) {
 
 				var (
 					gotWrong   []int
+					gotAdmit   bool
 					gotDecide  bool
 					gotHello   Hello
 					noviceSess *Session
 					noviceErr  error
 					done       = make(chan struct{})
 				)
+				admit := tt.admit
+				if admit != nil {
+					admit = func() (int, Outcome) { gotAdmit = true; return tt.admit() }
+				}
 				go func() {
 					defer close(done)
 					gotHello, noviceSess, noviceErr = NoviceHandshake(nrw, NoviceConfig{
-						Challenge: Challenge{Name: "Bob\n", Nonce: nonce, PasswordRequired: tt.password, Caps: []string{"chat"}},
-						Refuse:    tt.refuse,
-						Verify:    func(mac []byte) bool { return bytes.Equal(mac, goodMAC) },
-						Attempts:  tt.attempts,
+						Challenge:    Challenge{Name: "Bob\n", Nonce: nonce, PasswordRequired: tt.password, Caps: []string{"chat"}},
+						Refuse:       tt.refuse,
+						VerifySecret: holdsSecret,
+						Verify:       func(mac []byte) bool { return bytes.Equal(mac, goodMAC) },
+						Admit:        admit,
+						Attempts:     tt.attempts,
 						WrongPassword: func(left int) {
 							gotWrong = append(gotWrong, left)
 						},
@@ -185,12 +235,16 @@ func TestHandshake(t *testing.T) {
 				)
 				ch, helperSess, helperErr := HelperHandshake(hrw, HelperConfig{
 					Hello: Hello{Name: " Ann\u202e\x07 ", App: "ra-p2p/test", Caps: []string{"chat"}},
-					Prove: func(ch Challenge, attempt, left int) ([]byte, error) {
+					Prove: func(ch Challenge, attempt, left int) (Proof, error) {
 						if !bytes.Equal(ch.Nonce, nonce) || ch.PasswordRequired != tt.password {
 							t.Errorf("Prove got challenge %+v", ch)
 						}
 						gotProve = append(gotProve, proveCall{attempt, left})
-						return tt.macs[min(attempt, len(tt.macs))-1], nil
+						p := Proof{MAC: tt.macs[min(attempt, len(tt.macs))-1], SecretMAC: goodSecret}
+						if tt.stranger {
+							p.SecretMAC = badMAC
+						}
+						return p, nil
 					},
 					Asking: func() { gotAsking = true },
 				})
@@ -227,6 +281,9 @@ func TestHandshake(t *testing.T) {
 				if !reflect.DeepEqual(gotWrong, tt.wantWrong) {
 					t.Errorf("WrongPassword calls %v, want %v", gotWrong, tt.wantWrong)
 				}
+				if tt.stranger && gotAdmit {
+					t.Error("Admit called for a peer without the secret")
+				}
 				if gotAsking != tt.wantAsking || gotDecide != tt.wantDecide {
 					t.Errorf("Asking called %v, Decide called %v; want %v, %v", gotAsking, gotDecide, tt.wantAsking, tt.wantDecide)
 				}
@@ -256,9 +313,10 @@ func handshake(t *testing.T, onAccept func(*Session)) (helper *Session, hc net.C
 	go func() {
 		defer close(done)
 		_, ns, nerr = NoviceHandshake(nc, NoviceConfig{
-			Challenge: Challenge{Name: "Bob", Nonce: nonce},
-			Verify:    func(mac []byte) bool { return bytes.Equal(mac, goodMAC) },
-			Decide:    func(Hello) bool { return true },
+			Challenge:    Challenge{Name: "Bob", Nonce: nonce},
+			VerifySecret: holdsSecret,
+			Verify:       func(mac []byte) bool { return bytes.Equal(mac, goodMAC) },
+			Decide:       func(Hello) bool { return true },
 		})
 		if nerr == nil {
 			onAccept(ns)
@@ -273,7 +331,7 @@ func handshake(t *testing.T, onAccept func(*Session)) (helper *Session, hc net.C
 	}
 	_, helper, err := HelperHandshake(hc, HelperConfig{
 		Hello: Hello{Name: "Ann"},
-		Prove: func(Challenge, int, int) ([]byte, error) { return goodMAC, nil },
+		Prove: func(Challenge, int, int) (Proof, error) { return goodProof, nil },
 	})
 	if err != nil {
 		hc.Close() // unblock the novice
@@ -407,7 +465,7 @@ func TestSessionKeepsBufferedBytes(t *testing.T) {
 		}()
 		_, s, err := HelperHandshake(hc, HelperConfig{
 			Hello: Hello{Name: "Ann"},
-			Prove: func(Challenge, int, int) ([]byte, error) { return goodMAC, nil },
+			Prove: func(Challenge, int, int) (Proof, error) { return goodProof, nil },
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -481,6 +539,7 @@ func TestNoviceTranscripts(t *testing.T) {
 				}
 			}},
 		"wrong-proof.hex":        {check: failed(ErrProofRejected), wrote: []framing.MsgType{MsgChallenge, MsgResult}},
+		"old-helper-proof.hex":   {check: failed(ErrProofRejected), wrote: []framing.MsgType{MsgChallenge, MsgResult}},
 		"oversize-hello.hex":     {check: failed(framing.ErrFrameTooLarge)},
 		"truncated-hello.hex":    {check: failed(io.ErrUnexpectedEOF)},
 		"proof-before-hello.hex": {check: failed(nil)},
@@ -502,9 +561,10 @@ func TestNoviceTranscripts(t *testing.T) {
 			}
 			var out bytes.Buffer
 			_, s, err := NoviceHandshake(rw{bytes.NewReader(readHex(t, path)), &out}, NoviceConfig{
-				Challenge: Challenge{Name: "Bob", Nonce: nonce},
-				Verify:    func(mac []byte) bool { return bytes.Equal(mac, goodMAC) },
-				Decide:    func(Hello) bool { return true },
+				Challenge:    Challenge{Name: "Bob", Nonce: nonce},
+				VerifySecret: holdsSecret,
+				Verify:       func(mac []byte) bool { return bytes.Equal(mac, goodMAC) },
+				Decide:       func(Hello) bool { return true },
 			})
 			tt.check(t, s, err)
 			if got := frameTypes(t, out.Bytes()); !reflect.DeepEqual(got, tt.wrote) {
@@ -629,8 +689,9 @@ func TestFailuresOnNovice(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				runPeer(t, tt.play, func(c net.Conn) {
 					_, s, err := NoviceHandshake(c, NoviceConfig{
-						Challenge: Challenge{Name: "Bob", Nonce: nonce},
-						Verify:    func(mac []byte) bool { return bytes.Equal(mac, goodMAC) },
+						Challenge:    Challenge{Name: "Bob", Nonce: nonce},
+						VerifySecret: holdsSecret,
+						Verify:       func(mac []byte) bool { return bytes.Equal(mac, goodMAC) },
 						Decide: func(Hello) bool {
 							t.Error("Decide called")
 							return true
@@ -757,7 +818,7 @@ func TestFailuresOnHelper(t *testing.T) {
 					proves := 0
 					_, s, err := HelperHandshake(c, HelperConfig{
 						Hello: Hello{Name: "Ann"},
-						Prove: func(Challenge, int, int) ([]byte, error) { proves++; return goodMAC, nil },
+						Prove: func(Challenge, int, int) (Proof, error) { proves++; return goodProof, nil },
 					})
 					if s != nil || !tt.check(err) {
 						t.Errorf("got session %v, err %v", s, err)
@@ -812,18 +873,27 @@ func fuzzSeeds(f *testing.F) [][]byte {
 // or waiting for more input.
 func FuzzNoviceHandshake(f *testing.F) {
 	for _, s := range fuzzSeeds(f) {
-		f.Add(s, false)
-		f.Add(s, true)
+		f.Add(s, false, false)
+		f.Add(s, true, true)
 	}
 	hello := unhex(f, goldenFrames[0].hex)
-	proof := unhex(f, goldenFrames[3].hex)
-	f.Add(append(append(append(append([]byte{}, hello...), proof...), proof...), proof...), true)
+	proof := unhex(f, goldenFrames[4].hex) // both MACs
+	f.Add(append(append(append(append([]byte{}, hello...), proof...), proof...), proof...), true, true)
+	f.Add(append(append(append(append([]byte{}, hello...), proof...), proof...), proof...), true, false)
 
-	f.Fuzz(func(t *testing.T, in []byte, password bool) {
+	// secret: whether any SecretMAC shows the secret (a helper who only
+	// mistypes its password), or none does (a stranger).
+	f.Fuzz(func(t *testing.T, in []byte, password, secret bool) {
 		_, s, err := NoviceHandshake(rw{bytes.NewReader(in), io.Discard}, NoviceConfig{
-			Challenge: Challenge{Name: "Bob", Nonce: nonce, PasswordRequired: password},
-			Verify:    func([]byte) bool { return false },
-			Decide:    func(Hello) bool { t.Fatal("Decide called"); return true },
+			Challenge:    Challenge{Name: "Bob", Nonce: nonce, PasswordRequired: password},
+			VerifySecret: func([]byte) bool { return secret },
+			Verify:       func([]byte) bool { return false },
+			Decide:       func(Hello) bool { t.Fatal("Decide called"); return true },
+			WrongPassword: func(int) {
+				if !secret {
+					t.Fatal("a stranger's proof counted as a wrong password")
+				}
+			},
 		})
 		if s != nil || err == nil {
 			t.Fatalf("no proof is right, yet session %v, err %v", s, err)
@@ -846,7 +916,7 @@ func FuzzHelperHandshake(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		ch, s, err := HelperHandshake(rw{bytes.NewReader(in), io.Discard}, HelperConfig{
 			Hello: Hello{Name: "Ann"},
-			Prove: func(Challenge, int, int) ([]byte, error) { return goodMAC, nil },
+			Prove: func(Challenge, int, int) (Proof, error) { return goodProof, nil },
 		})
 		if (s == nil) == (err == nil) {
 			t.Fatalf("session %v with err %v", s, err)
