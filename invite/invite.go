@@ -51,6 +51,9 @@ var (
 	ErrFromTheFuture      = errors.New("invite: the invitation was made after now (a clock is wrong)")
 	ErrUnsupportedVersion = errors.New("invite: the invitation was made by a newer version of ra-p2p")
 	ErrNotFound           = errors.New("invite: no such invitation in the store")
+	// ErrDamagedRecord: a record of the store cannot be read (cut short,
+	// emptied, edited); List skips it and names it, Revoke removes it.
+	ErrDamagedRecord = errors.New("invite: the invitation's record is damaged")
 	// ErrPasswordRequired is returned by PasswordKey when the invitation
 	// needs a password and none was given.
 	ErrPasswordRequired = errors.New("invite: this invitation requires a password")

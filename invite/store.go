@@ -101,7 +101,7 @@ func (s Store) Load(id string) (*Entry, error) {
 	}
 	e, err := rec.entry()
 	if err != nil {
-		return nil, fmt.Errorf("loading invitation %s: %w", id, err)
+		return nil, fmt.Errorf("loading invitation %s: %w: %w", id, ErrDamagedRecord, err)
 	}
 	if e.Invitation.ID() != id {
 		return nil, fmt.Errorf("loading invitation %s: the record holds invitation %s", id, e.Invitation.ID())
@@ -148,8 +148,17 @@ func (s Store) List() ([]*Entry, error) {
 
 // Revoke marks a record revoked. The record stays, so a helper who comes
 // later is told "revoked", not "not found".
+// A damaged record cannot start a session (its key is unreadable), so
+// revoking it removes it.
 func (s Store) Revoke(id string) error {
-	if err := s.update(id, func(r *storeFile) { r.Revoked = true }); err != nil {
+	err := s.update(id, func(r *storeFile) { r.Revoked = true })
+	if errors.Is(err, ErrDamagedRecord) {
+		p, perr := s.path(id)
+		if perr == nil {
+			err = os.Remove(p)
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("revoking invitation %s: %w", id, err)
 	}
 	return nil
@@ -192,7 +201,7 @@ func (s Store) update(id string, change func(*storeFile)) error {
 		return err
 	}
 	if _, err := rec.entry(); err != nil {
-		return err
+		return fmt.Errorf("%w: %w", ErrDamagedRecord, err)
 	}
 	change(rec)
 	return s.writeFile(id, rec)
@@ -248,11 +257,11 @@ func (s Store) readFile(id string) (*storeFile, error) {
 		return nil, err
 	}
 	if len(b) > maxRecordSize {
-		return nil, errors.New("the record is too large")
+		return nil, fmt.Errorf("%w: it is too large", ErrDamagedRecord)
 	}
 	var rec storeFile
 	if err := json.Unmarshal(b, &rec); err != nil {
-		return nil, errors.New("the record is not valid JSON")
+		return nil, fmt.Errorf("%w: it is not valid JSON (truncated or empty?)", ErrDamagedRecord)
 	}
 	return &rec, nil
 }

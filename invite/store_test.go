@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -182,5 +183,55 @@ func TestStoreCountsWrongPasswords(t *testing.T) {
 	}
 	if _, err := (Store{Dir: dir}).WrongPassword("aaaaaaaaaa"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("WrongPassword of an unknown invitation = %v, want ErrNotFound", err)
+	}
+}
+
+// TestStoreSkipsADamagedRecord: one emptied or cut record neither hides the
+// others from List (it is named instead) nor resists --revoke (it is
+// removed: a record whose key cannot be read can start no session).
+func TestStoreSkipsADamagedRecord(t *testing.T) {
+	s := Store{Dir: t.TempDir()}
+	var ids []string
+	for _, name := range []string{"good", "cut", "empty"} {
+		inv, priv, pwKey, err := New(Options{Name: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Save(inv, priv, pwKey); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, inv.ID())
+	}
+	cut := filepath.Join(s.Dir, ids[1]+storeExt)
+	b, err := os.ReadFile(cut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cut, b[:len(b)/2], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(s.Dir, ids[2]+storeExt), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := s.List()
+	if len(entries) != 1 || entries[0].Invitation.ID() != ids[0] {
+		t.Errorf("List returned %d entries, want only the good one", len(entries))
+	}
+	if !errors.Is(err, ErrDamagedRecord) || !strings.Contains(err.Error(), ids[1]) || !strings.Contains(err.Error(), ids[2]) {
+		t.Errorf("List error %v does not name both damaged records", err)
+	}
+	for _, id := range ids[1:] {
+		if err := s.Revoke(id); err != nil {
+			t.Errorf("Revoke of a damaged record: %v", err)
+		}
+	}
+	if entries, err := s.List(); err != nil || len(entries) != 1 {
+		t.Errorf("after revoking the damaged records List = %d entries, %v", len(entries), err)
+	}
+	if err := s.Revoke(ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := s.Load(ids[0]); err != nil || !e.Revoked {
+		t.Errorf("a good record is marked, not removed, by Revoke: %v, %v", e, err)
 	}
 }

@@ -50,10 +50,10 @@ func runInvite(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	switch {
 	case *list:
 		entries, err := store.List()
-		if err != nil {
+		if err != nil && !errors.Is(err, invite.ErrDamagedRecord) {
 			return fmt.Errorf("listing invitations: %w", err)
 		}
-		terminal.PrintInvitations(stdout, entries)
+		terminal.PrintInvitations(stdout, entries, err)
 		return nil
 	case *revoke != "":
 		if err := store.Revoke(*revoke); err != nil {

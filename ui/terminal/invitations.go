@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/ra-p2p/ra-p2p/invite"
@@ -51,8 +52,17 @@ func (t *Terminal) NewPassword() (string, error) {
 }
 
 // PrintInvitations lists the invitations made on this computer, a line
-// each: ID, name, state, message.
-func PrintInvitations(w io.Writer, entries []*invite.Entry) {
+// each: ID, name, state, message; then the records List could not read
+// (damaged), each named, with what to do.
+func PrintInvitations(w io.Writer, entries []*invite.Entry, damaged error) {
+	defer func() {
+		if damaged == nil {
+			return
+		}
+		for _, line := range strings.Split(damaged.Error(), "\n") {
+			fmt.Fprintf(w, "Skipped a damaged record (%s); `ra-p2p invite --revoke ID` removes it.\n", line)
+		}
+	}()
 	if len(entries) == 0 {
 		fmt.Fprintln(w, "You have no invitations. Make one with: ra-p2p invite --name YOUR-NAME")
 		return
