@@ -7,7 +7,8 @@
 // on demand); the helper's adds the pane (pane.go) and the input sent while
 // in control (control.go). It maps the helper's pointer in the remote pane
 // back to remote-screen pixels with the inverse of the draw transform
-// (view/view.go).
+// (view/view.go), and places dialogs inside the window they are in
+// (view/dialog.go).
 //
 // It must never import libp2p or open network connections: it gets frames
 // from a FrameSource, shows Entries it is handed, and reports what the user

@@ -70,6 +70,9 @@ type HelperWindow struct {
 	heldKeys    map[ebiten.Key]heldKey
 }
 
+// The remote pane's least size, in window pixels.
+const paneMinWidth, paneMinHeight = 320, 240
+
 // NewHelper builds the helper's window; nothing is shown until Run.
 func NewHelper(cfg HelperConfig) (*HelperWindow, error) {
 	p, err := newPanel(&cfg.Config, helperHelp(cfg.PeerName))
@@ -100,7 +103,8 @@ func NewHelper(cfg HelperConfig) (*HelperWindow, error) {
 		widget.GridLayoutOpts.Stretch([]bool{false, true}, []bool{true}))))
 	p.left.GetWidget().MinWidth = leftWidth
 	p.left.GetWidget().LayoutData = widget.GridLayoutData{MaxWidth: leftWidth}
-	root.AddChild(p.left, widget.NewContainer())
+	// The pane's least size counts in the window's minimum size.
+	root.AddChild(p.left, widget.NewContainer(widget.ContainerOpts.WidgetOpts(widget.WidgetOpts.MinSize(paneMinWidth, paneMinHeight))))
 	p.ui = &ebitenui.UI{Container: root}
 	return w, nil
 }
