@@ -5,7 +5,8 @@
 // Both are built from one shared panel (window.go: the left panel, its
 // dialogs and help page, the close confirmation, the wake-ups and drawing
 // on demand); the helper's adds the pane (pane.go) and the input sent while
-// in control (control.go). It maps the helper's pointer in the remote pane
+// in control (control.go, keyboard.go: the keys come from X in the order
+// typed, render/xkeys). It maps the helper's pointer in the remote pane
 // back to remote-screen pixels with the inverse of the draw transform
 // (view/view.go), and places dialogs inside the window they are in
 // (view/dialog.go).

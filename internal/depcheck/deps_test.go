@@ -163,6 +163,13 @@ var rules = map[string]map[string]string{
 		"github.com/jezek/xgb/xtest":        "the X pane only draws; input injection lives in control",
 		module + "/...":                     "the X pane is a leaf (its tests may use test/xdisplay; desktop aside)",
 	},
+	"render/xkeys": {
+		"github.com/libp2p/...":             "the helper's key reader knows keys, not the network",
+		"github.com/hajimehoshi/ebiten/...": "the key reader works beside the game window, not through it, and its tests need no Ebiten",
+		"github.com/go-vgo/robotgo/...":     "the key reader only reads; input injection lives in control",
+		"github.com/jezek/xgb/xtest":        "the key reader only reads; input injection lives in control",
+		module + "/...":                     "the key reader is a leaf (render/xwin aside; its tests may use test/xdisplay)",
+	},
 	"render/xwin": {
 		"github.com/hajimehoshi/ebiten/...": "finding the window needs X only",
 		module + "/...":                     "finding the window is a leaf",
@@ -193,6 +200,7 @@ var rules = map[string]map[string]string{
 // import: the window's X-side leaves share the window lookup.
 var allowed = map[string][]string{
 	"render/xpane": {module + "/render/xwin"},
+	"render/xkeys": {module + "/render/xwin"},
 }
 
 // goos lists the systems whose builds are checked: a file behind a build

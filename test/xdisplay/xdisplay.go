@@ -460,3 +460,31 @@ func (d *Display) GameWindow(title string, w, h int) (*xgb.Conn, xproto.Window) 
 	}
 	return conn, win
 }
+
+// KeyNames spells text as xdotool key names, one key a character ("\n" is
+// Return, "\t" Tab), so that one `xdotool key --delay 0` types text and
+// other keys mixed, with no pause between them (xdotool type sends "\n" as
+// Linefeed, and a second xdotool would start a few ms later).
+func KeyNames(text string) []string {
+	var keys []string
+	for _, r := range text {
+		switch {
+		case r == '\n':
+			keys = append(keys, "Return")
+		case r == '\t':
+			keys = append(keys, "Tab")
+		case r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9':
+			keys = append(keys, string(r))
+		case asciiNames[r] != "":
+			keys = append(keys, asciiNames[r])
+		default:
+			keys = append(keys, fmt.Sprintf("U%04X", r))
+		}
+	}
+	return keys
+}
+
+var asciiNames = map[rune]string{
+	' ': "space", '"': "quotedbl", '\'': "apostrophe", '-': "minus", '.': "period", ',': "comma",
+	'/': "slash", '=': "equal", ':': "colon", ';': "semicolon", '_': "underscore",
+}
