@@ -54,8 +54,10 @@ func (w *HelperWindow) applyControl() {
 
 // captureInput sends the helper's mouse and keyboard in the remote pane
 // while in control (game goroutine). The keyboard goes to the remote screen
-// after a click in the pane, and back to the chat after a click elsewhere.
-func (w *HelperWindow) captureInput() {
+// after a click in the pane, and back to the chat after a click elsewhere:
+// keys, the key events read from X in this frame (fromXServer), or else
+// Ebiten's keyboard. A frame's mouse comes before its keys.
+func (w *HelperWindow) captureInput(keys []typed, fromXServer bool) {
 	if w.control != ControlOn || w.cfg.Input == nil || w.view.Image.X <= 0 {
 		return
 	}
@@ -90,39 +92,10 @@ func (w *HelperWindow) captureInput() {
 	if !w.remoteFocus {
 		return
 	}
-	ctrlAlt := ebiten.IsKeyPressed(ebiten.KeyControl) || ebiten.IsKeyPressed(ebiten.KeyAlt) || ebiten.IsKeyPressed(ebiten.KeyMeta)
-	shift := ebiten.IsKeyPressed(ebiten.KeyShift)
-	for _, k := range inpututil.AppendJustPressedKeys(nil) {
-		sym, printable, ok := keysym(k)
-		if !ok || isShift(k) || (printable && !ctrlAlt) {
-			continue // characters come as text below; Shift only as part of a combination
-		}
-		held := heldKey{sym: sym, shift: shift && !printable}
-		if held.shift {
-			w.sendInput(desktop.Event{Kind: desktop.Key, Key: "Shift_L", Down: true})
-		}
-		w.sendInput(desktop.Event{Kind: desktop.Key, Key: sym, Down: true})
-		w.heldKeys[k] = held
+	if !fromXServer {
+		keys = ebitenKeys()
 	}
-	for _, k := range inpututil.AppendJustReleasedKeys(nil) {
-		if held, ok := w.heldKeys[k]; ok {
-			delete(w.heldKeys, k)
-			w.sendInput(desktop.Event{Kind: desktop.Key, Key: held.sym, Down: false})
-			if held.shift {
-				w.sendInput(desktop.Event{Kind: desktop.Key, Key: "Shift_L", Down: false})
-			}
-		}
-	}
-	if !ctrlAlt {
-		if chars := ebiten.AppendInputChars(nil); len(chars) > 0 {
-			w.sendInput(desktop.Event{Kind: desktop.Text, Text: string(chars)})
-		}
-	}
-}
-
-type heldKey struct {
-	sym   string
-	shift bool // Shift_L was pressed around it
+	w.sendKeys(keys)
 }
 
 // releaseInput lets go of every key and button still held on the remote
@@ -130,10 +103,7 @@ type heldKey struct {
 func (w *HelperWindow) releaseInput() {
 	for k, held := range w.heldKeys {
 		delete(w.heldKeys, k)
-		w.sendInput(desktop.Event{Kind: desktop.Key, Key: held.sym, Down: false})
-		if held.shift {
-			w.sendInput(desktop.Event{Kind: desktop.Key, Key: "Shift_L", Down: false})
-		}
+		w.releaseKey(held)
 	}
 	for b := range w.heldButtons {
 		delete(w.heldButtons, b)
@@ -156,8 +126,4 @@ func clicks(v float64) int {
 		return -1
 	}
 	return int(v)
-}
-
-func isShift(k ebiten.Key) bool {
-	return k == ebiten.KeyShiftLeft || k == ebiten.KeyShiftRight || k == ebiten.KeyShift
 }

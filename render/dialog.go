@@ -3,10 +3,13 @@ package render
 import (
 	"context"
 	"image"
+	"slices"
 
 	"github.com/ebitenui/ebitenui/widget"
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/inpututil"
+	"github.com/hajimehoshi/ebiten/v2/text/v2"
+	"github.com/ra-p2p/ra-p2p/render/view"
 )
 
 // dialog is a modal question in the window.
@@ -55,22 +58,36 @@ func (p *panel) await(ctx context.Context, d *dialog) (string, error) {
 
 func (p *panel) queueDialog(d *dialog) { p.update(func() { p.dialogs = append(p.dialogs, d) }) }
 
+// Dialog padding and button spacing, in window pixels.
+const (
+	dialogPad     = 18
+	dialogSpacing = 14
+	buttonGap     = 10
+)
+
+// openDialog is a dialog on screen, answerable from the keyboard, laid
+// out again (fit) when the window's size changes.
+type openDialog struct {
+	d       *dialog
+	win     *widget.Window
+	content *widget.Container
+	pw      *widget.TextInput // the password box, or nil
+	buttons []*widget.Button
+	answer  func(yes bool)
+	size    image.Point // the window size it was fitted to
+}
+
 // showDialog opens d as a modal ebitenui window (game goroutine).
 func (p *panel) showDialog(d *dialog) {
 	st := p.style
-	content := widget.NewContainer(
+	od := &openDialog{d: d}
+	od.content = widget.NewContainer(
 		widget.ContainerOpts.BackgroundImage(st.dialog),
 		widget.ContainerOpts.Layout(widget.NewGridLayout(
-			widget.GridLayoutOpts.Columns(1), widget.GridLayoutOpts.Spacing(0, 14),
-			widget.GridLayoutOpts.Padding(widget.NewInsetsSimple(18)),
-			widget.GridLayoutOpts.Stretch([]bool{true}, nil))),
+			widget.GridLayoutOpts.Columns(1), widget.GridLayoutOpts.Spacing(0, dialogSpacing),
+			widget.GridLayoutOpts.Padding(widget.NewInsetsSimple(dialogPad)),
+			widget.GridLayoutOpts.Stretch([]bool{true}, []bool{true, false, false}))),
 	)
-	msg := st.newLabel(d.text, st.face, st.text)
-	msg.MaxWidth = 440
-	content.AddChild(msg)
-	var pw *widget.TextInput
-	var win *widget.Window
-	od := &openDialog{}
 	answered := false
 	answer := func(yes bool) {
 		if answered {
@@ -78,10 +95,10 @@ func (p *panel) showDialog(d *dialog) {
 		}
 		answered = true
 		p.forgetDialog(od)
-		win.Close()
+		od.win.Close()
 		switch {
 		case d.password && yes:
-			d.answers <- "\x01" + pw.GetText()
+			d.answers <- "\x01" + od.pw.GetText()
 		case d.password:
 			d.answers <- "\x00no"
 		case yes:
@@ -94,38 +111,88 @@ func (p *panel) showDialog(d *dialog) {
 		}
 	}
 	if d.password {
-		pw = widget.NewTextInput(
+		od.pw = widget.NewTextInput(
 			widget.TextInputOpts.Image(st.input), widget.TextInputOpts.Face(&st.face),
 			widget.TextInputOpts.Color(st.inputColor), widget.TextInputOpts.Padding(widget.NewInsetsSimple(6)),
 			widget.TextInputOpts.Secure(true),
 			widget.TextInputOpts.SubmitHandler(func(*widget.TextInputChangedEventArgs) { answer(true) }),
 		)
-		content.AddChild(pw)
 	}
-	row := widget.NewContainer(widget.ContainerOpts.Layout(widget.NewGridLayout(
-		widget.GridLayoutOpts.Columns(2), widget.GridLayoutOpts.Spacing(10, 0),
-		widget.GridLayoutOpts.Stretch([]bool{true, true}, nil))))
-	row.AddChild(st.newButton(d.yes, func() { answer(true) }, ""))
+	od.buttons = append(od.buttons, st.newButton(d.yes, func() { answer(true) }, ""))
 	if d.no != "" {
-		row.AddChild(st.newButton(d.no, func() { answer(false) }, ""))
+		od.buttons = append(od.buttons, st.newButton(d.no, func() { answer(false) }, ""))
 	}
-	content.AddChild(row)
-	win = widget.NewWindow(widget.WindowOpts.Contents(content), widget.WindowOpts.Modal())
-	ww, wh := ebiten.WindowSize()
-	pw0, ph0 := content.PreferredSize()
-	pw0 = max(pw0, 420)
-	x, y := (ww-pw0)/2, (wh-ph0)/3
-	win.SetLocation(image.Rect(x, y, x+pw0, y+ph0))
-	p.ui.AddWindow(win)
-	if pw != nil {
-		pw.Focus(true)
+	od.win = widget.NewWindow(widget.WindowOpts.Contents(od.content), widget.WindowOpts.Modal())
+	p.fitDialog(od, image.Pt(ebiten.WindowSize()))
+	p.ui.AddWindow(od.win)
+	if od.pw != nil {
+		od.pw.Focus(true)
 	}
 	od.answer = answer
 	p.open = append(p.open, od)
 }
 
-// openDialog is a dialog on screen, answerable from the keyboard.
-type openDialog struct{ answer func(yes bool) }
+// fitDialog lays od out for a window of size win (game goroutine): the
+// text wraps to the dialog's width (view.DialogWidth), the buttons stand
+// side by side when they fit and one under the other when they do not,
+// and a text too long for the window's height scrolls, so the dialog and
+// its buttons always lie inside the window.
+func (p *panel) fitDialog(od *openDialog, win image.Point) {
+	st := p.style
+	od.size = win
+	width := view.DialogWidth(win.X)
+	inner := width - 2*dialogPad
+	// Side by side, the buttons share the width equally.
+	cols, widest := len(od.buttons), 0
+	for _, label := range []string{od.d.yes, od.d.no} {
+		lw, _ := text.Measure(label, st.face, 0)
+		widest = max(widest, int(lw)+2*buttonPadX+2)
+	}
+	if cols*widest+(cols-1)*buttonGap > inner {
+		cols = 1
+	}
+	row := widget.NewContainer(widget.ContainerOpts.Layout(widget.NewGridLayout(
+		widget.GridLayoutOpts.Columns(cols), widget.GridLayoutOpts.Spacing(buttonGap, 6),
+		widget.GridLayoutOpts.Stretch(slices.Repeat([]bool{true}, cols), nil))))
+	for _, b := range od.buttons {
+		row.AddChild(b)
+	}
+	msg := st.newLabel(od.d.text, st.face, st.text)
+	msg.MaxWidth = float64(inner)
+	var body widget.PreferredSizeLocateableWidget = msg
+	place := func() int {
+		od.content.RemoveChildren()
+		od.content.AddChild(body)
+		if od.pw != nil {
+			od.content.AddChild(od.pw)
+		}
+		od.content.AddChild(row)
+		_, h := od.content.PreferredSize()
+		return h
+	}
+	h := place()
+	if limit := view.DialogMaxHeight(win.Y); h > limit {
+		// The text's row is the grid's stretched one: it gets the height
+		// the buttons leave, and scrolls.
+		body = st.newTextArea(st.face, inner, 2*dialogSpacing,
+			widget.TextAreaOpts.Text(od.d.text), widget.TextAreaOpts.VerticalScrollMode(widget.ScrollBeginning))
+		place()
+		h = limit
+	}
+	od.win.SetLocation(view.PlaceDialog(win, image.Pt(width, h)))
+	od.content.RequestRelayout()
+}
+
+// refitDialogs lays the open dialogs out again when the window's size
+// changed (game goroutine).
+func (p *panel) refitDialogs() {
+	win := image.Pt(ebiten.WindowSize())
+	for _, od := range p.open {
+		if od.size != win {
+			p.fitDialog(od, win)
+		}
+	}
+}
 
 // dialogKeys lets ENTER answer the open dialog with its first button and ESC
 // with its second, as in any desktop dialog (game goroutine).

@@ -5,9 +5,11 @@
 // Both are built from one shared panel (window.go: the left panel, its
 // dialogs and help page, the close confirmation, the wake-ups and drawing
 // on demand); the helper's adds the pane (pane.go) and the input sent while
-// in control (control.go). It maps the helper's pointer in the remote pane
+// in control (control.go, keyboard.go: the keys come from X in the order
+// typed, render/xkeys). It maps the helper's pointer in the remote pane
 // back to remote-screen pixels with the inverse of the draw transform
-// (view/view.go).
+// (view/view.go), and places dialogs inside the window they are in
+// (view/dialog.go).
 //
 // It must never import libp2p or open network connections: it gets frames
 // from a FrameSource, shows Entries it is handed, and reports what the user

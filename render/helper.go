@@ -10,6 +10,7 @@ import (
 	"github.com/hajimehoshi/ebiten/v2/inpututil"
 	"github.com/ra-p2p/ra-p2p/desktop"
 	"github.com/ra-p2p/ra-p2p/render/view"
+	"github.com/ra-p2p/ra-p2p/render/xkeys"
 	"github.com/ra-p2p/ra-p2p/render/xpane"
 )
 
@@ -46,6 +47,8 @@ type HelperWindow struct {
 	source FrameSource
 	xp     *xpane.Pane // the X child window drawing the remote screen, once open
 	xpInfo xpaneInfo   // the remote image's sizes as last seen
+	keys   []xkeys.Key // key events read from X, not yet taken by Update
+	keysX  bool        // keys come from X (keysLoop), not from Ebiten
 
 	frameMu sync.Mutex // one reader of source at a time: Latest recycles images
 	xpWake  chan struct{}
@@ -67,8 +70,11 @@ type HelperWindow struct {
 	remoteFocus bool // the keyboard goes to the remote screen
 	lastRemote  image.Point
 	heldButtons map[int]bool
-	heldKeys    map[ebiten.Key]heldKey
+	heldKeys    map[int]heldKey // by typed.key
 }
+
+// The remote pane's least size, in window pixels.
+const paneMinWidth, paneMinHeight = 320, 240
 
 // NewHelper builds the helper's window; nothing is shown until Run.
 func NewHelper(cfg HelperConfig) (*HelperWindow, error) {
@@ -77,7 +83,7 @@ func NewHelper(cfg HelperConfig) (*HelperWindow, error) {
 		return nil, err
 	}
 	w := &HelperWindow{panel: p, cfg: cfg,
-		heldButtons: map[int]bool{}, heldKeys: map[ebiten.Key]heldKey{}, xpWake: make(chan struct{}, 1)}
+		heldButtons: map[int]bool{}, heldKeys: map[int]heldKey{}, xpWake: make(chan struct{}, 1)}
 	p.controlChanged = w.applyControl
 	st := p.style
 	reason := ""
@@ -100,7 +106,8 @@ func NewHelper(cfg HelperConfig) (*HelperWindow, error) {
 		widget.GridLayoutOpts.Stretch([]bool{false, true}, []bool{true}))))
 	p.left.GetWidget().MinWidth = leftWidth
 	p.left.GetWidget().LayoutData = widget.GridLayoutData{MaxWidth: leftWidth}
-	root.AddChild(p.left, widget.NewContainer())
+	// The pane's least size counts in the window's minimum size.
+	root.AddChild(p.left, widget.NewContainer(widget.ContainerOpts.WidgetOpts(widget.WidgetOpts.MinSize(paneMinWidth, paneMinHeight))))
 	p.ui = &ebitenui.UI{Container: root}
 	return w, nil
 }
@@ -120,9 +127,9 @@ func helperHelp(peer string) string {
 // Close is called (nil). It must be called on the main goroutine.
 func (w *HelperWindow) Run() error {
 	if w.cfg.GLPane {
-		return w.run(w)
+		return w.run(w, w.keysLoop)
 	}
-	return w.run(w, w.xpaneLoop)
+	return w.run(w, w.keysLoop, w.xpaneLoop)
 }
 
 // SetSource sets where the remote screen comes from (nil: none).
@@ -137,6 +144,8 @@ func (w *HelperWindow) Update() error {
 	if err := w.updatePanel(); err != nil {
 		return err
 	}
+	// Keys read while a dialog is open or outside control are dropped.
+	keys, fromX := w.takeKeys()
 	if inpututil.IsKeyJustPressed(ebiten.KeyF11) {
 		w.full = !w.full
 	}
@@ -145,13 +154,13 @@ func (w *HelperWindow) Update() error {
 			w.full = false
 		}
 		w.updatePane()
-		w.captureInput()
+		w.captureInput(keys, fromX)
 		return nil
 	}
 	w.updateWidgets()
 	w.updatePane()
 	if len(w.open) == 0 {
-		w.captureInput()
+		w.captureInput(keys, fromX)
 	}
 	return nil
 }

@@ -50,3 +50,7 @@ func itoa(n int) string {
 	}
 	return string(rune('0' + n))
 }
+
+func isShift(k ebiten.Key) bool {
+	return k == ebiten.KeyShiftLeft || k == ebiten.KeyShiftRight || k == ebiten.KeyShift
+}

@@ -243,19 +243,13 @@ func (w *HelperWindow) placeXPane(xp *xpane.Pane, info xpaneInfo) bool {
 // goroutine: the game loop is not woken for remote frames at all.
 // HelperConfig.GLPane keeps the OpenGL path (for comparison).
 func (w *HelperWindow) xpaneLoop(stop <-chan struct{}) {
-	var xp *xpane.Pane
-	for tries := 0; xp == nil; tries++ {
-		select {
-		case <-stop:
-			return
-		case <-time.After(50 * time.Millisecond):
-		}
-		var err error
-		xp, err = xpane.Open("", w.cfg.Title, rgb(w.style.pane), nil)
-		if err != nil && (errors.Is(err, xpane.ErrUnsupported) || tries > 200) {
+	xp, err := whenShown(stop, func() (*xpane.Pane, error) { return xpane.Open("", w.cfg.Title, rgb(w.style.pane), nil) },
+		func(err error) bool { return errors.Is(err, xpane.ErrUnsupported) })
+	if err != nil {
+		if err != errStopped {
 			slog.Info("the remote screen is drawn with OpenGL", "why", err)
-			return
 		}
+		return
 	}
 	w.mu.Lock()
 	w.xp = xp
@@ -290,6 +284,27 @@ func (w *HelperWindow) xpaneLoop(stop <-chan struct{}) {
 		w.frameMu.Unlock()
 		if changed {
 			w.Refresh() // a new size: the game goroutine lays the pane out again
+		}
+	}
+}
+
+// errStopped is whenShown's error when the window closed first.
+var errStopped = errors.New("render: the window closed")
+
+// whenShown calls open every 50 ms until it succeeds (the game window
+// must be on screen first), stop is closed (errStopped), or it has failed
+// for 10 s or in a way final (may be nil) says will not change.
+func whenShown[T any](stop <-chan struct{}, open func() (T, error), final func(error) bool) (T, error) {
+	for tries := 0; ; tries++ {
+		select {
+		case <-stop:
+			var zero T
+			return zero, errStopped
+		case <-time.After(50 * time.Millisecond):
+		}
+		v, err := open()
+		if err == nil || tries > 200 || final != nil && final(err) {
+			return v, err
 		}
 	}
 }

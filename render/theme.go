@@ -63,13 +63,16 @@ func newStyle() (*style, error) {
 	}, nil
 }
 
+// buttonPadX is the space left and right of a button's label.
+const buttonPadX = 8
+
 // newButton makes a button; a non-empty disabledReason shows it disabled
 // with that reason as its tooltip (features not built yet are never faked).
 func (s *style) newButton(label string, onClick func(), disabledReason string) *widget.Button {
 	opts := []widget.ButtonOpt{
 		widget.ButtonOpts.Image(s.button),
 		widget.ButtonOpts.Text(label, &s.face, s.buttonText),
-		widget.ButtonOpts.TextPadding(&widget.Insets{Left: 8, Right: 8, Top: 6, Bottom: 6}),
+		widget.ButtonOpts.TextPadding(&widget.Insets{Left: buttonPadX, Right: buttonPadX, Top: 6, Bottom: 6}),
 		widget.ButtonOpts.ClickedHandler(func(*widget.ButtonClickedEventArgs) {
 			if onClick != nil {
 				onClick()
@@ -89,3 +92,27 @@ func (s *style) newButton(label string, onClick func(), disabledReason string) *
 func (s *style) newLabel(label string, face text.Face, c color.Color) *widget.Text {
 	return widget.NewText(widget.TextOpts.Text(label, &face, c))
 }
+
+// newTextArea makes a text that wraps and scrolls vertically, at least w×h
+// pixels (a grid stretches it further), its lines kept clear of the
+// scrollbar.
+func (s *style) newTextArea(face text.Face, w, h int, opts ...widget.TextAreaOpt) *widget.TextArea {
+	return widget.NewTextArea(append([]widget.TextAreaOpt{
+		widget.TextAreaOpts.ContainerOpts(widget.ContainerOpts.WidgetOpts(widget.WidgetOpts.MinSize(w, h))),
+		widget.TextAreaOpts.FontFace(&face),
+		widget.TextAreaOpts.FontColor(s.text),
+		widget.TextAreaOpts.ShowVerticalScrollbar(),
+		widget.TextAreaOpts.TextPadding(widget.Insets{Left: 6, Right: 6 + scrollbarWidth, Top: 4, Bottom: 4}),
+		widget.TextAreaOpts.ScrollContainerImage(&widget.ScrollContainerImage{Idle: s.input.Idle, Disabled: s.input.Disabled, Mask: s.input.Idle}),
+		widget.TextAreaOpts.SliderParams(&widget.SliderParams{
+			TrackImage:    &widget.SliderTrackImage{Idle: s.panel, Hover: s.panel},
+			HandleImage:   s.button,
+			MinHandleSize: ptr(scrollbarWidth),
+		}),
+	}, opts...)...)
+}
+
+// scrollbarWidth is the width of a text's scrollbar.
+const scrollbarWidth = 12
+
+func ptr[T any](v T) *T { return &v }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,6 +15,7 @@ import (
 	"github.com/ebitenui/ebitenui/widget"
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/inpututil"
+	"github.com/hajimehoshi/ebiten/v2/text/v2"
 	"github.com/ra-p2p/ra-p2p/desktop"
 )
 
@@ -144,20 +146,9 @@ func (p *panel) buildPanel(buttons ...widget.PreferredSizeLocateableWidget) {
 		grid.AddChild(b)
 	}
 
-	p.history = widget.NewTextArea(
-		widget.TextAreaOpts.ContainerOpts(widget.ContainerOpts.WidgetOpts(widget.WidgetOpts.MinSize(leftWidth-24, 100))),
-		widget.TextAreaOpts.FontFace(&st.small),
-		widget.TextAreaOpts.FontColor(st.text),
-		widget.TextAreaOpts.ShowVerticalScrollbar(),
+	p.history = st.newTextArea(st.small, leftWidth-24, 100,
 		widget.TextAreaOpts.VerticalScrollMode(widget.ScrollEnd),
-		widget.TextAreaOpts.TextPadding(widget.Insets{Left: 6, Right: 6, Top: 4, Bottom: 4}),
-		widget.TextAreaOpts.ProcessBBCode(true),
-		widget.TextAreaOpts.ScrollContainerImage(&widget.ScrollContainerImage{Idle: st.input.Idle, Disabled: st.input.Disabled, Mask: st.input.Idle}),
-		widget.TextAreaOpts.SliderParams(&widget.SliderParams{
-			TrackImage:  &widget.SliderTrackImage{Idle: st.panel, Hover: st.panel},
-			HandleImage: st.button,
-		}),
-	)
+		widget.TextAreaOpts.ProcessBBCode(true))
 
 	p.input = widget.NewTextInput(
 		widget.TextInputOpts.Image(st.input),
@@ -198,6 +189,7 @@ func (p *panel) run(game ebiten.Game, loops ...func(stop <-chan struct{})) error
 	ebiten.SetWindowTitle(p.cfg.Title)
 	ebiten.SetWindowSize(p.cfg.Width, p.cfg.Height)
 	ebiten.SetWindowResizingMode(ebiten.WindowResizingModeEnabled)
+	p.setSizeLimits()
 	ebiten.SetWindowClosingHandled(true)
 	// Draw only when something changed: an idle window costs ~0% CPU.
 	ebiten.SetScreenClearedEveryFrame(false)
@@ -371,6 +363,7 @@ func (p *panel) updatePanel() error {
 		}
 		p.controlChanged()
 	}
+	p.refitDialogs()
 	for _, d := range newDialogs {
 		p.showDialog(d)
 	}
@@ -382,6 +375,17 @@ func (p *panel) updatePanel() error {
 		p.showDialog(p.closeDialog())
 	}
 	return nil
+}
+
+// setSizeLimits makes the widgets' preferred size, with room for a status
+// of three lines, the window's minimum size: below it the status line was
+// clipped and the history's scrollbar came loose. It runs before the
+// window opens, while the status and the history are empty (the history's
+// preferred size grows with its text).
+func (p *panel) setSizeLimits() {
+	w, h := p.ui.Container.PreferredSize()
+	_, line := text.Measure(" ", p.style.face, 0)
+	ebiten.SetWindowSizeLimits(w, h+3*int(math.Ceil(line)), -1, -1)
 }
 
 // updateWidgets hands the input to the open dialog's keys or else to the

@@ -1,6 +1,7 @@
 package test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -203,5 +204,67 @@ func TestNoControlInvitation(t *testing.T) {
 	}
 	if strings.Contains(novice.Output(), "would like to share control") {
 		t.Errorf("the novice was asked about control on a --no-control invitation:\n%s", novice.Output())
+	}
+}
+
+// TestKeysInOrderUnderControl: text and other keys typed fast in the
+// helper's pane while in control (xdotool with no delay between keys, both
+// cores busy) reach the novice's xterm exactly in the order typed: no
+// command runs half-typed, no quote arrives after its ENTER, Ctrl+U and
+// Tab land where they were pressed, and "é ß 日本" arrive as typed.
+func TestKeysInOrderUnderControl(t *testing.T) {
+	w := newWorld(t, netlab.Options{Nodes: 2,
+		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
+	nd := xdisplay.Start(t, 1280, 720)
+	hd := xdisplay.Start(t, 1400, 900)
+	typed := filepath.Join(t.TempDir(), "typed.txt")
+	nd.Start("xterm", "-geometry", "60x10+40+300", "-e", "sh", "-c", "exec cat > "+typed)
+	xw := nd.WaitWindowClass("XTerm", 10*time.Second)
+
+	s := startWindowed(t, w, nd, hd)
+	mustWait(t, s.novice, `Bob can see your screen`, 10*time.Second)
+	time.Sleep(time.Second) // the first frame
+	hd.Click(s.hw, 89, takeControlY)
+	mustWait(t, s.novice, `Bob would like to share control of your computer`, 10*time.Second)
+	pressUntil(t, nd, s.nw, "Return", s.novice, `Bob has control of Alice's computer`)
+	mustWait(t, s.helper, `Bob has control of Alice's computer`, 10*time.Second)
+	// F11 shows the remote screen 1:1; a click in the xterm gives it the keys.
+	hd.Do("xdotool", "windowfocus", "--sync", s.hw)
+	hd.Key("F11")
+	time.Sleep(500 * time.Millisecond)
+	hd.Click(s.hw, 200, 360)
+	nd.Do("xdotool", "windowfocus", "--sync", xw) // no window manager on Xvfb
+	hd.MapCharacters("é ß 日本")
+
+	// Both cores busy, as on a helper's loaded machine.
+	for range 2 {
+		nd.Start("sh", "-c", "while :; do :; done")
+	}
+	var want strings.Builder
+	for i := range 6 {
+		want.WriteString(fmt.Sprintf("echo \"fast%d\" é ß 日本\n", i))
+	}
+	keys := xdisplay.KeyNames(want.String() + "garbage")
+	keys = append(keys, "ctrl+u")
+	keys = append(keys, xdisplay.KeyNames("ok\t4\n\"x\"\n")...)
+	want.WriteString("ok\t4\n\"x\"\n")
+	hd.Do("xdotool", append([]string{"key", "--delay", "0"}, keys...)...)
+	waitFileExact(t, typed, want.String(), 30*time.Second)
+}
+
+// waitFileExact waits until path holds as many bytes as want (or d has
+// passed), then compares the two exactly.
+func waitFileExact(t *testing.T, path, want string, d time.Duration) {
+	t.Helper()
+	var b []byte
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if b, _ = os.ReadFile(path); len(b) >= len(want) {
+			time.Sleep(500 * time.Millisecond) // anything after it arrives too
+			b, _ = os.ReadFile(path)
+			break
+		}
+	}
+	if string(b) != want {
+		t.Errorf("the novice's xterm received\n%q\nthe helper typed\n%q", b, want)
 	}
 }

@@ -23,9 +23,19 @@ type windowed struct {
 // they are connected.
 func startWindowed(t testing.TB, w *world, nd, hd *xdisplay.Display, noviceArgs ...string) *windowed {
 	t.Helper()
+	s := startBoth(t, w, nd, hd, append([]string{"--yes"}, noviceArgs...))
+	mustWait(t, s.helper, `Connected to Alice`, 30*time.Second)
+	return s
+}
+
+// startBoth runs `ra-p2p invite … noviceArgs` (its window moved to 850,60)
+// and, once the novice waits, `ra-p2p help --yes` (its window at the
+// origin); without --yes in noviceArgs the novice is asked to accept.
+func startBoth(t testing.TB, w *world, nd, hd *xdisplay.Display, noviceArgs []string) *windowed {
+	t.Helper()
 	dir := t.TempDir()
 	s := &windowed{file: filepath.Join(dir, "alice.rainvite")}
-	args := append([]string{"invite", "--testnet", "--yes", "--name", "Alice", "-o", s.file}, w.bootstrapArgs()...)
+	args := append([]string{"invite", "--testnet", "--name", "Alice", "-o", s.file}, w.bootstrapArgs()...)
 	s.novice = w.lab.Start(w.lab.HostNS("novice"), binPath, append(args, noviceArgs...),
 		[]string{nd.Env(), "XDG_CONFIG_HOME=" + filepath.Join(dir, "novice")})
 	mustWait(t, s.novice, `Waiting for your helper`, 40*time.Second)
@@ -37,6 +47,5 @@ func startWindowed(t testing.TB, w *world, nd, hd *xdisplay.Display, noviceArgs 
 		[]string{hd.Env(), "XDG_CONFIG_HOME=" + filepath.Join(dir, "helper")})
 	s.hw = hd.WaitWindow("Remote Assistance — Alice", 10*time.Second)
 	hd.Move(s.hw, 0, 0)
-	mustWait(t, s.helper, `Connected to Alice`, 30*time.Second)
 	return s
 }

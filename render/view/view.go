@@ -1,7 +1,7 @@
-// Package view is the geometry of the remote pane: where the remote
-// screen is drawn (fit, actual size, full window) and the inverse mapping
-// from window pixels back to remote-screen pixels. Pure arithmetic, no
-// Ebiten, so it is tested anywhere.
+// Package view is the geometry of the windows: where the remote screen is
+// drawn in its pane (fit, actual size, full window), the inverse mapping
+// from window pixels back to remote-screen pixels, and where a dialog goes
+// (dialog.go). Pure arithmetic, no Ebiten, so it is tested anywhere.
 package view
 
 import "image"

@@ -1,16 +1,15 @@
 package xpane
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
 	"log/slog"
-	"os"
 	"sync"
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
+	"github.com/ra-p2p/ra-p2p/render/xwin"
 )
 
 // Tile is the side of the squares compared with what is on screen; only
@@ -96,7 +95,7 @@ func (p *Pane) init(title string, bg uint32) error {
 	// One request may carry MaximumRequestLength 4-byte units; keep room
 	// for the PutImage header.
 	p.maxReq = int(setup.MaximumRequestLength)*4 - 64
-	parent, err := findWindow(p.conn, scr.Root, title)
+	parent, err := xwin.Find(p.conn, title)
 	if err != nil {
 		return err
 	}
@@ -142,60 +141,6 @@ func rgbVisual(scr *xproto.ScreenInfo, v xproto.Visualid) bool {
 		}
 	}
 	return false
-}
-
-// findWindow looks for a viewable InputOutput window of this process
-// (_NET_WM_PID) under root, preferring one titled title; a window manager
-// may have reparented it, so it looks three levels deep.
-func findWindow(conn *xgb.Conn, root xproto.Window, title string) (xproto.Window, error) {
-	pidAtom, err := atom(conn, "_NET_WM_PID")
-	if err != nil {
-		return 0, err
-	}
-	nameAtom, err := atom(conn, "_NET_WM_NAME")
-	if err != nil {
-		return 0, err
-	}
-	pid := uint32(os.Getpid())
-	var found []xproto.Window
-	var walk func(w xproto.Window, depth int)
-	walk = func(w xproto.Window, depth int) {
-		tree, err := xproto.QueryTree(conn, w).Reply()
-		if err != nil {
-			return
-		}
-		for _, c := range tree.Children {
-			prop, err := xproto.GetProperty(conn, false, c, pidAtom, xproto.AtomCardinal, 0, 1).Reply()
-			if err == nil && prop.Format == 32 && len(prop.Value) >= 4 && binary.LittleEndian.Uint32(prop.Value) == pid {
-				a, err := xproto.GetWindowAttributes(conn, c).Reply()
-				if err == nil && a.MapState == xproto.MapStateViewable && a.Class == xproto.WindowClassInputOutput {
-					found = append(found, c)
-				}
-			}
-			if depth < 3 {
-				walk(c, depth+1)
-			}
-		}
-	}
-	walk(root, 1)
-	for _, w := range found {
-		prop, err := xproto.GetProperty(conn, false, w, nameAtom, xproto.GetPropertyTypeAny, 0, 1024).Reply()
-		if err == nil && string(prop.Value) == title {
-			return w, nil
-		}
-	}
-	if len(found) == 1 {
-		return found[0], nil
-	}
-	return 0, fmt.Errorf("no window titled %q of this process is shown yet (%d candidates)", title, len(found))
-}
-
-func atom(conn *xgb.Conn, name string) (xproto.Atom, error) {
-	r, err := xproto.InternAtom(conn, true, uint16(len(name)), name).Reply()
-	if err != nil {
-		return 0, fmt.Errorf("looking up atom %s: %w", name, err)
-	}
-	return r.Atom, nil
 }
 
 // events repaints exposed parts (from what is shown) and logs X errors

@@ -1,10 +1,8 @@
 package xpane
 
 import (
-	"encoding/binary"
 	"image"
 	"image/color"
-	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -15,35 +13,6 @@ import (
 )
 
 const bg = 0x2b2f36
-
-// gameWindow stands for the Ebiten window: a mapped top-level window with
-// this process's _NET_WM_PID and a UTF-8 title, listening for buttons.
-func gameWindow(t *testing.T, d *xdisplay.Display, title string, w, h int) (*xgb.Conn, xproto.Window) {
-	t.Helper()
-	conn, err := xgb.NewConnDisplay(d.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(conn.Close)
-	scr := xproto.Setup(conn).DefaultScreen(conn)
-	win, _ := xproto.NewWindowId(conn)
-	if err := xproto.CreateWindowChecked(conn, scr.RootDepth, win, scr.Root, 0, 0, uint16(w), uint16(h), 0,
-		xproto.WindowClassInputOutput, scr.RootVisual, xproto.CwBackPixel|xproto.CwEventMask,
-		[]uint32{0xffffff, xproto.EventMaskButtonPress | xproto.EventMaskPointerMotion}).Check(); err != nil {
-		t.Fatal(err)
-	}
-	pid := make([]byte, 4)
-	binary.LittleEndian.PutUint32(pid, uint32(os.Getpid()))
-	pidAtom, _ := xproto.InternAtom(conn, false, 11, "_NET_WM_PID").Reply()
-	nameAtom, _ := xproto.InternAtom(conn, false, 12, "_NET_WM_NAME").Reply()
-	utf8, _ := xproto.InternAtom(conn, false, 11, "UTF8_STRING").Reply()
-	xproto.ChangeProperty(conn, xproto.PropModeReplace, win, pidAtom.Atom, xproto.AtomCardinal, 32, 1, pid)
-	xproto.ChangeProperty(conn, xproto.PropModeReplace, win, nameAtom.Atom, utf8.Atom, 8, uint32(len(title)), []byte(title))
-	if err := xproto.MapWindowChecked(conn, win).Check(); err != nil {
-		t.Fatal(err)
-	}
-	return conn, win
-}
 
 // grab reads r of window win as RGBA.
 func grab(t *testing.T, conn *xgb.Conn, win xproto.Window, r image.Rectangle) *image.RGBA {
@@ -99,7 +68,7 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 func TestPaneDrawsTheImagePointerAndChanges(t *testing.T) {
 	d := xdisplay.Start(t, 800, 600)
 	title := "Remote Assistance — test"
-	conn, parent := gameWindow(t, d, title, 700, 500)
+	conn, parent := d.GameWindow(title, 700, 500)
 	p, err := Open(d.Name, title, bg, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -170,7 +139,7 @@ func TestPaneDrawsTheImagePointerAndChanges(t *testing.T) {
 func TestPanePassesPointerEventsToTheWindow(t *testing.T) {
 	d := xdisplay.Start(t, 800, 600)
 	title := "pane input"
-	conn, parent := gameWindow(t, d, title, 700, 500)
+	conn, parent := d.GameWindow(title, 700, 500)
 	p, err := Open(d.Name, title, bg, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -8,9 +8,8 @@ package xdisplay
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
-	"github.com/jezek/xgb"
-	"github.com/jezek/xgb/xproto"
 	"image"
 	"image/png"
 	"os"
@@ -21,6 +20,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/xproto"
 )
 
 // Display is a running Xvfb.
@@ -425,4 +427,64 @@ func (d *Display) MapCharacters(s string) {
 		}
 		have[ks] = true
 	}
+}
+
+// GameWindow stands for an Ebiten window in tests of the packages that work
+// beside one: a mapped w×h top-level window with this process's
+// _NET_WM_PID and a UTF-8 title, listening for buttons, on a connection of
+// its own (closed when the test ends).
+func (d *Display) GameWindow(title string, w, h int) (*xgb.Conn, xproto.Window) {
+	t := d.tb
+	t.Helper()
+	conn, err := xgb.NewConnDisplay(d.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(conn.Close)
+	scr := xproto.Setup(conn).DefaultScreen(conn)
+	win, _ := xproto.NewWindowId(conn)
+	if err := xproto.CreateWindowChecked(conn, scr.RootDepth, win, scr.Root, 0, 0, uint16(w), uint16(h), 0,
+		xproto.WindowClassInputOutput, scr.RootVisual, xproto.CwBackPixel|xproto.CwEventMask,
+		[]uint32{0xffffff, xproto.EventMaskButtonPress | xproto.EventMaskPointerMotion}).Check(); err != nil {
+		t.Fatal(err)
+	}
+	pid := make([]byte, 4)
+	binary.LittleEndian.PutUint32(pid, uint32(os.Getpid()))
+	pidAtom, _ := xproto.InternAtom(conn, false, 11, "_NET_WM_PID").Reply()
+	nameAtom, _ := xproto.InternAtom(conn, false, 12, "_NET_WM_NAME").Reply()
+	utf8, _ := xproto.InternAtom(conn, false, 11, "UTF8_STRING").Reply()
+	xproto.ChangeProperty(conn, xproto.PropModeReplace, win, pidAtom.Atom, xproto.AtomCardinal, 32, 1, pid)
+	xproto.ChangeProperty(conn, xproto.PropModeReplace, win, nameAtom.Atom, utf8.Atom, 8, uint32(len(title)), []byte(title))
+	if err := xproto.MapWindowChecked(conn, win).Check(); err != nil {
+		t.Fatal(err)
+	}
+	return conn, win
+}
+
+// KeyNames spells text as xdotool key names, one key a character ("\n" is
+// Return, "\t" Tab), so that one `xdotool key --delay 0` types text and
+// other keys mixed, with no pause between them (xdotool type sends "\n" as
+// Linefeed, and a second xdotool would start a few ms later).
+func KeyNames(text string) []string {
+	var keys []string
+	for _, r := range text {
+		switch {
+		case r == '\n':
+			keys = append(keys, "Return")
+		case r == '\t':
+			keys = append(keys, "Tab")
+		case r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9':
+			keys = append(keys, string(r))
+		case asciiNames[r] != "":
+			keys = append(keys, asciiNames[r])
+		default:
+			keys = append(keys, fmt.Sprintf("U%04X", r))
+		}
+	}
+	return keys
+}
+
+var asciiNames = map[rune]string{
+	' ': "space", '"': "quotedbl", '\'': "apostrophe", '-': "minus", '.': "period", ',': "comma",
+	'/': "slash", '=': "equal", ':': "colon", ';': "semicolon", '_': "underscore",
 }

@@ -1,0 +1,69 @@
+package xkeys
+
+import (
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ra-p2p/ra-p2p/test/xdisplay"
+)
+
+// typed writes what the presses of keys type: the text, and <Name> for
+// the other keys (<S-Name> with Shift), Shift itself left out.
+func typed(keys []Key) string {
+	var b strings.Builder
+	for _, k := range keys {
+		switch {
+		case !k.Down || k.Base == 0xffe1 || k.Base == 0xffe2:
+		case k.Text != 0:
+			b.WriteRune(k.Text)
+		case k.Shift && !k.Modifier:
+			b.WriteString("<S-" + Name(k.Base) + ">")
+		default:
+			b.WriteString("<" + Name(k.Base) + ">")
+		}
+	}
+	return b.String()
+}
+
+// TestReaderKeepsTheOrder: text and other keys typed with no delay into a
+// window (xdotool, as a helper types fast) reach Run in the order typed,
+// each press with its text, non-ASCII characters and shortcuts included.
+func TestReaderKeepsTheOrder(t *testing.T) {
+	d := xdisplay.Start(t, 640, 480)
+	const title = "xkeys test"
+	_, win := d.GameWindow(title, 300, 200)
+	d.MapCharacters("é ß 日本")
+	r, err := Open(d.Name, title)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var mu sync.Mutex
+	var keys []Key
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := r.Run(stop, func(k Key) { mu.Lock(); keys = append(keys, k); mu.Unlock() }); err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	defer func() { close(stop); wg.Wait() }()
+
+	d.Do("xdotool", "windowfocus", "--sync", strconv.Itoa(int(win)))
+	presses := append(xdisplay.KeyNames("echo \"fast4\"\nécho ß 日本\n"), "g", "ctrl+u", "Tab", "shift+Tab", "a", "BackSpace", "Return")
+	d.Do("xdotool", append([]string{"key", "--delay", "0"}, presses...)...)
+	const want = `echo "fast4"<Return>écho ß 日本<Return>g<Control_L><u><Tab><S-Tab>a<BackSpace><Return>`
+	var got string
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		mu.Lock()
+		got = typed(keys)
+		mu.Unlock()
+		if got == want {
+			return
+		}
+	}
+	t.Errorf("typed %q\nread  %q", want, got)
+}
