@@ -126,6 +126,19 @@ func (s *Session) AcceptChannel(ctx context.Context, proto string) (io.ReadWrite
 	}
 }
 
+// ServeEach hands serve each stream of proto the other side opens, one at a
+// time, until ctx or the session ends: the novice's half of a channel whose
+// helper opens one stream at a time.
+func (s *Session) ServeEach(ctx context.Context, proto string, serve func(io.ReadWriteCloser)) error {
+	for {
+		rw, err := s.AcceptChannel(ctx, proto)
+		if err != nil {
+			return nil // the session ended
+		}
+		serve(rw)
+	}
+}
+
 // deliver hands a stream the other side opened to its channel; a stream of
 // no channel, or one too many, is reset.
 func (s *Session) deliver(st network.Stream) {

@@ -39,13 +39,7 @@ func (*Novice) Protocol() string { return stream.ControlProtocol }
 // Run implements session.Channel: it serves the helper's control streams,
 // one at a time, until the session ends.
 func (n *Novice) Run(ctx context.Context, s *session.Session) error {
-	for {
-		rw, err := s.AcceptChannel(ctx, stream.ControlProtocol)
-		if err != nil {
-			return nil // the session ended
-		}
-		n.serve(ctx, s, rw)
-	}
+	return s.ServeEach(ctx, stream.ControlProtocol, func(rw io.ReadWriteCloser) { n.serve(ctx, s, rw) })
 }
 
 // Stop is the novice's Stop Control button: it takes control back at once.

@@ -37,13 +37,7 @@ func (*Share) Protocol() string { return stream.ScreenProtocol }
 // Run implements session.Channel: it serves the helper's screen streams,
 // one at a time, until the session ends.
 func (sh *Share) Run(ctx context.Context, s *session.Session) error {
-	for {
-		rw, err := s.AcceptChannel(ctx, stream.ScreenProtocol)
-		if err != nil {
-			return nil // the session ended
-		}
-		sh.serve(ctx, s, rw)
-	}
+	return s.ServeEach(ctx, stream.ScreenProtocol, func(rw io.ReadWriteCloser) { sh.serve(ctx, s, rw) })
 }
 
 // serve runs capture → screen sender over one stream until it ends.
