@@ -104,7 +104,7 @@ func (s Store) Load(id string) (*Entry, error) {
 		return nil, fmt.Errorf("loading invitation %s: %w: %w", id, ErrDamagedRecord, err)
 	}
 	if e.Invitation.ID() != id {
-		return nil, fmt.Errorf("loading invitation %s: the record holds invitation %s", id, e.Invitation.ID())
+		return nil, fmt.Errorf("loading invitation %s: %w: the record holds invitation %s", id, ErrDamagedRecord, e.Invitation.ID())
 	}
 	return e, nil
 }

@@ -235,3 +235,48 @@ func TestStoreSkipsADamagedRecord(t *testing.T) {
 		t.Errorf("a good record is marked, not removed, by Revoke: %v, %v", e, err)
 	}
 }
+
+// FuzzStoreRecord: whatever a record file holds (cut, edited, hostile),
+// Load and List never panic; a record Load accepts is a valid invitation
+// with its own key, and one it refuses is named as damaged (or missing).
+func FuzzStoreRecord(f *testing.F) {
+	dir := f.TempDir()
+	s := Store{Dir: dir}
+	// The golden invitation, without a password: every fuzzing process
+	// must make the same one (the seeds name it).
+	inv, priv := goldenInvitation(f, goodCreated)
+	inv.Password = nil
+	if err := s.Save(inv, priv, nil); err != nil {
+		f.Fatal(err)
+	}
+	good, err := os.ReadFile(filepath.Join(dir, inv.ID()+storeExt))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	f.Add([]byte{})
+	f.Add([]byte(`{"version":1,"invitation":"AA==","key":"AA=="}`))
+	f.Fuzz(func(t *testing.T, record []byte) {
+		dir := t.TempDir()
+		s := Store{Dir: dir}
+		if err := os.WriteFile(filepath.Join(dir, inv.ID()+storeExt), record, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		e, err := s.Load(inv.ID())
+		switch {
+		case err == nil:
+			if verr := e.Invitation.validate(); verr != nil {
+				t.Fatalf("Load accepted an invalid invitation: %v", verr)
+			}
+			if !e.Invitation.PeerID.MatchesPrivateKey(e.Key) {
+				t.Fatal("Load accepted a key that is not the invitation's")
+			}
+		case !errors.Is(err, ErrDamagedRecord) && !errors.Is(err, ErrNotFound):
+			t.Fatalf("Load error %v is neither damaged nor missing", err)
+		}
+		if entries, err := s.List(); len(entries) > 1 || (err != nil && !errors.Is(err, ErrDamagedRecord)) {
+			t.Fatalf("List = %d entries, %v", len(entries), err)
+		}
+	})
+}
