@@ -145,7 +145,7 @@ func (p *panel) fitDialog(od *openDialog, win image.Point) {
 	// Side by side, the buttons share the width equally.
 	cols, widest := len(od.buttons), 0
 	for _, label := range []string{od.d.yes, od.d.no} {
-		lw, _ := text.Measure(label, st.face, 0)
+		lw, _ := text.Measure(label, st.plain, 0)
 		widest = max(widest, int(lw)+2*buttonPadX+2)
 	}
 	if cols*widest+(cols-1)*buttonGap > inner {

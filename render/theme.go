@@ -13,18 +13,24 @@ import (
 
 // style holds the faces and colours of our windows (one light theme).
 type style struct {
-	face, small text.Face
-	text        color.Color
-	dim         color.Color
-	panel       *euiimage.NineSlice
-	pane        color.Color
-	button      *widget.ButtonImage
-	buttonText  *widget.ButtonTextColor
-	scrollThumb *widget.ButtonImage
-	input       *widget.TextInputImage
-	inputColor  *widget.TextInputColor
-	tooltip     *euiimage.NineSlice
-	dialog      *euiimage.NineSlice
+	// face and small draw any text (Go's font, then the fallbacks), for
+	// what people write: chat, names, status and dialogs. plain and
+	// plainSmall are Go's font alone, for the window's own labels (buttons,
+	// tooltips, titles): the fallbacks' taller lines would make every
+	// button taller and move them.
+	face, small       text.Face
+	plain, plainSmall text.Face
+	text              color.Color
+	dim               color.Color
+	panel             *euiimage.NineSlice
+	pane              color.Color
+	button            *widget.ButtonImage
+	buttonText        *widget.ButtonTextColor
+	scrollThumb       *widget.ButtonImage
+	input             *widget.TextInputImage
+	inputColor        *widget.TextInputColor
+	tooltip           *euiimage.NineSlice
+	dialog            *euiimage.NineSlice
 }
 
 // newStyle makes the theme, its faces from Go's own font and the fallbacks
@@ -40,9 +46,10 @@ func newStyle(fallbacks []string) (*style, error) {
 			"missing", strings.Join(missing, ", "))
 	}
 	face, small := newFace(srcs, 16), newFace(srcs, 14)
+	plain, plainSmall := newFace(srcs[:1], 16), newFace(srcs[:1], 14)
 	border := color.NRGBA{0xb8, 0xbc, 0xc4, 0xff}
 	return &style{
-		face: face, small: small,
+		face: face, small: small, plain: plain, plainSmall: plainSmall,
 		text:  color.NRGBA{0x1b, 0x1f, 0x24, 0xff},
 		dim:   color.NRGBA{0x8a, 0x8f, 0x98, 0xff},
 		panel: euiimage.NewNineSliceColor(color.NRGBA{0xf3, 0xf4, 0xf6, 0xff}),
@@ -86,7 +93,7 @@ const buttonPadX = 8
 func (s *style) newButton(label string, onClick func(), disabledReason string) *widget.Button {
 	opts := []widget.ButtonOpt{
 		widget.ButtonOpts.Image(s.button),
-		widget.ButtonOpts.Text(label, &s.face, s.buttonText),
+		widget.ButtonOpts.Text(label, &s.plain, s.buttonText),
 		widget.ButtonOpts.TextPadding(&widget.Insets{Left: buttonPadX, Right: buttonPadX, Top: 6, Bottom: 6}),
 		widget.ButtonOpts.ClickedHandler(func(*widget.ButtonClickedEventArgs) {
 			if onClick != nil {
@@ -97,7 +104,7 @@ func (s *style) newButton(label string, onClick func(), disabledReason string) *
 	}
 	if disabledReason != "" {
 		opts = append(opts, widget.ButtonOpts.WidgetOpts(widget.WidgetOpts.ToolTip(
-			widget.NewTextToolTip(disabledReason, &s.small, s.text, s.tooltip))))
+			widget.NewTextToolTip(disabledReason, &s.plainSmall, s.text, s.tooltip))))
 	}
 	b := widget.NewButton(opts...)
 	b.GetWidget().Disabled = disabledReason != ""

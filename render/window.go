@@ -190,7 +190,7 @@ func (p *panel) buildPanel(buttons ...widget.PreferredSizeLocateableWidget) {
 			widget.GridLayoutOpts.Padding(widget.NewInsetsSimple(12)),
 			widget.GridLayoutOpts.Stretch([]bool{true}, []bool{false, false, false, true, false}))),
 	)
-	chatTitle := st.newLabel("Chat history", st.small, st.dim)
+	chatTitle := st.newLabel("Chat history", st.plainSmall, st.dim)
 	p.left.AddChild(p.status, grid, chatTitle, p.history, entry)
 }
 
