@@ -26,10 +26,7 @@ func TestChatTextAcrossTwoNATs(t *testing.T) {
 		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
 	nd := xdisplay.Start(t, 1280, 720)
 	hd := xdisplay.Start(t, 1400, 900)
-	shots := t.TempDir()
-	if dir := os.Getenv("RA_P2P_SCREENSHOTS"); dir != "" {
-		shots = dir
-	}
+	shots := screenshotDir(t)
 	s := startWindowed(t, w, nd, hd)
 	mustWait(t, s.novice, `Connected to Bob`, 10*time.Second)
 
