@@ -67,3 +67,50 @@ func TestReaderKeepsTheOrder(t *testing.T) {
 	}
 	t.Errorf("typed %q\nread  %q", want, got)
 }
+
+// TestReaderUnmappedCharacters: characters the keyboard map lacks, typed
+// with xdotool's own delay, which puts each on a spare key for its press
+// only and takes it off right after, are read as typed.
+func TestReaderUnmappedCharacters(t *testing.T) {
+	d := xdisplay.Start(t, 640, 480)
+	const title = "xkeys test"
+	_, win := d.GameWindow(title, 300, 200)
+	r, err := Open(d.Name, title)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var mu sync.Mutex
+	var keys []Key
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := r.Run(stop, func(k Key) { mu.Lock(); keys = append(keys, k); mu.Unlock() }); err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	defer func() { close(stop); wg.Wait() }()
+
+	d.Do("xdotool", "windowfocus", "--sync", strconv.Itoa(int(win)))
+	const want = "Grüße, café ✓ 😀 日本語"
+	// The reader races the tool, which undoes each mapping about a
+	// millisecond after the press: on a busy machine it can lose a
+	// character (as any X client can), so a person's three tries are
+	// allowed; the reader that read the whole map lost several per line.
+	var got string
+	for try := 0; try < 3; try++ {
+		mu.Lock()
+		keys = nil
+		mu.Unlock()
+		d.Do("xdotool", "type", want)
+		for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			mu.Lock()
+			got = typed(keys)
+			mu.Unlock()
+			if got == want {
+				return
+			}
+		}
+	}
+	t.Errorf("typed %q\nread  %q", want, got)
+}
