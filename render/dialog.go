@@ -145,7 +145,7 @@ func (p *panel) fitDialog(od *openDialog, win image.Point) {
 	// Side by side, the buttons share the width equally.
 	cols, widest := len(od.buttons), 0
 	for _, label := range []string{od.d.yes, od.d.no} {
-		lw, _ := text.Measure(label, st.face, 0)
+		lw, _ := text.Measure(label, st.plain, 0)
 		widest = max(widest, int(lw)+2*buttonPadX+2)
 	}
 	if cols*widest+(cols-1)*buttonGap > inner {
@@ -157,7 +157,9 @@ func (p *panel) fitDialog(od *openDialog, win image.Point) {
 	for _, b := range od.buttons {
 		row.AddChild(b)
 	}
-	msg := st.newLabel(od.d.text, st.face, st.text)
+	// ebitenui breaks lines only at spaces: a long word (an address) is
+	// broken here, 2 px spare for rounding.
+	msg := st.newLabel(wrap(od.d.text, st.face, float64(inner-2)), st.face, st.text)
 	msg.MaxWidth = float64(inner)
 	var body widget.PreferredSizeLocateableWidget = msg
 	place := func() int {
@@ -175,7 +177,7 @@ func (p *panel) fitDialog(od *openDialog, win image.Point) {
 		// The text's row is the grid's stretched one: it gets the height
 		// the buttons leave, and scrolls.
 		body = st.newTextArea(st.face, inner, 2*dialogSpacing,
-			widget.TextAreaOpts.Text(od.d.text), widget.TextAreaOpts.VerticalScrollMode(widget.ScrollBeginning))
+			widget.TextAreaOpts.Text(wrap(od.d.text, st.face, float64(inner-historyPadX-2))), widget.TextAreaOpts.VerticalScrollMode(widget.ScrollBeginning))
 		place()
 		h = limit
 	}

@@ -10,7 +10,6 @@ import (
 	"github.com/hajimehoshi/ebiten/v2/inpututil"
 	"github.com/ra-p2p/ra-p2p/desktop"
 	"github.com/ra-p2p/ra-p2p/render/view"
-	"github.com/ra-p2p/ra-p2p/render/xkeys"
 	"github.com/ra-p2p/ra-p2p/render/xpane"
 )
 
@@ -47,8 +46,6 @@ type HelperWindow struct {
 	source FrameSource
 	xp     *xpane.Pane // the X child window drawing the remote screen, once open
 	xpInfo xpaneInfo   // the remote image's sizes as last seen
-	keys   []xkeys.Key // key events read from X, not yet taken by Update
-	keysX  bool        // keys come from X (keysLoop), not from Ebiten
 
 	frameMu sync.Mutex // one reader of source at a time: Latest recycles images
 	xpWake  chan struct{}
@@ -116,7 +113,7 @@ func NewHelper(cfg HelperConfig) (*HelperWindow, error) {
 func helperHelp(peer string) string {
 	return "How Remote Assistance works\n\n" +
 		"• The right side shows " + peer + "'s screen, live. Press F11 to show it over the whole window, 1:1 (F11 or ESC again to come back); \"Actual size\" shows it at 100% with scrolling.\n" +
-		"• Chat: type in the box at the bottom left and press ENTER or Send. The history also records changes such as \"Connected to …\".\n" +
+		"• Chat: type in the box at the bottom left and press ENTER or Send; Ctrl+V pastes into the box, Ctrl+C in the box copies its selection or else " + peer + "'s last message. The history also records changes such as \"Connected to …\".\n" +
 		"• Take Control asks " + peer + " to let you use the mouse and keyboard over the screen on the right. Once allowed, click in the screen to type there; click in the chat box to type a message. Release Control gives it back.\n" +
 		"• " + peer + " can take control back at any moment by pressing ESC on their keyboard.\n" +
 		"• Send a File, Start Talking and Settings are not available in this version yet; their buttons stay greyed out.\n" +
@@ -127,9 +124,9 @@ func helperHelp(peer string) string {
 // Close is called (nil). It must be called on the main goroutine.
 func (w *HelperWindow) Run() error {
 	if w.cfg.GLPane {
-		return w.run(w, w.keysLoop)
+		return w.run(w)
 	}
-	return w.run(w, w.keysLoop, w.xpaneLoop)
+	return w.run(w, w.xpaneLoop)
 }
 
 // SetSource sets where the remote screen comes from (nil: none).
@@ -157,7 +154,7 @@ func (w *HelperWindow) Update() error {
 		w.captureInput(keys, fromX)
 		return nil
 	}
-	w.updateWidgets()
+	w.updateWidgets(keys, fromX)
 	w.updatePane()
 	if len(w.open) == 0 {
 		w.captureInput(keys, fromX)

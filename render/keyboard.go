@@ -49,12 +49,12 @@ func sentModifier(ks uint32) bool {
 
 // takeKeys returns the key events read from X since the last call, and
 // whether X is where keys come from (game goroutine).
-func (w *HelperWindow) takeKeys() (keys []typed, fromXServer bool) {
-	w.mu.Lock()
-	raw := w.keys
-	w.keys = nil
-	fromXServer = w.keysX
-	w.mu.Unlock()
+func (p *panel) takeKeys() (keys []typed, fromXServer bool) {
+	p.mu.Lock()
+	raw := p.keys
+	p.keys = nil
+	fromXServer = p.keysX
+	p.mu.Unlock()
 	for _, k := range raw {
 		keys = append(keys, fromX(k))
 	}
@@ -139,26 +139,27 @@ func (w *HelperWindow) releaseKey(held heldKey) {
 }
 
 // keysLoop reads the window's key events from X in the order they were
-// typed (render/xkeys) and queues them for the game goroutine, which sends
-// them while in control. Without X (another system, or the window not
-// found) the window keeps Ebiten's keyboard (ebitenKeys).
-func (w *HelperWindow) keysLoop(stop <-chan struct{}) {
-	r, err := whenShown(stop, func() (*xkeys.Reader, error) { return xkeys.Open("", w.cfg.Title) }, nil)
+// typed (render/xkeys) and queues them for the game goroutine: the chat box
+// takes their text, and the helper's window sends them while in control.
+// Without X (another system, or the window not found) the window keeps
+// Ebiten's keyboard (ebitenKeys, ebitenui's text box).
+func (p *panel) keysLoop(stop <-chan struct{}) {
+	r, err := whenShown(stop, func() (*xkeys.Reader, error) { return xkeys.Open("", p.cfg.Title) }, nil)
 	if err != nil {
 		if err != errStopped {
-			slog.Info("the helper's keys are read through Ebiten", "why", err)
+			slog.Info("the keys are read through Ebiten", "why", err)
 		}
 		return
 	}
 	defer r.Close()
-	w.mu.Lock()
-	w.keysX = true
-	w.mu.Unlock()
-	err = r.Run(stop, func(k xkeys.Key) { w.update(func() { w.keys = append(w.keys, k) }) })
-	w.mu.Lock()
-	w.keysX = false
-	w.mu.Unlock()
+	p.mu.Lock()
+	p.keysX = true
+	p.mu.Unlock()
+	err = r.Run(stop, func(k xkeys.Key) { p.update(func() { p.keys = append(p.keys, k) }) })
+	p.mu.Lock()
+	p.keysX = false
+	p.mu.Unlock()
 	if err != nil {
-		slog.Info("the helper's keys are read through Ebiten from now on", "why", err)
+		slog.Info("the keys are read through Ebiten from now on", "why", err)
 	}
 }

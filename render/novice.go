@@ -53,7 +53,7 @@ func NewNovice(cfg NoviceConfig) (*NoviceWindow, error) {
 const noviceHelp = "How Remote Assistance works\n\n" +
 	"• Your helper sees your screen while you are connected. They can use your mouse and keyboard only if you allow it when asked.\n" +
 	"• While your helper has control, press ESC (or Stop Control) to take it back at once.\n" +
-	"• Chat: type in the box at the bottom and press ENTER or Send.\n" +
+	"• Chat: type in the box at the bottom and press ENTER or Send. Ctrl+V pastes into the box; Ctrl+C in the box copies your helper's last message (a command to paste elsewhere, say).\n" +
 	"• Disconnect (or closing this window) ends the session at once.\n" +
 	"• Send a File and Start Talking are not available in this version yet."
 
@@ -72,7 +72,8 @@ func (w *NoviceWindow) Update() error {
 	if err := w.updatePanel(); err != nil {
 		return err
 	}
-	w.updateWidgets()
+	keys, fromX := w.takeKeys()
+	w.updateWidgets(keys, fromX)
 	return nil
 }
 

@@ -1,41 +1,55 @@
 package render
 
 import (
-	"bytes"
-	"fmt"
 	"image/color"
+	"log/slog"
+	"strings"
 
 	euiimage "github.com/ebitenui/ebitenui/image"
 	"github.com/ebitenui/ebitenui/widget"
 	"github.com/hajimehoshi/ebiten/v2/text/v2"
-	"golang.org/x/image/font/gofont/goregular"
+	"github.com/ra-p2p/ra-p2p/render/view"
 )
 
 // style holds the faces and colours of our windows (one light theme).
 type style struct {
-	face, small text.Face
-	text        color.Color
-	dim         color.Color
-	panel       *euiimage.NineSlice
-	pane        color.Color
-	button      *widget.ButtonImage
-	buttonText  *widget.ButtonTextColor
-	input       *widget.TextInputImage
-	inputColor  *widget.TextInputColor
-	tooltip     *euiimage.NineSlice
-	dialog      *euiimage.NineSlice
+	// face and small draw any text (Go's font, then the fallbacks), for
+	// what people write: chat, names, status and dialogs. plain and
+	// plainSmall are Go's font alone, for the window's own labels (buttons,
+	// tooltips, titles): the fallbacks' taller lines would make every
+	// button taller and move them.
+	face, small       text.Face
+	plain, plainSmall text.Face
+	text              color.Color
+	dim               color.Color
+	panel             *euiimage.NineSlice
+	pane              color.Color
+	button            *widget.ButtonImage
+	buttonText        *widget.ButtonTextColor
+	scrollThumb       *widget.ButtonImage
+	input             *widget.TextInputImage
+	inputColor        *widget.TextInputColor
+	tooltip           *euiimage.NineSlice
+	dialog            *euiimage.NineSlice
 }
 
-func newStyle() (*style, error) {
-	src, err := text.NewGoTextFaceSource(bytes.NewReader(goregular.TTF))
+// newStyle makes the theme, its faces from Go's own font and the fallbacks
+// (font files) for the characters Go's font lacks.
+func newStyle(fallbacks []string) (*style, error) {
+	srcs, missing, err := fontSources(fallbacks)
 	if err != nil {
-		return nil, fmt.Errorf("loading the UI font: %w", err)
+		return nil, err
 	}
-	var face text.Face = &text.GoTextFace{Source: src, Size: 16}
-	var small text.Face = &text.GoTextFace{Source: src, Size: 14}
+	if len(missing) > 0 {
+		slog.Warn("Some characters (symbols, emoji, Chinese, Japanese, Korean) will show as empty boxes: font files are missing. "+
+			"Install the Debian packages fonts-noto-core, fonts-droid-fallback and fonts-symbola (scripts/install-deps.sh does).",
+			"missing", strings.Join(missing, ", "))
+	}
+	face, small := newFace(srcs, 16), newFace(srcs, 14)
+	plain, plainSmall := newFace(srcs[:1], 16), newFace(srcs[:1], 14)
 	border := color.NRGBA{0xb8, 0xbc, 0xc4, 0xff}
 	return &style{
-		face: face, small: small,
+		face: face, small: small, plain: plain, plainSmall: plainSmall,
 		text:  color.NRGBA{0x1b, 0x1f, 0x24, 0xff},
 		dim:   color.NRGBA{0x8a, 0x8f, 0x98, 0xff},
 		panel: euiimage.NewNineSliceColor(color.NRGBA{0xf3, 0xf4, 0xf6, 0xff}),
@@ -49,6 +63,14 @@ func newStyle() (*style, error) {
 		buttonText: &widget.ButtonTextColor{
 			Idle: color.NRGBA{0x1b, 0x1f, 0x24, 0xff}, Hover: color.NRGBA{0x1b, 0x1f, 0x24, 0xff},
 			Pressed: color.NRGBA{0x1b, 0x1f, 0x24, 0xff}, Disabled: color.NRGBA{0xa0, 0xa4, 0xab, 0xff},
+		},
+		// The scrollbar's thumb: grey on the light track, so it shows
+		// (the white button image vanished on the white history).
+		scrollThumb: &widget.ButtonImage{
+			Idle:     euiimage.NewNineSliceColor(color.NRGBA{0xa0, 0xa4, 0xab, 0xff}),
+			Hover:    euiimage.NewNineSliceColor(color.NRGBA{0x7d, 0x82, 0x8b, 0xff}),
+			Pressed:  euiimage.NewNineSliceColor(color.NRGBA{0x5b, 0x60, 0x69, 0xff}),
+			Disabled: euiimage.NewNineSliceColor(color.NRGBA{0xd6, 0xd8, 0xdc, 0xff}),
 		},
 		input: &widget.TextInputImage{
 			Idle:     euiimage.NewBorderedNineSliceColor(color.NRGBA{0xff, 0xff, 0xff, 0xff}, border, 1),
@@ -71,7 +93,7 @@ const buttonPadX = 8
 func (s *style) newButton(label string, onClick func(), disabledReason string) *widget.Button {
 	opts := []widget.ButtonOpt{
 		widget.ButtonOpts.Image(s.button),
-		widget.ButtonOpts.Text(label, &s.face, s.buttonText),
+		widget.ButtonOpts.Text(label, &s.plain, s.buttonText),
 		widget.ButtonOpts.TextPadding(&widget.Insets{Left: buttonPadX, Right: buttonPadX, Top: 6, Bottom: 6}),
 		widget.ButtonOpts.ClickedHandler(func(*widget.ButtonClickedEventArgs) {
 			if onClick != nil {
@@ -82,7 +104,7 @@ func (s *style) newButton(label string, onClick func(), disabledReason string) *
 	}
 	if disabledReason != "" {
 		opts = append(opts, widget.ButtonOpts.WidgetOpts(widget.WidgetOpts.ToolTip(
-			widget.NewTextToolTip(disabledReason, &s.small, s.text, s.tooltip))))
+			widget.NewTextToolTip(disabledReason, &s.plainSmall, s.text, s.tooltip))))
 	}
 	b := widget.NewButton(opts...)
 	b.GetWidget().Disabled = disabledReason != ""
@@ -91,6 +113,18 @@ func (s *style) newButton(label string, onClick func(), disabledReason string) *
 
 func (s *style) newLabel(label string, face text.Face, c color.Color) *widget.Text {
 	return widget.NewText(widget.TextOpts.Text(label, &face, c))
+}
+
+// wrap breaks s into lines no wider than width in face (view.Wrap).
+func wrap(s string, face text.Face, width float64) string {
+	var b strings.Builder
+	for i, r := range view.Wrap(s, width, func(s string) float64 { return text.Advance(s, face) }) {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(s[r.Start:r.End])
+	}
+	return b.String()
 }
 
 // newTextArea makes a text that wraps and scrolls vertically, at least w×h
@@ -102,17 +136,22 @@ func (s *style) newTextArea(face text.Face, w, h int, opts ...widget.TextAreaOpt
 		widget.TextAreaOpts.FontFace(&face),
 		widget.TextAreaOpts.FontColor(s.text),
 		widget.TextAreaOpts.ShowVerticalScrollbar(),
-		widget.TextAreaOpts.TextPadding(widget.Insets{Left: 6, Right: 6 + scrollbarWidth, Top: 4, Bottom: 4}),
+		widget.TextAreaOpts.TextPadding(widget.Insets{Left: 6, Right: historyPadX - 6, Top: 4, Bottom: 4}),
 		widget.TextAreaOpts.ScrollContainerImage(&widget.ScrollContainerImage{Idle: s.input.Idle, Disabled: s.input.Disabled, Mask: s.input.Idle}),
 		widget.TextAreaOpts.SliderParams(&widget.SliderParams{
 			TrackImage:    &widget.SliderTrackImage{Idle: s.panel, Hover: s.panel},
-			HandleImage:   s.button,
+			HandleImage:   s.scrollThumb,
 			MinHandleSize: ptr(scrollbarWidth),
 		}),
 	}, opts...)...)
 }
 
-// scrollbarWidth is the width of a text's scrollbar.
-const scrollbarWidth = 12
+// scrollbarWidth is the width of a text's scrollbar; historyPadX is the
+// space left and right of a scrolling text's lines, the scrollbar's
+// included.
+const (
+	scrollbarWidth = 12
+	historyPadX    = 6 + 6 + scrollbarWidth
+)
 
 func ptr[T any](v T) *T { return &v }

@@ -17,6 +17,8 @@ import (
 	"github.com/hajimehoshi/ebiten/v2/inpututil"
 	"github.com/hajimehoshi/ebiten/v2/text/v2"
 	"github.com/ra-p2p/ra-p2p/desktop"
+	"github.com/ra-p2p/ra-p2p/render/view"
+	"github.com/ra-p2p/ra-p2p/render/xkeys"
 )
 
 // FrameSource hands the newest remote screen to the window, as
@@ -91,9 +93,18 @@ type panel struct {
 	closeReq   bool
 	dirty      bool // something changed that Update must look at
 	controlSet ControlState
+	keys       []xkeys.Key // key events read from X, not yet taken by Update
+	keysX      bool        // keys come from X (keysLoop), not from Ebiten
+	pasted     []string    // clipboard text read for a paste, not yet typed into the chat box
 
 	// game goroutine only
-	lines        []string
+	keysFromX    bool     // this frame's typed text comes from X: the chat box refuses Ebiten's
+	inUIUpdate   bool     // ebitenui is updating the widgets
+	boxText      string   // the chat box's text as the window itself last set it
+	lastFromPeer string   // the other side's last chat message, for Ctrl+C
+	entries      []Entry  // the history, oldest first
+	lines        []string // entries as the history shows them
+	wrapWidth    float64  // the width lines are wrapped to (0: not laid out yet)
 	quitting     bool
 	open         []*openDialog // the open dialogs, newest last
 	control      ControlState
@@ -112,7 +123,7 @@ const leftWidth = 340
 // set to the default here) with help as the help page's text; the window
 // type then builds its buttons and buildPanel. Nothing is shown until Run.
 func newPanel(cfg *Config, help string) (*panel, error) {
-	st, err := newStyle()
+	st, err := newStyle(fallbackFonts)
 	if err != nil {
 		return nil, err
 	}
@@ -156,15 +167,16 @@ func (p *panel) buildPanel(buttons ...widget.PreferredSizeLocateableWidget) {
 		widget.TextInputOpts.Color(st.inputColor),
 		widget.TextInputOpts.Padding(widget.NewInsetsSimple(6)),
 		widget.TextInputOpts.Placeholder("Type a message"),
-		widget.TextInputOpts.ClearOnSubmit(true),
 		widget.TextInputOpts.IgnoreEmptySubmit(true),
 		widget.TextInputOpts.AllowDuplicateSubmit(true),
-		widget.TextInputOpts.SubmitHandler(func(a *widget.TextInputChangedEventArgs) { p.sendLine(a.InputText) }),
+		widget.TextInputOpts.Validation(p.boxAccepts),
+		widget.TextInputOpts.SubmitHandler(func(*widget.TextInputChangedEventArgs) {
+			if !p.keysFromX { // with X, ENTER comes in order with the text (chatKeys)
+				p.sendBox()
+			}
+		}),
 	)
-	p.send = st.newButton("Send", func() {
-		p.sendLine(p.input.GetText())
-		p.input.SetText("")
-	}, "")
+	p.send = st.newButton("Send", p.sendBox, "")
 	entry := widget.NewContainer(widget.ContainerOpts.Layout(widget.NewGridLayout(
 		widget.GridLayoutOpts.Columns(2), widget.GridLayoutOpts.Spacing(6, 0),
 		widget.GridLayoutOpts.Stretch([]bool{true, false}, []bool{true}))))
@@ -178,7 +190,7 @@ func (p *panel) buildPanel(buttons ...widget.PreferredSizeLocateableWidget) {
 			widget.GridLayoutOpts.Padding(widget.NewInsetsSimple(12)),
 			widget.GridLayoutOpts.Stretch([]bool{true}, []bool{false, false, false, true, false}))),
 	)
-	chatTitle := st.newLabel("Chat history", st.small, st.dim)
+	chatTitle := st.newLabel("Chat history", st.plainSmall, st.dim)
 	p.left.AddChild(p.status, grid, chatTitle, p.history, entry)
 }
 
@@ -206,7 +218,7 @@ func (p *panel) run(game ebiten.Game, loops ...func(stop <-chan struct{})) error
 	var running sync.WaitGroup
 	defer func() { close(stop); running.Wait(); p.bgCancel(); p.bg.Wait(); close(p.stopped) }()
 	running.Go(func() { p.wakeLoop(stop) })
-	for _, loop := range loops {
+	for _, loop := range append(loops, p.keysLoop) {
 		running.Go(func() { loop(stop) })
 	}
 	err := ebiten.RunGame(game)
@@ -276,6 +288,57 @@ func (p *panel) setConnectedLocked(on bool) {
 	p.disc.GetWidget().Disabled = !on
 }
 
+// sendBox sends the chat box's line and empties the box (game goroutine).
+func (p *panel) sendBox() {
+	line := p.input.GetText()
+	p.setBox("")
+	p.sendLine(line)
+}
+
+// setBox sets the chat box's text (game goroutine).
+func (p *panel) setBox(s string) {
+	p.boxText = s
+	p.input.SetText(s)
+}
+
+// insertBox types s into the chat box at its caret (game goroutine).
+func (p *panel) insertBox(s string) {
+	p.input.Insert(s)
+	p.boxText = p.input.GetText()
+}
+
+// chatKeys types the text of the key events read from X into the chat box
+// while it has the keyboard, and sends the line on ENTER, in the order
+// typed. Ebiten reads a key's character from the keyboard map when it
+// handles the event, which can be frames later: xdotool (and any tool
+// that types characters the map lacks) maps them on a spare key only for
+// the press, so "Grüße" arrived as "Gre"; the X reader looks the key up as
+// soon as the press arrives (game goroutine).
+func (p *panel) chatKeys(keys []typed) {
+	if len(p.open) > 0 || !p.input.IsFocused() || p.input.GetWidget().Disabled {
+		return
+	}
+	for _, t := range keys {
+		switch {
+		case t.text != "":
+			p.insertBox(t.text)
+		case t.down && (t.sym == "Return" || t.sym == "KP_Enter"):
+			p.sendBox()
+		}
+	}
+}
+
+// boxAccepts is the chat box's validation: while the keys come from X,
+// the characters Ebiten reports (ebitenui inserts them while it updates)
+// are refused, as chatKeys has typed them already; every other change is
+// the box's own (BackSpace, Delete, a paste, clearing after Send).
+func (p *panel) boxAccepts(s string) (bool, *string) {
+	if p.keysFromX && p.inUIUpdate && s != p.boxText && len(ebiten.AppendInputChars(nil)) > 0 {
+		return false, nil
+	}
+	return true, nil
+}
+
 func (p *panel) sendLine(s string) {
 	s = strings.TrimSpace(s)
 	if s == "" || p.cfg.Send == nil {
@@ -294,21 +357,79 @@ func (p *panel) onDisconnect() {
 	}
 }
 
-// appendLine runs on the game goroutine.
+// maxHistory is how many entries the history keeps.
+const maxHistory = 500
+
+// appendLine adds e to the history (game goroutine).
 func (p *panel) appendLine(e Entry) {
-	ts := e.Time.Format("15:04")
-	var line string
-	text := escapeBBCode(e.Text)
-	if e.From != "" {
-		line = fmt.Sprintf("[color=#6b7280]%s[/color] [color=#1d4ed8]%s:[/color] %s", ts, escapeBBCode(e.From), text)
-	} else {
-		line = fmt.Sprintf("[color=#6b7280]%s %s[/color]", ts, text)
+	if e.From != "" && e.From != "You" {
+		p.lastFromPeer = e.Text
 	}
-	p.lines = append(p.lines, line)
-	if len(p.lines) > 500 {
-		p.lines = p.lines[len(p.lines)-500:]
+	p.entries = append(p.entries, e)
+	p.lines = append(p.lines, p.historyLine(e))
+	if len(p.entries) > maxHistory {
+		p.entries = p.entries[len(p.entries)-maxHistory:]
+		p.lines = p.lines[len(p.lines)-maxHistory:]
 	}
 	p.history.SetText(strings.Join(p.lines, "\n"))
+}
+
+// historyLine is e as the history shows it: time, name and text in their
+// colours, wrapped to the history's width (ebitenui breaks lines only at
+// spaces, so a long word ran past the edge).
+func (p *panel) historyLine(e Entry) string {
+	type span struct{ text, color string } // color "": the history's own
+	ts := e.Time.Format("15:04")
+	var spans []span
+	if e.From != "" {
+		spans = []span{{ts + " ", "#6b7280"}, {escapeBBCode(e.From) + ":", "#1d4ed8"}, {" " + escapeBBCode(e.Text), ""}}
+	} else {
+		spans = []span{{ts + " " + escapeBBCode(e.Text), "#6b7280"}}
+	}
+	var plain strings.Builder
+	for _, sp := range spans {
+		plain.WriteString(sp.text)
+	}
+	all := plain.String()
+	var b strings.Builder
+	for i, r := range view.Wrap(all, p.wrapWidth, func(s string) float64 { return text.Advance(s, p.style.small) }) {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		at := 0
+		for _, sp := range spans {
+			lo, hi := max(r.Start, at), min(r.End, at+len(sp.text))
+			at += len(sp.text)
+			switch {
+			case lo >= hi:
+			case sp.color == "":
+				b.WriteString(all[lo:hi])
+			default:
+				b.WriteString("[color=" + sp.color + "]" + all[lo:hi] + "[/color]")
+			}
+		}
+	}
+	return b.String()
+}
+
+// rewrapHistory wraps the history again when its width changed (game
+// goroutine, after a layout): it reports whether it did.
+func (p *panel) rewrapHistory() bool {
+	w := float64(0)
+	if dx := p.history.GetWidget().Rect.Dx(); dx > 0 {
+		// ebitenui counts the text's padding in a line's width and wants
+		// it less than the whole width; 2 px spare for rounding.
+		w = float64(dx - historyPadX - 2)
+	}
+	if w == p.wrapWidth {
+		return false
+	}
+	p.wrapWidth = w
+	for i, e := range p.entries {
+		p.lines[i] = p.historyLine(e)
+	}
+	p.history.SetText(strings.Join(p.lines, "\n"))
+	return true
 }
 
 // escapeBBCode keeps peer text from being read as markup.
@@ -334,6 +455,8 @@ func (p *panel) updatePanel() error {
 	connected := p.connected
 	closeReq := p.closeReq
 	controlSet := p.controlSet
+	pasted := p.pasted
+	p.pasted = nil
 	var newDialogs []*dialog
 	if len(p.dialogs) > 0 {
 		newDialogs = p.dialogs
@@ -345,10 +468,15 @@ func (p *panel) updatePanel() error {
 	}
 	// Ebiten may run Update more than once per Draw: keep the mark until a
 	// Draw has shown the panel.
-	p.uiDirty = p.uiChanged(len(pending) > 0 || status != p.status.Label || connected != p.connectedNow ||
+	p.uiDirty = p.uiChanged(len(pending) > 0 || len(pasted) > 0 || status != p.status.Label || connected != p.connectedNow ||
 		controlSet != p.control || len(newDialogs) > 0) || p.uiDirty
 	for _, e := range pending {
 		p.appendLine(e)
+	}
+	for _, s := range pasted {
+		if !p.input.GetWidget().Disabled {
+			p.insertBox(s)
+		}
 	}
 	if p.status.Label != status {
 		p.status.Label = status
@@ -389,17 +517,35 @@ func (p *panel) setSizeLimits() {
 }
 
 // updateWidgets hands the input to the open dialog's keys or else to the
-// widgets (game goroutine).
-func (p *panel) updateWidgets() {
-	if !p.dialogKeys() {
-		p.ui.Update()
+// widgets, the key events read from X (keys, when fromX) to the chat box
+// first (game goroutine).
+func (p *panel) updateWidgets(keys []typed, fromX bool) {
+	if p.dialogKeys() {
+		return
 	}
+	p.keysFromX = fromX
+	if len(keys) > 0 {
+		p.uiDirty = true // the chat box may show them
+	}
+	if fromX {
+		p.chatKeys(keys)
+	}
+	p.clipboardKeys()
+	p.inUIUpdate = true
+	p.ui.Update()
+	p.inUIUpdate = false
 }
 
 // drawPanel draws the widgets and dialogs (game goroutine).
 func (p *panel) drawPanel(screen *ebiten.Image) {
 	p.ui.Draw(screen)
 	p.uiDirty = false
+	if p.rewrapHistory() {
+		// The history's width is known (or changed) only now: show its
+		// lines wrapped again in the next frame.
+		p.uiDirty = true
+		ebiten.ScheduleFrame()
+	}
 }
 
 func (p *panel) closeDialog() *dialog {
@@ -430,6 +576,10 @@ func (p *panel) uiChanged(stateChanged bool) bool {
 	dx, dy := ebiten.Wheel()
 	return stateChanged || moved || p.frames < 10 || len(p.open) > 0 || dx != 0 || dy != 0 ||
 		len(inpututil.AppendPressedKeys(nil)) > 0 || len(inpututil.AppendJustReleasedKeys(nil)) > 0 ||
+		// A key pressed and released between two frames is in neither list
+		// above; its character is here (without it, typed text showed up
+		// only at the next other event, seconds later on a busy machine).
+		len(ebiten.AppendInputChars(nil)) > 0 ||
 		ebiten.IsMouseButtonPressed(ebiten.MouseButtonLeft) || ebiten.IsMouseButtonPressed(ebiten.MouseButtonRight) ||
 		inpututil.IsMouseButtonJustReleased(ebiten.MouseButtonLeft) || inpututil.IsMouseButtonJustReleased(ebiten.MouseButtonRight)
 }

@@ -12,6 +12,8 @@ pkgs=(
   iproute2 iptables conntrack procps psmisc ca-certificates git make gcc pkg-config   # network tests, build
   libx11-dev libgl1-mesa-dev libxrandr-dev libxcursor-dev libxinerama-dev libxi-dev libxxf86vm-dev  # Ebiten windows
   xvfb xdotool imagemagick x11-apps x11-utils xterm xauth                            # headless window tests
+  fonts-noto-core fonts-droid-fallback fonts-symbola                                 # the windows' text: symbols, CJK, emoji (render/fonts.go)
+  xclip                                                                              # the windows' copy and paste (render/clipboard.go)
   libxtst-dev                                                                        # control: robotgo (XTEST); it also uses libx11-dev and libxi-dev above
   libturbojpeg0-dev                                                                  # screen codec: JPEG tiles with libjpeg-turbo
   tigervnc-scraping-server tigervnc-viewer x11vnc                                    # screen-latency benchmark peers

@@ -27,10 +27,7 @@ func TestTakeControlAcrossTwoNATs(t *testing.T) {
 	const sw, sh = 1280, 720
 	nd := xdisplay.Start(t, sw, sh)
 	hd := xdisplay.Start(t, 1400, 900)
-	shots := t.TempDir()
-	if dir := os.Getenv("RA_P2P_SCREENSHOTS"); dir != "" {
-		shots = dir
-	}
+	shots := screenshotDir(t)
 	nd.ShowImage(testPattern(sw, sh))
 	typed := filepath.Join(t.TempDir(), "typed.txt")
 	nd.Start("xterm", "-geometry", "60x10+40+300", "-e", "sh", "-c", "exec cat > "+typed)

@@ -3,7 +3,6 @@ package test
 import (
 	"image"
 	"image/color"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -25,10 +24,7 @@ func TestNoviceDialogsAtMinimumSize(t *testing.T) {
 		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
 	nd := xdisplay.Start(t, 1280, 720)
 	hd := xdisplay.Start(t, 1400, 900)
-	shots := t.TempDir()
-	if dir := os.Getenv("RA_P2P_SCREENSHOTS"); dir != "" {
-		shots = dir
-	}
+	shots := screenshotDir(t)
 	s := startBoth(t, w, nd, hd, nil) // the novice is asked
 	nw := s.nw
 	mw, mh := minimumSize(t, nd, nw)

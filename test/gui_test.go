@@ -1,7 +1,6 @@
 package test
 
 import (
-	"os"
 	"path/filepath"
 	"regexp"
 	"testing"
@@ -22,10 +21,7 @@ func TestWindowsAcrossTwoNATs(t *testing.T) {
 	w := newWorld(t, netlab.Options{Nodes: 2,
 		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
 	d := xdisplay.Start(t, 1760, 900)
-	shots := t.TempDir()
-	if dir := os.Getenv("RA_P2P_SCREENSHOTS"); dir != "" {
-		shots = dir
-	}
+	shots := screenshotDir(t)
 
 	dir := t.TempDir()
 	file := filepath.Join(dir, "alice.rainvite")

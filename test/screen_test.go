@@ -5,7 +5,6 @@ import (
 	"image"
 	"image/color"
 	"math"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -28,10 +27,7 @@ func TestScreenAcrossTwoNATs(t *testing.T) {
 	const sw, sh = 1280, 720
 	nd := xdisplay.Start(t, sw, sh)
 	hd := xdisplay.Start(t, 1400, 900)
-	shots := t.TempDir()
-	if dir := os.Getenv("RA_P2P_SCREENSHOTS"); dir != "" {
-		shots = dir
-	}
+	shots := screenshotDir(t)
 
 	// The novice's desktop: a test pattern as the root background, an xterm with text.
 	nd.ShowImage(testPattern(sw, sh))

@@ -1,6 +1,7 @@
 package test
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -16,6 +17,15 @@ type windowed struct {
 	novice, helper *netlab.Proc
 	nw, hw         string // the novice's window ("" with --no-gui) and the helper's
 	file           string
+}
+
+// screenshotDir is where a test keeps its screenshots: the folder
+// RA_P2P_SCREENSHOTS names, or else a temporary one.
+func screenshotDir(t testing.TB) string {
+	if dir := os.Getenv("RA_P2P_SCREENSHOTS"); dir != "" {
+		return dir
+	}
+	return t.TempDir()
 }
 
 // startWindowed runs `ra-p2p invite --yes … noviceArgs` (its window moved to

@@ -46,6 +46,8 @@ type Keymap struct {
 	min  byte
 	per  int
 	syms []uint32
+	kpm  int    // keycodes per modifier in mods
+	mods []byte // the modifier map's keycodes, Shift's first
 
 	numLock, modeSwitch, level3, alt, super uint16
 }
@@ -54,7 +56,33 @@ type Keymap struct {
 // keycode from min) and GetModifierMapping's keycodes (kpm for each of the
 // eight modifiers, Shift first).
 func NewKeymap(min byte, per int, syms []uint32, kpm int, modKeycodes []byte) *Keymap {
-	m := &Keymap{min: min, per: per, syms: syms}
+	m := &Keymap{min: min, per: per, syms: syms, kpm: kpm, mods: modKeycodes}
+	m.modifierBits()
+	return m
+}
+
+// Replace puts syms (per keysyms for each keycode from first, as
+// GetKeyboardMapping answers for part of the map) in the map; it reports
+// false, changing nothing, when they do not fit its shape (then read the
+// whole map again).
+func (m *Keymap) Replace(first byte, per int, syms []uint32) bool {
+	if per != m.per || first < m.min {
+		return false
+	}
+	i := int(first-m.min) * m.per
+	if i+len(syms) > len(m.syms) {
+		return false
+	}
+	copy(m.syms[i:], syms)
+	m.modifierBits()
+	return true
+}
+
+// modifierBits finds the modifier bits of Num_Lock, Mode_switch, AltGr,
+// Alt and Super.
+func (m *Keymap) modifierBits() {
+	m.numLock, m.modeSwitch, m.level3, m.alt, m.super = 0, 0, 0, 0, 0
+	kpm, modKeycodes := m.kpm, m.mods
 	for mod := 3; mod < 8 && (mod+1)*kpm <= len(modKeycodes); mod++ { // Mod1..Mod5
 		bit := uint16(1) << mod
 		for _, kc := range modKeycodes[mod*kpm : (mod+1)*kpm] {
@@ -74,7 +102,6 @@ func NewKeymap(min byte, per int, syms []uint32, kpm int, modKeycodes []byte) *K
 			}
 		}
 	}
-	return m
 }
 
 func (m *Keymap) row(kc byte) []uint32 {

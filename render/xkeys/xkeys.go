@@ -84,6 +84,13 @@ func (r *Reader) Run(stop <-chan struct{}, deliver func(Key)) error {
 		case xproto.KeyReleaseEvent:
 			deliver(km.Lookup(byte(e.Detail), e.State, false))
 		case xproto.MappingNotifyEvent:
+			// A tool that types a character the map lacks (xdotool)
+			// puts it on a spare key for one press and takes it off
+			// right after: the changed keys are read at once, in one
+			// small request, so the press that follows finds them.
+			if e.Request == xproto.MappingKeyboard && refreshKeys(r.conn, km, byte(e.FirstKeycode), e.Count) {
+				continue
+			}
 			if e.Request == xproto.MappingKeyboard || e.Request == xproto.MappingModifier {
 				if km, err = LoadKeymap(r.conn); err != nil {
 					return err
@@ -95,6 +102,20 @@ func (r *Reader) Run(stop <-chan struct{}, deliver func(Key)) error {
 
 // Close ends Run and closes the connection; it may be called more than once.
 func (r *Reader) Close() { r.closeOnce.Do(r.conn.Close) }
+
+// refreshKeys reads count keycodes from first into km again; false when
+// that failed or the map's shape changed (then read the whole map).
+func refreshKeys(conn *xgb.Conn, km *Keymap, first, count byte) bool {
+	rep, err := xproto.GetKeyboardMapping(conn, xproto.Keycode(first), count).Reply()
+	if err != nil {
+		return false
+	}
+	syms := make([]uint32, len(rep.Keysyms))
+	for i, s := range rep.Keysyms {
+		syms[i] = uint32(s)
+	}
+	return km.Replace(first, int(rep.KeysymsPerKeycode), syms)
+}
 
 // LoadKeymap reads the server's keyboard and modifier maps.
 func LoadKeymap(conn *xgb.Conn) (*Keymap, error) {

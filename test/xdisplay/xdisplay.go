@@ -118,6 +118,10 @@ func (d *Display) Do(name string, args ...string) string {
 	return out
 }
 
+// Output runs an X tool on the display and returns what it printed (its
+// standard output and error, trimmed) and its error, without failing the test.
+func (d *Display) Output(name string, args ...string) (string, error) { return d.run(name, args...) }
+
 // WaitWindow waits for a window whose title matches re (xdotool search
 // --name) and returns its id.
 func (d *Display) WaitWindow(re string, timeout time.Duration) string {

@@ -1,0 +1,91 @@
+package render
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/hajimehoshi/ebiten/v2"
+	"github.com/hajimehoshi/ebiten/v2/inpututil"
+)
+
+// The X clipboard goes through xclip (Debian package xclip): an owner of
+// the CLIPBOARD selection must answer every program that asks for it for as
+// long as the text is on the clipboard, which xclip does from a process of
+// its own, also after the window has closed. Ebiten has no clipboard.
+
+// readClipboard returns the text on the X clipboard.
+func readClipboard(ctx context.Context) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "xclip", "-selection", "clipboard", "-o").Output()
+	if err != nil {
+		return "", fmt.Errorf("reading the clipboard (xclip): %w", err)
+	}
+	return string(out), nil
+}
+
+// writeClipboard puts s on the X clipboard.
+func writeClipboard(ctx context.Context, s string) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "xclip", "-selection", "clipboard", "-i")
+	cmd.Stdin = strings.NewReader(s)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("writing the clipboard (xclip): %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	return nil
+}
+
+// oneLine makes pasted text fit the one-line chat box: its line breaks
+// and tabs become spaces.
+func oneLine(s string) string {
+	s = strings.TrimRight(s, "\r\n")
+	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(s)
+}
+
+// clipboardKeys handles Ctrl+V (paste into the chat box) and Ctrl+C (copy
+// the chat box's selection, or else the other side's last message) while
+// the chat box has the keyboard (game goroutine). The clipboard is read and
+// written off the game goroutine; a paste lands through update.
+func (p *panel) clipboardKeys() {
+	if len(p.open) > 0 || !p.input.IsFocused() || !ebiten.IsKeyPressed(ebiten.KeyControl) {
+		return
+	}
+	switch {
+	case inpututil.IsKeyJustPressed(ebiten.KeyV):
+		if p.input.GetWidget().Disabled {
+			return
+		}
+		p.bg.Go(func() {
+			s, err := readClipboard(p.bgCtx)
+			if err != nil {
+				p.Post(Entry{Text: "Nothing was pasted: " + err.Error()})
+				return
+			}
+			p.update(func() { p.pasted = append(p.pasted, oneLine(s)) })
+		})
+	case inpututil.IsKeyJustPressed(ebiten.KeyC):
+		s, what := p.input.SelectedText(), ""
+		if s == "" {
+			s, what = p.lastFromPeer, "Copied "+p.cfg.PeerName+"'s last message."
+		}
+		if s == "" {
+			return
+		}
+		p.bg.Go(func() {
+			if err := writeClipboard(p.bgCtx, s); err != nil {
+				p.Post(Entry{Text: "Nothing was copied: " + err.Error()})
+				return
+			}
+			if what != "" {
+				p.Post(Entry{Text: what})
+			}
+		})
+	}
+}

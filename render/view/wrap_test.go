@@ -1,0 +1,38 @@
+package view
+
+import (
+	"slices"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestWrap(t *testing.T) {
+	runes := func(s string) float64 { return float64(utf8.RuneCountInString(s)) } // one unit a character
+	lines := func(s string, width float64) []string {
+		var out []string
+		for _, r := range Wrap(s, width, runes) {
+			out = append(out, s[r.Start:r.End])
+		}
+		return out
+	}
+	for name, tc := range map[string]struct {
+		in    string
+		width float64
+		want  []string
+	}{
+		"a line that fits stays whole":            {"hello world", 20, []string{"hello world"}},
+		"breaks at the last space that fits":      {"hello big world", 10, []string{"hello big", "world"}},
+		"a word wider than the line is split":     {"see https://example.org/long/path ok", 10, []string{"see", "https://ex", "ample.org/", "long/path", "ok"}},
+		"text without spaces breaks anywhere":     {"日本語のテキストです", 4, []string{"日本語の", "テキスト", "です"}},
+		"line breaks are kept":                    {"one\ntwo three", 5, []string{"one", "two", "three"}},
+		"spaces at a break belong to no line":     {"ab    cd", 3, []string{"ab", "cd"}},
+		"no width keeps lines whole":              {"hello world", 0, []string{"hello world"}},
+		"a width under one character still moves": {"abc", 0.5, []string{"a", "b", "c"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if got := lines(tc.in, tc.width); !slices.Equal(got, tc.want) {
+				t.Errorf("Wrap(%q, %v) = %q, want %q", tc.in, tc.width, got, tc.want)
+			}
+		})
+	}
+}
