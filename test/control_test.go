@@ -65,7 +65,7 @@ func TestTakeControlAcrossTwoNATs(t *testing.T) {
 	hd.Click(hw, 89, takeControlY)
 	mustWait(t, novice, `Bob would like to share control of your computer`, 10*time.Second)
 	nd.Screenshot(nw, filepath.Join(shots, "novice-allow-control.png"))
-	pressUntil(t, nd, nw, "Return", novice, `Bob has control of Alice's computer`)
+	pressUntil(t, nd, nw, "Return", novice, `Bob is controlling your computer. Press ESC to take control back`)
 	mustWait(t, helper, `Bob has control of Alice's computer`, 10*time.Second)
 
 	// Scaled to fit: the pane shows the 1280x720 screen at 940/1280 from (340,135).
@@ -116,7 +116,7 @@ func TestTakeControlAcrossTwoNATs(t *testing.T) {
 	time.Sleep(5 * time.Second) // the request interval
 	hd.Click(hw, 89, takeControlY)
 	waitCount(t, novice, `Bob would like to share control of your computer`, 3, 10*time.Second)
-	pressUntilCount(t, nd, nw, "Return", novice, `Bob has control of Alice's computer`, 2)
+	pressUntilCount(t, nd, nw, "Return", novice, `Bob is controlling your computer. Press ESC to take control back`, 2)
 	nd.Click(nw, 110, stopControlY)
 	waitCount(t, novice, `Screen View Only`, 2, 5*time.Second)
 	waitCount(t, helper, `Alice took control back`, 2, 5*time.Second)
@@ -226,7 +226,7 @@ func TestKeysInOrderUnderControl(t *testing.T) {
 	time.Sleep(time.Second) // the first frame
 	hd.Click(s.hw, 89, takeControlY)
 	mustWait(t, s.novice, `Bob would like to share control of your computer`, 10*time.Second)
-	pressUntil(t, nd, s.nw, "Return", s.novice, `Bob has control of Alice's computer`)
+	pressUntil(t, nd, s.nw, "Return", s.novice, `Bob is controlling your computer. Press ESC to take control back`)
 	mustWait(t, s.helper, `Bob has control of Alice's computer`, 10*time.Second)
 	// F11 shows the remote screen 1:1; a click in the xterm gives it the keys.
 	hd.Do("xdotool", "windowfocus", "--sync", s.hw)
