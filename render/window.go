@@ -187,6 +187,7 @@ func (p *panel) buildPanel(buttons ...widget.PreferredSizeLocateableWidget) {
 // it ends. It must be called on the main goroutine.
 func (p *panel) run(game ebiten.Game, loops ...func(stop <-chan struct{})) error {
 	ebiten.SetWindowTitle(p.cfg.Title)
+	ebiten.SetWindowIcon(windowIcons())
 	ebiten.SetWindowSize(p.cfg.Width, p.cfg.Height)
 	ebiten.SetWindowResizingMode(ebiten.WindowResizingModeEnabled)
 	p.setSizeLimits()
@@ -209,7 +210,7 @@ func (p *panel) run(game ebiten.Game, loops ...func(stop <-chan struct{})) error
 	for _, loop := range loops {
 		running.Go(func() { loop(stop) })
 	}
-	err := ebiten.RunGame(game)
+	err := ebiten.RunGameWithOptions(game, &ebiten.RunGameOptions{X11ClassName: x11Class, X11InstanceName: x11Instance})
 	if errors.Is(err, ebiten.Termination) || err == nil {
 		if p.quitting {
 			return ErrClosed
