@@ -407,11 +407,9 @@ func (p *panel) closeDialog() *dialog {
 	name := p.cfg.PeerName
 	return &dialog{
 		text:    fmt.Sprintf("End the session with %s?", name),
-		yes:     "End session",
-		no:      "Cancel",
-		answers: make(chan string, 1),
-		onAnswer: func(yes bool) {
-			if yes {
+		buttons: []string{"End session", "Cancel"},
+		onAnswer: func(button int) {
+			if button == 0 {
 				p.onDisconnect()
 				p.quitting = true
 				p.Close()

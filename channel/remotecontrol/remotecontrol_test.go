@@ -79,7 +79,7 @@ type pair struct {
 
 func connect(t *testing.T, enabled bool, answer func(ctx context.Context) bool) *pair {
 	p := &pair{inj: &injector{}, esc: make(escKey), asked: make(chan session.Question, 4)}
-	p.ctl = &remotecontrol.Helper{Self: "Bob"}
+	p.ctl = &remotecontrol.Helper{}
 	p.nctl = &remotecontrol.Novice{Enabled: enabled,
 		NewInjector: func() (control.Injector, error) { return p.inj, nil }, WatchEscape: p.esc.watch}
 	p.helper, p.novice = sessiontest.Pair(t, sessiontest.Options{

@@ -93,7 +93,7 @@ func run(tb testing.TB, d, warmUp, interval, controlEvery time.Duration) []sampl
 
 	logger := sessiontest.Logger()
 	view := &screenshare.View{Log: logger}
-	ctl := &remotecontrol.Helper{Self: "Bob", Log: logger}
+	ctl := &remotecontrol.Helper{Log: logger}
 	helper, novice := sessiontest.Pair(tb, sessiontest.Options{
 		HelperChannels: []session.Channel{view, ctl},
 		NoviceChannels: []session.Channel{&screenshare.Share{Display: disp.Name, Log: logger},
