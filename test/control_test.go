@@ -22,15 +22,11 @@ import (
 // request lets nothing through. Programs run in the two-home namespace
 // topology, windows on two Xvfb displays.
 func TestTakeControlAcrossTwoNATs(t *testing.T) {
-	w := newWorld(t, netlab.Options{Nodes: 2,
-		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
+	w := twoConeHomes(t)
 	const sw, sh = 1280, 720
 	nd := xdisplay.Start(t, sw, sh)
 	hd := xdisplay.Start(t, 1400, 900)
-	shots := t.TempDir()
-	if dir := os.Getenv("RA_P2P_SCREENSHOTS"); dir != "" {
-		shots = dir
-	}
+	shots := screenshotDir(t)
 	nd.ShowImage(testPattern(sw, sh))
 	typed := filepath.Join(t.TempDir(), "typed.txt")
 	nd.Start("xterm", "-geometry", "60x10+40+300", "-e", "sh", "-c", "exec cat > "+typed)
@@ -191,8 +187,7 @@ const takeControlY = 56
 // Take Control button is disabled (clicking it asks nothing) and the novice
 // is never asked.
 func TestNoControlInvitation(t *testing.T) {
-	w := newWorld(t, netlab.Options{Nodes: 2,
-		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
+	w := twoConeHomes(t)
 	nd := xdisplay.Start(t, 1280, 720)
 	hd := xdisplay.Start(t, 1400, 900)
 	s := startWindowed(t, w, nd, hd, "--no-control")
@@ -213,8 +208,7 @@ func TestNoControlInvitation(t *testing.T) {
 // command runs half-typed, no quote arrives after its ENTER, Ctrl+U and
 // Tab land where they were pressed, and "é ß 日本" arrive as typed.
 func TestKeysInOrderUnderControl(t *testing.T) {
-	w := newWorld(t, netlab.Options{Nodes: 2,
-		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
+	w := twoConeHomes(t)
 	nd := xdisplay.Start(t, 1280, 720)
 	hd := xdisplay.Start(t, 1400, 900)
 	typed := filepath.Join(t.TempDir(), "typed.txt")

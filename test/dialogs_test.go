@@ -3,14 +3,12 @@ package test
 import (
 	"image"
 	"image/color"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"testing"
 	"time"
 
-	"github.com/ra-p2p/ra-p2p/test/netlab"
 	"github.com/ra-p2p/ra-p2p/test/xdisplay"
 )
 
@@ -21,14 +19,10 @@ import (
 // window grows while it is open. Screenshots: docs/screenshots/novice-min-*.png
 // (with RA_P2P_SCREENSHOTS=DIR).
 func TestNoviceDialogsAtMinimumSize(t *testing.T) {
-	w := newWorld(t, netlab.Options{Nodes: 2,
-		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
+	w := twoConeHomes(t)
 	nd := xdisplay.Start(t, 1280, 720)
 	hd := xdisplay.Start(t, 1400, 900)
-	shots := t.TempDir()
-	if dir := os.Getenv("RA_P2P_SCREENSHOTS"); dir != "" {
-		shots = dir
-	}
+	shots := screenshotDir(t)
 	s := startBoth(t, w, nd, hd, nil) // the novice is asked
 	nw := s.nw
 	mw, mh := minimumSize(t, nd, nw)

@@ -1,7 +1,6 @@
 package test
 
 import (
-	"os"
 	"path/filepath"
 	"regexp"
 	"testing"
@@ -19,13 +18,9 @@ import (
 // both windows are kept in the test's output folder (and, with
 // RA_P2P_SCREENSHOTS=DIR, copied there).
 func TestWindowsAcrossTwoNATs(t *testing.T) {
-	w := newWorld(t, netlab.Options{Nodes: 2,
-		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
+	w := twoConeHomes(t)
 	d := xdisplay.Start(t, 1760, 900)
-	shots := t.TempDir()
-	if dir := os.Getenv("RA_P2P_SCREENSHOTS"); dir != "" {
-		shots = dir
-	}
+	shots := screenshotDir(t)
 
 	dir := t.TempDir()
 	file := filepath.Join(dir, "alice.rainvite")

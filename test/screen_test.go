@@ -5,12 +5,10 @@ import (
 	"image"
 	"image/color"
 	"math"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/ra-p2p/ra-p2p/test/netlab"
 	"github.com/ra-p2p/ra-p2p/test/xdisplay"
 )
 
@@ -23,15 +21,11 @@ import (
 // area-average downscale; and changes on the novice's screen (a new red window, text
 // typed in the xterm) arrive.
 func TestScreenAcrossTwoNATs(t *testing.T) {
-	w := newWorld(t, netlab.Options{Nodes: 2,
-		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
+	w := twoConeHomes(t)
 	const sw, sh = 1280, 720
 	nd := xdisplay.Start(t, sw, sh)
 	hd := xdisplay.Start(t, 1400, 900)
-	shots := t.TempDir()
-	if dir := os.Getenv("RA_P2P_SCREENSHOTS"); dir != "" {
-		shots = dir
-	}
+	shots := screenshotDir(t)
 
 	// The novice's desktop: a test pattern as the root background, an xterm with text.
 	nd.ShowImage(testPattern(sw, sh))

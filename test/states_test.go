@@ -2,14 +2,12 @@ package test
 
 import (
 	"image"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/ra-p2p/ra-p2p/test/netlab"
 	"github.com/ra-p2p/ra-p2p/test/xdisplay"
 )
 
@@ -21,15 +19,11 @@ import (
 // Screenshots: docs/screenshots/helper-before-accept.png and
 // helper-disconnected.png (with RA_P2P_SCREENSHOTS=DIR).
 func TestHelperWindowStates(t *testing.T) {
-	w := newWorld(t, netlab.Options{Nodes: 2,
-		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
+	w := twoConeHomes(t)
 	const sw, sh = 1280, 720
 	nd := xdisplay.Start(t, sw, sh)
 	hd := xdisplay.Start(t, 1600, 900)
-	shots := t.TempDir()
-	if dir := os.Getenv("RA_P2P_SCREENSHOTS"); dir != "" {
-		shots = dir
-	}
+	shots := screenshotDir(t)
 	nd.ShowImage(testPattern(sw, sh))
 	s := startBoth(t, w, nd, hd, nil) // the novice is asked
 	away := func() { hd.Do("xdotool", "mousemove", "--window", s.hw, "800", "780") }

@@ -1,6 +1,7 @@
 package test
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -48,4 +49,20 @@ func startBoth(t testing.TB, w *world, nd, hd *xdisplay.Display, noviceArgs []st
 	s.hw = hd.WaitWindow("Remote Assistance — Alice", 10*time.Second)
 	hd.Move(s.hw, 0, 0)
 	return s
+}
+
+// twoConeHomes is the two-home topology the window tests run in: two public
+// nodes, the novice's and the helper's homes behind ordinary (cone) routers.
+func twoConeHomes(t testing.TB) *world {
+	return newWorld(t, netlab.Options{Nodes: 2,
+		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
+}
+
+// screenshotDir is where a test keeps its screenshots: RA_P2P_SCREENSHOTS,
+// or else the test's own temporary folder.
+func screenshotDir(t testing.TB) string {
+	if dir := os.Getenv("RA_P2P_SCREENSHOTS"); dir != "" {
+		return dir
+	}
+	return t.TempDir()
 }
