@@ -149,7 +149,10 @@ func (p *panel) showDialog(d *dialog) {
 			widget.TextInputOpts.Image(st.input), widget.TextInputOpts.Face(&st.face),
 			widget.TextInputOpts.Color(st.inputColor), widget.TextInputOpts.Padding(widget.NewInsetsSimple(6)),
 			widget.TextInputOpts.Secure(d.secret),
-			widget.TextInputOpts.SubmitHandler(func(*widget.TextInputChangedEventArgs) { answer(0) }),
+			// No SubmitHandler: the box submits while ENTER is held, so the
+			// ENTER that answered the dialog before answered this one too
+			// (seen: the name question never showed). dialogKeys takes a
+			// fresh press.
 		)
 		od.pw.SetText(d.initial)
 	}

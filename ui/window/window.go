@@ -119,6 +119,7 @@ func (u *ui) Line(ctx context.Context, q session.Question) (string, error) {
 		return "", nil
 	}
 	prompt := q.Text()
+	u.cfg.Mirror.Println(strings.TrimSpace(prompt))
 	if q.Kind == session.AskName {
 		prompt = fmt.Sprintf("%s sees this name when you connect. It is asked once and remembered.\n\n%s", q.Peer, prompt)
 	}
