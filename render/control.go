@@ -6,6 +6,7 @@ import (
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/inpututil"
 	"github.com/ra-p2p/ra-p2p/desktop"
+	"github.com/ra-p2p/ra-p2p/render/view"
 )
 
 // ControlState is where remote control stands, as the window shows it.
@@ -38,8 +39,11 @@ func (w *HelperWindow) onControlButton() {
 	}
 }
 
-// applyControl updates the control button for w.control and lets go of
-// the remote keys and buttons out of control (game goroutine).
+// applyControl updates the control button for w.control and the
+// connection (Take Control and Actual size only work on a live session:
+// before it starts, after a decline and after a disconnect they are
+// disabled) and lets go of the remote keys and buttons out of control (game
+// goroutine).
 func (w *HelperWindow) applyControl() {
 	label := "Take Control"
 	if w.control == ControlOn {
@@ -47,6 +51,10 @@ func (w *HelperWindow) applyControl() {
 	}
 	w.controlBtn.SetText(label)
 	w.controlBtn.GetWidget().Disabled = w.cfg.RequestControl == nil || !w.connectedNow || w.control == ControlAsking
+	w.actualBtn.GetWidget().Disabled = !w.connectedNow
+	if !w.connectedNow && w.view.Mode == view.Actual {
+		w.view.Mode = view.Fit
+	}
 	if w.control != ControlOn {
 		w.releaseInput()
 	}

@@ -14,12 +14,23 @@ import (
 
 // dialog is a modal question in the window.
 type dialog struct {
-	text     string
-	yes, no  string // button labels; no == "" for a single OK button
-	password bool   // ask for a hidden line
-	answers  chan string
+	text string
+	// buttons are the labels, at least one: ENTER answers with the first,
+	// ESC with the second (dismissed, where there is only one).
+	buttons []string
+	line    bool   // ask for a line of text
+	secret  bool   // the line is hidden (a password)
+	initial string // the line's text at first
+	answers chan dialogAnswer
 	// onAnswer runs on the game goroutine after the answer (may be nil).
-	onAnswer func(yes bool)
+	onAnswer func(button int)
+}
+
+// dialogAnswer is the button chosen (its index in dialog.buttons) and the
+// line typed.
+type dialogAnswer struct {
+	button int
+	line   string
 }
 
 // Ask shows a modal question with a yes button and a no button (no == "":
@@ -27,36 +38,61 @@ type dialog struct {
 // is gone (then the error says which). Call it from any goroutine but the
 // game's.
 func (p *panel) Ask(ctx context.Context, question, yes, no string) (bool, error) {
-	d := &dialog{text: question, yes: yes, no: no, answers: make(chan string, 1)}
-	a, err := p.await(ctx, d)
-	return a == "yes", err
+	buttons := []string{yes}
+	if no != "" {
+		buttons = append(buttons, no)
+	}
+	i, err := p.Choose(ctx, question, buttons...)
+	return err == nil && i == 0, err
+}
+
+// Choose shows a modal question with a button for each label and blocks as
+// Ask does; it returns the index of the button chosen (ESC: 1).
+func (p *panel) Choose(ctx context.Context, question string, labels ...string) (int, error) {
+	a, err := p.await(ctx, &dialog{text: question, buttons: labels})
+	return a.button, err
 }
 
 // AskPassword shows a modal password prompt and blocks as Ask does; ok is
 // false when the user cancelled.
 func (p *panel) AskPassword(ctx context.Context, prompt string) (password string, ok bool, err error) {
-	d := &dialog{text: prompt, yes: "OK", no: "Cancel", password: true, answers: make(chan string, 1)}
+	return p.askLine(ctx, &dialog{text: prompt, buttons: []string{"OK", "Cancel"}, line: true, secret: true})
+}
+
+// AskLine shows a modal prompt for a line of text, initial already typed
+// in it, and blocks as Ask does; ok is false when the user cancelled.
+func (p *panel) AskLine(ctx context.Context, prompt, initial string) (line string, ok bool, err error) {
+	return p.askLine(ctx, &dialog{text: prompt, buttons: []string{"OK", "Cancel"}, line: true, initial: initial})
+}
+
+func (p *panel) askLine(ctx context.Context, d *dialog) (string, bool, error) {
 	a, err := p.await(ctx, d)
-	if err != nil || a == "" || a == "\x00no" {
+	if err != nil || a.button != 0 {
 		return "", false, err
 	}
-	return a[1:], true, nil
+	return a.line, true, nil
 }
 
 // await shows d and waits for its answer.
-func (p *panel) await(ctx context.Context, d *dialog) (string, error) {
+func (p *panel) await(ctx context.Context, d *dialog) (dialogAnswer, error) {
 	p.queueDialog(d)
 	select {
 	case a := <-d.answers:
 		return a, nil
 	case <-ctx.Done():
-		return "", ctx.Err()
+		return dialogAnswer{button: -1}, ctx.Err()
 	case <-p.stopped:
-		return "", ErrClosed
+		return dialogAnswer{button: -1}, ErrClosed
 	}
 }
 
-func (p *panel) queueDialog(d *dialog) { p.update(func() { p.dialogs = append(p.dialogs, d) }) }
+// queueDialog has d shown by the game goroutine.
+func (p *panel) queueDialog(d *dialog) {
+	if d.answers == nil {
+		d.answers = make(chan dialogAnswer, 1)
+	}
+	p.update(func() { p.dialogs = append(p.dialogs, d) })
+}
 
 // Dialog padding and button spacing, in window pixels.
 const (
@@ -71,15 +107,18 @@ type openDialog struct {
 	d       *dialog
 	win     *widget.Window
 	content *widget.Container
-	pw      *widget.TextInput // the password box, or nil
+	pw      *widget.TextInput // the line's box, or nil
 	buttons []*widget.Button
-	answer  func(yes bool)
+	answer  func(button int)
 	size    image.Point // the window size it was fitted to
 }
 
 // showDialog opens d as a modal ebitenui window (game goroutine).
 func (p *panel) showDialog(d *dialog) {
 	st := p.style
+	if d.answers == nil {
+		d.answers = make(chan dialogAnswer, 1)
+	}
 	od := &openDialog{d: d}
 	od.content = widget.NewContainer(
 		widget.ContainerOpts.BackgroundImage(st.dialog),
@@ -89,38 +128,36 @@ func (p *panel) showDialog(d *dialog) {
 			widget.GridLayoutOpts.Stretch([]bool{true}, []bool{true, false, false}))),
 	)
 	answered := false
-	answer := func(yes bool) {
+	answer := func(button int) {
 		if answered {
 			return
 		}
 		answered = true
 		p.forgetDialog(od)
 		od.win.Close()
-		switch {
-		case d.password && yes:
-			d.answers <- "\x01" + od.pw.GetText()
-		case d.password:
-			d.answers <- "\x00no"
-		case yes:
-			d.answers <- "yes"
-		default:
-			d.answers <- "no"
+		a := dialogAnswer{button: button}
+		if od.pw != nil && button == 0 {
+			a.line = od.pw.GetText()
 		}
+		d.answers <- a
 		if d.onAnswer != nil {
-			d.onAnswer(yes)
+			d.onAnswer(button)
 		}
 	}
-	if d.password {
+	if d.line {
 		od.pw = widget.NewTextInput(
 			widget.TextInputOpts.Image(st.input), widget.TextInputOpts.Face(&st.face),
 			widget.TextInputOpts.Color(st.inputColor), widget.TextInputOpts.Padding(widget.NewInsetsSimple(6)),
-			widget.TextInputOpts.Secure(true),
-			widget.TextInputOpts.SubmitHandler(func(*widget.TextInputChangedEventArgs) { answer(true) }),
+			widget.TextInputOpts.Secure(d.secret),
+			// No SubmitHandler: the box submits while ENTER is held, so the
+			// ENTER that answered the dialog before answered this one too
+			// (seen: the name question never showed). dialogKeys takes a
+			// fresh press.
 		)
+		od.pw.SetText(d.initial)
 	}
-	od.buttons = append(od.buttons, st.newButton(d.yes, func() { answer(true) }, ""))
-	if d.no != "" {
-		od.buttons = append(od.buttons, st.newButton(d.no, func() { answer(false) }, ""))
+	for i, label := range d.buttons {
+		od.buttons = append(od.buttons, st.newButton(label, func() { answer(i) }, ""))
 	}
 	od.win = widget.NewWindow(widget.WindowOpts.Contents(od.content), widget.WindowOpts.Modal())
 	p.fitDialog(od, image.Pt(ebiten.WindowSize()))
@@ -144,7 +181,7 @@ func (p *panel) fitDialog(od *openDialog, win image.Point) {
 	inner := width - 2*dialogPad
 	// Side by side, the buttons share the width equally.
 	cols, widest := len(od.buttons), 0
-	for _, label := range []string{od.d.yes, od.d.no} {
+	for _, label := range od.d.buttons {
 		lw, _ := text.Measure(label, st.plain, 0)
 		widest = max(widest, int(lw)+2*buttonPadX+2)
 	}
@@ -205,10 +242,10 @@ func (p *panel) dialogKeys() bool {
 	top := p.open[len(p.open)-1]
 	switch {
 	case inpututil.IsKeyJustPressed(ebiten.KeyEnter) || inpututil.IsKeyJustPressed(ebiten.KeyNumpadEnter):
-		top.answer(true)
+		top.answer(0)
 		return true
 	case inpututil.IsKeyJustPressed(ebiten.KeyEscape):
-		top.answer(false)
+		top.answer(1)
 		return true
 	}
 	return false

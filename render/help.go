@@ -8,13 +8,13 @@ import (
 // openHelp shows the window's help page, with "Check this network" when
 // Config.CheckNetwork is set.
 func (p *panel) openHelp() {
-	d := &dialog{text: p.help, yes: "Close", answers: make(chan string, 1)}
+	d := &dialog{text: p.help, buttons: []string{"Close"}}
 	if p.cfg.CheckNetwork != nil {
 		d.text += "\n\n\"Check this network\" tells what your network allows for direct connections (as the command \"ra-p2p check\" does)."
 		// ESC keeps closing the page (the second button); ENTER checks.
-		d.yes, d.no = "Check this network", "Close"
-		d.onAnswer = func(yes bool) {
-			if yes {
+		d.buttons = []string{"Check this network", "Close"}
+		d.onAnswer = func(button int) {
+			if button == 0 {
 				p.startNetworkCheck()
 			}
 		}
@@ -37,6 +37,6 @@ func (p *panel) startNetworkCheck() {
 		if p.bgCtx.Err() != nil {
 			return // the window is gone
 		}
-		p.queueDialog(&dialog{text: "What this network allows\n\n" + report, yes: "Close", answers: make(chan string, 1)})
+		p.queueDialog(&dialog{text: "What this network allows\n\n" + report, buttons: []string{"Close"}})
 	})
 }

@@ -41,6 +41,7 @@ type HelperWindow struct {
 	cfg HelperConfig // hides panel.cfg; its Config holds the same values
 
 	controlBtn *widget.Button // Take Control / Release Control
+	actualBtn  *widget.Button // Actual size
 
 	// guarded by panel.mu
 	source FrameSource
@@ -62,6 +63,7 @@ type HelperWindow struct {
 	tileBuf   []byte
 	lastPane  image.Point
 	full      bool
+	ended     bool // the session ended: the last frame is shown dimmed, "Disconnected"
 
 	// control (game goroutine)
 	remoteFocus bool // the keyboard goes to the remote screen
@@ -91,13 +93,15 @@ func NewHelper(cfg HelperConfig) (*HelperWindow, error) {
 		}
 	}
 	w.controlBtn = st.newButton("Take Control", w.onControlButton, reason)
+	w.actualBtn = st.newButton("Actual size", func() { w.toggleActualSize() }, "")
 	p.buildPanel(
 		w.controlBtn,
 		st.newButton("Send a File", nil, notYet),
 		st.newButton("Start Talking", nil, notYet),
 		st.newButton("Settings", nil, notYet),
-		st.newButton("Actual size", func() { w.toggleActualSize() }, ""),
+		w.actualBtn,
 	)
+	w.applyControl() // not connected yet: both are disabled until the session starts
 	root := widget.NewContainer(widget.ContainerOpts.Layout(widget.NewGridLayout(
 		widget.GridLayoutOpts.Columns(2),
 		widget.GridLayoutOpts.Stretch([]bool{false, true}, []bool{true}))))

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hajimehoshi/ebiten/v2"
+	"github.com/hajimehoshi/ebiten/v2/text/v2"
 	"github.com/ra-p2p/ra-p2p/desktop"
 	"github.com/ra-p2p/ra-p2p/render/view"
 	"github.com/ra-p2p/ra-p2p/render/xpane"
@@ -55,6 +56,9 @@ func (w *HelperWindow) updatePane() {
 	if src == nil {
 		return
 	}
+	// After the session the last frame stays, dimmed and marked, drawn by
+	// OpenGL (the X pane hides, as under a dialog): it must not look live.
+	w.ended = !w.connectedNow
 	if w.placeXPane(xp, info) {
 		return
 	}
@@ -156,9 +160,33 @@ func (w *HelperWindow) drawRemote(screen *ebiten.Image) {
 	if scale < 1 {
 		op.Filter = ebiten.FilterLinear
 	}
+	if w.ended {
+		op.ColorScale.Scale(disconnectedDim, disconnectedDim, disconnectedDim, 1)
+	}
 	pane := screen.SubImage(area).(*ebiten.Image)
 	pane.DrawImage(w.remote, op)
+	if w.ended {
+		w.drawDisconnected(pane, area)
+		return
+	}
 	w.drawCursor(pane, scale, off)
+}
+
+// disconnectedDim is how bright the last frame stays after the session
+// ended: dark enough to read as "not live", light enough to recognise.
+const disconnectedDim = 0.4
+
+// drawDisconnected says "Disconnected" in a box in the middle of the pane.
+func (w *HelperWindow) drawDisconnected(pane *ebiten.Image, area image.Rectangle) {
+	const label, pad = "Disconnected", 14
+	tw, th := text.Measure(label, w.style.face, 0)
+	box := image.Rect(0, 0, int(tw)+2*pad, int(th)+2*pad)
+	box = box.Add(area.Min.Add(area.Size().Sub(box.Size()).Div(2)))
+	pane.SubImage(box).(*ebiten.Image).Fill(w.style.pane)
+	op := &text.DrawOptions{}
+	op.GeoM.Translate(float64(box.Min.X+pad), float64(box.Min.Y+pad))
+	op.ColorScale.ScaleWithColor(color.White)
+	text.Draw(pane, label, w.style.face, op)
 }
 
 // drawCursor draws the remote pointer where it is on the remote screen.
@@ -208,7 +236,7 @@ func (w *HelperWindow) placeXPane(xp *xpane.Pane, info xpaneInfo) bool {
 	// The view is in Ebiten's device-independent pixels; the child window
 	// is placed in X pixels. They agree only at a scale factor of 1 (HiDPI
 	// setups keep the OpenGL path).
-	if m := ebiten.Monitor(); len(w.open) == 0 && info.image.X > 0 && m != nil && m.DeviceScaleFactor() == 1 {
+	if m := ebiten.Monitor(); len(w.open) == 0 && !w.ended && info.image.X > 0 && m != nil && m.DeviceScaleFactor() == 1 {
 		w.view.Image, w.view.Remote = info.image, info.remote
 		if scale, off := w.view.Transform(); scale == 1 {
 			area := w.view.Pane

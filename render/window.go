@@ -199,6 +199,7 @@ func (p *panel) buildPanel(buttons ...widget.PreferredSizeLocateableWidget) {
 // it ends. It must be called on the main goroutine.
 func (p *panel) run(game ebiten.Game, loops ...func(stop <-chan struct{})) error {
 	ebiten.SetWindowTitle(p.cfg.Title)
+	ebiten.SetWindowIcon(windowIcons())
 	ebiten.SetWindowSize(p.cfg.Width, p.cfg.Height)
 	ebiten.SetWindowResizingMode(ebiten.WindowResizingModeEnabled)
 	p.setSizeLimits()
@@ -221,7 +222,7 @@ func (p *panel) run(game ebiten.Game, loops ...func(stop <-chan struct{})) error
 	for _, loop := range append(loops, p.keysLoop) {
 		running.Go(func() { loop(stop) })
 	}
-	err := ebiten.RunGame(game)
+	err := ebiten.RunGameWithOptions(game, &ebiten.RunGameOptions{X11ClassName: x11Class, X11InstanceName: x11Instance})
 	if errors.Is(err, ebiten.Termination) || err == nil {
 		if p.quitting {
 			return ErrClosed
@@ -552,11 +553,9 @@ func (p *panel) closeDialog() *dialog {
 	name := p.cfg.PeerName
 	return &dialog{
 		text:    fmt.Sprintf("End the session with %s?", name),
-		yes:     "End session",
-		no:      "Cancel",
-		answers: make(chan string, 1),
-		onAnswer: func(yes bool) {
-			if yes {
+		buttons: []string{"End session", "Cancel"},
+		onAnswer: func(button int) {
+			if button == 0 {
 				p.onDisconnect()
 				p.quitting = true
 				p.Close()

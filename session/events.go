@@ -70,6 +70,9 @@ const (
 	AskAcceptHelper
 	// AskAllowControl (novice): let Peer use the mouse and keyboard?
 	AskAllowControl
+	// AskName (helper): the name Peer will see, asked once (Prompter.Line);
+	// Default is offered (the account's full name).
+	AskName
 )
 
 // Question is what a Prompter is asked: a kind and its fields, never a
@@ -79,8 +82,9 @@ type Question struct {
 	Peer    string // the other side's name
 	Message string // AskConnect: the invitation's message
 	Expires time.Time
-	Left    int  // AskPassword: tries left after a wrong password; 0 on the first ask
-	Screen  bool // AskAcceptHelper: the helper will see the screen
+	Left    int    // AskPassword: tries left after a wrong password; 0 on the first ask
+	Screen  bool   // AskAcceptHelper: the helper will see the screen
+	Default string // AskName: the answer when the user just confirms
 }
 
 // Text is the question in the standard wording, as the terminal asks it.
@@ -101,6 +105,8 @@ func (q Question) Text() string {
 		return q.Peer + what + ". Accept?"
 	case AskAllowControl:
 		return fmt.Sprintf("%s would like to share control of your computer. While %s has control, press ESC to stop. Allow?", q.Peer, q.Peer)
+	case AskName:
+		return fmt.Sprintf("Your name, as %s will see it: ", q.Peer)
 	}
 	return fmt.Sprintf("question %d", q.Kind)
 }
@@ -112,6 +118,9 @@ type Prompter interface {
 	Confirm(ctx context.Context, q Question) (bool, error)
 	// Password asks for a password without showing it (AskPassword).
 	Password(ctx context.Context, q Question) (string, error)
+	// Line asks for a line of text (AskName), q.Default offered; "" or an
+	// error is no answer.
+	Line(ctx context.Context, q Question) (string, error)
 }
 
 // UI is a user interface a session runs in: it is asked the questions and

@@ -24,7 +24,12 @@ const AppVersion = "ra-p2p/0.1"
 type HelpConfig struct {
 	Invitation *invite.Invitation
 	Name       string // the helper's name as the novice will see it
-	Prompter   Prompter
+	// AskName asks the helper for Name first (AskName, Name offered) in
+	// RunHelper, and hands the answer to RememberName (may be nil) so it is
+	// asked once. False: Name as it is.
+	AskName      bool
+	RememberName func(name string)
+	Prompter     Prompter
 	// Progress receives steps on the way; may be nil.
 	Progress func(Event)
 	// Bootstrap overrides the invitation's bootstrap list; both empty = public DHT.
@@ -200,7 +205,7 @@ func Help(ctx context.Context, cfg HelpConfig) (*Session, error) {
 		return nil, fail(err, "The connection to "+name+"'s computer broke. Try again.")
 	}
 	ok = true
-	sess := newSession(sessionParts{host: h, name: name, peer: inv.PeerID, helper: true, raw: s, ss: ss, chatRaw: chatRaw,
+	sess := newSession(sessionParts{host: h, name: name, self: stream.CleanName(cfg.Name), peer: inv.PeerID, helper: true, raw: s, ss: ss, chatRaw: chatRaw,
 		channels: cfg.Channels, prompter: cfg.Prompter, log: logger})
 	for _, ch := range cfg.Channels {
 		h.Handle(protocol.ID(ch.Protocol()), func(st network.Stream) {
@@ -242,6 +247,8 @@ func refusalMessage(o stream.Outcome, name string) string {
 		return "The password was wrong too many times, so " + name + "'s invitation is now locked. Ask " + name + " for a new invitation."
 	case stream.OutcomeRevoked:
 		return name + " revoked this invitation. Ask " + name + " for a new one."
+	case stream.OutcomeDeclinedRecently:
+		return name + " declined a request a moment ago, so " + name + "'s computer takes no new request for a few minutes. Talk to " + name + " (by phone, for example) before you try again."
 	case stream.OutcomeBusy:
 		return name + " is already being helped by someone else. Try again later."
 	case stream.OutcomeRejected:

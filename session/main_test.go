@@ -49,23 +49,45 @@ func newKey(t *testing.T) crypto.PrivKey {
 	return k
 }
 
-// prompter is the user, scripted: Confirm always gives the same answer,
-// Password takes the next one from a queue. It records what it was asked.
+// prompter is the user, scripted: Confirm always gives the same answer
+// (stop: "Decline and stop this invitation"), Password takes the next one
+// from a queue, Line answers line. It records what it was asked.
 type prompter struct {
 	confirm bool
+	stop    bool
+	line    string
 
 	mu        sync.Mutex
 	passwords []string
 	questions []string // Confirm questions, in order
 	prompts   []string // Password prompts, in order
+	lines     []session.Question
 }
 
 func (p *prompter) Confirm(ctx context.Context, q session.Question) (bool, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.questions = append(p.questions, q.Text())
+	if p.stop && q.Kind == session.AskAcceptHelper {
+		return false, session.ErrStopInvitation
+	}
 	return p.confirm, nil
 }
+
+func (p *prompter) Line(ctx context.Context, q session.Question) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.lines = append(p.lines, q)
+	return p.line, nil
+}
+
+// ui is a scripted user interface for RunHelper and RunNovice.
+type ui struct {
+	*prompter
+	*recorder
+}
+
+func (u ui) Show(e session.Event) { u.record(e) }
 
 func (p *prompter) Password(ctx context.Context, q session.Question) (string, error) {
 	p.mu.Lock()
@@ -161,7 +183,13 @@ type novice struct {
 
 func runNovice(t *testing.T, bootstrap []peer.AddrInfo, iv *invitation, confirm bool) *novice {
 	t.Helper()
-	nv := &novice{prompter: &prompter{confirm: confirm}, progress: &recorder{}, ready: make(chan struct{}), done: make(chan struct{})}
+	return runNoviceAs(t, bootstrap, iv, &prompter{confirm: confirm})
+}
+
+// runNoviceAs is runNovice with the user p.
+func runNoviceAs(t *testing.T, bootstrap []peer.AddrInfo, iv *invitation, p *prompter) *novice {
+	t.Helper()
+	nv := &novice{prompter: p, progress: &recorder{}, ready: make(chan struct{}), done: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		defer close(nv.done)

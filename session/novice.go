@@ -1,6 +1,7 @@
 package session
 
 import (
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -48,7 +49,21 @@ type NoviceConfig struct {
 	// chat (sharing the screen, remote control…), started once a helper is
 	// accepted; their streams are taken from the accepted helper only.
 	Channels []Channel
+	// DeclinePause is how long, after the novice declines a helper, every
+	// new request on the invitation is refused (the helper is told why),
+	// so a declined helper cannot ask again at once under another name
+	// (0 = 2 minutes).
+	DeclinePause time.Duration
 }
+
+// ErrStopInvitation is what a Prompter's Confirm returns for
+// AskAcceptHelper when the novice chose "Decline and stop this
+// invitation": the helper is declined and the invitation revoked.
+var ErrStopInvitation = errors.New("session: the novice declined and stopped the invitation")
+
+// ErrStopped ends the wait after the novice declined a helper and stopped
+// the invitation (ErrStopInvitation); the invitation is revoked.
+var ErrStopped = errors.New("session: invitation stopped by the novice")
 
 // Novice is a novice's host waiting for its helper.
 type Novice struct {
@@ -65,6 +80,7 @@ type Novice struct {
 	busy     bool            // a helper that proved the secret is in its handshake or session
 	pending  map[peer.ID]int // session streams per peer without a proof yet
 	wrong    int             // wrong passwords counted in this run
+	declined time.Time       // when the novice last declined a helper
 	accepted peer.ID         // the helper whose chat stream is expected
 	chatCh   chan network.Stream
 	sess     *Session      // the accepted session, once it exists
@@ -138,9 +154,14 @@ func StartNovice(ctx context.Context, cfg NoviceConfig) (*Novice, error) {
 	return n, nil
 }
 
-func (n *Novice) progress(text string) {
+func (n *Novice) progress(text string) { n.emit(EventProgress, text) }
+
+// status adds a line to the history without changing the status line.
+func (n *Novice) status(text string) { n.emit(EventStatus, text) }
+
+func (n *Novice) emit(kind EventKind, text string) {
 	if n.cfg.Progress != nil {
-		n.cfg.Progress(Event{Kind: EventProgress, Time: time.Now(), Text: text})
+		n.cfg.Progress(Event{Kind: kind, Time: time.Now(), Text: text})
 	}
 }
 
@@ -195,6 +216,9 @@ const (
 	// wrongPasswordDelay is the pause before the answer to the first wrong
 	// password of an invitation; it doubles with each one counted.
 	wrongPasswordDelay = time.Second
+	// defaultDeclinePause is NoviceConfig.DeclinePause's zero value: long
+	// enough that asking again needs a word with the novice first.
+	defaultDeclinePause = 2 * time.Minute
 )
 
 func (n *Novice) handleSession(s network.Stream) {
@@ -241,6 +265,7 @@ func (n *Novice) handleSession(s network.Stream) {
 		return
 	}
 	proven := false                    // the helper proved the secret
+	stop := false                      // the novice declined and stopped the invitation
 	admitRefused := stream.Outcome("") // what Admit answered instead of a challenge loop
 	hello, ss, err := stream.NoviceHandshake(s, stream.NoviceConfig{
 		Challenge: stream.Challenge{Name: n.inv.Name, Nonce: nonce, PasswordRequired: n.inv.Password != nil, Caps: []string{"chat"}},
@@ -256,9 +281,16 @@ func (n *Novice) handleSession(s network.Stream) {
 			leavePending()
 			n.mu.Lock()
 			busy := n.busy
-			n.busy = true
+			pause := !n.declined.IsZero() && time.Since(n.declined) < cmp.Or(n.cfg.DeclinePause, defaultDeclinePause)
+			if !busy && !pause {
+				n.busy = true
+			}
 			n.mu.Unlock()
-			if busy {
+			switch {
+			case pause: // first: the declined helper may still hold the slot
+				admitRefused = stream.OutcomeDeclinedRecently
+				return 0, admitRefused
+			case busy:
 				admitRefused = stream.OutcomeBusy
 				return 0, admitRefused
 			}
@@ -285,7 +317,12 @@ func (n *Novice) handleSession(s network.Stream) {
 			}
 			ok, err := n.cfg.Prompter.Confirm(context.Background(), q)
 			_ = s.SetDeadline(time.Now().Add(time.Minute))
+			stop = errors.Is(err, ErrStopInvitation)
 			if err != nil || !ok {
+				// Before "declined" goes out: whoever asks next is refused.
+				n.mu.Lock()
+				n.declined = time.Now()
+				n.mu.Unlock()
 				return false
 			}
 			// Expect this helper's chat stream before "accepted" goes out:
@@ -325,6 +362,17 @@ func (n *Novice) handleSession(s network.Stream) {
 		n.log.Info("refused a second helper while another one is being helped", "peer", helper)
 		s.Close()
 		return
+	case admitRefused == stream.OutcomeDeclinedRecently:
+		s.Close()
+		n.status(hello.Name + " asked right after you declined; they were told to wait a few minutes.")
+		return
+	case stop:
+		lingerClose(s)
+		if rerr := n.cfg.Store.Revoke(n.inv.ID()); rerr != nil {
+			n.log.Warn("revoking the invitation", "err", rerr)
+		}
+		n.finish(noviceResult{err: fail(ErrStopped, "You declined "+hello.Name+" and stopped this invitation, so no one can use it any more. Make a new one with `ra-p2p invite` when you want help.")})
+		return
 	}
 	if err != nil || ss == nil {
 		n.mu.Lock()
@@ -348,7 +396,7 @@ func (n *Novice) handleSession(s network.Stream) {
 	_ = s.SetDeadline(time.Time{})
 	select {
 	case chatRaw := <-n.chatCh:
-		sess := newSession(sessionParts{host: n.host, name: hello.Name, peer: helper, raw: s, ss: ss, chatRaw: chatRaw,
+		sess := newSession(sessionParts{host: n.host, name: hello.Name, self: stream.CleanName(n.inv.Name), peer: helper, raw: s, ss: ss, chatRaw: chatRaw,
 			channels: n.cfg.Channels, prompter: n.cfg.Prompter, log: n.log})
 		n.mu.Lock()
 		n.sess = sess

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/ra-p2p/ra-p2p/stream"
 )
@@ -16,6 +17,16 @@ func RunHelper(ctx context.Context, cfg HelpConfig, ui UI) error {
 	if ok, _ := ui.Confirm(ctx, q); !ok { // an error (no answer) is a no
 		return &Failure{Message: "Not connecting. Run the same command again when you are ready.", Err: errors.New("helper said no")}
 	}
+	if cfg.AskName {
+		name, err := ui.Line(ctx, Question{Kind: AskName, Peer: q.Peer, Default: cfg.Name})
+		if name = stream.CleanName(name); err == nil && name != "" {
+			cfg.Name = name
+			if cfg.RememberName != nil {
+				cfg.RememberName(name)
+			}
+		}
+	}
+	ui.Show(Event{Kind: EventStatus, Time: time.Now(), Text: q.Peer + " will see you as " + stream.CleanName(cfg.Name) + "."})
 	cfg.Prompter, cfg.Progress = ui, ui.Show
 	s, err := Help(ctx, cfg)
 	if err != nil {

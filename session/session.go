@@ -24,6 +24,9 @@ import (
 // AcceptChannel.
 type Session struct {
 	PeerName string
+	// SelfName is the name this side goes by: the helper's as the novice
+	// sees it, the invitation's on the novice's side.
+	SelfName string
 	PeerID   peer.ID
 	// Helper is true on the helper's computer, false on the novice's.
 	Helper bool
@@ -57,7 +60,8 @@ type Session struct {
 // accepted.
 type sessionParts struct {
 	host     *p2p.Host
-	name     string
+	name     string // the other side's
+	self     string // this side's
 	peer     peer.ID
 	helper   bool
 	raw      network.Stream // the session stream
@@ -72,7 +76,7 @@ type sessionParts struct {
 // every other channel, each on a goroutine the session owns.
 func newSession(p sessionParts) *Session {
 	s := &Session{
-		PeerName: p.name, PeerID: p.peer, Helper: p.helper, host: p.host, sess: p.ss, sessRaw: p.raw,
+		PeerName: p.name, SelfName: p.self, PeerID: p.peer, Helper: p.helper, host: p.host, sess: p.ss, sessRaw: p.raw,
 		prompter: p.prompter, log: p.log, ownsHost: p.helper,
 		events: make(chan Event, 64), incoming: map[protocol.ID]chan network.Stream{},
 		done: make(chan struct{}), finished: make(chan struct{}), hostGone: make(chan struct{}),

@@ -1,6 +1,7 @@
 package session_test
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -93,22 +94,98 @@ func TestSession(t *testing.T) {
 			}
 		}},
 
-		{"declined", func(t *testing.T) func(t *testing.T) {
+		{"declined; the same helper under another name is told to wait", func(t *testing.T) func(t *testing.T) {
 			iv := newInvitation(t, invite.Options{Name: "Alice"})
 			nv := runNovice(t, bootstrap, iv, false)
+			bob := runHelp(t, bootstrap, iv, helperOpts{name: "Bob"})
+			// "Bob2" comes straight back once Bob was declined.
+			bobDeclined := make(chan struct{})
+			bob2 := runHelp(t, bootstrap, iv, helperOpts{name: "Bob2", hold: bobDeclined})
+			return func(t *testing.T) {
+				defer closeOnce(bobDeclined)
+				f := bob.failure(t)
+				if !strings.Contains(f.Message, "declined") {
+					t.Errorf("failure %q does not say Alice declined", f.Message)
+				}
+				closeOnce(bobDeclined)
+				f = bob2.failure(t)
+				if want := "Alice declined a request a moment ago, so Alice's computer takes no new request for a few minutes."; !strings.Contains(f.Message, want) {
+					t.Errorf("the helper who came back was told %q, want %q", f.Message, want)
+				}
+				if q, _ := nv.prompter.asked(); !slices.Equal(q, []string{aliceAsks}) {
+					t.Errorf("Alice was asked %q, want only %q", q, aliceAsks)
+				}
+				eventually(t, "Alice is told she declined", func() bool { return nv.progress.has("You declined Bob") })
+				eventually(t, "Alice is told Bob2 was turned away", func() bool { return nv.progress.has("Bob2 asked right after you declined") })
+				if !nv.stillWaiting() {
+					t.Errorf("Alice stopped waiting after declining: %v", nv.err)
+				}
+			}
+		}},
+
+		{"Decline and stop this invitation", func(t *testing.T) func(t *testing.T) {
+			iv := newInvitation(t, invite.Options{Name: "Alice"})
+			nv := runNoviceAs(t, bootstrap, iv, &prompter{stop: true})
 			bob := runHelp(t, bootstrap, iv, helperOpts{name: "Bob"})
 			return func(t *testing.T) {
 				f := bob.failure(t)
 				if !strings.Contains(f.Message, "declined") {
 					t.Errorf("failure %q does not say Alice declined", f.Message)
 				}
-				if q, _ := nv.prompter.asked(); !slices.Equal(q, []string{aliceAsks}) {
-					t.Errorf("Alice was asked %q, want %q", q, aliceAsks)
+				_, err := nv.wait(t)
+				if !errors.Is(err, session.ErrStopped) {
+					t.Fatalf("novice Wait = %v, want ErrStopped", err)
 				}
-				eventually(t, "Alice is told she declined", func() bool { return nv.progress.has("You declined Bob") })
-				if !nv.stillWaiting() {
-					t.Errorf("Alice stopped waiting after declining: %v", nv.err)
+				if msg := session.UserMessage(err); !strings.Contains(msg, "stopped this invitation") {
+					t.Errorf("Alice is told %q", msg)
 				}
+				e, lerr := iv.store.Load(iv.entry.Invitation.ID())
+				if lerr != nil {
+					t.Fatal(lerr)
+				}
+				if !e.Revoked {
+					t.Error("the stored invitation is not revoked")
+				}
+			}
+		}},
+
+		{"the helper is asked its name once; the novice sees it", func(t *testing.T) func(t *testing.T) {
+			iv := newInvitation(t, invite.Options{Name: "Alice"})
+			nv := runNovice(t, bootstrap, iv, true)
+			bob := ui{&prompter{confirm: true, line: "Robert Smith"}, &recorder{}}
+			remembered := make(chan string, 1)
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() {
+				done <- session.RunHelper(ctx, session.HelpConfig{
+					Invitation: iv.forHelper, Name: "root", AskName: true, RememberName: func(n string) { remembered <- n },
+					Bootstrap: bootstrap, Listen: loopback, FindTimeout: wait, ConnectTimeout: wait, Logger: sessiontest.Logger(),
+				}, bob)
+			}()
+			t.Cleanup(func() { cancel(); <-done })
+			return func(t *testing.T) {
+				ns, err := nv.wait(t)
+				if err != nil {
+					t.Fatalf("novice Wait: %v", err)
+				}
+				if ns.PeerName != "Robert Smith" {
+					t.Errorf("Alice sees her helper as %q, want %q", ns.PeerName, "Robert Smith")
+				}
+				bob.prompter.mu.Lock()
+				lines := slices.Clone(bob.prompter.lines)
+				bob.prompter.mu.Unlock()
+				if len(lines) != 1 || lines[0].Kind != session.AskName || lines[0].Peer != "Alice" || lines[0].Default != "root" {
+					t.Errorf("Bob was asked %+v, want one AskName about Alice offering %q", lines, "root")
+				}
+				select {
+				case n := <-remembered:
+					if n != "Robert Smith" {
+						t.Errorf("remembered %q", n)
+					}
+				default:
+					t.Error("the name was not handed on to be remembered")
+				}
+				eventually(t, "Bob's window says which name Alice sees", func() bool { return bob.has("Alice will see you as Robert Smith.") })
 			}
 		}},
 

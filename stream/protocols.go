@@ -11,6 +11,9 @@ const (
 	// strangers from wrong passwords, and "busy" comes only after it. Kept at
 	// 1.0.0: a new helper works with an older novice, which ignores the field;
 	// an older helper is refused by a new novice as "rejected".
+	// 2026-12-04: the outcome "declined-recently" (after a decline the novice
+	// takes no new request for a while). Kept at 1.0.0: an older helper
+	// shows an outcome it does not know generically.
 	SessionProtocol = "/ra-p2p/session/1.0.0"
 	// ChatProtocol: chat lines both ways.
 	// 1.0.0 (2026-11-25): first version.

@@ -56,7 +56,11 @@ const (
 	OutcomeLocked        Outcome = "locked"         // too many wrong passwords: invitation locked
 	OutcomeRevoked       Outcome = "revoked"        // the novice revoked the invitation
 	OutcomeBusy          Outcome = "busy"           // the novice already has a helper (said only after the secret is proven)
-	OutcomeRejected      Outcome = "rejected"       // proof of the invitation secret itself is wrong
+	// OutcomeDeclinedRecently: the novice declined a helper a moment ago
+	// and takes no new request on this invitation yet (said only after the
+	// secret is proven).
+	OutcomeDeclinedRecently Outcome = "declined-recently"
+	OutcomeRejected         Outcome = "rejected" // proof of the invitation secret itself is wrong
 )
 
 // Result is the novice's verdict.

@@ -22,8 +22,7 @@ import (
 // request lets nothing through. Programs run in the two-home namespace
 // topology, windows on two Xvfb displays.
 func TestTakeControlAcrossTwoNATs(t *testing.T) {
-	w := newWorld(t, netlab.Options{Nodes: 2,
-		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
+	w := twoConeHomes(t)
 	const sw, sh = 1280, 720
 	nd := xdisplay.Start(t, sw, sh)
 	hd := xdisplay.Start(t, 1400, 900)
@@ -62,7 +61,7 @@ func TestTakeControlAcrossTwoNATs(t *testing.T) {
 	hd.Click(hw, 89, takeControlY)
 	mustWait(t, novice, `Bob would like to share control of your computer`, 10*time.Second)
 	nd.Screenshot(nw, filepath.Join(shots, "novice-allow-control.png"))
-	pressUntil(t, nd, nw, "Return", novice, `Bob has control of Alice's computer`)
+	pressUntil(t, nd, nw, "Return", novice, `Bob is controlling your computer. Press ESC to take control back`)
 	mustWait(t, helper, `Bob has control of Alice's computer`, 10*time.Second)
 
 	// Scaled to fit: the pane shows the 1280x720 screen at 940/1280 from (340,135).
@@ -113,7 +112,7 @@ func TestTakeControlAcrossTwoNATs(t *testing.T) {
 	time.Sleep(5 * time.Second) // the request interval
 	hd.Click(hw, 89, takeControlY)
 	waitCount(t, novice, `Bob would like to share control of your computer`, 3, 10*time.Second)
-	pressUntilCount(t, nd, nw, "Return", novice, `Bob has control of Alice's computer`, 2)
+	pressUntilCount(t, nd, nw, "Return", novice, `Bob is controlling your computer. Press ESC to take control back`, 2)
 	nd.Click(nw, 110, stopControlY)
 	waitCount(t, novice, `Screen View Only`, 2, 5*time.Second)
 	waitCount(t, helper, `Alice took control back`, 2, 5*time.Second)
@@ -188,8 +187,7 @@ const takeControlY = 56
 // Take Control button is disabled (clicking it asks nothing) and the novice
 // is never asked.
 func TestNoControlInvitation(t *testing.T) {
-	w := newWorld(t, netlab.Options{Nodes: 2,
-		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
+	w := twoConeHomes(t)
 	nd := xdisplay.Start(t, 1280, 720)
 	hd := xdisplay.Start(t, 1400, 900)
 	s := startWindowed(t, w, nd, hd, "--no-control")
@@ -210,8 +208,7 @@ func TestNoControlInvitation(t *testing.T) {
 // command runs half-typed, no quote arrives after its ENTER, Ctrl+U and
 // Tab land where they were pressed, and "é ß 日本" arrive as typed.
 func TestKeysInOrderUnderControl(t *testing.T) {
-	w := newWorld(t, netlab.Options{Nodes: 2,
-		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
+	w := twoConeHomes(t)
 	nd := xdisplay.Start(t, 1280, 720)
 	hd := xdisplay.Start(t, 1400, 900)
 	typed := filepath.Join(t.TempDir(), "typed.txt")
@@ -223,7 +220,7 @@ func TestKeysInOrderUnderControl(t *testing.T) {
 	time.Sleep(time.Second) // the first frame
 	hd.Click(s.hw, 89, takeControlY)
 	mustWait(t, s.novice, `Bob would like to share control of your computer`, 10*time.Second)
-	pressUntil(t, nd, s.nw, "Return", s.novice, `Bob has control of Alice's computer`)
+	pressUntil(t, nd, s.nw, "Return", s.novice, `Bob is controlling your computer. Press ESC to take control back`)
 	mustWait(t, s.helper, `Bob has control of Alice's computer`, 10*time.Second)
 	// F11 shows the remote screen 1:1; a click in the xterm gives it the keys.
 	hd.Do("xdotool", "windowfocus", "--sync", s.hw)

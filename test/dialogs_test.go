@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ra-p2p/ra-p2p/test/netlab"
 	"github.com/ra-p2p/ra-p2p/test/xdisplay"
 )
 
@@ -20,8 +19,7 @@ import (
 // window grows while it is open. Screenshots: docs/screenshots/novice-min-*.png
 // (with RA_P2P_SCREENSHOTS=DIR).
 func TestNoviceDialogsAtMinimumSize(t *testing.T) {
-	w := newWorld(t, netlab.Options{Nodes: 2,
-		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
+	w := twoConeHomes(t)
 	nd := xdisplay.Start(t, 1280, 720)
 	hd := xdisplay.Start(t, 1400, 900)
 	shots := screenshotDir(t)

@@ -18,8 +18,7 @@ import (
 // both windows are kept in the test's output folder (and, with
 // RA_P2P_SCREENSHOTS=DIR, copied there).
 func TestWindowsAcrossTwoNATs(t *testing.T) {
-	w := newWorld(t, netlab.Options{Nodes: 2,
-		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
+	w := twoConeHomes(t)
 	d := xdisplay.Start(t, 1760, 900)
 	shots := screenshotDir(t)
 

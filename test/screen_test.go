@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ra-p2p/ra-p2p/test/netlab"
 	"github.com/ra-p2p/ra-p2p/test/xdisplay"
 )
 
@@ -22,8 +21,7 @@ import (
 // area-average downscale; and changes on the novice's screen (a new red window, text
 // typed in the xterm) arrive.
 func TestScreenAcrossTwoNATs(t *testing.T) {
-	w := newWorld(t, netlab.Options{Nodes: 2,
-		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
+	w := twoConeHomes(t)
 	const sw, sh = 1280, 720
 	nd := xdisplay.Start(t, sw, sh)
 	hd := xdisplay.Start(t, 1400, 900)

@@ -59,3 +59,10 @@ func startBoth(t testing.TB, w *world, nd, hd *xdisplay.Display, noviceArgs []st
 	hd.Move(s.hw, 0, 0)
 	return s
 }
+
+// twoConeHomes is the two-home topology the window tests run in: two public
+// nodes, the novice's and the helper's homes behind ordinary (cone) routers.
+func twoConeHomes(t testing.TB) *world {
+	return newWorld(t, netlab.Options{Nodes: 2,
+		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
+}

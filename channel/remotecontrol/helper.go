@@ -16,8 +16,7 @@ import (
 // helper's input over the pane. Its methods never block, so the window's
 // game loop may call them.
 type Helper struct {
-	Self string       // the helper's own name, for the history
-	Log  *slog.Logger // nil = slog.Default()
+	Log *slog.Logger // nil = slog.Default()
 
 	once   sync.Once
 	ops    chan stream.ControlOp // ControlRequest or ControlReleased, for Run to send
@@ -99,7 +98,7 @@ func (h *Helper) Run(ctx context.Context, s *session.Session) error {
 			switch msg.Op {
 			case stream.ControlGranted:
 				state(session.ControlOn)
-				post(fmt.Sprintf("%s has control of %s's computer", h.Self, name))
+				post(fmt.Sprintf("%s has control of %s's computer", s.SelfName, name))
 			case stream.ControlDenied:
 				state(session.ControlOff)
 				post(name + " did not give you control")

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -17,7 +16,6 @@ import (
 // Novice is the novice's half: the consent flow between the helper's
 // control stream and the gate.
 type Novice struct {
-	Name    string // the novice's own name, for the history ("Bob has control of Alice's computer")
 	Enabled bool   // false with --no-control: the gate refuses without asking
 	Display string // the X display to control; "" = $DISPLAY
 	// NewInjector opens what injects allowed input; nil = X11 on Display
@@ -56,6 +54,13 @@ func (n *Novice) stopChan() chan struct{} {
 	return n.stop
 }
 
+// ControllingText is what the novice reads while the helper has control:
+// about herself, and how to end it (the helper's side says "Bob has control
+// of Alice's computer").
+func ControllingText(helper string) string {
+	return helper + " is controlling your computer. Press ESC to take control back"
+}
+
 // serve runs the consent flow over one control stream until it ends; every
 // goroutine it starts has ended when it returns.
 func (n *Novice) serve(ctx context.Context, s *session.Session, rw io.ReadWriteCloser) {
@@ -84,7 +89,8 @@ func (n *Novice) serve(ctx context.Context, s *session.Session, rw io.ReadWriteC
 	gate.OnChange(func(old, new control.State) {
 		switch {
 		case new == control.Granted:
-			s.Emit(session.Event{Kind: session.EventStatus, Text: fmt.Sprintf("%s has control of %s's computer", helper, n.Name)})
+			// The novice reads this about herself: "you", and how to stop it.
+			s.Emit(session.Event{Kind: session.EventStatus, Text: ControllingText(helper)})
 			s.Emit(session.Event{Kind: session.EventControl, Control: session.ControlOn})
 		case old == control.Granted:
 			s.Emit(session.Event{Kind: session.EventStatus, Text: "Screen View Only"})

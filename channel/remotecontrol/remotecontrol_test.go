@@ -79,8 +79,8 @@ type pair struct {
 
 func connect(t *testing.T, enabled bool, answer func(ctx context.Context) bool) *pair {
 	p := &pair{inj: &injector{}, esc: make(escKey), asked: make(chan session.Question, 4)}
-	p.ctl = &remotecontrol.Helper{Self: "Bob"}
-	p.nctl = &remotecontrol.Novice{Name: "Alice", Enabled: enabled,
+	p.ctl = &remotecontrol.Helper{}
+	p.nctl = &remotecontrol.Novice{Enabled: enabled,
 		NewInjector: func() (control.Injector, error) { return p.inj, nil }, WatchEscape: p.esc.watch}
 	p.helper, p.novice = sessiontest.Pair(t, sessiontest.Options{
 		HelperChannels: []session.Channel{p.ctl},
@@ -113,7 +113,7 @@ func TestInputBeforeConsentIsDropped(t *testing.T) {
 	}
 	p.helper.WaitControl(t, session.ControlOn)
 	p.helper.WaitStatus(t, "Bob has control of Alice's computer")
-	p.novice.WaitStatus(t, "Bob has control of Alice's computer")
+	p.novice.WaitStatus(t, "Bob is controlling your computer. Press ESC to take control back")
 	p.novice.WaitControl(t, session.ControlOn)
 	if moves, texts := p.inj.injected(); len(moves) != 0 || len(texts) != 0 {
 		t.Fatalf("input sent before consent was injected: moves %v, texts %q", moves, texts)
@@ -138,7 +138,7 @@ func TestDeclineLeavesViewOnly(t *testing.T) {
 	if moves, _ := p.inj.injected(); len(moves) != 0 {
 		t.Errorf("input after a refusal was injected: %v", moves)
 	}
-	if slices.Contains(p.novice.Texts(), "Bob has control of Alice's computer") {
+	if slices.Contains(p.novice.Texts(), "Bob is controlling your computer. Press ESC to take control back") {
 		t.Errorf("the novice's history says Bob has control after she declined: %q", p.novice.Texts())
 	}
 }

@@ -16,6 +16,9 @@ import (
 type fileConfig struct {
 	// Bootstrap peers as multiaddrs with /p2p/ID; empty = the public DHT.
 	Bootstrap []string `json:"bootstrap"`
+	// Name is the helper's name as the people they help see it, chosen
+	// once when asked (`ra-p2p help`); "" = not chosen yet: ask.
+	Name string `json:"name,omitempty"`
 }
 
 func configDir() (string, error) {
@@ -43,6 +46,35 @@ func loadFileConfig() (fileConfig, error) {
 		return c, usageError{fmt.Sprintf("the config file %s is not valid JSON: %v", filepath.Join(d, "config.json"), err)}
 	}
 	return c, nil
+}
+
+// rememberName keeps the helper's chosen name in the config file, beside
+// what the file already says (written whole, then renamed into place).
+func rememberName(name string) error {
+	c, err := loadFileConfig()
+	if err != nil {
+		return err
+	}
+	c.Name = name
+	d, err := configDir()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(d, 0o700); err != nil {
+		return fmt.Errorf("making the config directory: %w", err)
+	}
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding config: %w", err)
+	}
+	tmp := filepath.Join(d, "config.json.tmp")
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("writing config: %w", err)
+	}
+	if err := os.Rename(tmp, filepath.Join(d, "config.json")); err != nil {
+		return fmt.Errorf("writing config: %w", err)
+	}
+	return nil
 }
 
 // bootstrapList picks the bootstrap peers: flags first, then the config

@@ -31,7 +31,7 @@ func helpInWindow(ctx context.Context, cfg session.HelpConfig, wc window.Config)
 // build) and runs the novice's window.
 func inviteInWindow(ctx context.Context, cfg session.NoviceConfig, wc window.Config) error {
 	inv := cfg.Entry.Invitation
-	ctl := &remotecontrol.Novice{Name: session.CleanName(inv.Name), Enabled: !inv.NoControl, Log: cfg.Logger}
+	ctl := &remotecontrol.Novice{Enabled: !inv.NoControl, Log: cfg.Logger}
 	cfg.Channels = append(cfg.Channels, ctl)
 	return window.RunNovice(ctx, cfg, wc, ctl)
 }

@@ -13,7 +13,7 @@ func runHelp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	fs := newFlagSet("help", stderr)
 	var common commonFlags
 	common.register(fs)
-	name := fs.String("name", "", "your `NAME` as the person you help will see it (default: your login name)")
+	name := fs.String("name", "", "your `NAME` as the person you help will see it (default: the name you chose when first asked)")
 	yes := fs.Bool("yes", false, `answer "yes" to "connect now?" (for scripts)`)
 	findTimeout := fs.Duration("find-timeout", 20*time.Second, "how long to look for the other computer")
 	noGUI := fs.Bool("no-gui", false, "stay in the terminal instead of opening the Remote Assistance window")
@@ -37,13 +37,27 @@ func runHelp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		return err
 	}
-	helperName := *name
+	// --name wins; else the name chosen once (config file); else ask, with
+	// the account's full name offered, and remember the answer.
+	helperName, askName := *name, false
 	if helperName == "" {
-		helperName = defaultName()
+		fc, err := loadFileConfig()
+		if err != nil {
+			return err
+		}
+		helperName = fc.Name
+	}
+	if helperName == "" {
+		helperName, askName = defaultName(), true
 	}
 	cfg := session.HelpConfig{
-		Invitation: inv, Name: helperName, Bootstrap: bootstrap, Listen: common.listen, Relays: network.relays, PortMapping: network.portMapping,
+		Invitation: inv, Name: helperName, AskName: askName, Bootstrap: bootstrap, Listen: common.listen, Relays: network.relays, PortMapping: network.portMapping,
 		FindTimeout: *findTimeout, Logger: logger,
+		RememberName: func(n string) {
+			if err := rememberName(n); err != nil {
+				logger.Warn("remembering your name", "err", err)
+			}
+		},
 	}
 	t := terminal.New(terminal.Config{In: stdin, Out: stdout, Yes: *yes, Password: envPassword()})
 	if useGUI(*noGUI) {

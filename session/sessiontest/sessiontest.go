@@ -202,6 +202,10 @@ func (u *user) Password(context.Context, session.Question) (string, error) {
 	return "", fmt.Errorf("sessiontest: no passwords")
 }
 
+func (u *user) Line(context.Context, session.Question) (string, error) {
+	return "", fmt.Errorf("sessiontest: no lines")
+}
+
 // StartNode runs a bootstrap node on loopback until the test ends and
 // returns the bootstrap list.
 func StartNode(t testing.TB) []peer.AddrInfo {

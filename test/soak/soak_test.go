@@ -93,11 +93,11 @@ func run(tb testing.TB, d, warmUp, interval, controlEvery time.Duration) []sampl
 
 	logger := sessiontest.Logger()
 	view := &screenshare.View{Log: logger}
-	ctl := &remotecontrol.Helper{Self: "Bob", Log: logger}
+	ctl := &remotecontrol.Helper{Log: logger}
 	helper, novice := sessiontest.Pair(tb, sessiontest.Options{
 		HelperChannels: []session.Channel{view, ctl},
 		NoviceChannels: []session.Channel{&screenshare.Share{Display: disp.Name, Log: logger},
-			&remotecontrol.Novice{Name: "Alice", Enabled: true, Display: disp.Name, Log: logger}},
+			&remotecontrol.Novice{Enabled: true, Display: disp.Name, Log: logger}},
 		NoviceAnswers: func(context.Context, session.Question) bool { return true },
 	})
 	novice.WaitStatus(tb, "Bob can see your screen.")

@@ -146,7 +146,11 @@ func (t *Terminal) Confirm(ctx context.Context, q session.Question) (bool, error
 		t.Printf("%s [y/N] y (--yes)\n", q.Text())
 		return true, nil
 	}
-	t.Printf("%s [y/N] ", q.Text())
+	choices := "[y/N]"
+	if q.Kind == session.AskAcceptHelper {
+		choices = `[y/N, or "stop" to decline and stop this invitation]`
+	}
+	t.Printf("%s %s ", q.Text(), choices)
 	l, err := t.readLine(ctx)
 	if err != nil {
 		t.Println("")
@@ -155,8 +159,37 @@ func (t *Terminal) Confirm(ctx context.Context, q session.Question) (bool, error
 	if !t.isTerminal() {
 		t.Println(l) // keep a script's answer visible in the transcript
 	}
-	l = strings.ToLower(l)
+	l = strings.ToLower(strings.TrimSpace(l))
+	if q.Kind == session.AskAcceptHelper && l == "stop" {
+		return false, session.ErrStopInvitation
+	}
 	return l == "y" || l == "yes", nil
+}
+
+// Line implements session.Prompter: a line of standard input, q.Default
+// when it is empty; with --yes nothing is asked and "" (no answer) returned.
+func (t *Terminal) Line(ctx context.Context, q session.Question) (string, error) {
+	prompt := strings.TrimSuffix(q.Text(), ": ")
+	if q.Default != "" {
+		prompt += " [" + q.Default + "]"
+	}
+	if t.cfg.Yes {
+		t.Printf("%s: %s (--yes)\n", prompt, q.Default)
+		return "", nil
+	}
+	t.Printf("%s: ", prompt)
+	l, err := t.readLine(ctx)
+	if err != nil {
+		t.Println("")
+		return "", err
+	}
+	if !t.isTerminal() {
+		t.Println(l)
+	}
+	if l = strings.TrimSpace(l); l == "" {
+		return q.Default, nil
+	}
+	return l, nil
 }
 
 // InvitationLines describes the invitation of an AskConnect question:

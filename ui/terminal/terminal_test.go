@@ -65,3 +65,45 @@ func TestLongInputLineKeepsTheTerminalListening(t *testing.T) {
 		t.Error("readLine after the end of input did not fail")
 	}
 }
+
+// TestAnswers: "stop" declines a helper and stops the invitation; the name
+// question takes its default on an empty line, a typed name otherwise, and
+// asks nothing with --yes.
+func TestAnswers(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	accept := session.Question{Kind: session.AskAcceptHelper, Peer: "Bob", Screen: true}
+	name := session.Question{Kind: session.AskName, Peer: "Alice", Default: "Bob Smith"}
+	for _, tc := range []struct {
+		what, in string
+		yes      bool
+		ask      func(*Terminal) (string, error)
+		want     string
+		wantErr  error
+	}{
+		{"accept: stop", "stop\n", false, confirmText(ctx, accept), "no", session.ErrStopInvitation},
+		{"accept: y", "y\n", false, confirmText(ctx, accept), "yes", nil},
+		{"accept: nothing", "\n", false, confirmText(ctx, accept), "no", nil},
+		{"name: empty line", "\n", false, func(t *Terminal) (string, error) { return t.Line(ctx, name) }, "Bob Smith", nil},
+		{"name: typed", "  Robert \n", false, func(t *Terminal) (string, error) { return t.Line(ctx, name) }, "Robert", nil},
+		{"name: --yes", "", true, func(t *Terminal) (string, error) { return t.Line(ctx, name) }, "", nil},
+	} {
+		t.Run(tc.what, func(t *testing.T) {
+			var out syncBuffer
+			got, err := tc.ask(New(Config{In: strings.NewReader(tc.in), Out: &out, Yes: tc.yes}))
+			if got != tc.want || err != tc.wantErr {
+				t.Errorf("answer %q, %v; want %q, %v (printed %q)", got, err, tc.want, tc.wantErr, out.String())
+			}
+		})
+	}
+}
+
+func confirmText(ctx context.Context, q session.Question) func(*Terminal) (string, error) {
+	return func(t *Terminal) (string, error) {
+		ok, err := t.Confirm(ctx, q)
+		if ok {
+			return "yes", err
+		}
+		return "no", err
+	}
+}

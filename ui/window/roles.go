@@ -19,7 +19,7 @@ func RunHelper(ctx context.Context, hc session.HelpConfig, cfg Config) error {
 	name := session.CleanName(inv.Name)
 	u := newUI(cfg)
 	view := &screenshare.View{Log: cfg.Logger}
-	ctl := &remotecontrol.Helper{Self: hc.Name, Log: cfg.Logger}
+	ctl := &remotecontrol.Helper{Log: cfg.Logger}
 	hc.Channels = append(hc.Channels, view)
 	var w *render.HelperWindow
 	rcfg := render.HelperConfig{

@@ -25,7 +25,9 @@ type window interface {
 	SetConnected(bool)
 	SetControl(render.ControlState)
 	Ask(ctx context.Context, question, yes, no string) (bool, error)
+	Choose(ctx context.Context, question string, labels ...string) (int, error)
 	AskPassword(ctx context.Context, prompt string) (password string, ok bool, err error)
+	AskLine(ctx context.Context, prompt, initial string) (line string, ok bool, err error)
 	Close()
 	Run() error
 }
@@ -71,8 +73,20 @@ func (u *ui) Confirm(ctx context.Context, q session.Question) (bool, error) {
 	if u.cfg.Yes && q.Kind != session.AskAllowControl {
 		return true, nil
 	}
+	if q.Kind == session.AskAcceptHelper {
+		// A third way out: no, and nobody else with this invitation either.
+		i, err := u.w.Choose(ctx, text, yes, no, stopInvitation)
+		if err == nil && i == 2 {
+			u.cfg.Mirror.Println(stopInvitation)
+			err = session.ErrStopInvitation
+		}
+		return err == nil && i == 0, err
+	}
 	return u.w.Ask(ctx, text, yes, no)
 }
+
+// stopInvitation is the novice's third answer to a helper's request.
+const stopInvitation = "Decline and stop this invitation"
 
 // Password implements session.Prompter: the Config's password once, then
 // a password dialog.
@@ -96,6 +110,27 @@ func (u *ui) Password(ctx context.Context, q session.Question) (string, error) {
 		return "", errors.New("cancelled")
 	}
 	return pw, nil
+}
+
+// Line implements session.Prompter with a dialog, q.Default already typed
+// in; with --yes nothing is asked and "" (no answer) returned.
+func (u *ui) Line(ctx context.Context, q session.Question) (string, error) {
+	if u.cfg.Yes {
+		return "", nil
+	}
+	prompt := q.Text()
+	u.cfg.Mirror.Println(strings.TrimSpace(prompt))
+	if q.Kind == session.AskName {
+		prompt = fmt.Sprintf("%s sees this name when you connect. It is asked once and remembered.\n\n%s", q.Peer, prompt)
+	}
+	line, ok, err := u.w.AskLine(ctx, strings.TrimSuffix(prompt, " "), q.Default)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", errors.New("cancelled")
+	}
+	return line, nil
 }
 
 // Show implements session.UI: the status line and the history, mirrored on
