@@ -92,12 +92,14 @@ func TestWatchEscape(t *testing.T) {
 	r := newEscRig(t)
 
 	// xdotool holds the key about 6 ms: a poll of the key map every 10 ms
-	// would miss some of these.
+	// would miss some of these, and a missed press never arrives. The bound
+	// is for "seen", not "fast" (the latency is the benchmark's: 19 ms); a
+	// loaded CI machine once took over 200 ms.
 	var lat []time.Duration
 	for i := range 10 {
 		start := time.Now()
 		r.d.Do("xdotool", "key", "Escape")
-		lat = append(lat, r.wait(start, 200*time.Millisecond, "xdotool key Escape #"+strconv.Itoa(i+1)))
+		lat = append(lat, r.wait(start, 2*time.Second, "xdotool key Escape #"+strconv.Itoa(i+1)))
 		r.quiet(50 * time.Millisecond) // once per press
 	}
 	slices.Sort(lat)
