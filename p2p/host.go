@@ -20,6 +20,7 @@ import (
 	"github.com/libp2p/go-libp2p/p2p/host/autorelay"
 	basichost "github.com/libp2p/go-libp2p/p2p/host/basic"
 	"github.com/libp2p/go-libp2p/p2p/host/eventbus"
+	"github.com/libp2p/go-libp2p/p2p/net/swarm"
 	"github.com/libp2p/go-libp2p/p2p/protocol/holepunch"
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
@@ -430,6 +431,14 @@ func (h *Host) NotifyDisconnect(p peer.ID, disconnected func()) (stop func()) {
 	}}
 	h.h.Network().Notify(n)
 	return func() { h.h.Network().StopNotify(n) }
+}
+
+// ForgetDialFailures clears libp2p's dial backoff for p, so a peer whose
+// path was down a moment ago is dialled again at once when it returns.
+func (h *Host) ForgetDialFailures(p peer.ID) {
+	if s, ok := h.h.Network().(*swarm.Swarm); ok {
+		s.Backoff().Clear(p)
+	}
 }
 
 // ClosePeer closes every connection to p.
