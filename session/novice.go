@@ -48,6 +48,10 @@ type NoviceConfig struct {
 	// chat (sharing the screen, remote control…), started once a helper is
 	// accepted; their streams are taken from the accepted helper only.
 	Channels []Channel
+	// ResumeGrace is how long an accepted session waits for its helper to
+	// come back after the connection dropped (0 = DefaultResumeGrace,
+	// negative = it ends at once).
+	ResumeGrace time.Duration
 }
 
 // Novice is a novice's host waiting for its helper.
@@ -121,6 +125,7 @@ func StartNovice(ctx context.Context, cfg NoviceConfig) (*Novice, error) {
 	cancel()
 	h.Handle(stream.SessionProtocol, n.handleSession)
 	h.Handle(stream.ChatProtocol, n.handleChat)
+	h.Handle(stream.ResumeProtocol, n.handleResume)
 	for _, ch := range cfg.Channels {
 		h.Handle(protocol.ID(ch.Protocol()), n.handleChannel)
 	}
@@ -349,7 +354,8 @@ func (n *Novice) handleSession(s network.Stream) {
 	select {
 	case chatRaw := <-n.chatCh:
 		sess := newSession(sessionParts{host: n.host, name: hello.Name, peer: helper, raw: s, ss: ss, chatRaw: chatRaw,
-			channels: n.cfg.Channels, prompter: n.cfg.Prompter, log: n.log})
+			channels: n.cfg.Channels, prompter: n.cfg.Prompter, log: n.log,
+			resume: &noviceResume{d: graceOr(n.cfg.ResumeGrace), key: invite.ResumeKey(n.inv.Secret, n.inv.PeerID, helper, nonce), in: make(chan linkParts, 1)}})
 		n.mu.Lock()
 		n.sess = sess
 		close(n.sessSet)
