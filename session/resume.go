@@ -36,10 +36,16 @@ const DefaultResumeGrace = 60 * time.Second
 // maxUnsent bounds the chat lines kept while reconnecting.
 const maxUnsent = 100
 
-// resumeAttemptTimeout bounds one attempt of the helper to reconnect: a
-// dial started while the path was down is given up soon, so a new one goes
-// out within this time of the path returning.
-const resumeAttemptTimeout = 2 * time.Second
+// Attempts of the helper to reconnect: a dial started while the path was
+// down hangs, so it is given up after resumeAttempt and a new one goes out
+// (in the namespace test a whole attempt takes ~50 ms once the path is
+// back); every third attempt gets resumeSlowAttempt, for paths whose round
+// trips are long. The novice pings its peers every novicePing meanwhile.
+const (
+	resumeAttempt     = time.Second
+	resumeSlowAttempt = 4 * time.Second
+	novicePing        = 500 * time.Millisecond
+)
 
 // A connection can die without a word (a router's link down, a suspended
 // laptop): each side sends StatusAlive every aliveEvery, and a peer that
@@ -242,7 +248,11 @@ func (r *helperResume) grace() time.Duration { return r.d }
 
 func (r *helperResume) resume(ctx context.Context, s *Session) (linkParts, bool) {
 	for attempt := 1; ; attempt++ {
-		p, err := r.try(ctx, s)
+		timeout := resumeAttempt
+		if attempt%3 == 0 {
+			timeout = resumeSlowAttempt
+		}
+		p, err := r.try(ctx, s, timeout)
 		if err == nil {
 			return p, true
 		}
@@ -261,16 +271,21 @@ func (r *helperResume) resume(ctx context.Context, s *Session) (linkParts, bool)
 		select {
 		case <-ctx.Done():
 			return linkParts{}, false
-		case <-time.After(200 * time.Millisecond):
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }
 
-func (r *helperResume) try(ctx context.Context, s *Session) (linkParts, error) {
-	ctx, cancel := context.WithTimeout(ctx, resumeAttemptTimeout)
+func (r *helperResume) try(ctx context.Context, s *Session, timeout time.Duration) (linkParts, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	s.host.ForgetDialFailures(s.PeerID)
-	if _, err := s.host.ConnectSession(ctx, r.ai, resumeAttemptTimeout, nil); err != nil {
+	if s.host.DirectConn(s.PeerID) == nil {
+		// A relayed connection left from before is stale; a fresh one
+		// makes the novice's side start DCUtR again.
+		s.host.ClosePeer(s.PeerID)
+	}
+	if _, err := s.host.ConnectSession(ctx, r.ai, timeout, nil); err != nil {
 		return linkParts{}, fmt.Errorf("connecting: %w", err)
 	}
 	st, err := s.host.OpenStream(ctx, s.PeerID, stream.ResumeProtocol)
@@ -307,11 +322,21 @@ type noviceResume struct {
 func (r *noviceResume) grace() time.Duration { return r.d }
 
 func (r *noviceResume) resume(ctx context.Context, s *Session) (linkParts, bool) {
-	select {
-	case p := <-r.in:
-		return p, true
-	case <-ctx.Done():
-		return linkParts{}, false
+	t := time.NewTicker(novicePing)
+	defer t.Stop()
+	for {
+		// Keep the way in open: the relay reaches this computer again
+		// only once it has sent something out (p2p.Host.PingPeers).
+		pctx, cancel := context.WithTimeout(ctx, novicePing)
+		s.host.PingPeers(pctx)
+		cancel()
+		select {
+		case p := <-r.in:
+			return p, true
+		case <-ctx.Done():
+			return linkParts{}, false
+		case <-t.C:
+		}
 	}
 }
 

@@ -8,8 +8,10 @@ import (
 
 	"github.com/ra-p2p/ra-p2p/channel/remotecontrol"
 	"github.com/ra-p2p/ra-p2p/control"
+	"github.com/ra-p2p/ra-p2p/invite"
 	"github.com/ra-p2p/ra-p2p/session"
 	"github.com/ra-p2p/ra-p2p/session/sessiontest"
+	"github.com/ra-p2p/ra-p2p/stream"
 )
 
 // TestResumeAfterCut cuts the connection of a running session with control
@@ -153,3 +155,39 @@ func (nopInjector) Key(string, bool) error { return nil }
 func (nopInjector) Text(string) error      { return nil }
 func (nopInjector) ScreenSize() (int, int) { return 1280, 800 }
 func (nopInjector) Close() error           { return nil }
+
+// TestResumeRefusesStrangers: a peer that is not the accepted helper, even
+// one holding the invitation secret, cannot resume the session; it gets
+// no challenge, and the session goes on untouched.
+func TestResumeRefusesStrangers(t *testing.T) {
+	bootstrap := sessiontest.StartNode(t)
+	iv := newInvitation(t, invite.Options{Name: "Alice", TTL: time.Hour})
+	nv := runNovice(t, bootstrap, iv, true)
+	bob := runHelp(t, bootstrap, iv, helperOpts{name: "Bob"})
+	hs, err := bob.wait(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := nv.wait(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := newIntruder(t, bootstrap, iv.forHelper)
+	in.connect(t)
+	st, err := in.open(stream.ResumeProtocol)
+	if err == nil {
+		_, err = stream.ResumeHelper(st, func(nonce []byte) []byte {
+			key := invite.ResumeKey(iv.forHelper.Secret, iv.forHelper.PeerID, in.h.ID(), nonce)
+			return invite.ResumeProof(key, iv.forHelper.PeerID, in.h.ID(), nonce)
+		})
+		st.Reset()
+	}
+	if err == nil {
+		t.Fatal("a stranger resumed the session")
+	}
+	chat(t, hs, ns, "still here")
+	chat(t, ns, hs, "yes")
+	if hs.Reason() != "" || ns.Reason() != "" {
+		t.Fatalf("the session ended: %q / %q", hs.Reason(), ns.Reason())
+	}
+}
