@@ -170,6 +170,7 @@ func (n *Novice) Wait(ctx context.Context) (*Session, error) {
 // Close stops announcing and closes the host (and any session over it).
 func (n *Novice) Close() {
 	n.closeOnce.Do(func() {
+		n.endSession()
 		if n.cancelProvide != nil {
 			n.cancelProvide()
 		}

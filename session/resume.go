@@ -39,11 +39,14 @@ const maxUnsent = 100
 // Attempts of the helper to reconnect: a dial started while the path was
 // down hangs, so it is given up after resumeAttempt and a new one goes out
 // (in the namespace test a whole attempt takes ~50 ms once the path is
-// back); every third attempt gets resumeSlowAttempt, for paths whose round
-// trips are long. The novice pings its peers every novicePing meanwhile.
+// back). After slowAfter of failed attempts, every third one gets
+// resumeSlowAttempt, for paths whose round trips are long (a cut shorter
+// than slowAfter is then never waiting behind one). The novice pings its
+// peers every novicePing meanwhile.
 const (
 	resumeAttempt     = time.Second
 	resumeSlowAttempt = 4 * time.Second
+	slowAfter         = 30 * time.Second
 	novicePing        = 500 * time.Millisecond
 )
 
@@ -247,9 +250,10 @@ type helperResume struct {
 func (r *helperResume) grace() time.Duration { return r.d }
 
 func (r *helperResume) resume(ctx context.Context, s *Session) (linkParts, bool) {
+	start := time.Now()
 	for attempt := 1; ; attempt++ {
 		timeout := resumeAttempt
-		if attempt%3 == 0 {
+		if attempt%3 == 0 && time.Since(start) > slowAfter {
 			timeout = resumeSlowAttempt
 		}
 		p, err := r.try(ctx, s, timeout)
@@ -424,5 +428,26 @@ func (s *Session) takeResumed(r *noviceResume, p linkParts) {
 	case <-s.done:
 		s.dropResumed()
 	default:
+	}
+}
+
+// endSession ends the accepted session, if any, with a bye: a novice that
+// stops (Ctrl-C) just as a helper is accepted, before anyone took the
+// session from Wait, must not leave its helper reconnecting.
+func (n *Novice) endSession() {
+	n.mu.Lock()
+	accepted := n.accepted != ""
+	n.mu.Unlock()
+	if accepted { // its session is being set up: the helper's chat stream is on its way
+		select {
+		case <-n.sessSet:
+		case <-time.After(2 * time.Second):
+		}
+	}
+	n.mu.Lock()
+	sess := n.sess
+	n.mu.Unlock()
+	if sess != nil {
+		sess.Close()
 	}
 }
