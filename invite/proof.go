@@ -87,3 +87,38 @@ func writeLenPrefixed(h hash.Hash, b []byte) {
 	h.Write(n[:])
 	h.Write(b)
 }
+
+const resumeContext = "ra-p2p/resume/v1"
+
+// ResumeKey is a session's resumption secret: both sides compute it once the
+// novice accepted the helper, from the invitation secret and the nonce of
+// the handshake that was accepted, so it is bound to this session, this
+// novice and this helper:
+//
+//	key = HKDF-SHA256(ikm = secret, salt = nonce, info = "ra-p2p/resume/v1" || u32be(len(novice)) || novice ||
+//	                  u32be(len(helper)) || helper, 32 bytes)
+//
+// The novice honours it only while the session is reconnecting, within its
+// grace period (session.NoviceConfig.ResumeGrace).
+func ResumeKey(secret [32]byte, novice, helper peer.ID, nonce []byte) []byte {
+	info := make([]byte, 0, len(resumeContext)+8+len(novice)+len(helper))
+	info = append(info, resumeContext...)
+	info = binary.BigEndian.AppendUint32(info, uint32(len(novice)))
+	info = append(info, novice...)
+	info = binary.BigEndian.AppendUint32(info, uint32(len(helper)))
+	info = append(info, helper...)
+	key, err := hkdf.Key(sha256.New, secret[:], nonce, string(info), sha256.Size)
+	if err != nil {
+		panic("invite: hkdf: " + err.Error())
+	}
+	return key
+}
+
+// ResumeProof shows the helper holds a session's resumption key, for a
+// fresh nonce of the novice's:
+//
+//	proof = HMAC-SHA256(key, "ra-p2p/resume/v1" || u32be(len(novice)) || novice ||
+//	                    u32be(len(helper)) || helper || nonce)
+func ResumeProof(key []byte, novice, helper peer.ID, nonce []byte) []byte {
+	return bindingMAC(key, resumeContext, novice, helper, nonce)
+}

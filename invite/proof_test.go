@@ -91,3 +91,31 @@ func TestSecretProof(t *testing.T) {
 		}
 	}
 }
+
+// TestResumeProof: a resumption proof holds only for the key of this
+// session (secret, both peer IDs, the accepted handshake's nonce) and the
+// novice's fresh nonce.
+func TestResumeProof(t *testing.T) {
+	inv, _, _, err := New(Options{Name: "Alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	novice, helper := inv.PeerID, peer.ID("helper")
+	handshake, fresh := bytes.Repeat([]byte{7}, 32), bytes.Repeat([]byte{9}, 32)
+	key := ResumeKey(inv.Secret, novice, helper, handshake)
+	good := ResumeProof(key, novice, helper, fresh)
+	otherSecret := inv.Secret
+	otherSecret[0] ^= 1
+	for name, q := range map[string][]byte{
+		"another helper's session": ResumeProof(ResumeKey(inv.Secret, novice, "mallory", handshake), novice, helper, fresh),
+		"another handshake":        ResumeProof(ResumeKey(inv.Secret, novice, helper, fresh), novice, helper, fresh),
+		"another invitation":       ResumeProof(ResumeKey(otherSecret, novice, helper, handshake), novice, helper, fresh),
+		"an old nonce":             ResumeProof(key, novice, helper, handshake),
+		"the secret proof":         SecretProof(inv.Secret, novice, helper, fresh),
+		"keyed by the secret":      ResumeProof(inv.Secret[:], novice, helper, fresh),
+	} {
+		if bytes.Equal(q, good) {
+			t.Errorf("%s: same as the session's resumption proof", name)
+		}
+	}
+}

@@ -20,7 +20,9 @@ import (
 	"github.com/libp2p/go-libp2p/p2p/host/autorelay"
 	basichost "github.com/libp2p/go-libp2p/p2p/host/basic"
 	"github.com/libp2p/go-libp2p/p2p/host/eventbus"
+	"github.com/libp2p/go-libp2p/p2p/net/swarm"
 	"github.com/libp2p/go-libp2p/p2p/protocol/holepunch"
+	"github.com/libp2p/go-libp2p/p2p/protocol/ping"
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	tcp "github.com/libp2p/go-libp2p/p2p/transport/tcp"
@@ -430,6 +432,32 @@ func (h *Host) NotifyDisconnect(p peer.ID, disconnected func()) (stop func()) {
 	}}
 	h.h.Network().Notify(n)
 	return func() { h.h.Network().StopNotify(n) }
+}
+
+// ForgetDialFailures clears libp2p's dial backoff for p, so a peer whose
+// path was down a moment ago is dialled again at once when it returns.
+func (h *Host) ForgetDialFailures(p peer.ID) {
+	if s, ok := h.h.Network().(*swarm.Swarm); ok {
+		s.Backoff().Clear(p)
+	}
+}
+
+// PingPeers sends a ping to every connected peer and waits for the answers
+// or ctx: after the home's link was down, the router (which dropped its NAT
+// mappings with the link) lets the relay and the nodes in again only once
+// this side has sent them something, and an idle connection would wait for
+// its next keep-alive (15 s) to do so.
+func (h *Host) PingPeers(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, p := range h.h.Network().Peers() {
+		wg.Go(func() {
+			select {
+			case <-ping.Ping(ctx, h.h, p):
+			case <-ctx.Done():
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // ClosePeer closes every connection to p.

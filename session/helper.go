@@ -50,6 +50,9 @@ type HelpConfig struct {
 	// chat (the screen view, remote control…), started once the novice
 	// accepts.
 	Channels []Channel
+	// ResumeGrace is how long a session tries to reconnect after its
+	// connection dropped (0 = DefaultResumeGrace, negative = it ends at once).
+	ResumeGrace time.Duration
 }
 
 // Help finds the novice of cfg.Invitation, connects directly, proves the
@@ -206,7 +209,8 @@ func Help(ctx context.Context, cfg HelpConfig) (*Session, error) {
 	}
 	ok = true
 	sess := newSession(sessionParts{host: h, name: name, self: stream.CleanName(cfg.Name), peer: inv.PeerID, helper: true, raw: s, ss: ss, chatRaw: chatRaw,
-		channels: cfg.Channels, prompter: cfg.Prompter, log: logger})
+		channels: cfg.Channels, prompter: cfg.Prompter, log: logger,
+		resume: &helperResume{d: graceOr(cfg.ResumeGrace), key: invite.ResumeKey(inv.Secret, inv.PeerID, h.ID(), ch.Nonce), ai: ai, inv: inv}})
 	for _, ch := range cfg.Channels {
 		h.Handle(protocol.ID(ch.Protocol()), func(st network.Stream) {
 			if st.Conn().RemotePeer() != inv.PeerID {

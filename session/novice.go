@@ -54,6 +54,10 @@ type NoviceConfig struct {
 	// so a declined helper cannot ask again at once under another name
 	// (0 = 2 minutes).
 	DeclinePause time.Duration
+	// ResumeGrace is how long an accepted session waits for its helper to
+	// come back after the connection dropped (0 = DefaultResumeGrace,
+	// negative = it ends at once).
+	ResumeGrace time.Duration
 }
 
 // ErrStopInvitation is what a Prompter's Confirm returns for
@@ -137,6 +141,7 @@ func StartNovice(ctx context.Context, cfg NoviceConfig) (*Novice, error) {
 	cancel()
 	h.Handle(stream.SessionProtocol, n.handleSession)
 	h.Handle(stream.ChatProtocol, n.handleChat)
+	h.Handle(stream.ResumeProtocol, n.handleResume)
 	for _, ch := range cfg.Channels {
 		h.Handle(protocol.ID(ch.Protocol()), n.handleChannel)
 	}
@@ -186,6 +191,7 @@ func (n *Novice) Wait(ctx context.Context) (*Session, error) {
 // Close stops announcing and closes the host (and any session over it).
 func (n *Novice) Close() {
 	n.closeOnce.Do(func() {
+		n.endSession()
 		if n.cancelProvide != nil {
 			n.cancelProvide()
 		}
@@ -397,7 +403,8 @@ func (n *Novice) handleSession(s network.Stream) {
 	select {
 	case chatRaw := <-n.chatCh:
 		sess := newSession(sessionParts{host: n.host, name: hello.Name, self: stream.CleanName(n.inv.Name), peer: helper, raw: s, ss: ss, chatRaw: chatRaw,
-			channels: n.cfg.Channels, prompter: n.cfg.Prompter, log: n.log})
+			channels: n.cfg.Channels, prompter: n.cfg.Prompter, log: n.log,
+			resume: &noviceResume{d: graceOr(n.cfg.ResumeGrace), key: invite.ResumeKey(n.inv.Secret, n.inv.PeerID, helper, nonce), in: make(chan linkParts, 1)}})
 		n.mu.Lock()
 		n.sess = sess
 		close(n.sessSet)

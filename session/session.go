@@ -32,26 +32,28 @@ type Session struct {
 	Helper bool
 
 	host     *p2p.Host
-	sess     *stream.Session
-	sessRaw  network.Stream
-	chat     *chatChannel // set up with the session
 	prompter Prompter
 	log      *slog.Logger
-	ownsHost bool // the helper's host lives only as long as its session
+	ownsHost bool      // the helper's host lives only as long as its session
+	channels []Channel // beyond chat; started again on every link
+	resume   resumer   // how a lost connection comes back (resume.go)
 
 	events   chan Event
 	incoming map[protocol.ID]chan network.Stream // streams the other side opened, per channel
 
-	closeOnce sync.Once
-	done      chan struct{} // closed when the session ends
-	finished  chan struct{} // closed when its goroutines are gone and Events is closed
-	wg        sync.WaitGroup
-	hostGone  chan struct{} // closed once the connection (or the helper's host) is closed
-	mu        sync.Mutex
-	reason    string // why it ended, set once
-	stopWatch func()
+	closeOnce    sync.Once
+	done         chan struct{} // closed when the session ends
+	finished     chan struct{} // closed when its goroutines are gone and Events is closed
+	wg           sync.WaitGroup
+	hostGone     chan struct{} // closed once the connection (or the helper's host) is closed
+	mu           sync.Mutex
+	reason       string // why it ended, set once
+	ended        bool   // end has run: no new link starts
+	link         *link  // the current connection's streams (the last one while reconnecting)
+	reconnecting bool
+	unsent       []string // chat typed while reconnecting, sent once the session is back
 
-	// ctx ends with the session; channels run under it.
+	// ctx ends with the session; each link's channels run under a child.
 	ctx    context.Context
 	cancel context.CancelFunc
 }
@@ -70,35 +72,26 @@ type sessionParts struct {
 	channels []Channel
 	prompter Prompter
 	log      *slog.Logger
+	resume   resumer
 }
 
 // newSession starts an accepted session: its status reader, the chat and
 // every other channel, each on a goroutine the session owns.
 func newSession(p sessionParts) *Session {
 	s := &Session{
-		PeerName: p.name, SelfName: p.self, PeerID: p.peer, Helper: p.helper, host: p.host, sess: p.ss, sessRaw: p.raw,
-		prompter: p.prompter, log: p.log, ownsHost: p.helper,
+		PeerName: p.name, SelfName: p.self, PeerID: p.peer, Helper: p.helper, host: p.host,
+		prompter: p.prompter, log: p.log, ownsHost: p.helper, channels: p.channels, resume: p.resume,
 		events: make(chan Event, 64), incoming: map[protocol.ID]chan network.Stream{},
 		done: make(chan struct{}), finished: make(chan struct{}), hostGone: make(chan struct{}),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.chat = &chatChannel{conn: stream.NewChat(p.chatRaw), rw: s.wrap(p.chatRaw)}
-	channels := append([]Channel{s.chat}, p.channels...)
 	for _, ch := range p.channels {
 		s.incoming[protocol.ID(ch.Protocol())] = make(chan network.Stream, 4)
 	}
-	s.wg.Add(1)
-	go s.readStatus()
-	for _, ch := range channels {
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			if err := ch.Run(s.ctx, s); err != nil && s.ctx.Err() == nil {
-				s.log.Info("channel ended", "protocol", ch.Protocol(), "err", err)
-			}
-		}()
-	}
-	s.stopWatch = p.host.NotifyDisconnect(p.peer, func() { go s.end("Disconnected from " + p.name) })
+	s.mu.Lock()
+	l := s.newLinkLocked(linkParts{raw: p.raw, ss: p.ss, chatRaw: p.chatRaw})
+	s.mu.Unlock()
+	s.startLink(l)
 	return s
 }
 
@@ -156,10 +149,12 @@ func (s *Session) deliver(st network.Stream) {
 	}
 }
 
-// wrap makes st a channel stream: reset when the session ends, Close
-// idempotent.
-func (s *Session) wrap(st network.Stream) *channelStream {
-	return &channelStream{Stream: st, stop: context.AfterFunc(s.ctx, func() { st.Reset() })}
+// wrap makes st a channel stream: reset when the session or its current
+// link ends, Close idempotent.
+func (s *Session) wrap(st network.Stream) *channelStream { return wrapIn(s.current().ctx, st) }
+
+func wrapIn(ctx context.Context, st network.Stream) *channelStream {
+	return &channelStream{Stream: st, stop: context.AfterFunc(ctx, func() { st.Reset() })}
 }
 
 // channelStream is a session stream handed to channel code.
@@ -206,17 +201,17 @@ func (s *Session) Emit(ev Event) {
 
 // ConnInfo describes the connection the session runs over.
 func (s *Session) ConnInfo() string {
-	c := s.sessRaw.Conn()
+	c := s.current().raw.Conn()
 	return fmt.Sprintf("%s → %s", c.LocalMultiaddr(), c.RemoteMultiaddr())
 }
 
 // RemoteAddr is the multiaddr of the other side of the session connection.
-func (s *Session) RemoteAddr() string { return s.sessRaw.Conn().RemoteMultiaddr().String() }
+func (s *Session) RemoteAddr() string { return s.current().raw.Conn().RemoteMultiaddr().String() }
 
 // Relayed says whether the session runs through a relay of the user's own
 // (chosen with --relay) instead of directly.
 func (s *Session) Relayed() bool {
-	_, err := s.sessRaw.Conn().RemoteMultiaddr().ValueForProtocol(ma.P_CIRCUIT)
+	_, err := s.current().raw.Conn().RemoteMultiaddr().ValueForProtocol(ma.P_CIRCUIT)
 	return err == nil
 }
 
@@ -246,7 +241,9 @@ func (s *Session) Events() <-chan Event { return s.events }
 func (s *Session) Done() <-chan struct{} { return s.done }
 
 // Send sends a chat line. A line over stream.MaxChatRunes characters is
-// refused (the other side would see it cut): the error says so.
+// refused (the other side would see it cut): the error says so. While the
+// session is reconnecting the line waits and is sent once it is back
+// (queueUnsent).
 func (s *Session) Send(text string) error {
 	select {
 	case <-s.done:
@@ -256,12 +253,16 @@ func (s *Session) Send(text string) error {
 	if n := utf8.RuneCountInString(text); n > stream.MaxChatRunes {
 		return fmt.Errorf("it is %d characters long, more than the %d a message may have; send it in parts", n, stream.MaxChatRunes)
 	}
-	return s.chat.send(text)
+	l, queued, err := s.queueUnsent(text)
+	if queued || err != nil {
+		return err
+	}
+	return l.chat.send(text)
 }
 
 // Close ends the session for both sides and waits for its goroutines.
 func (s *Session) Close() {
-	_ = s.sess.SendStatus(stream.Status{Event: stream.StatusBye})
+	_ = s.current().ss.SendStatus(stream.Status{Event: stream.StatusBye})
 	s.end("Disconnected from " + s.PeerName)
 	<-s.finished
 	<-s.hostGone
@@ -273,14 +274,15 @@ func (s *Session) end(reason string) {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
 		s.reason = reason
+		s.ended = true
+		l := s.link
 		s.mu.Unlock()
 		close(s.done)
-		s.chat.rw.Close() // gracefully, before the reset below: a line just sent still arrives
+		l.chat.rw.Close() // gracefully, before the reset below: a line just sent still arrives
 		s.cancel()
-		if s.stopWatch != nil {
-			s.stopWatch()
-		}
-		s.sessRaw.Close()
+		l.stopWatch()
+		l.raw.Close()
+		s.dropResumed()
 		go func() {
 			s.wg.Wait()
 			close(s.events)
@@ -299,17 +301,27 @@ func (s *Session) end(reason string) {
 	})
 }
 
-func (s *Session) readStatus() {
-	defer s.wg.Done()
+// readStatus reads link l's status stream; when it breaks without a bye
+// the link is lost (resume.go).
+func (s *Session) readStatus(l *link) {
+	heard := false // the peer sends StatusAlive: its silence means a dead connection
 	for {
-		st, err := s.sess.ReceiveStatus()
+		if heard {
+			_ = l.raw.SetReadDeadline(time.Now().Add(silentAfter))
+		}
+		st, err := l.ss.ReceiveStatus()
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
 				s.log.Debug("session stream ended", "err", err)
 			}
-			s.end("Disconnected from " + s.PeerName)
+			if errors.Is(err, io.EOF) { // closed on purpose: the other side ended it
+				s.end("Disconnected from " + s.PeerName)
+			} else {
+				s.lost(l)
+			}
 			return
 		}
+		heard = heard || st.Event == stream.StatusAlive
 		if st.Event == stream.StatusBye {
 			s.end("Disconnected from " + s.PeerName)
 			return

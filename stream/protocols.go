@@ -18,6 +18,11 @@ const (
 	// ChatProtocol: chat lines both ways.
 	// 1.0.0 (2026-11-25): first version.
 	ChatProtocol = "/ra-p2p/chat/1.0.0"
+	// ResumeProtocol: the accepted helper resumes a session whose connection
+	// dropped (challenge, proof of the session's resumption key, result),
+	// then the stream is the session's new status stream.
+	// 1.0.0 (2026-12-04): first version.
+	ResumeProtocol = "/ra-p2p/resume/1.0.0"
 	// ScreenProtocol: 1.0.0 (2026-11-25): first version, layout in
 	// stream/screen (doc.go).
 	ScreenProtocol = "/ra-p2p/screen/1.0.0"

@@ -78,6 +78,11 @@ type Status struct {
 // StatusBye is the event a side sends when it ends the session on purpose.
 const StatusBye = "bye"
 
+// StatusAlive is sent every second by a side that notices a silent
+// connection (since 2026-12-04; older peers ignore it, having no text): a
+// peer that sent one and then goes quiet has lost its connection.
+const StatusAlive = "alive"
+
 // NonceSize is the size of the challenge nonce.
 const NonceSize = 32
 

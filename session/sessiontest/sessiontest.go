@@ -32,12 +32,17 @@ type Options struct {
 	// helper?" (which is always yes); nil answers no. It may block until
 	// ctx ends.
 	NoviceAnswers func(ctx context.Context, q session.Question) bool
+	// ResumeGrace is both sides' (session.HelpConfig.ResumeGrace); 0 = the
+	// default.
+	ResumeGrace time.Duration
 }
 
 // Side is one side of a connected pair: its session and everything it
 // showed its user.
 type Side struct {
 	*session.Session
+
+	user *user // who answers this side's questions
 
 	mu     sync.Mutex
 	events []session.Event
@@ -66,7 +71,7 @@ func Pair(t testing.TB, opts Options) (helper, novice *Side) {
 	noviceUser := &user{answer: opts.NoviceAnswers, accept: true, ctx: asking}
 	n, err := session.StartNovice(ctx, session.NoviceConfig{
 		Entry: &invite.Entry{Invitation: inv, Key: priv, PasswordKey: pwKey}, Store: store, Prompter: noviceUser,
-		Bootstrap: bootstrap, Listen: Loopback, Logger: Logger(), Channels: opts.NoviceChannels,
+		Bootstrap: bootstrap, Listen: Loopback, Logger: Logger(), Channels: opts.NoviceChannels, ResumeGrace: opts.ResumeGrace,
 	})
 	if err != nil {
 		t.Fatalf("StartNovice: %v", err)
@@ -80,9 +85,10 @@ func Pair(t testing.TB, opts Options) (helper, novice *Side) {
 		}
 		waited <- s
 	}()
+	helperUser := &user{ctx: asking}
 	hs, err := session.Help(ctx, session.HelpConfig{
-		Invitation: inv, Name: "Bob", Prompter: &user{ctx: asking}, Bootstrap: bootstrap, Listen: Loopback,
-		FindTimeout: Wait, ConnectTimeout: Wait, Logger: Logger(), Channels: opts.HelperChannels,
+		Invitation: inv, Name: "Bob", Prompter: helperUser, Bootstrap: bootstrap, Listen: Loopback,
+		FindTimeout: Wait, ConnectTimeout: Wait, Logger: Logger(), Channels: opts.HelperChannels, ResumeGrace: opts.ResumeGrace,
 	})
 	if err != nil {
 		t.Fatalf("Help: %v", err)
@@ -92,15 +98,15 @@ func Pair(t testing.TB, opts Options) (helper, novice *Side) {
 		hs.Close()
 		t.FailNow()
 	}
-	helper, novice = follow(t, hs), follow(t, ns)
+	helper, novice = follow(t, hs, helperUser), follow(t, ns, noviceUser)
 	t.Cleanup(stopAsking)
 	return helper, novice
 }
 
 // follow keeps every event of s until its Events close; the test's end
 // closes the session and waits for that.
-func follow(t testing.TB, s *session.Session) *Side {
-	side := &Side{Session: s, added: make(chan struct{}, 1)}
+func follow(t testing.TB, s *session.Session, u *user) *Side {
+	side := &Side{Session: s, user: u, added: make(chan struct{}, 1)}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -161,6 +167,22 @@ func (s *Side) WaitFor(t testing.TB, what string, match func(session.Event) bool
 	}
 }
 
+// Asked returns the kinds of the questions this side's user was asked,
+// in order.
+func (s *Side) Asked() []session.QuestionKind {
+	s.user.mu.Lock()
+	defer s.user.mu.Unlock()
+	return slices.Clone(s.user.asked)
+}
+
+// WaitProgress waits for a progress line (the status line) equal to text.
+func (s *Side) WaitProgress(t testing.TB, text string) {
+	t.Helper()
+	s.WaitFor(t, fmt.Sprintf("progress %q", text), func(ev session.Event) bool {
+		return ev.Kind == session.EventProgress && ev.Text == text
+	})
+}
+
 // WaitStatus waits for a status line equal to text.
 func (s *Side) WaitStatus(t testing.TB, text string) {
 	t.Helper()
@@ -182,9 +204,15 @@ type user struct {
 	accept bool // "accept this helper?"
 	answer func(ctx context.Context, q session.Question) bool
 	ctx    context.Context // ends when the test does
+
+	mu    sync.Mutex
+	asked []session.QuestionKind
 }
 
 func (u *user) Confirm(ctx context.Context, q session.Question) (bool, error) {
+	u.mu.Lock()
+	u.asked = append(u.asked, q.Kind)
+	u.mu.Unlock()
 	if q.Kind == session.AskAcceptHelper {
 		return u.accept, nil
 	}

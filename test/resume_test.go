@@ -1,0 +1,73 @@
+package test
+
+import (
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/ra-p2p/ra-p2p/test/netlab"
+)
+
+// TestSessionResumesAfterLinkCut takes the novice home's internet link
+// down for 10 s during a direct session (the router's WAN interface, as
+// when a cable is pulled): both sides say they are reconnecting, and the
+// session is back within 2 s of the link without the novice being asked
+// again; a chat line typed during the cut arrives once, after it.
+func TestSessionResumesAfterLinkCut(t *testing.T) {
+	w := newWorld(t, netlab.Options{Nodes: 2,
+		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
+	for _, transport := range []string{"quic", "tcp"} {
+		t.Run(transport, func(t *testing.T) {
+			w.lab.FlushConntrack()
+			n := w.startNovice("novice", listenFor(transport), nil)
+			h := w.startHelper("helper", n.file, listenFor(transport), nil)
+			acceptDirect(t, n, h, time.Now(), 30*time.Second)
+			mustWait(t, n.proc, `Connected to Bob`, 10*time.Second)
+
+			router := w.lab.RouterNS("novice")
+			if _, err := w.lab.Run(router, "ip", "link", "set", "wan", "down"); err != nil {
+				t.Fatal(err)
+			}
+			cut := time.Now()
+			mustWait(t, h, `Reconnecting to Alice…`, 10*time.Second)
+			mustWait(t, n.proc, `Reconnecting to Bob…`, 10*time.Second)
+			t.Logf("both sides reconnecting %v after the cut", time.Since(cut).Round(time.Millisecond))
+			if err := h.WriteLine("typed during the cut"); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Until(cut.Add(10 * time.Second)))
+			if _, err := w.lab.Run(router, "ip", "link", "set", "wan", "up"); err != nil {
+				t.Fatal(err)
+			}
+			up := time.Now()
+			connected := regexp.MustCompile(`Connected to Alice`)
+			if _, err := h.WaitForNth(connected, 2, 60*time.Second); err != nil {
+				t.Fatalf("the session did not come back: %v\n--- helper:\n%s\n--- novice:\n%s", err, h.Output(), n.proc.Output())
+			}
+			took := time.Since(up)
+			t.Logf("%s: session back %v after the link", transport, took.Round(time.Millisecond))
+			if took > 2*time.Second {
+				t.Errorf("%s: the session came back %v after the link, want ≤ 2 s", transport, took.Round(time.Millisecond))
+			}
+			if _, err := n.proc.WaitForNth(regexp.MustCompile(`Connected to Bob`), 2, 10*time.Second); err != nil {
+				t.Fatalf("novice: %v", err)
+			}
+			mustWait(t, n.proc, `Bob: typed during the cut`, 10*time.Second)
+			if err := n.proc.WriteLine("Thanks, it is back"); err != nil {
+				t.Fatal(err)
+			}
+			mustWait(t, h, `Alice: Thanks, it is back`, 10*time.Second)
+			if m := regexp.MustCompile(`Accept\?`).FindAllString(n.proc.Output(), -1); len(m) != 1 {
+				t.Errorf("the novice was asked to accept %d times, want once", len(m))
+			}
+			if m := regexp.MustCompile(`Bob: typed during the cut`).FindAllString(n.proc.Output(), -1); len(m) != 1 {
+				t.Errorf("the line typed during the cut arrived %d times, want once", len(m))
+			}
+			if err := h.WriteLine("/quit"); err != nil {
+				t.Fatal(err)
+			}
+			mustWait(t, n.proc, `Disconnected from Bob`, 10*time.Second)
+			mustWait(t, h, `Disconnected from Alice`, 10*time.Second)
+		})
+	}
+}
