@@ -59,9 +59,10 @@ func runHelp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			}
 		},
 	}
-	t := terminal.New(terminal.Config{In: stdin, Out: stdout, Yes: *yes, Password: envPassword()})
+	given := envPassword()
+	t := terminal.New(terminal.Config{In: stdin, Out: stdout, Yes: *yes, Password: given})
 	if useGUI(*noGUI) {
-		return helpInWindow(ctx, cfg, common.windowConfig(t, *yes, logger, inv.Bootstrap))
+		return helpInWindow(ctx, cfg, windowConfig(t, given, *yes, logger, bootstrap, network.portMapping, inv.Bootstrap))
 	}
 	return session.RunHelper(ctx, cfg, t)
 }

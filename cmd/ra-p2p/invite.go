@@ -35,7 +35,8 @@ func runInvite(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return err
 	}
 	logger := common.apply(stderr)
-	t := terminal.New(terminal.Config{In: stdin, Out: stdout, Yes: *yes, Password: envPassword()})
+	given := envPassword()
+	t := terminal.New(terminal.Config{In: stdin, Out: stdout, Yes: *yes, Password: given})
 	// Checked before an invitation is made: a typo must not leave one behind.
 	network, err := common.sessionNetwork()
 	if err != nil {
@@ -109,7 +110,7 @@ func runInvite(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		cfg.Channels = []session.Channel{&screenshare.Share{Log: logger}}
 	}
 	if useGUI(*noGUI) {
-		return inviteInWindow(ctx, cfg, common.windowConfig(t, *yes, logger, inv.Bootstrap))
+		return inviteInWindow(ctx, cfg, windowConfig(t, given, *yes, logger, bootstrap, network.portMapping, inv.Bootstrap))
 	}
 	return session.RunNovice(ctx, cfg, t)
 }

@@ -206,21 +206,19 @@ func newInfoLogger(w io.Writer) *slog.Logger {
 }
 
 // windowConfig is what a window needs from the command line and the
-// environment; t is the terminal the window mirrors its history on.
-func (c *commonFlags) windowConfig(t *terminal.Terminal, yes bool, logger *slog.Logger, invBootstrap []string) window.Config {
-	_, bootstrap, _ := bootstrapList(c.bootstrap) // already checked by the command
-	pm, _ := c.portMapping()
-	return window.Config{Mirror: t, Yes: yes, Password: envPassword(), Logger: logger, InvitationBootstrap: invBootstrap,
-		Check: session.CheckConfig{Bootstrap: bootstrap, PortMapping: pm, Logger: logger}}
+// environment: t is the terminal the window mirrors its history on, given
+// the password RA_P2P_PASSWORD gave it (one attempt for both), bootstrap
+// and portMapping what the command already read.
+func windowConfig(t *terminal.Terminal, given *terminal.GivenPassword, yes bool, logger *slog.Logger,
+	bootstrap []peer.AddrInfo, portMapping portmap.Method, invBootstrap []string) window.Config {
+	return window.Config{Mirror: t, Yes: yes, Password: given, Logger: logger, InvitationBootstrap: invBootstrap,
+		Check: session.CheckConfig{Bootstrap: bootstrap, PortMapping: portMapping, Logger: logger}}
 }
 
 // envPassword is RA_P2P_PASSWORD, when set: a password given without
-// typing it, kept out of ps.
-func envPassword() *string {
-	if pw, ok := os.LookupEnv("RA_P2P_PASSWORD"); ok {
-		return &pw
-	}
-	return nil
+// typing it, kept out of ps, for one attempt.
+func envPassword() *terminal.GivenPassword {
+	return terminal.NewGivenPassword(os.Getenv("RA_P2P_PASSWORD"))
 }
 
 // defaultName is the helper's name when --name is not given: the

@@ -20,7 +20,7 @@ var ErrNoTerminal = errors.New("terminal: standard input is not a terminal")
 // NewPassword asks for a new invitation password twice, without echo,
 // until both agree and it is not empty; Config.Password is taken as it is.
 func (t *Terminal) NewPassword() (string, error) {
-	if pw, ok := t.takeEnvPassword(); ok && pw != "" {
+	if pw, ok := t.cfg.Password.Take(); ok {
 		return pw, nil
 	}
 	if !t.isTerminal() {

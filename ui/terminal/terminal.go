@@ -23,9 +23,9 @@ type Config struct {
 	// Yes answers "connect now?" and "accept this helper?" without asking
 	// (--yes); control is always asked.
 	Yes bool
-	// Password, when set, is the first password given (RA_P2P_PASSWORD):
-	// it counts for one attempt, so after a wrong one the user is asked.
-	Password *string
+	// Password is a password given without typing it (RA_P2P_PASSWORD),
+	// for one attempt; nil: none.
+	Password *GivenPassword
 }
 
 // Terminal is the line-based user interface. One goroutine reads standard
@@ -37,8 +37,6 @@ type Terminal struct {
 
 	outMu     sync.Mutex
 	startOnce sync.Once
-	pwMu      sync.Mutex
-	envPw     *string // Config.Password until it is used
 
 	// the chat loop of the session being shown
 	chat     sync.WaitGroup
@@ -47,7 +45,7 @@ type Terminal struct {
 
 // New makes a terminal; it reads nothing until asked.
 func New(cfg Config) *Terminal {
-	return &Terminal{cfg: cfg, lines: make(chan string), envPw: cfg.Password}
+	return &Terminal{cfg: cfg, lines: make(chan string)}
 }
 
 // MaxLine bounds one line of input; a longer line is dropped, and said so.
@@ -210,7 +208,7 @@ func InvitationLines(q session.Question, quoteGo bool) []string {
 // Password implements session.Prompter: the Config's password once, then a
 // hidden line at a terminal, or a line of standard input from a script.
 func (t *Terminal) Password(ctx context.Context, q session.Question) (string, error) {
-	if pw, ok := t.takeEnvPassword(); ok {
+	if pw, ok := t.cfg.Password.Take(); ok {
 		return pw, nil
 	}
 	t.Printf("%s", q.Text())
@@ -222,17 +220,6 @@ func (t *Terminal) Password(ctx context.Context, q session.Question) (string, er
 	pw, err := t.readLine(ctx)
 	t.Println("")
 	return pw, err
-}
-
-func (t *Terminal) takeEnvPassword() (string, bool) {
-	t.pwMu.Lock()
-	defer t.pwMu.Unlock()
-	if t.envPw == nil {
-		return "", false
-	}
-	pw := *t.envPw
-	t.envPw = nil
-	return pw, true
 }
 
 func (t *Terminal) isTerminal() bool {

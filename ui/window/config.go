@@ -17,8 +17,10 @@ type Config struct {
 	// Yes answers "connect now?" and "accept this helper?" without asking
 	// (--yes); control is always asked.
 	Yes bool
-	// Password, when set, is the first password given (RA_P2P_PASSWORD).
-	Password *string
+	// Password is a password given without typing it (RA_P2P_PASSWORD),
+	// for one attempt, shared with the terminal the window mirrors on; nil:
+	// none.
+	Password *terminal.GivenPassword
 	// GLPane draws the remote screen with OpenGL instead of the X pane
 	// (RA_P2P_PANE=gl).
 	GLPane bool

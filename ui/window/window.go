@@ -40,14 +40,11 @@ type ui struct {
 	// screen).
 	onConnected func()
 
-	pwMu sync.Mutex
-	pw   *string // Config.Password until it is used
-
 	sess atomic.Pointer[session.Session]
 	bg   sync.WaitGroup // session closes started by the window
 }
 
-func newUI(cfg Config) *ui { return &ui{cfg: cfg, pw: cfg.Password} }
+func newUI(cfg Config) *ui { return &ui{cfg: cfg} }
 
 // Confirm implements session.Prompter with a dialog whose buttons fit the
 // question.
@@ -91,12 +88,8 @@ const stopInvitation = "Decline and stop this invitation"
 // Password implements session.Prompter: the Config's password once, then
 // a password dialog.
 func (u *ui) Password(ctx context.Context, q session.Question) (string, error) {
-	u.pwMu.Lock()
-	env := u.pw
-	u.pw = nil
-	u.pwMu.Unlock()
-	if env != nil && *env != "" {
-		return *env, nil
+	if pw, ok := u.cfg.Password.Take(); ok {
+		return pw, nil
 	}
 	prompt := q.Text()
 	if q.Left == 0 { // say why before asking
