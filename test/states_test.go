@@ -2,6 +2,7 @@ package test
 
 import (
 	"image"
+	"math"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -47,10 +48,13 @@ func TestHelperWindowStates(t *testing.T) {
 	pressUntil(t, nd, s.nw, "Return", s.novice, `Connected to Bob`)
 	mustWait(t, s.novice, `Bob can see your screen`, 10*time.Second)
 	fit := image.Rect(340, 135, 340+940, 135+529) // the 1280x720 screen scaled into the 940-px pane
-	var live float64
+	// Live means the whole test card arrived, not just its first tiles (a
+	// half-drawn pane measured as "live" made the dimmed one look too
+	// bright): the pane is bright and stays the same for two screenshots.
+	var live, before float64
 	waitPane(t, hd, s.hw, func(got image.Image) (bool, string) {
-		live = brightness(got, fit)
-		return live > 60, "mean brightness of the pane " + ftoa(live)
+		before, live = live, brightness(got, fit)
+		return live > 60 && math.Abs(live-before) < 1, "mean brightness of the pane " + ftoa(live) + ", before " + ftoa(before)
 	}, filepath.Join(shots, "helper-live.png"))
 	away()
 	checkButtons(t, "connected", hd, s.hw, true, "")
