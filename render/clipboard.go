@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os/exec"
 	"strings"
@@ -36,7 +37,11 @@ func writeClipboard(ctx context.Context, s string) error {
 	cmd.Stdin = strings.NewReader(s)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
+	// xclip forks the owner and exits; the owner keeps our stderr pipe
+	// until another program takes the clipboard, and Run waited for it (a
+	// "Copied" line came one copy late, and closing the window waited).
+	cmd.WaitDelay = 200 * time.Millisecond
+	if err := cmd.Run(); err != nil && !errors.Is(err, exec.ErrWaitDelay) {
 		return fmt.Errorf("writing the clipboard (xclip): %w: %s", err, strings.TrimSpace(stderr.String()))
 	}
 	return nil
@@ -49,17 +54,19 @@ func oneLine(s string) string {
 	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(s)
 }
 
-// clipboardKeys handles Ctrl+V (paste into the chat box) and Ctrl+C (copy
-// the chat box's selection, or else the other side's last message) while
-// the chat box has the keyboard (game goroutine). The clipboard is read and
-// written off the game goroutine; a paste lands through update.
+// clipboardKeys handles Ctrl+V (paste into the chat box, when it has the
+// keyboard) and Ctrl+C: it copies the chat box's selection, or else the
+// messages selected in the history, or else (in the chat box) the other
+// side's last message (game goroutine). The clipboard is read and written
+// off the game goroutine; a paste lands through update.
 func (p *panel) clipboardKeys() {
-	if len(p.open) > 0 || !p.input.IsFocused() || !ebiten.IsKeyPressed(ebiten.KeyControl) {
+	if len(p.open) > 0 || !ebiten.IsKeyPressed(ebiten.KeyControl) {
 		return
 	}
+	inBox := p.input.IsFocused()
 	switch {
 	case inpututil.IsKeyJustPressed(ebiten.KeyV):
-		if p.input.GetWidget().Disabled {
+		if !inBox || p.input.GetWidget().Disabled {
 			return
 		}
 		p.bg.Go(func() {
@@ -71,8 +78,14 @@ func (p *panel) clipboardKeys() {
 			p.update(func() { p.pasted = append(p.pasted, oneLine(s)) })
 		})
 	case inpututil.IsKeyJustPressed(ebiten.KeyC):
-		s, what := p.input.SelectedText(), ""
+		var s, what string
+		if inBox {
+			s = p.input.SelectedText()
+		}
 		if s == "" {
+			s = p.hist.selectedText()
+		}
+		if s == "" && inBox {
 			s, what = p.lastFromPeer, "Copied "+p.cfg.PeerName+"'s last message."
 		}
 		if s == "" {

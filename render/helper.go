@@ -117,7 +117,7 @@ func NewHelper(cfg HelperConfig) (*HelperWindow, error) {
 func helperHelp(peer string) string {
 	return "How Remote Assistance works\n\n" +
 		"• The right side shows " + peer + "'s screen, live. Press F11 to show it over the whole window, 1:1 (F11 or ESC again to come back); \"Actual size\" shows it at 100% with scrolling.\n" +
-		"• Chat: type in the box at the bottom left and press ENTER or Send; Ctrl+V pastes into the box, Ctrl+C in the box copies its selection or else " + peer + "'s last message. The history also records changes such as \"Connected to …\".\n" +
+		"• Chat: type in the box at the bottom left and press ENTER or Send; Ctrl+V pastes into the box. Click a message in the history to select it (Shift+click selects several) and press Ctrl+C to copy it; Ctrl+C in the box copies its selection or else " + peer + "'s last message. The history also records changes such as \"Connected to …\".\n" +
 		"• Take Control asks " + peer + " to let you use the mouse and keyboard over the screen on the right. Once allowed, click in the screen to type there; click in the chat box to type a message. Release Control gives it back.\n" +
 		"• " + peer + " can take control back at any moment by pressing ESC on their keyboard.\n" +
 		"• Send a File, Start Talking and Settings are not available in this version yet; their buttons stay greyed out.\n" +

@@ -53,7 +53,7 @@ func NewNovice(cfg NoviceConfig) (*NoviceWindow, error) {
 const noviceHelp = "How Remote Assistance works\n\n" +
 	"• Your helper sees your screen while you are connected. They can use your mouse and keyboard only if you allow it when asked.\n" +
 	"• While your helper has control, press ESC (or Stop Control) to take it back at once.\n" +
-	"• Chat: type in the box at the bottom and press ENTER or Send. Ctrl+V pastes into the box; Ctrl+C in the box copies your helper's last message (a command to paste elsewhere, say).\n" +
+	"• Chat: type in the box at the bottom and press ENTER or Send. Ctrl+V pastes into the box. Click a message in the history to select it (Shift+click selects several) and press Ctrl+C to copy it (a command to paste elsewhere, say); Ctrl+C in the box copies your helper's last message.\n" +
 	"• Disconnect (or closing this window) ends the session at once.\n" +
 	"• Send a File and Start Talking are not available in this version yet."
 

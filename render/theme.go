@@ -21,6 +21,7 @@ type style struct {
 	face, small       text.Face
 	plain, plainSmall text.Face
 	text              color.Color
+	link              color.Color // a message under the pointer in the history (it can be clicked)
 	dim               color.Color
 	panel             *euiimage.NineSlice
 	pane              color.Color
@@ -51,6 +52,7 @@ func newStyle(fallbacks []string) (*style, error) {
 	return &style{
 		face: face, small: small, plain: plain, plainSmall: plainSmall,
 		text:  color.NRGBA{0x1b, 0x1f, 0x24, 0xff},
+		link:  color.NRGBA{0x25, 0x63, 0xeb, 0xff},
 		dim:   color.NRGBA{0x8a, 0x8f, 0x98, 0xff},
 		panel: euiimage.NewNineSliceColor(color.NRGBA{0xf3, 0xf4, 0xf6, 0xff}),
 		pane:  color.NRGBA{0x2b, 0x2f, 0x36, 0xff},

@@ -17,7 +17,6 @@ import (
 	"github.com/hajimehoshi/ebiten/v2/inpututil"
 	"github.com/hajimehoshi/ebiten/v2/text/v2"
 	"github.com/ra-p2p/ra-p2p/desktop"
-	"github.com/ra-p2p/ra-p2p/render/view"
 	"github.com/ra-p2p/ra-p2p/render/xkeys"
 )
 
@@ -98,13 +97,11 @@ type panel struct {
 	pasted     []string    // clipboard text read for a paste, not yet typed into the chat box
 
 	// game goroutine only
-	keysFromX    bool     // this frame's typed text comes from X: the chat box refuses Ebiten's
-	inUIUpdate   bool     // ebitenui is updating the widgets
-	boxText      string   // the chat box's text as the window itself last set it
-	lastFromPeer string   // the other side's last chat message, for Ctrl+C
-	entries      []Entry  // the history, oldest first
-	lines        []string // entries as the history shows them
-	wrapWidth    float64  // the width lines are wrapped to (0: not laid out yet)
+	keysFromX    bool    // this frame's typed text comes from X: the chat box refuses Ebiten's
+	inUIUpdate   bool    // ebitenui is updating the widgets
+	boxText      string  // the chat box's text as the window itself last set it
+	lastFromPeer string  // the other side's last chat message, for Ctrl+C
+	hist         history // the chat history's entries and selection
 	quitting     bool
 	open         []*openDialog // the open dialogs, newest last
 	control      ControlState
@@ -157,9 +154,7 @@ func (p *panel) buildPanel(buttons ...widget.PreferredSizeLocateableWidget) {
 		grid.AddChild(b)
 	}
 
-	p.history = st.newTextArea(st.small, leftWidth-24, 100,
-		widget.TextAreaOpts.VerticalScrollMode(widget.ScrollEnd),
-		widget.TextAreaOpts.ProcessBBCode(true))
+	p.history = p.newHistory()
 
 	p.input = widget.NewTextInput(
 		widget.TextInputOpts.Image(st.input),
@@ -358,86 +353,6 @@ func (p *panel) onDisconnect() {
 	}
 }
 
-// maxHistory is how many entries the history keeps.
-const maxHistory = 500
-
-// appendLine adds e to the history (game goroutine).
-func (p *panel) appendLine(e Entry) {
-	if e.From != "" && e.From != "You" {
-		p.lastFromPeer = e.Text
-	}
-	p.entries = append(p.entries, e)
-	p.lines = append(p.lines, p.historyLine(e))
-	if len(p.entries) > maxHistory {
-		p.entries = p.entries[len(p.entries)-maxHistory:]
-		p.lines = p.lines[len(p.lines)-maxHistory:]
-	}
-	p.history.SetText(strings.Join(p.lines, "\n"))
-}
-
-// historyLine is e as the history shows it: time, name and text in their
-// colours, wrapped to the history's width (ebitenui breaks lines only at
-// spaces, so a long word ran past the edge).
-func (p *panel) historyLine(e Entry) string {
-	type span struct{ text, color string } // color "": the history's own
-	ts := e.Time.Format("15:04")
-	var spans []span
-	if e.From != "" {
-		spans = []span{{ts + " ", "#6b7280"}, {escapeBBCode(e.From) + ":", "#1d4ed8"}, {" " + escapeBBCode(e.Text), ""}}
-	} else {
-		spans = []span{{ts + " " + escapeBBCode(e.Text), "#6b7280"}}
-	}
-	var plain strings.Builder
-	for _, sp := range spans {
-		plain.WriteString(sp.text)
-	}
-	all := plain.String()
-	var b strings.Builder
-	for i, r := range view.Wrap(all, p.wrapWidth, func(s string) float64 { return text.Advance(s, p.style.small) }) {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		at := 0
-		for _, sp := range spans {
-			lo, hi := max(r.Start, at), min(r.End, at+len(sp.text))
-			at += len(sp.text)
-			switch {
-			case lo >= hi:
-			case sp.color == "":
-				b.WriteString(all[lo:hi])
-			default:
-				b.WriteString("[color=" + sp.color + "]" + all[lo:hi] + "[/color]")
-			}
-		}
-	}
-	return b.String()
-}
-
-// rewrapHistory wraps the history again when its width changed (game
-// goroutine, after a layout): it reports whether it did.
-func (p *panel) rewrapHistory() bool {
-	w := float64(0)
-	if dx := p.history.GetWidget().Rect.Dx(); dx > 0 {
-		// ebitenui counts the text's padding in a line's width and wants
-		// it less than the whole width; 2 px spare for rounding.
-		w = float64(dx - historyPadX - 2)
-	}
-	if w == p.wrapWidth {
-		return false
-	}
-	p.wrapWidth = w
-	for i, e := range p.entries {
-		p.lines[i] = p.historyLine(e)
-	}
-	p.history.SetText(strings.Join(p.lines, "\n"))
-	return true
-}
-
-// escapeBBCode keeps peer text from being read as markup.
-func escapeBBCode(s string) string {
-	return strings.NewReplacer("[", "⟦", "]", "⟧").Replace(s)
-}
-
 // Layout implements ebiten.Game.
 func (p *panel) Layout(outsideWidth, outsideHeight int) (int, int) {
 	return outsideWidth, outsideHeight
@@ -535,6 +450,7 @@ func (p *panel) updateWidgets(keys []typed, fromX bool) {
 	p.inUIUpdate = true
 	p.ui.Update()
 	p.inUIUpdate = false
+	p.historyClicks()
 }
 
 // drawPanel draws the widgets and dialogs (game goroutine).

@@ -1,6 +1,8 @@
 package test
 
 import (
+	"image"
+	"image/color"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,7 +44,9 @@ func TestChatTextAcrossTwoNATs(t *testing.T) {
 // TestPasteIntoChat: text put on the helper's X clipboard (xclip) goes
 // into the chat box with Ctrl+V and is sent with ENTER; on the novice's
 // side Ctrl+C in the chat box puts the helper's last message on the
-// novice's clipboard.
+// novice's clipboard, and any message clicked in the history (Shift+click:
+// several) is copied with Ctrl+C. Screenshot:
+// docs/screenshots/history-selected.png (with RA_P2P_SCREENSHOTS=DIR).
 func TestPasteIntoChat(t *testing.T) {
 	if _, err := exec.LookPath("xclip"); err != nil {
 		const msg = "needs xclip (Debian package xclip; scripts/install-deps.sh installs it)"
@@ -81,11 +85,104 @@ func TestPasteIntoChat(t *testing.T) {
 	// The novice copies it: Ctrl+C in the (empty) chat box.
 	nd.Click(s.nw, 150, 640-28)
 	nd.Key("ctrl+c")
+	waitClipboard(t, nd, "Ctrl+C in the novice's chat box", command)
+
+	// An older message: click it in the history, Ctrl+C.
+	const later = "then tell me"
+	typeUntil(t, hd, s.hw, 120, 800-28, later, s.novice, `Bob: `+later+`$`)
+	rows := chatRows(t, nd, s.nw, 2)
+	click := func(row image.Point, shift bool) {
+		if shift {
+			nd.Do("xdotool", "keydown", "shift")
+			defer nd.Do("xdotool", "keyup", "shift")
+		}
+		nd.Click(s.nw, row.X, row.Y)
+	}
+	click(rows[0], false)
+	nd.Key("ctrl+c")
+	waitClipboard(t, nd, "a click on the first message and Ctrl+C", command)
+	if !selectedRow(nd.Screenshot(s.nw, filepath.Join(screenshotDir(t), "history-selected.png")), rows[0].Y) {
+		t.Errorf("the clicked message is not shown selected")
+	}
+	click(rows[1], true)
+	nd.Key("ctrl+c")
+	waitClipboard(t, nd, "Shift+click on the second message and Ctrl+C",
+		regexp.MustCompile(`(?s)^\d\d:\d\d Bob: `+regexp.QuoteMeta(command)+`\n.*\d\d:\d\d Bob: `+later+`\n?$`))
+	click(rows[1], false) // on the selection: cleared
+	nd.Do("xdotool", "mousemove", "--window", s.nw, "5", "5")
+	time.Sleep(500 * time.Millisecond)
+	if selectedRow(nd.Screenshot(s.nw, ""), rows[1].Y) {
+		t.Errorf("a click on the selection left it selected")
+	}
+}
+
+// waitClipboard waits up to 5 s for the X clipboard of d to hold want (a
+// string, or a *regexp.Regexp to match) after what.
+func waitClipboard(t *testing.T, d *xdisplay.Display, what string, want any) {
+	t.Helper()
 	var got string
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		if got, _ = nd.Output("xclip", "-selection", "clipboard", "-o"); got == command {
+		got, _ = d.Output("xclip", "-selection", "clipboard", "-o")
+		if re, ok := want.(*regexp.Regexp); ok && re.MatchString(got) || got == want {
 			return
 		}
 	}
-	t.Errorf("after Ctrl+C in the novice's chat box the clipboard holds %q, want %q", got, command)
+	t.Errorf("after %s the clipboard holds %q, want %v", what, got, want)
+}
+
+// historySelected is the colour of a selected entry in the chat history
+// (render/history.go).
+var historySelected = color.RGBA{0x7c, 0x3a, 0xed, 0xff}
+
+// bluish says whether the pixel at x,y is part of a name in the chat
+// history (blue, #1d4ed8, anti-aliased on white).
+func bluish(img image.Image, x, y int) bool {
+	r, g, b, _ := img.At(x, y).RGBA()
+	return b>>8 > r>>8+80 && b>>8 > g>>8+40
+}
+
+// chatRows finds the last n chat lines in the history of window win (the
+// rows where a name is drawn in the left panel, the pointer moved away
+// first) and returns a point on each one's message, oldest first.
+func chatRows(t *testing.T, d *xdisplay.Display, win string, n int) []image.Point {
+	t.Helper()
+	d.Do("xdotool", "mousemove", "--window", win, "5", "5")
+	time.Sleep(500 * time.Millisecond)
+	shot := d.Screenshot(win, "")
+	var rows []image.Point
+	inRow := false
+	for y := 0; y < shot.Bounds().Dy(); y++ {
+		right := -1
+		for x := 0; x < 330; x++ {
+			if bluish(shot, x, y) {
+				right = x
+			}
+		}
+		switch {
+		case right >= 0 && !inRow:
+			rows = append(rows, image.Pt(right+25, y+4))
+			inRow = true
+		case right >= 0:
+			rows[len(rows)-1].X = max(rows[len(rows)-1].X, right+25)
+		case right < 0:
+			inRow = false
+		}
+	}
+	if len(rows) < n {
+		t.Fatalf("found %d chat lines in the history, want %d", len(rows), n)
+	}
+	return rows[len(rows)-n:]
+}
+
+// selectedRow says whether the text row around y in shot is drawn in the
+// history's selection colour.
+func selectedRow(shot image.Image, y int) bool {
+	for dy := -6; dy <= 6; dy++ {
+		for x := 0; x < 330; x++ {
+			if same(shot, x, y+dy, historySelected) {
+				return true
+			}
+		}
+	}
+	return false
 }
