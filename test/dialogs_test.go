@@ -102,14 +102,7 @@ func same(img image.Image, x, y int, c color.RGBA) bool {
 func checkDialog(t *testing.T, what string, shot image.Image, buttons int) {
 	t.Helper()
 	b := shot.Bounds()
-	frame := image.Rectangle{}
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			if same(shot, x, y, dialogBorder) {
-				frame = frame.Union(image.Rect(x, y, x+1, y+1))
-			}
-		}
-	}
+	frame := dialogFrame(shot)
 	if frame.Empty() {
 		t.Errorf("%s: no dialog in the window", what)
 		return
@@ -130,15 +123,36 @@ func checkDialog(t *testing.T, what string, shot image.Image, buttons int) {
 		!full(frame.Min.X, frame.Min.Y, 0, 1, frame.Dy()) || !full(frame.Max.X-1, frame.Min.Y, 0, 1, frame.Dy()) {
 		t.Errorf("%s: the dialog's frame %v is not whole", what, frame)
 	}
+	if boxes := dialogButtons(shot, frame); len(boxes) < buttons {
+		t.Errorf("%s: %d whole buttons inside the dialog %v, want %d (boxes %v)", what, len(boxes), frame, buttons, boxes)
+	}
+}
+
+// dialogFrame is the rectangle the open dialog's blue frame spans in shot
+// (empty: no dialog).
+func dialogFrame(shot image.Image) image.Rectangle {
+	b := shot.Bounds()
+	frame := image.Rectangle{}
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if same(shot, x, y, dialogBorder) {
+				frame = frame.Union(image.Rect(x, y, x+1, y+1))
+			}
+		}
+	}
+	return frame
+}
+
+// dialogButtons are the whole buttons inside a dialog's frame in shot, top
+// to bottom and left to right.
+func dialogButtons(shot image.Image, frame image.Rectangle) []image.Rectangle {
 	var boxes []image.Rectangle
 	for _, box := range borderedBoxes(shot, frame.Inset(2), buttonBorder, 40) {
 		if box.Dy() < 50 { // a button, not the scrolling text's frame
 			boxes = append(boxes, box)
 		}
 	}
-	if len(boxes) < buttons {
-		t.Errorf("%s: %d whole buttons inside the dialog %v, want %d (boxes %v)", what, len(boxes), frame, buttons, boxes)
-	}
+	return boxes
 }
 
 // borderedBoxes finds the rectangles inside area outlined by a one-pixel

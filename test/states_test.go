@@ -118,3 +118,20 @@ func brightness(img image.Image, r image.Rectangle) float64 {
 }
 
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
+
+// TestNoXLibraryNoise: on a display that needs no cookie (no
+// ~/.Xauthority) the program says nothing about X authority on its
+// output: the X library said "XGB: Could not get authority info" at every
+// start, from Ebiten's connection made before main runs.
+func TestNoXLibraryNoise(t *testing.T) {
+	d := xdisplay.Start(t, 640, 480)
+	home := t.TempDir()
+	out, code := runBinaryEnv(t, []string{d.Env(), "HOME=" + home, "XAUTHORITY=" + filepath.Join(home, ".Xauthority"),
+		"XDG_CONFIG_HOME=" + home}, "help", filepath.Join(home, "none.rainvite"), "--no-gui")
+	if code == 0 || !strings.Contains(out, "Could not read the invitation") {
+		t.Fatalf("ra-p2p help on a missing invitation exited %d:\n%s", code, out)
+	}
+	if strings.Contains(out, "XGB") || strings.Contains(out, "authority") {
+		t.Errorf("the X library's noise is on the output:\n%s", out)
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -18,8 +17,8 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/jezek/xgb"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/ra-p2p/ra-p2p/internal/quietx"
 	"github.com/ra-p2p/ra-p2p/p2p"
 	"github.com/ra-p2p/ra-p2p/p2p/portmap"
 	"github.com/ra-p2p/ra-p2p/session"
@@ -144,11 +143,8 @@ func (c *commonFlags) apply(stderr io.Writer) *slog.Logger {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(logger)
-	// The X library says "Could not get authority info" at every start
-	// where the display needs no cookie: noise, unless asked for.
-	xgb.Logger = log.New(io.Discard, "", 0)
-	if c.verbose {
-		xgb.Logger = slog.NewLogLogger(logger.Handler(), slog.LevelDebug)
+	if c.verbose { // the X library's messages: quiet otherwise (quietx)
+		quietx.SetLogger(slog.NewLogLogger(logger.Handler(), slog.LevelDebug))
 	}
 	return logger
 }
