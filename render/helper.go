@@ -96,7 +96,7 @@ func NewHelper(cfg HelperConfig) (*HelperWindow, error) {
 	w.actualBtn = st.newButton("Actual size", func() { w.toggleActualSize() }, "")
 	p.buildPanel(
 		w.controlBtn,
-		st.newButton("Send a File", nil, notYet),
+		p.newSendFileButton(),
 		st.newButton("Start Talking", nil, notYet),
 		st.newButton("Settings", nil, notYet),
 		w.actualBtn,

@@ -1,9 +1,14 @@
 package render
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"image"
+	"os/exec"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ebitenui/ebitenui/widget"
 	"github.com/hajimehoshi/ebiten/v2"
@@ -95,6 +100,9 @@ func (p *panel) historyLine(id int, e Entry) string {
 		spans = []span{{ts + " ", historyDim, false}, {escapeBBCode(e.From) + ":", historyName, false}, {" " + escapeBBCode(e.Text), "", true}}
 	} else {
 		spans = []span{{ts + " " + escapeBBCode(e.Text), historyDim, false}}
+		if e.Open != "" {
+			spans = append(spans, span{" " + openFolder, "", true})
+		}
 	}
 	selected := p.hist.selected(id)
 	var plain strings.Builder
@@ -115,6 +123,8 @@ func (p *panel) historyLine(id int, e Entry) string {
 			case lo >= hi:
 			case selected:
 				b.WriteString("[color=" + historySelected + "]" + all[lo:hi] + "[/color]")
+			case sp.link && e.Open != "":
+				b.WriteString("[link=" + openLink + strconv.Itoa(id) + "]" + all[lo:hi] + "[/link]")
 			case sp.link:
 				b.WriteString("[link=" + strconv.Itoa(id) + "]" + all[lo:hi] + "[/link]")
 			case sp.color == "":
@@ -171,12 +181,17 @@ func (p *panel) redrawHistory() {
 // clickEntry selects the message the user clicked, link id (game
 // goroutine, in the widgets' update).
 func (p *panel) clickEntry(link string) {
-	id, err := strconv.Atoi(link)
+	open := strings.HasPrefix(link, openLink)
+	id, err := strconv.Atoi(strings.TrimPrefix(link, openLink))
 	if err != nil || id < p.hist.first || id >= p.hist.first+len(p.hist.entries) {
 		return
 	}
 	h := &p.hist
 	h.clicked = true
+	if open {
+		p.openFolder(h.entries[id-h.first].Open)
+		return
+	}
 	p.uiDirty = true
 	if h.anchor >= 0 && ebiten.IsKeyPressed(ebiten.KeyShift) {
 		h.to = id
@@ -229,6 +244,28 @@ func (h *history) selectedText() string {
 		b.WriteString(e.Text + "\n")
 	}
 	return b.String()
+}
+
+// openFolder is the link of an entry that offers a folder (Entry.Open);
+// openLink marks its link's id.
+const (
+	openFolder = "Open the folder"
+	openLink   = "open:"
+)
+
+// openFolder opens dir in the desktop's file manager (xdg-open), off the
+// game goroutine; a failure is said in the history.
+func (p *panel) openFolder(dir string) {
+	p.bg.Go(func() {
+		ctx, cancel := context.WithTimeout(p.bgCtx, 10*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "xdg-open", dir)
+		cmd.WaitDelay = time.Second // the file manager it starts may keep the output open
+		out, err := cmd.CombinedOutput()
+		if err != nil && !errors.Is(err, exec.ErrWaitDelay) {
+			p.Post(Entry{Text: fmt.Sprintf("The folder %s could not be opened (%v): %s", dir, err, strings.TrimSpace(string(out)))})
+		}
+	})
 }
 
 // escapeBBCode keeps peer text from being read as markup.

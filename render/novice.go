@@ -39,7 +39,7 @@ func NewNovice(cfg NoviceConfig) (*NoviceWindow, error) {
 	w.stopBtn.GetWidget().Disabled = true
 	p.buildPanel(
 		w.stopBtn,
-		st.newButton("Send a File", nil, notYet),
+		p.newSendFileButton(),
 		st.newButton("Start Talking", nil, notYet),
 	)
 	root := widget.NewContainer(widget.ContainerOpts.Layout(widget.NewGridLayout(

@@ -32,6 +32,9 @@ type Entry struct {
 	Time time.Time
 	From string // "" for status entries
 	Text string
+	// Open is a folder a status entry offers to open (xdg-open): files
+	// received land there.
+	Open string
 }
 
 // Config is what both windows are configured with; HelperConfig and
@@ -50,6 +53,11 @@ type Config struct {
 	// direct connections (`ra-p2p check`); the Help page offers it. It runs
 	// off the game goroutine and must end when ctx does. Nil: not offered.
 	CheckNetwork func(ctx context.Context) string
+	// SendFiles is the Send a File button, enabled while connected (nil:
+	// disabled, files cannot be sent); CancelTransfer is a transfer's
+	// Cancel button (ShowTransfer). Both run on the game goroutine.
+	SendFiles      func()
+	CancelTransfer func(id string)
 }
 
 // ErrClosed is returned by Run when the user closed the window.
@@ -70,12 +78,14 @@ type panel struct {
 	// goroutine); the window type sets it.
 	controlChanged func()
 
-	status  *widget.Text
-	history *widget.TextArea
-	input   *widget.TextInput
-	send    *widget.Button
-	disc    *widget.Button
-	left    *widget.Container
+	status    *widget.Text
+	history   *widget.TextArea
+	input     *widget.TextInput
+	send      *widget.Button
+	disc      *widget.Button
+	sendFile  *widget.Button    // Send a File
+	transfers *widget.Container // the running transfers' rows
+	left      *widget.Container
 
 	// background work the window started (the network check), ended by Run
 	bg       sync.WaitGroup
@@ -84,17 +94,18 @@ type panel struct {
 	checking atomic.Bool
 	stopped  chan struct{} // closed when Run has returned
 
-	mu         sync.Mutex
-	pending    []Entry
-	statusTxt  string
-	connected  bool
-	dialogs    []*dialog
-	closeReq   bool
-	dirty      bool // something changed that Update must look at
-	controlSet ControlState
-	keys       []xkeys.Key // key events read from X, not yet taken by Update
-	keysX      bool        // keys come from X (keysLoop), not from Ebiten
-	pasted     []string    // clipboard text read for a paste, not yet typed into the chat box
+	mu          sync.Mutex
+	pending     []Entry
+	statusTxt   string
+	connected   bool
+	dialogs     []*dialog
+	closeReq    bool
+	dirty       bool // something changed that Update must look at
+	controlSet  ControlState
+	keys        []xkeys.Key      // key events read from X, not yet taken by Update
+	keysX       bool             // keys come from X (keysLoop), not from Ebiten
+	pasted      []string         // clipboard text read for a paste, not yet typed into the chat box
+	transfersIn []transferChange // ShowTransfer and EndTransfer calls not yet shown
 
 	// game goroutine only
 	keysFromX    bool    // this frame's typed text comes from X: the chat box refuses Ebiten's
@@ -102,6 +113,7 @@ type panel struct {
 	boxText      string  // the chat box's text as the window itself last set it
 	lastFromPeer string  // the other side's last chat message, for Ctrl+C
 	hist         history // the chat history's entries and selection
+	transferRows map[string]*transferRow
 	quitting     bool
 	open         []*openDialog // the open dialogs, newest last
 	control      ControlState
@@ -135,6 +147,20 @@ func newPanel(cfg *Config, help string) (*panel, error) {
 
 // notYet is the tooltip of the buttons of features not built yet.
 const notYet = "Not available yet in this version of ra-p2p."
+
+// newSendFileButton makes the Send a File button both windows have.
+func (p *panel) newSendFileButton() *widget.Button {
+	reason := ""
+	if p.cfg.SendFiles == nil {
+		reason = "Files cannot be sent in this session."
+	}
+	p.sendFile = p.style.newButton("Send a File", func() {
+		if p.cfg.SendFiles != nil {
+			p.cfg.SendFiles()
+		}
+	}, reason)
+	return p.sendFile
+}
 
 // buildPanel builds the left panel: the status line, the window's own
 // buttons followed by Disconnect and Help, the chat history and the message
@@ -183,10 +209,11 @@ func (p *panel) buildPanel(buttons ...widget.PreferredSizeLocateableWidget) {
 		widget.ContainerOpts.Layout(widget.NewGridLayout(
 			widget.GridLayoutOpts.Columns(1), widget.GridLayoutOpts.Spacing(0, 10),
 			widget.GridLayoutOpts.Padding(widget.NewInsetsSimple(12)),
-			widget.GridLayoutOpts.Stretch([]bool{true}, []bool{false, false, false, true, false}))),
+			widget.GridLayoutOpts.Stretch([]bool{true}, []bool{false, false, false, false, true, false}))),
 	)
 	chatTitle := st.newLabel("Chat history", st.plainSmall, st.dim)
-	p.left.AddChild(p.status, grid, chatTitle, p.history, entry)
+	p.transfers = p.newTransfers()
+	p.left.AddChild(p.status, grid, p.transfers, chatTitle, p.history, entry)
 }
 
 // run opens the window and runs game until the user closes it (ErrClosed)
@@ -282,6 +309,7 @@ func (p *panel) setConnectedLocked(on bool) {
 	p.input.GetWidget().Disabled = !on
 	p.send.GetWidget().Disabled = !on
 	p.disc.GetWidget().Disabled = !on
+	p.sendFile.GetWidget().Disabled = !on || p.cfg.SendFiles == nil
 }
 
 // sendBox sends the chat box's line and empties the box (game goroutine).
@@ -373,6 +401,8 @@ func (p *panel) updatePanel() error {
 	controlSet := p.controlSet
 	pasted := p.pasted
 	p.pasted = nil
+	transfers := p.transfersIn
+	p.transfersIn = nil
 	var newDialogs []*dialog
 	if len(p.dialogs) > 0 {
 		newDialogs = p.dialogs
@@ -384,11 +414,12 @@ func (p *panel) updatePanel() error {
 	}
 	// Ebiten may run Update more than once per Draw: keep the mark until a
 	// Draw has shown the panel.
-	p.uiDirty = p.uiChanged(len(pending) > 0 || len(pasted) > 0 || status != p.status.Label || connected != p.connectedNow ||
+	p.uiDirty = p.uiChanged(len(pending) > 0 || len(pasted) > 0 || len(transfers) > 0 || status != p.status.Label || connected != p.connectedNow ||
 		controlSet != p.control || len(newDialogs) > 0) || p.uiDirty
 	for _, e := range pending {
 		p.appendLine(e)
 	}
+	p.applyTransfers(transfers)
 	for _, s := range pasted {
 		if !p.input.GetWidget().Disabled {
 			p.insertBox(s)

@@ -31,7 +31,62 @@ const (
 	// EventEnded: the session is over; Text says why ("Disconnected from
 	// Alice"). It is the last event of a session.
 	EventEnded
+	// EventTransfer: a file transfer started, moved on or ended
+	// (Transfer). The one that ends it has Text, for the history.
+	EventTransfer
 )
+
+// Transfer is where a file transfer stands (EventTransfer).
+type Transfer struct {
+	ID      string // the same in every event of one transfer
+	Sending bool   // this side sends (else receives)
+	What    string // "report.pdf", or "3 files (2.4 MB)"
+	Done    int64  // bytes that arrived, verified; resumed bytes included
+	Total   int64
+	Rate    float64 // bytes per second lately (0: not known yet)
+	Ended   bool    // the last event of the transfer; Event.Text says how
+	// Folder is where received files are (received, ended well).
+	Folder string
+}
+
+// Detail says how far a running transfer is: "1.2 MB of 2.4 MB · 5.0
+// MB/s · 1 s left".
+func (t Transfer) Detail() string {
+	s := Size(t.Done) + " of " + Size(t.Total)
+	if t.Rate > 0 {
+		s += " · " + Size(int64(t.Rate)) + "/s"
+		left := time.Duration(float64(t.Total-t.Done) / t.Rate * float64(time.Second))
+		s += " · " + roughDuration(left) + " left"
+	}
+	return s
+}
+
+// Size is a number of bytes as people read it: "980 bytes", "2.4 MB".
+func Size(n int64) string {
+	const unit = 1000
+	if n < unit {
+		return fmt.Sprintf("%d %s", n, plural(int(n), "byte", "bytes"))
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
+}
+
+// roughDuration is d as a person estimates it: "8 s", "3 min", "2 h 5 min".
+func roughDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", max(1, int(d.Round(time.Second).Seconds())))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d.Round(time.Minute).Minutes()))
+	default:
+		d = d.Round(time.Minute)
+		return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
+	}
+}
 
 // ControlState is where remote control stands, as both sides show it.
 type ControlState int
@@ -52,6 +107,8 @@ type Event struct {
 	Control ControlState // EventControl
 	Expires time.Time    // EventWaiting
 	Session *Session     // EventConnected: the session, for the interface to drive
+	// EventTransfer: the transfer
+	Transfer Transfer
 }
 
 // QuestionKind says which question a Question is; each interface words and
@@ -73,6 +130,9 @@ const (
 	// AskName (helper): the name Peer will see, asked once (Prompter.Line);
 	// Default is offered (the account's full name).
 	AskName
+	// AskReceiveFiles: save the files Peer offers (Files: the first
+	// names, Count and Bytes: all of them) in Folder?
+	AskReceiveFiles
 )
 
 // Question is what a Prompter is asked: a kind and its fields, never a
@@ -85,6 +145,11 @@ type Question struct {
 	Left    int    // AskPassword: tries left after a wrong password; 0 on the first ask
 	Screen  bool   // AskAcceptHelper: the helper will see the screen
 	Default string // AskName: the answer when the user just confirms
+	// AskReceiveFiles: what is offered and where it would go
+	Files  []string
+	Count  int
+	Bytes  int64
+	Folder string
 }
 
 // Text is the question in the standard wording, as the terminal asks it.
@@ -107,6 +172,13 @@ func (q Question) Text() string {
 		return fmt.Sprintf("%s would like to share control of your computer. While %s has control, press ESC to stop. Allow?", q.Peer, q.Peer)
 	case AskName:
 		return fmt.Sprintf("Your name, as %s will see it: ", q.Peer)
+	case AskReceiveFiles:
+		names := strings.Join(q.Files, ", ")
+		if len(q.Files) < q.Count {
+			names += ", …"
+		}
+		return fmt.Sprintf("%s wants to send you %d %s (%s): %s. They will be saved in %s. Save them?",
+			q.Peer, q.Count, plural(q.Count, "file", "files"), Size(q.Bytes), names, q.Folder)
 	}
 	return fmt.Sprintf("question %d", q.Kind)
 }

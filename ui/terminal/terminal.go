@@ -26,6 +26,21 @@ type Config struct {
 	// Password is a password given without typing it (RA_P2P_PASSWORD),
 	// for one attempt; nil: none.
 	Password *GivenPassword
+	// Files sends files (/send) and cancels transfers (/cancel); nil: the
+	// session has no file channel.
+	Files Files
+	// Progress is where a transfer's progress goes (a bar redrawn in
+	// place at a terminal, a line per quarter otherwise); nil: Out.
+	Progress io.Writer
+}
+
+// Files is the file channel as the terminal drives it.
+type Files interface {
+	// Send offers files and folders to the other side; an error says why
+	// nothing was offered.
+	Send(paths []string) error
+	// CancelAll cancels every transfer that runs.
+	CancelAll()
 }
 
 // Terminal is the line-based user interface. One goroutine reads standard
@@ -41,6 +56,8 @@ type Terminal struct {
 	// the chat loop of the session being shown
 	chat     sync.WaitGroup
 	stopChat chan struct{}
+
+	progress progressLine // Show's goroutine only
 }
 
 // New makes a terminal; it reads nothing until asked.
@@ -239,7 +256,11 @@ func (t *Terminal) Show(ev session.Event) {
 			t.Println(s.ConnectionText())
 		}
 		t.Println(s.ConnectedText())
-		t.Println(`Type a message and press ENTER to send it; type /quit to end the session.`)
+		if t.cfg.Files != nil {
+			t.Println(`Type a message and press ENTER to send it; /send PATH… sends files or folders, /cancel stops sending or receiving them, /quit ends the session.`)
+		} else {
+			t.Println(`Type a message and press ENTER to send it; type /quit to end the session.`)
+		}
 		t.stopChat = make(chan struct{})
 		t.start()
 		t.chat.Go(func() { t.chatLoop(s, t.stopChat) })
@@ -263,6 +284,8 @@ func (t *Terminal) Print(ev session.Event) {
 		t.Printf("[%s] %s: %s\n", ev.Time.Format("15:04"), ev.From, continued(ev.Text))
 	case session.EventProgress, session.EventStatus, session.EventEnded:
 		t.Println(ev.Text)
+	case session.EventTransfer:
+		t.showTransfer(ev)
 	}
 }
 
@@ -290,6 +313,15 @@ func (t *Terminal) chatLoop(s *session.Session, stop <-chan struct{}) {
 			case l == "":
 			case l == "/quit":
 				s.Close()
+			case t.cfg.Files != nil && (l == "/send" || strings.HasPrefix(l, "/send ")):
+				paths := splitPaths(strings.TrimPrefix(l, "/send"))
+				if len(paths) == 0 {
+					t.Println("Say what to send: /send PATH… (put a path with spaces in quotes).")
+				} else if err := t.cfg.Files.Send(paths); err != nil {
+					t.Println("Nothing was sent: " + err.Error())
+				}
+			case t.cfg.Files != nil && l == "/cancel":
+				t.cfg.Files.CancelAll()
 			default:
 				if err := s.Send(l); err != nil {
 					t.Println("Your message was not sent: " + err.Error())

@@ -3,6 +3,7 @@ package terminal
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -105,5 +106,18 @@ func confirmText(ctx context.Context, q session.Question) func(*Terminal) (strin
 			return "yes", err
 		}
 		return "no", err
+	}
+}
+
+func TestSplitPaths(t *testing.T) {
+	for in, want := range map[string][]string{
+		" a.txt  b.txt":                 {"a.txt", "b.txt"},
+		` "My Documents/x y.pdf" 'z w'`: {"My Documents/x y.pdf", "z w"},
+		`  `:                            nil,
+		` ""`:                           {""},
+	} {
+		if got := splitPaths(in); !slices.Equal(got, want) {
+			t.Errorf("splitPaths(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -30,6 +30,15 @@ type Config struct {
 	// Check.Bootstrap is empty.
 	InvitationBootstrap []string
 	Logger              *slog.Logger
+	// Files is the session's file channel (Send a File); nil: none.
+	Files Files
+}
+
+// Files is the file channel as the window drives it.
+type Files interface {
+	terminal.Files
+	// Cancel cancels the transfer with this ID (session.Transfer.ID).
+	Cancel(id string)
 }
 
 // networkCheck is the Help page's "Check this network": the check of

@@ -28,6 +28,8 @@ type window interface {
 	Choose(ctx context.Context, question string, labels ...string) (int, error)
 	AskPassword(ctx context.Context, prompt string) (password string, ok bool, err error)
 	AskLine(ctx context.Context, prompt, initial string) (line string, ok bool, err error)
+	ShowTransfer(render.Transfer)
+	EndTransfer(id string)
 	Close()
 	Run() error
 }
@@ -163,6 +165,19 @@ func (u *ui) Show(ev session.Event) {
 		if u.onConnected != nil {
 			u.onConnected()
 		}
+	case session.EventTransfer:
+		tr := ev.Transfer
+		if !tr.Ended {
+			verb := "Receiving "
+			if tr.Sending {
+				verb = "Sending "
+			}
+			w.ShowTransfer(render.Transfer{ID: tr.ID, Text: verb + tr.What, Detail: tr.Detail(), Done: tr.Done, Total: tr.Total})
+			return
+		}
+		t.Print(ev)
+		w.EndTransfer(tr.ID)
+		w.Post(render.Entry{Time: ev.Time, Text: ev.Text, Open: tr.Folder})
 	case session.EventEnded:
 		t.Print(ev)
 		if s := u.sess.Load(); s != nil && !s.Helper {

@@ -1,0 +1,106 @@
+//go:build !nogui
+
+package window
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/ra-p2p/ra-p2p/render"
+)
+
+// fileButtons are the window's Send a File and Cancel buttons (nil, nil
+// without a file channel). Send a File asks which files on a goroutine of
+// the window's and offers them.
+func (u *ui) fileButtons() (sendFiles func(), cancel func(id string)) {
+	if u.cfg.Files == nil {
+		return nil, nil
+	}
+	sendFiles = func() {
+		u.bg.Go(func() {
+			paths, err := u.chooseFiles(context.Background())
+			if err != nil || len(paths) == 0 {
+				if err != nil {
+					u.w.Post(render.Entry{Text: "Nothing was sent: " + err.Error()})
+				}
+				return
+			}
+			if err := u.cfg.Files.Send(paths); err != nil {
+				u.w.Post(render.Entry{Text: "Nothing was sent: " + err.Error()})
+			}
+		})
+	}
+	return sendFiles, u.cfg.Files.Cancel
+}
+
+// chooseFiles asks which files or folders to send: with the desktop's own
+// dialog where one is installed (zenity, kdialog), else in the window (a
+// path typed or pasted). No paths and no error: the user cancelled.
+func (u *ui) chooseFiles(ctx context.Context) ([]string, error) {
+	home, _ := os.UserHomeDir()
+	for _, chooser := range fileChoosers {
+		if _, err := exec.LookPath(chooser.name); err != nil {
+			continue
+		}
+		cmd := exec.CommandContext(ctx, chooser.name, chooser.args(home)...)
+		var out bytes.Buffer
+		cmd.Stdout = &out
+		err := cmd.Run()
+		var exit *exec.ExitError
+		if errors.As(err, &exit) && exit.ExitCode() == 1 {
+			return nil, nil // Cancel
+		}
+		if err != nil {
+			u.cfg.Logger.Warn("the file dialog failed; asking in the window", "program", chooser.name, "err", err)
+			break
+		}
+		return splitLines(out.String()), nil
+	}
+	line, ok, err := u.w.AskLine(ctx, "Send a File\n\nType or paste the path of a file or folder to send (several: separate them with ; ).", home+string(filepath.Separator))
+	if err != nil || !ok {
+		return nil, err
+	}
+	var paths []string
+	for _, p := range strings.Split(line, ";") {
+		if p = strings.TrimSpace(p); p != "" {
+			paths = append(paths, expandHome(p, home))
+		}
+	}
+	return paths, nil
+}
+
+// fileChoosers are the desktop's file dialogs, tried in order.
+var fileChoosers = []struct {
+	name string
+	args func(home string) []string
+}{
+	{"zenity", func(home string) []string {
+		return []string{"--file-selection", "--multiple", "--separator=\n", "--title=Send a File", "--filename=" + home + "/"}
+	}},
+	{"kdialog", func(home string) []string {
+		return []string{"--getopenfilename", home, "--multiple", "--separate-output", "--title", "Send a File"}
+	}},
+}
+
+func splitLines(s string) []string {
+	var lines []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimRight(l, "\r"); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
+
+// expandHome makes "~/x" a path under home.
+func expandHome(p, home string) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		return filepath.Join(home, strings.TrimPrefix(p, "~"))
+	}
+	return p
+}
