@@ -58,6 +58,9 @@ type Config struct {
 	// Cancel button (ShowTransfer). Both run on the game goroutine.
 	SendFiles      func()
 	CancelTransfer func(id string)
+	// DropFiles gets the paths of files and folders dropped onto the
+	// window while connected (nil: drops are ignored).
+	DropFiles func(paths []string)
 }
 
 // ErrClosed is returned by Run when the user closed the window.
@@ -478,6 +481,7 @@ func (p *panel) updateWidgets(keys []typed, fromX bool) {
 		p.chatKeys(keys)
 	}
 	p.clipboardKeys()
+	p.droppedFiles()
 	p.inUIUpdate = true
 	p.ui.Update()
 	p.inUIUpdate = false

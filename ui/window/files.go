@@ -14,28 +14,31 @@ import (
 	"github.com/ra-p2p/ra-p2p/render"
 )
 
-// fileButtons are the window's Send a File and Cancel buttons (nil, nil
-// without a file channel). Send a File asks which files on a goroutine of
-// the window's and offers them.
-func (u *ui) fileButtons() (sendFiles func(), cancel func(id string)) {
+// setFileButtons sets the window's Send a File and Cancel buttons and its
+// file drops (all nil without a file channel). Send a File asks which
+// files on a goroutine of the window's and offers them.
+func (u *ui) setFileButtons(c *render.Config) {
 	if u.cfg.Files == nil {
-		return nil, nil
+		return
 	}
-	sendFiles = func() {
+	send := func(paths []string) {
+		if err := u.cfg.Files.Send(paths); err != nil {
+			u.w.Post(render.Entry{Text: "Nothing was sent: " + err.Error()})
+		}
+	}
+	c.SendFiles = func() {
 		u.bg.Go(func() {
 			paths, err := u.chooseFiles(context.Background())
-			if err != nil || len(paths) == 0 {
-				if err != nil {
-					u.w.Post(render.Entry{Text: "Nothing was sent: " + err.Error()})
-				}
-				return
-			}
-			if err := u.cfg.Files.Send(paths); err != nil {
+			if err != nil {
 				u.w.Post(render.Entry{Text: "Nothing was sent: " + err.Error()})
+			}
+			if len(paths) > 0 {
+				send(paths)
 			}
 		})
 	}
-	return sendFiles, u.cfg.Files.Cancel
+	c.DropFiles = func(paths []string) { u.bg.Go(func() { send(paths) }) }
+	c.CancelTransfer = u.cfg.Files.Cancel
 }
 
 // chooseFiles asks which files or folders to send: with the desktop's own

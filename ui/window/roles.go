@@ -37,7 +37,7 @@ func RunHelper(ctx context.Context, hc session.HelpConfig, cfg Config) error {
 	} else {
 		hc.Channels = append(hc.Channels, ctl)
 	}
-	rcfg.SendFiles, rcfg.CancelTransfer = u.fileButtons()
+	u.setFileButtons(&rcfg.Config)
 	w, err := render.NewHelper(rcfg)
 	if err != nil {
 		return err
@@ -61,7 +61,7 @@ func RunNovice(ctx context.Context, nc session.NoviceConfig, cfg Config, ctl *re
 	if ctl != nil {
 		rcfg.StopControl = ctl.Stop
 	}
-	rcfg.SendFiles, rcfg.CancelTransfer = u.fileButtons()
+	u.setFileButtons(&rcfg.Config)
 	w, err := render.NewNovice(rcfg)
 	if err != nil {
 		return err
