@@ -82,6 +82,13 @@ var rules = map[string]map[string]string{
 		"github.com/hajimehoshi/ebiten/...": wireOnly,
 		"github.com/go-vgo/robotgo/...":     wireOnly,
 	},
+	"stream/files": {
+		module + "/...":                     "the file protocol's wire format shares only stream/framing with the other protocols; files, names and disks are transfer's",
+		"github.com/libp2p/...":             wireOnly,
+		"github.com/hajimehoshi/ebiten/...": wireOnly,
+		"github.com/go-vgo/robotgo/...":     wireOnly,
+		"os/exec":                           wireOnly,
+	},
 	"stream/traversal": {
 		module + "/...":                     "traversal is the punch and NAT-report formats p2p speaks; it imports no other ra-p2p package, so p2p can use it",
 		"github.com/libp2p/...":             wireOnly + " (p2p plugs its libp2p streams in)",
@@ -197,8 +204,10 @@ var rules = map[string]map[string]string{
 }
 
 // allowed lists, per package, what its rules would forbid but it may
-// import: the window's X-side leaves share the window lookup.
+// import: the window's X-side leaves share the window lookup; the file
+// protocol and transfer share the framing.
 var allowed = map[string][]string{
+	"stream/files": {module + "/stream/framing"},
 	"render/xpane": {module + "/render/xwin"},
 	"render/xkeys": {module + "/render/xwin"},
 }
