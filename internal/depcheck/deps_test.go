@@ -146,6 +146,15 @@ var rules = map[string]map[string]string{
 		"github.com/hajimehoshi/ebiten/...": channelsDont,
 		"golang.org/x/term":                 channelsDont,
 	},
+	"transfer": {
+		module + "/...":                     "transfer sends and saves files over any stream: it uses the file protocol (stream/files) and nothing else of ra-p2p; the channel plugs in the stream and asks the person",
+		"github.com/libp2p/...":             "transfer works over any stream with deadlines (tested over TCP loopback and net.Pipe); channel/filetransfer plugs a libp2p stream in",
+		"github.com/hajimehoshi/ebiten/...": "transfer never draws: progress goes to a callback the window or the terminal words",
+		"github.com/ebitenui/...":           "transfer never draws: progress goes to a callback the window or the terminal words",
+		"github.com/go-vgo/robotgo/...":     "transfer moves files, nothing else",
+		"golang.org/x/term":                 "transfer never reads a terminal: accepting an offer is the person's decision, asked by the channel",
+		"os/exec":                           "transfer runs no programs: a received file is inert data, never opened",
+	},
 	"ui/terminal": {
 		module + "/cmd/...":                 thinMain,
 		module + "/render/...":              "the terminal is the windowless interface: it is what ra-p2p-nogui runs",
@@ -208,6 +217,7 @@ var rules = map[string]map[string]string{
 // protocol and transfer share the framing.
 var allowed = map[string][]string{
 	"stream/files": {module + "/stream/framing"},
+	"transfer":     {module + "/stream/files", module + "/stream/framing"},
 	"render/xpane": {module + "/render/xwin"},
 	"render/xkeys": {module + "/render/xwin"},
 }
