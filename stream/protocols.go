@@ -28,6 +28,10 @@ const (
 	ScreenProtocol = "/ra-p2p/screen/1.0.0"
 	// ControlProtocol: 1.0.0 (2026-11-25): first version, layout in control.go.
 	ControlProtocol = "/ra-p2p/control/1.0.0"
+	// FileProtocol: one stream per file transfer (offer, answer, chunks,
+	// done). 1.0.0 (2026-12-10): first version, layout and limits in
+	// stream/files (doc.go); its maximum frame is files.MaxMessage.
+	FileProtocol = "/ra-p2p/file/1.0.0"
 
 	// PunchProtocol and NATReportProtocol are spoken by p2p itself, which
 	// must not import this package: they are defined, with their history,

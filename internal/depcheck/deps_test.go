@@ -82,6 +82,13 @@ var rules = map[string]map[string]string{
 		"github.com/hajimehoshi/ebiten/...": wireOnly,
 		"github.com/go-vgo/robotgo/...":     wireOnly,
 	},
+	"stream/files": {
+		module + "/...":                     "the file protocol's wire format shares only stream/framing with the other protocols; files, names and disks are transfer's",
+		"github.com/libp2p/...":             wireOnly,
+		"github.com/hajimehoshi/ebiten/...": wireOnly,
+		"github.com/go-vgo/robotgo/...":     wireOnly,
+		"os/exec":                           wireOnly,
+	},
 	"stream/traversal": {
 		module + "/...":                     "traversal is the punch and NAT-report formats p2p speaks; it imports no other ra-p2p package, so p2p can use it",
 		"github.com/libp2p/...":             wireOnly + " (p2p plugs its libp2p streams in)",
@@ -138,6 +145,15 @@ var rules = map[string]map[string]string{
 		module + "/stream/screen":           "control moves the pointer and types; seeing the screen is the screen channel's",
 		"github.com/hajimehoshi/ebiten/...": channelsDont,
 		"golang.org/x/term":                 channelsDont,
+	},
+	"transfer": {
+		module + "/...":                     "transfer sends and saves files over any stream: it uses the file protocol (stream/files) and nothing else of ra-p2p; the channel plugs in the stream and asks the person",
+		"github.com/libp2p/...":             "transfer works over any stream with deadlines (tested over TCP loopback and net.Pipe); channel/filetransfer plugs a libp2p stream in",
+		"github.com/hajimehoshi/ebiten/...": "transfer never draws: progress goes to a callback the window or the terminal words",
+		"github.com/ebitenui/...":           "transfer never draws: progress goes to a callback the window or the terminal words",
+		"github.com/go-vgo/robotgo/...":     "transfer moves files, nothing else",
+		"golang.org/x/term":                 "transfer never reads a terminal: accepting an offer is the person's decision, asked by the channel",
+		"os/exec":                           "transfer runs no programs: a received file is inert data, never opened",
 	},
 	"ui/terminal": {
 		module + "/cmd/...":                 thinMain,
@@ -197,8 +213,11 @@ var rules = map[string]map[string]string{
 }
 
 // allowed lists, per package, what its rules would forbid but it may
-// import: the window's X-side leaves share the window lookup.
+// import: the window's X-side leaves share the window lookup; the file
+// protocol and transfer share the framing.
 var allowed = map[string][]string{
+	"stream/files": {module + "/stream/framing"},
+	"transfer":     {module + "/stream/files", module + "/stream/framing"},
 	"render/xpane": {module + "/render/xwin"},
 	"render/xkeys": {module + "/render/xwin"},
 }

@@ -1,5 +1,5 @@
 // Package framing is the message framing every ra-p2p app protocol shares
-// (session, chat, control, screen): length-delimited frames with a
+// (session, chat, control, screen, file): length-delimited frames with a
 // per-protocol size limit, JSON bodies, and a reader for binary bodies.
 //
 // Everything here works over an io.Reader/io.Writer, so it is tested over
@@ -24,6 +24,7 @@
 //	0x10        chat (stream/chat.go)
 //	0x20..0x25  screen (stream/screen)
 //	0x30..0x31  control (stream/control.go)
+//	0x40..0x45  file (stream/files)
 //
 // # Trust
 //
