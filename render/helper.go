@@ -120,7 +120,8 @@ func helperHelp(peer string) string {
 		"• Chat: type in the box at the bottom left and press ENTER or Send; Ctrl+V pastes into the box. Click a message in the history to select it (Shift+click selects several) and press Ctrl+C to copy it; Ctrl+C in the box copies its selection or else " + peer + "'s last message. The history also records changes such as \"Connected to …\".\n" +
 		"• Take Control asks " + peer + " to let you use the mouse and keyboard over the screen on the right. Once allowed, click in the screen to type there; click in the chat box to type a message. Release Control gives it back.\n" +
 		"• " + peer + " can take control back at any moment by pressing ESC on their keyboard.\n" +
-		"• Send a File, Start Talking and Settings are not available in this version yet; their buttons stay greyed out.\n" +
+		"• Send a File sends files or folders to " + peer + ", who is asked first; dropping them onto this window does the same. Each transfer shows a bar with Cancel; " + peer + "'s files come to you the same way, and the history says where they were saved (Open the folder).\n" +
+		"• Start Talking and Settings are not available in this version yet; their buttons stay greyed out.\n" +
 		"• Disconnect (or closing the window) ends the session for both of you."
 }
 

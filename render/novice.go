@@ -55,7 +55,8 @@ const noviceHelp = "How Remote Assistance works\n\n" +
 	"• While your helper has control, press ESC (or Stop Control) to take it back at once.\n" +
 	"• Chat: type in the box at the bottom and press ENTER or Send. Ctrl+V pastes into the box. Click a message in the history to select it (Shift+click selects several) and press Ctrl+C to copy it (a command to paste elsewhere, say); Ctrl+C in the box copies your helper's last message.\n" +
 	"• Disconnect (or closing this window) ends the session at once.\n" +
-	"• Send a File and Start Talking are not available in this version yet."
+	"• Send a File sends files or folders to your helper (or drop them onto this window). When your helper sends you files, you are asked first; the history says where they were saved (Open the folder).\n" +
+	"• Start Talking is not available in this version yet."
 
 // Run opens the window and runs until the user closes it (ErrClosed) or
 // Close is called (nil). It must be called on the main goroutine.

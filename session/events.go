@@ -130,8 +130,9 @@ const (
 	// AskName (helper): the name Peer will see, asked once (Prompter.Line);
 	// Default is offered (the account's full name).
 	AskName
-	// AskReceiveFiles: save the files Peer offers (Files: the first
-	// names, Count and Bytes: all of them) in Folder?
+	// AskReceiveFiles: save the files Peer offers (Files: what is offered
+	// at the top, files and folders, the first few and "…"; Count and
+	// Bytes: all the files) in Folder?
 	AskReceiveFiles
 )
 
@@ -174,11 +175,11 @@ func (q Question) Text() string {
 		return fmt.Sprintf("Your name, as %s will see it: ", q.Peer)
 	case AskReceiveFiles:
 		names := strings.Join(q.Files, ", ")
-		if len(q.Files) < q.Count {
-			names += ", …"
+		if q.Count == 1 {
+			return fmt.Sprintf("%s wants to send you 1 file (%s): %s. It will be saved in %s. Save it?", q.Peer, Size(q.Bytes), names, q.Folder)
 		}
-		return fmt.Sprintf("%s wants to send you %d %s (%s): %s. They will be saved in %s. Save them?",
-			q.Peer, q.Count, plural(q.Count, "file", "files"), Size(q.Bytes), names, q.Folder)
+		return fmt.Sprintf("%s wants to send you %d files (%s): %s. They will be saved in %s. Save them?",
+			q.Peer, q.Count, Size(q.Bytes), names, q.Folder)
 	}
 	return fmt.Sprintf("question %d", q.Kind)
 }

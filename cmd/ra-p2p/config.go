@@ -3,9 +3,13 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+
+	"github.com/ra-p2p/ra-p2p/channel/filetransfer"
 
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/ra-p2p/ra-p2p/p2p"
@@ -19,6 +23,8 @@ type fileConfig struct {
 	// Name is the helper's name as the people they help see it, chosen
 	// once when asked (`ra-p2p help`); "" = not chosen yet: ask.
 	Name string `json:"name,omitempty"`
+	// Downloads is where received files are saved; "" = ~/Downloads/ra-p2p.
+	Downloads string `json:"downloads,omitempty"`
 }
 
 func configDir() (string, error) {
@@ -96,4 +102,29 @@ func bootstrapList(flags []string) ([]string, []peer.AddrInfo, error) {
 		return nil, nil, usageError{err.Error()}
 	}
 	return list, infos, nil
+}
+
+// filesFlag registers --downloads.
+func filesFlag(fs *flag.FlagSet) *string {
+	return fs.String("downloads", "", "save received files in `DIR` (default: the config file's \"downloads\", else ~/Downloads/ra-p2p)")
+}
+
+// fileChannel is the session's file channel, saving into the folder
+// --downloads names, or the config file, or ~/Downloads/ra-p2p.
+func fileChannel(downloads string, logger *slog.Logger) (*filetransfer.Channel, error) {
+	if downloads == "" {
+		fc, err := loadFileConfig()
+		if err != nil {
+			return nil, err
+		}
+		downloads = fc.Downloads
+	}
+	if downloads == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return nil, fmt.Errorf("finding the folder for received files: %w; give one with --downloads", err)
+		}
+		downloads = filepath.Join(home, "Downloads", "ra-p2p")
+	}
+	return &filetransfer.Channel{Downloads: downloads, Log: logger}, nil
 }

@@ -17,6 +17,7 @@ func runHelp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	yes := fs.Bool("yes", false, `answer "yes" to "connect now?" (for scripts)`)
 	findTimeout := fs.Duration("find-timeout", 20*time.Second, "how long to look for the other computer")
 	noGUI := fs.Bool("no-gui", false, "stay in the terminal instead of opening the Remote Assistance window")
+	downloads := filesFlag(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -59,10 +60,17 @@ func runHelp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			}
 		},
 	}
+	files, err := fileChannel(*downloads, logger)
+	if err != nil {
+		return err
+	}
+	cfg.Channels = append(cfg.Channels, files)
 	given := envPassword()
-	t := terminal.New(terminal.Config{In: stdin, Out: stdout, Yes: *yes, Password: given})
+	t := terminal.New(terminal.Config{In: stdin, Out: stdout, Progress: stderr, Yes: *yes, Password: given, Files: files})
 	if useGUI(*noGUI) {
-		return helpInWindow(ctx, cfg, windowConfig(t, given, *yes, logger, bootstrap, network.portMapping, inv.Bootstrap))
+		wc := windowConfig(t, given, *yes, logger, bootstrap, network.portMapping, inv.Bootstrap)
+		wc.Files = files
+		return helpInWindow(ctx, cfg, wc)
 	}
 	return session.RunHelper(ctx, cfg, t)
 }

@@ -31,12 +31,17 @@ func runInvite(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	revoke := fs.String("revoke", "", "revoke the invitation with this `ID` (see --list) and exit")
 	resume := fs.String("resume", "", "wait again for a helper with the invitation in `FILE`")
 	noGUI := fs.Bool("no-gui", false, "stay in the terminal instead of opening a window")
+	downloads := filesFlag(fs)
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return err
 	}
 	logger := common.apply(stderr)
+	files, err := fileChannel(*downloads, logger)
+	if err != nil {
+		return err
+	}
 	given := envPassword()
-	t := terminal.New(terminal.Config{In: stdin, Out: stdout, Yes: *yes, Password: given})
+	t := terminal.New(terminal.Config{In: stdin, Out: stdout, Progress: stderr, Yes: *yes, Password: given, Files: files})
 	// Checked before an invitation is made: a typo must not leave one behind.
 	network, err := common.sessionNetwork()
 	if err != nil {
@@ -106,11 +111,14 @@ func runInvite(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		Entry: entry, Store: store, Bootstrap: bootstrap, Listen: common.listen, Logger: logger, Relays: network.relays,
 		PortMapping: network.portMapping,
 	}
+	cfg.Channels = []session.Channel{files}
 	if hasDisplay() {
-		cfg.Channels = []session.Channel{&screenshare.Share{Log: logger}}
+		cfg.Channels = append(cfg.Channels, &screenshare.Share{Log: logger})
 	}
 	if useGUI(*noGUI) {
-		return inviteInWindow(ctx, cfg, windowConfig(t, given, *yes, logger, bootstrap, network.portMapping, inv.Bootstrap))
+		wc := windowConfig(t, given, *yes, logger, bootstrap, network.portMapping, inv.Bootstrap)
+		wc.Files = files
+		return inviteInWindow(ctx, cfg, wc)
 	}
 	return session.RunNovice(ctx, cfg, t)
 }

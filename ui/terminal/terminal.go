@@ -21,7 +21,7 @@ type Config struct {
 	In  io.Reader
 	Out io.Writer
 	// Yes answers "connect now?" and "accept this helper?" without asking
-	// (--yes); control is always asked.
+	// (--yes); control and files offered are always asked.
 	Yes bool
 	// Password is a password given without typing it (RA_P2P_PASSWORD),
 	// for one attempt; nil: none.
@@ -56,6 +56,13 @@ type Terminal struct {
 	// the chat loop of the session being shown
 	chat     sync.WaitGroup
 	stopChat chan struct{}
+
+	// Questions asked while the chat loop reads the lines get them from
+	// it; one question at a time.
+	questions sync.Mutex
+	askMu     sync.Mutex
+	chatOn    bool
+	waiter    chan string // the question waiting for a line
 
 	progress progressLine // Show's goroutine only
 }
@@ -138,26 +145,66 @@ func (t *Terminal) Println(s string) { t.Printf("%s\n", s) }
 
 func (t *Terminal) readLine(ctx context.Context) (string, error) {
 	t.start()
+	t.askMu.Lock()
+	from := t.lines
+	if t.chatOn {
+		// The chat loop reads the lines: it hands the next one over.
+		w := make(chan string, 1)
+		t.waiter, from = w, w
+	}
+	t.askMu.Unlock()
 	select {
-	case l, ok := <-t.lines:
+	case l, ok := <-from:
 		if !ok {
 			return "", io.EOF
 		}
 		return strings.TrimSpace(l), nil
 	case <-ctx.Done():
+		t.askMu.Lock()
+		if t.waiter == from {
+			t.waiter = nil
+		}
+		t.askMu.Unlock()
 		return "", ctx.Err()
+	}
+}
+
+// answer hands line to the question waiting for one, if there is one
+// (the chat loop's lines go to a question first).
+func (t *Terminal) answer(line string) bool {
+	t.askMu.Lock()
+	defer t.askMu.Unlock()
+	if t.waiter == nil {
+		return false
+	}
+	t.waiter <- line
+	t.waiter = nil
+	return true
+}
+
+// setChatOn says whether the chat loop reads the lines; when it stops, a
+// question still waiting gets no line (io.EOF).
+func (t *Terminal) setChatOn(on bool) {
+	t.askMu.Lock()
+	defer t.askMu.Unlock()
+	t.chatOn = on
+	if !on && t.waiter != nil {
+		close(t.waiter)
+		t.waiter = nil
 	}
 }
 
 // Confirm implements session.Prompter: a yes/no question; anything but
 // y/yes is no.
 func (t *Terminal) Confirm(ctx context.Context, q session.Question) (bool, error) {
+	t.questions.Lock()
+	defer t.questions.Unlock()
 	if q.Kind == session.AskConnect {
 		for _, l := range InvitationLines(q, true) {
 			t.Println(l)
 		}
 	}
-	if t.cfg.Yes && q.Kind != session.AskAllowControl {
+	if t.cfg.Yes && (q.Kind == session.AskConnect || q.Kind == session.AskAcceptHelper) {
 		t.Printf("%s [y/N] y (--yes)\n", q.Text())
 		return true, nil
 	}
@@ -184,6 +231,8 @@ func (t *Terminal) Confirm(ctx context.Context, q session.Question) (bool, error
 // Line implements session.Prompter: a line of standard input, q.Default
 // when it is empty; with --yes nothing is asked and "" (no answer) returned.
 func (t *Terminal) Line(ctx context.Context, q session.Question) (string, error) {
+	t.questions.Lock()
+	defer t.questions.Unlock()
 	prompt := strings.TrimSuffix(q.Text(), ": ")
 	if q.Default != "" {
 		prompt += " [" + q.Default + "]"
@@ -225,6 +274,8 @@ func InvitationLines(q session.Question, quoteGo bool) []string {
 // Password implements session.Prompter: the Config's password once, then a
 // hidden line at a terminal, or a line of standard input from a script.
 func (t *Terminal) Password(ctx context.Context, q session.Question) (string, error) {
+	t.questions.Lock()
+	defer t.questions.Unlock()
 	if pw, ok := t.cfg.Password.Take(); ok {
 		return pw, nil
 	}
@@ -300,6 +351,8 @@ func continued(text string) string {
 // both; at the end of input the session goes on until the other side ends
 // it.
 func (t *Terminal) chatLoop(s *session.Session, stop <-chan struct{}) {
+	t.setChatOn(true)
+	defer t.setChatOn(false)
 	for {
 		select {
 		case <-stop:
@@ -307,6 +360,9 @@ func (t *Terminal) chatLoop(s *session.Session, stop <-chan struct{}) {
 		case l, ok := <-t.lines:
 			if !ok {
 				return
+			}
+			if t.answer(l) {
+				continue
 			}
 			l = strings.TrimSpace(l)
 			switch {

@@ -15,7 +15,7 @@ type Config struct {
 	// the history are copied there.
 	Mirror *terminal.Terminal
 	// Yes answers "connect now?" and "accept this helper?" without asking
-	// (--yes); control is always asked.
+	// (--yes); control and files offered are always asked.
 	Yes bool
 	// Password is a password given without typing it (RA_P2P_PASSWORD),
 	// for one attempt, shared with the terminal the window mirrors on; nil:

@@ -66,10 +66,13 @@ func (u *ui) Confirm(ctx context.Context, q session.Question) (bool, error) {
 	case session.AskAllowControl:
 		yes, no = "Allow", "Deny"
 		u.cfg.Mirror.Println(text)
+	case session.AskReceiveFiles:
+		yes, no = "Save", "Decline"
+		u.cfg.Mirror.Println(text)
 	default:
 		u.cfg.Mirror.Println(text)
 	}
-	if u.cfg.Yes && q.Kind != session.AskAllowControl {
+	if u.cfg.Yes && (q.Kind == session.AskConnect || q.Kind == session.AskAcceptHelper) {
 		return true, nil
 	}
 	if q.Kind == session.AskAcceptHelper {

@@ -1,0 +1,133 @@
+package test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/ra-p2p/ra-p2p/test/netlab"
+)
+
+// TestSendFilesBothWays: the real binaries in two homes behind NAT routers,
+// over their direct connection. The helper sends an empty file, a 1-byte
+// file, a 24 MiB random file and a folder tree (with a symbolic link in
+// it, left out and said so) with /send; the novice sees the whole offer
+// before anything is written, saves it, and every file lands whole where
+// she keeps downloads. The other way, the helper declines a file (nothing
+// is written) and then saves it twice: the second copy does not overwrite
+// the first.
+func TestSendFilesBothWays(t *testing.T) {
+	w := newWorld(t, netlab.Options{Nodes: 2,
+		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
+	noviceDir, helperDir, src := t.TempDir(), t.TempDir(), t.TempDir()
+	n := w.startNovice("novice", []string{"--downloads", noviceDir}, nil)
+	h := w.startHelper("helper", n.file, []string{"--downloads", helperDir}, nil)
+	acceptDirect(t, n, h, time.Now(), 30*time.Second)
+	mustWait(t, n.proc, `Connected to Bob`, 10*time.Second)
+
+	write := func(name string, data []byte) {
+		t.Helper()
+		p := filepath.Join(src, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	big := make([]byte, 24<<20)
+	rand.Read(big)
+	write("empty.txt", nil)
+	write("one.bin", []byte{42})
+	write("big.bin", big)
+	write("photos/a.jpg", []byte("a picture"))
+	write("photos/2024/b.jpg", bytes.Repeat([]byte("b"), 3<<20+5))
+	if err := os.Symlink("/etc/passwd", filepath.Join(src, "photos", "link")); err != nil {
+		t.Fatal(err)
+	}
+
+	send(t, h, src, "empty.txt", "one.bin", "big.bin", "photos")
+	mustWait(t, n.proc, `Bob wants to send you 5 files \(28\.3 MB\): empty\.txt, one\.bin, big\.bin, photos/\. They will be saved in `+
+		regexp.QuoteMeta(noviceDir)+`\. Save them\? \[y/N\]`, 20*time.Second)
+	if entries, _ := os.ReadDir(noviceDir); len(entries) != 0 {
+		t.Errorf("something was written before the novice answered: %v", entries)
+	}
+	answer(t, n.proc, "y")
+	mustWait(t, n.proc, `Bob's computer left out 1 item: photos/link \(a symbolic link\)`, 20*time.Second)
+	mustWait(t, n.proc, `5 files received from Bob, 28\.3 MB, verified\.`, 60*time.Second)
+	mustWait(t, h, `5 files sent to Alice, 28\.3 MB, verified\.`, 10*time.Second)
+	for _, name := range []string{"empty.txt", "one.bin", "big.bin", "photos/a.jpg", "photos/2024/b.jpg"} {
+		sameFile(t, filepath.Join(src, name), filepath.Join(noviceDir, name))
+	}
+	if _, err := os.Lstat(filepath.Join(noviceDir, "photos", "link")); err == nil {
+		t.Errorf("the symbolic link was received")
+	}
+
+	// The other way: declined, then saved twice.
+	write("notes.txt", []byte("the printer's IP is 192.168.1.20\n"))
+	send(t, n.proc, src, "notes.txt")
+	mustWait(t, h, `Alice wants to send you 1 file \(33 bytes\): notes\.txt\. It will be saved in `+regexp.QuoteMeta(helperDir), 20*time.Second)
+	answer(t, h, "n")
+	mustWait(t, n.proc, `Bob declined notes\.txt\.`, 10*time.Second)
+	if entries, _ := os.ReadDir(helperDir); len(entries) != 0 {
+		t.Errorf("a declined file left something behind: %v", entries)
+	}
+	for i, saved := range []string{"notes.txt", "notes (1).txt"} {
+		send(t, n.proc, src, "notes.txt")
+		if _, err := h.WaitForNth(regexp.MustCompile(`Alice wants to send you 1 file`), i+2, 20*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		answer(t, h, "y")
+		if _, err := n.proc.WaitForNth(regexp.MustCompile(`notes\.txt sent to Bob, 33 bytes, verified\.`), i+1, 20*time.Second); err != nil {
+			t.Fatalf("%v\n%s", err, n.proc.Output())
+		}
+		sameFile(t, filepath.Join(src, "notes.txt"), filepath.Join(helperDir, saved))
+	}
+	mustWait(t, h, `notes\.txt received from Alice, 33 bytes, verified \(saved as notes \(1\)\.txt\)\.`, 5*time.Second)
+}
+
+// send types /send with the paths of names under dir.
+func send(t *testing.T, p *netlab.Proc, dir string, names ...string) {
+	t.Helper()
+	line := "/send"
+	for _, n := range names {
+		line += ` "` + filepath.Join(dir, n) + `"`
+	}
+	if err := p.WriteLine(line); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func answer(t *testing.T, p *netlab.Proc, line string) {
+	t.Helper()
+	if err := p.WriteLine(line); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sameFile checks that got holds what want holds.
+func sameFile(t *testing.T, want, got string) {
+	t.Helper()
+	sum := func(p string) ([]byte, int64) {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Errorf("%v", err)
+			return nil, -1
+		}
+		defer f.Close()
+		h := sha256.New()
+		n, _ := io.Copy(h, f)
+		return h.Sum(nil), n
+	}
+	ws, wn := sum(want)
+	gs, gn := sum(got)
+	if !bytes.Equal(ws, gs) || wn != gn {
+		t.Errorf("%s (%d bytes) differs from %s (%d bytes)", got, gn, want, wn)
+	}
+}
