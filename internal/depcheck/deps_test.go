@@ -155,7 +155,6 @@ var rules = map[string]map[string]string{
 		"github.com/hajimehoshi/ebiten/...": channelsDont,
 		"github.com/go-vgo/robotgo/...":     "sending files gives no control: that is another channel and another consent",
 		"golang.org/x/term":                 channelsDont,
-		"os/exec":                           "a received file is inert data: the channel never opens or runs it (the window's Open the folder is the person's click)",
 	},
 	"transfer": {
 		module + "/...":                     "transfer sends and saves files over any stream: it uses the file protocol (stream/files) and nothing else of ra-p2p; the channel plugs in the stream and asks the person",
