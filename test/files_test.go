@@ -131,3 +131,63 @@ func sameFile(t *testing.T, want, got string) {
 		t.Errorf("%s (%d bytes) differs from %s (%d bytes)", got, gn, want, wn)
 	}
 }
+
+// TestFileResumesAfterLinkCut: a 40 MB file moves over the helper's
+// uplink shaped to 40 Mbit/s (tbf on the helper's router); a quarter of
+// the way the novice's router loses its internet link for 4 s. The
+// session reconnects by itself, the helper's side offers the file again,
+// the novice's side recognises it (no second question) and goes on from
+// its last verified chunk: the file lands whole, and the helper's router
+// carried at most 1.05× the file to the novice's home.
+func TestFileResumesAfterLinkCut(t *testing.T) {
+	w := newWorld(t, netlab.Options{Nodes: 2,
+		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
+	noviceDir, src := t.TempDir(), t.TempDir()
+	data := make([]byte, 40<<20)
+	rand.Read(data)
+	if err := os.WriteFile(filepath.Join(src, "disk.img"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.lab.Run(w.lab.RouterNS("helper"), "tc", "qdisc", "add", "dev", "wan", "root", "tbf",
+		"rate", "40mbit", "burst", "64kb", "latency", "100ms"); err != nil {
+		t.Fatal(err)
+	}
+	n := w.startNovice("novice", []string{"--downloads", noviceDir}, nil)
+	h := w.startHelper("helper", n.file, nil, nil)
+	acceptDirect(t, n, h, time.Now(), 30*time.Second)
+	mustWait(t, n.proc, `Connected to Bob`, 10*time.Second)
+	w.lab.ResetCounters()
+
+	send(t, h, src, "disk.img")
+	mustWait(t, n.proc, `Bob wants to send you 1 file \(41\.9 MB\): disk\.img\. .* Save it\? \[y/N\]`, 20*time.Second)
+	answer(t, n.proc, "y")
+	mustWait(t, n.proc, `Receiving disk\.img: (2[5-9]|[3-9]\d)%`, 30*time.Second)
+	router := w.lab.RouterNS("novice")
+	if _, err := w.lab.Run(router, "ip", "link", "set", "wan", "down"); err != nil {
+		t.Fatal(err)
+	}
+	mustWait(t, n.proc, `Reconnecting to Bob…`, 10*time.Second)
+	time.Sleep(4 * time.Second)
+	if _, err := w.lab.Run(router, "ip", "link", "set", "wan", "up"); err != nil {
+		t.Fatal(err)
+	}
+	mustWait(t, n.proc, `Receiving disk\.img from Bob goes on where it stopped\.`, 30*time.Second)
+	mustWait(t, n.proc, `disk\.img received from Bob, 41\.9 MB, verified\.`, 60*time.Second)
+	mustWait(t, h, `disk\.img sent to Alice, 41\.9 MB, verified\.`, 10*time.Second)
+	sameFile(t, filepath.Join(src, "disk.img"), filepath.Join(noviceDir, "disk.img"))
+	if m := regexp.MustCompile(`Save it\?`).FindAllString(n.proc.Output(), -1); len(m) != 1 {
+		t.Errorf("the novice was asked %d times, want once", len(m))
+	}
+	if m := regexp.MustCompile(`Receiving disk\.img: 0%`).FindAllString(n.proc.Output(), -1); len(m) != 1 {
+		t.Errorf("the novice's progress started from 0%% %d times, want once (the resumed part counts)", len(m))
+	}
+	b, err := w.lab.RouterBytes("helper")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ratio := float64(b.ToOtherHome) / float64(len(data))
+	t.Logf("the helper's router carried %d bytes to the novice's home: %.3f× the file", b.ToOtherHome, ratio)
+	if ratio > 1.05 {
+		t.Errorf("%.3f× the file crossed the link, want ≤ 1.05×", ratio)
+	}
+}

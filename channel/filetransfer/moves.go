@@ -17,7 +17,7 @@ import (
 // send runs one offer of this side's on l (its own goroutine).
 func (c *Channel) send(l *link, out *outgoing, r *running) {
 	s, peer := l.s, l.s.PeerName
-	rep := c.reporter(s, out.id, true, out.what, out.offer.Total())
+	rep := c.reporter(s, session.Transfer{ID: out.id, Sending: true, What: out.what, Total: out.offer.Total()})
 	defer rep.stop()
 	err := c.withStream(r.ctx, s, func(st transfer.Stream) error {
 		return transfer.Send(r.ctx, st, out.offer, rep.progress)
@@ -103,7 +103,7 @@ func (c *Channel) receive(l *link, rw io.ReadWriteCloser) {
 	id := c.newID("r")
 	r := c.track(l.ctx, id)
 	c.mu.Unlock()
-	rep := c.reporter(s, id, false, what, o.Total())
+	rep := c.reporter(s, session.Transfer{ID: id, What: what, Total: o.Total(), Done: o.Total() - layout.Need})
 	defer rep.stop()
 	res, err := recv.Receive(r.ctx, layout, rep.progress)
 	c.finish(id, true)
@@ -178,8 +178,10 @@ type reporter struct {
 	wg      sync.WaitGroup
 }
 
-func (c *Channel) reporter(s *session.Session, id string, sending bool, what string, total int64) *reporter {
-	rep := &reporter{s: s, base: session.Transfer{ID: id, Sending: sending, What: what, Total: total}, quit: make(chan struct{}), started: time.Now()}
+// reporter starts reporting the transfer first (what an earlier attempt
+// moved already in Done).
+func (c *Channel) reporter(s *session.Session, first session.Transfer) *reporter {
+	rep := &reporter{s: s, base: first, quit: make(chan struct{}), started: time.Now()}
 	s.Emit(session.Event{Kind: session.EventTransfer, Transfer: rep.base})
 	rep.wg.Go(rep.loop)
 	return rep
