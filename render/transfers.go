@@ -93,9 +93,11 @@ func (p *panel) newTransferRow(id string) *transferRow {
 			p.cfg.CancelTransfer(id)
 		}
 	}, "")
-	line := widget.NewContainer(widget.ContainerOpts.Layout(widget.NewGridLayout(
-		widget.GridLayoutOpts.Columns(2), widget.GridLayoutOpts.Spacing(8, 0),
-		widget.GridLayoutOpts.Stretch([]bool{true, false}, nil))))
+	line := widget.NewContainer(
+		widget.ContainerOpts.Layout(widget.NewGridLayout(
+			widget.GridLayoutOpts.Columns(2), widget.GridLayoutOpts.Spacing(8, 0),
+			widget.GridLayoutOpts.Stretch([]bool{true, false}, nil))),
+		widget.ContainerOpts.WidgetOpts(widget.WidgetOpts.LayoutData(widget.RowLayoutData{Stretch: true})))
 	line.AddChild(row.bar, cancel)
 	row.box = widget.NewContainer(
 		widget.ContainerOpts.Layout(widget.NewRowLayout(

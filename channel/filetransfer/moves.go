@@ -173,7 +173,8 @@ type reporter struct {
 	s       *session.Session
 	base    session.Transfer
 	latest  atomic.Pointer[transfer.Progress]
-	started time.Time
+	started time.Time // when the first progress was seen, and its Done
+	from    int64
 	quit    chan struct{}
 	wg      sync.WaitGroup
 }
@@ -181,7 +182,7 @@ type reporter struct {
 // reporter starts reporting the transfer first (what an earlier attempt
 // moved already in Done).
 func (c *Channel) reporter(s *session.Session, first session.Transfer) *reporter {
-	rep := &reporter{s: s, base: first, quit: make(chan struct{}), started: time.Now()}
+	rep := &reporter{s: s, base: first, quit: make(chan struct{})}
 	s.Emit(session.Event{Kind: session.EventTransfer, Transfer: rep.base})
 	rep.wg.Go(rep.loop)
 	return rep
@@ -205,10 +206,13 @@ func (rep *reporter) loop() {
 			continue
 		}
 		shown = p.Done
+		if rep.started.IsZero() { // the rate counts from the first chunk, not from the wait for an answer
+			rep.started, rep.from = time.Now(), p.Done
+		}
 		t := rep.base
 		t.Done, t.Total = p.Done, p.Total
-		if secs := time.Since(rep.started).Seconds(); secs > 0.5 && p.Done > p.Resumed {
-			t.Rate = float64(p.Done-p.Resumed) / secs
+		if secs := time.Since(rep.started).Seconds(); secs > 0.5 {
+			t.Rate = float64(p.Done-rep.from) / secs
 		}
 		rep.s.Emit(session.Event{Kind: session.EventTransfer, Transfer: t})
 	}

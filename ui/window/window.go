@@ -42,11 +42,12 @@ type ui struct {
 	// screen).
 	onConnected func()
 
-	sess atomic.Pointer[session.Session]
-	bg   sync.WaitGroup // session closes started by the window
+	sess      atomic.Pointer[session.Session]
+	bg        sync.WaitGroup  // session closes started by the window
+	transfers map[string]bool // the transfers shown, by ID (Show's goroutine)
 }
 
-func newUI(cfg Config) *ui { return &ui{cfg: cfg} }
+func newUI(cfg Config) *ui { return &ui{cfg: cfg, transfers: map[string]bool{}} }
 
 // Confirm implements session.Prompter with a dialog whose buttons fit the
 // question.
@@ -175,10 +176,15 @@ func (u *ui) Show(ev session.Event) {
 			if tr.Sending {
 				verb = "Sending "
 			}
+			if !u.transfers[tr.ID] { // the terminal hears of its start and end only
+				u.transfers[tr.ID] = true
+				t.Println(verb + tr.What + "…")
+			}
 			w.ShowTransfer(render.Transfer{ID: tr.ID, Text: verb + tr.What, Detail: tr.Detail(), Done: tr.Done, Total: tr.Total})
 			return
 		}
 		t.Print(ev)
+		delete(u.transfers, tr.ID)
 		w.EndTransfer(tr.ID)
 		w.Post(render.Entry{Time: ev.Time, Text: ev.Text, Open: tr.Folder})
 	case session.EventEnded:
