@@ -44,7 +44,11 @@
 //     file against its hash before it is saved under its name.
 //   - Open, run or interpret a received file: it is inert data.
 //   - Read a whole file into memory, or hash a file before sending it:
-//     one 1 MiB buffer is reused, and each chunk is hashed as it is read.
+//     the sender reads each file once, chunk by chunk, into three reused
+//     1 MiB buffers (one being read and hashed on a reading goroutine while
+//     the one before is written), and hashes each chunk as it reads it;
+//     the receiver reads every chunk into one reused buffer, checks it and
+//     writes it.
 //   - Send more of a file than was offered, or present a file that changed
 //     while it was sent as verified (ErrChanged).
 //   - Import libp2p, a GUI or anything of ra-p2p but stream/files and
