@@ -85,8 +85,9 @@
 // there at their full size; the next one resumes from the record's
 // offset, if the part holds that many bytes (rounded down to a chunk, and
 // the part is cut there: nothing beyond the last verified chunk is kept).
-// The record is rewritten at each file's start and end, every 64 MiB, and
-// when the transfer stops, whatever stopped it. A record that cannot be
+// The record is written when an item's part is made, rewritten at each
+// file's end, every 64 MiB within a file, and when the transfer stops,
+// whatever stopped it. A record that cannot be
 // read means its part is started again. A user who gives up can delete
 // the parts; nothing else does (a cancelled transfer keeps what was
 // verified, so it can go on; a part with nothing verified is removed).

@@ -70,8 +70,8 @@ func (r *Receiver) ReadOffer(ctx context.Context) (*Offer, error) {
 // person did, or ctx ended on its side), an error wrapping ErrConnection
 // when the stream failed, or nil when ctx ends first (the person decided:
 // cancel ctx then). The read it starts goes on after it returns, owned by
-// the Receiver: Decline ends it, Receive takes its frame. Call it again to
-// wait again.
+// the Receiver: Decline ends it, Receive takes its frame (closing the
+// stream ends it too). Call it again to wait again.
 func (r *Receiver) WaitWithdrawn(ctx context.Context) error {
 	if r.offer == nil || r.answered {
 		return errors.New("transfer: WaitWithdrawn needs an offer that was read and not answered")
@@ -303,7 +303,8 @@ func (rc *receiving) receiveFile(i int) error {
 	rc.p.File = f.Name
 	name := it.partPath(f.Name)
 	flags := os.O_RDWR | os.O_CREATE
-	if !st.started {
+	first := !st.started
+	if first {
 		if it.Folder {
 			if err := rc.root.Mkdir(it.Target+partSuffix, 0o755); err != nil && !(it.Resumed && errors.Is(err, fs.ErrExist)) {
 				return rc.saveError(err, "making "+it.Target+partSuffix)
@@ -328,7 +329,9 @@ func (rc *receiving) receiveFile(i int) error {
 		rc.cur = nil
 		return rc.saveError(err, "preparing "+name)
 	}
-	rc.saveRecord()
+	if first || pl.Offset > 0 { // else the record already says so: the last file's end wrote it
+		rc.saveRecord()
+	}
 	var chain fileChain
 	chain.resumeAt(rc.ctx, fh, pl.Offset)
 	defer chain.stop()
