@@ -78,9 +78,10 @@
 // from.
 //
 // A new attempt at the same offer (the sender sends the same Offer value
-// again: same ID, same files) finds its parts by their names: Plan looks
-// at TARGET.ra-p2p-part.json for each candidate target, and takes up the
-// part whose record names this offer's ID and the same item digest. The
+// again: same ID, same files) finds its parts by their records: Plan reads
+// the *.ra-p2p-part.json in the folder and takes up, for each item, the
+// part whose record names this offer's ID and the item's digest, under
+// the target it was given (even if a name before it came free since). The
 // files the record counts as done are not sent again if they are still
 // there at their full size; the next one resumes from the record's
 // offset, if the part holds that many bytes (rounded down to a chunk, and
