@@ -44,7 +44,11 @@
 //     file against its hash before it is saved under its name.
 //   - Open, run or interpret a received file: it is inert data.
 //   - Read a whole file into memory, or hash a file before sending it:
-//     one 1 MiB buffer is reused, and each chunk is hashed as it is read.
+//     the sender reads each file once, chunk by chunk, into three reused
+//     1 MiB buffers (one being read and hashed on a reading goroutine while
+//     the one before is written), and hashes each chunk as it reads it;
+//     the receiver reads every chunk into one reused buffer, checks it and
+//     writes it.
 //   - Send more of a file than was offered, or present a file that changed
 //     while it was sent as verified (ErrChanged).
 //   - Import libp2p, a GUI or anything of ra-p2p but stream/files and
@@ -74,15 +78,17 @@
 // from.
 //
 // A new attempt at the same offer (the sender sends the same Offer value
-// again: same ID, same files) finds its parts by their names: Plan looks
-// at TARGET.ra-p2p-part.json for each candidate target, and takes up the
-// part whose record names this offer's ID and the same item digest. The
+// again: same ID, same files) finds its parts by their records: Plan reads
+// the *.ra-p2p-part.json in the folder and takes up, for each item, the
+// part whose record names this offer's ID and the item's digest, under
+// the target it was given (even if a name before it came free since). The
 // files the record counts as done are not sent again if they are still
 // there at their full size; the next one resumes from the record's
 // offset, if the part holds that many bytes (rounded down to a chunk, and
 // the part is cut there: nothing beyond the last verified chunk is kept).
-// The record is rewritten at each file's start and end, every 64 MiB, and
-// when the transfer stops, whatever stopped it. A record that cannot be
+// The record is written when an item's part is made, rewritten at each
+// file's end, every 64 MiB within a file, and when the transfer stops,
+// whatever stopped it. A record that cannot be
 // read means its part is started again. A user who gives up can delete
 // the parts; nothing else does (a cancelled transfer keeps what was
 // verified, so it can go on; a part with nothing verified is removed).

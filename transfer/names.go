@@ -48,7 +48,7 @@ func (e *OfferError) Error() string {
 		if i > 0 {
 			b.WriteString("; ")
 		}
-		b.WriteString(p.Name + " " + p.Reason)
+		b.WriteString(files.Truncate(p.Name, 100) + " " + p.Reason)
 	}
 	return b.String()
 }

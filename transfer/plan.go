@@ -60,8 +60,9 @@ type Placement struct {
 // that is free: nothing by that name, and no part being received under it
 // (for a file, the number goes before the extension: "report (1).pdf",
 // "archive (1).tar.gz"; for a folder, after its name: "photos (1)"). A
-// part of the same offer is found by the name it was given, and taken up
-// again whatever is in the target's place by now.
+// part an earlier attempt at the same offer left is found by its record,
+// and taken up again under the name it was given, whatever is in that
+// name's place by now.
 func Plan(dir string, o *Offer) (*Layout, error) {
 	if err := CheckOffer(o); err != nil {
 		return nil, err
@@ -98,10 +99,10 @@ func Plan(dir string, o *Offer) (*Layout, error) {
 		p.Files[i] = Placement{Item: k, Target: rest} // completed below
 	}
 	taken := map[string]bool{} // folded targets given to items of this offer
-	idHex := hex.EncodeToString(o.ID[:])
+	parts := earlierParts(root, hex.EncodeToString(o.ID[:]))
 	for k := range p.Items {
 		it := &p.Items[k]
-		if err := it.choose(root, o, idHex, taken); err != nil {
+		if err := it.choose(root, o, parts, taken); err != nil {
 			return nil, err
 		}
 		taken[fold(it.Target)] = true
@@ -130,22 +131,58 @@ func Plan(dir string, o *Offer) (*Layout, error) {
 	return p, nil
 }
 
-// choose finds the item's target: the first name whose part is this
-// offer's, or that is free.
-func (it *Item) choose(root *os.Root, o *Offer, idHex string, taken map[string]bool) error {
-	digest := itemDigest(o, it.files)
+// earlierPart is a part an earlier attempt at the same offer left.
+type earlierPart struct {
+	target string
+	rec    record
+}
+
+// earlierParts finds, by their records, the parts that earlier attempts at
+// the offer idHex left in the folder, by item digest. Every record is
+// looked at, not only those of an item's first free names: the name a
+// part was given may have come free since ("report.pdf" deleted while
+// "report (1).pdf.ra-p2p-part" waits).
+func earlierParts(root *os.Root, idHex string) map[string]earlierPart {
+	if root == nil {
+		return nil
+	}
+	d, err := root.Open(".")
+	if err != nil {
+		return nil
+	}
+	defer d.Close()
+	names, _ := d.Readdirnames(-1)
+	found := map[string]earlierPart{}
+	for _, n := range names {
+		target, ok := strings.CutSuffix(n, recordSuffix)
+		if !ok || target == "" {
+			continue
+		}
+		if rec, err := readRecord(root, n, files.MaxEntries); err == nil && rec.Offer == idHex {
+			found[rec.Item] = earlierPart{target: target, rec: rec}
+		}
+	}
+	return found
+}
+
+// choose finds the item's target: where an earlier attempt's part of it
+// is, or else the first free name.
+func (it *Item) choose(root *os.Root, o *Offer, parts map[string]earlierPart, taken map[string]bool) error {
+	if p, ok := parts[itemDigest(o, it.files)]; ok && p.rec.Done <= len(it.files) && !taken[fold(p.target)] {
+		for n := 0; n <= maxSuffix; n++ {
+			if suffixed(it.Name, n, it.Folder) == p.target {
+				it.Target, it.slot, it.Resumed, it.done, it.offset = p.target, n, true, p.rec.Done, p.rec.Offset
+				return nil
+			}
+		}
+	}
 	for n := 0; n <= maxSuffix; n++ {
 		name := suffixed(it.Name, n, it.Folder)
 		if taken[fold(name)] {
 			continue
 		}
-		rec, err := readRecord(root, name+recordSuffix, len(it.files))
+		_, err := readRecord(root, name+recordSuffix, len(it.files))
 		switch {
-		case err == nil && rec.Offer == idHex && rec.Item == digest:
-			it.Target, it.slot, it.Resumed, it.done, it.offset = name, n, true, rec.Done, rec.Offset
-			return nil
-		case err == nil:
-			continue // another offer's part
 		case errors.Is(err, errDamagedRecord) && !exists(root, name):
 			it.Target, it.slot, it.reset = name, n, true
 			return nil
@@ -153,6 +190,7 @@ func (it *Item) choose(root *os.Root, o *Offer, idHex string, taken map[string]b
 			it.Target, it.slot = name, n
 			return nil
 		}
+		// Taken: by a file or folder of that name, or another transfer's part.
 	}
 	return fmt.Errorf("transfer: cannot save %s: every name up to %s is taken", Display(it.Name), Display(suffixed(it.Name, maxSuffix, it.Folder)))
 }

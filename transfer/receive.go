@@ -70,8 +70,8 @@ func (r *Receiver) ReadOffer(ctx context.Context) (*Offer, error) {
 // person did, or ctx ended on its side), an error wrapping ErrConnection
 // when the stream failed, or nil when ctx ends first (the person decided:
 // cancel ctx then). The read it starts goes on after it returns, owned by
-// the Receiver: Decline ends it, Receive takes its frame. Call it again to
-// wait again.
+// the Receiver: Decline ends it, Receive takes its frame (closing the
+// stream ends it too). Call it again to wait again.
 func (r *Receiver) WaitWithdrawn(ctx context.Context) error {
 	if r.offer == nil || r.answered {
 		return errors.New("transfer: WaitWithdrawn needs an offer that was read and not answered")
@@ -108,14 +108,15 @@ func (l *lookahead) result() error {
 	return cancelledBy(c)
 }
 
-// next reads the next frame: the one read ahead, if there is one.
-func (r *Receiver) next() (framing.MsgType, []byte, error) {
+// next reads the next frame: the one read ahead, if there is one, else
+// into buf when it fits.
+func (r *Receiver) next(buf []byte) (framing.MsgType, []byte, error) {
 	if l := r.ahead; l != nil {
 		r.ahead = nil
 		<-l.done
 		return l.t, l.body, l.err
 	}
-	return r.c.read()
+	return r.c.readInto(buf)
 }
 
 // stopAhead ends the read ahead, if any, and waits for it.
@@ -195,7 +196,8 @@ func (r *Receiver) Receive(ctx context.Context, plan *Layout, progress func(Prog
 	}
 	stop := r.c.watch(ctx)
 	defer stop()
-	rc := &receiving{ctx: ctx, r: r, c: r.c, plan: plan, wire: r.wire, progress: progress, items: make([]itemState, len(plan.Items))}
+	rc := &receiving{ctx: ctx, r: r, c: r.c, plan: plan, wire: r.wire, progress: progress, items: make([]itemState, len(plan.Items)),
+		buf: make([]byte, files.ChunkSize+files.MaxChunkHeader)}
 	for k, it := range plan.Items {
 		rc.items[k].done = it.done
 	}
@@ -219,6 +221,7 @@ type receiving struct {
 	items    []itemState
 	cur      *partFile // the file being received, nil between files
 	p        Progress
+	buf      []byte // each chunk's frame is read into it
 }
 
 type itemState struct {
@@ -230,7 +233,7 @@ type itemState struct {
 type partFile struct {
 	fh      *os.File
 	index   int   // in the offer
-	off     int64 // bytes received, verified and written
+	off     int64 // bytes received, checked and written
 	saved   int64 // the offset its record last said
 	discard bool  // its bytes are not kept: it starts again next time
 }
@@ -300,7 +303,8 @@ func (rc *receiving) receiveFile(i int) error {
 	rc.p.File = f.Name
 	name := it.partPath(f.Name)
 	flags := os.O_RDWR | os.O_CREATE
-	if !st.started {
+	first := !st.started
+	if first {
 		if it.Folder {
 			if err := rc.root.Mkdir(it.Target+partSuffix, 0o755); err != nil && !(it.Resumed && errors.Is(err, fs.ErrExist)) {
 				return rc.saveError(err, "making "+it.Target+partSuffix)
@@ -321,14 +325,18 @@ func (rc *receiving) receiveFile(i int) error {
 	}
 	rc.cur = &partFile{fh: fh, index: i, off: pl.Offset, saved: -1}
 	if err := fh.Truncate(pl.Offset); err != nil { // nothing unverified stays
+		fh.Close()
+		rc.cur = nil
 		return rc.saveError(err, "preparing "+name)
 	}
-	rc.saveRecord()
+	if first || pl.Offset > 0 { // else the record already says so: the last file's end wrote it
+		rc.saveRecord()
+	}
 	var chain fileChain
 	chain.resumeAt(rc.ctx, fh, pl.Offset)
 	defer chain.stop()
 	for {
-		t, body, err := rc.r.next()
+		t, body, err := rc.r.next(rc.buf)
 		if err != nil {
 			return fmt.Errorf("receiving %s: %w", f.Name, err)
 		}
@@ -416,9 +424,9 @@ func (rc *receiving) checkChunk(c files.Chunk, f File) error {
 	return nil
 }
 
-// finishFile closes a file that arrived whole and verified, with the
-// sender's permission bits (never group- or world-writable, always
-// readable and writable by its owner), and records it.
+// finishFile closes a file that arrived whole and verified,
+// with the sender's permission bits (never group- or world-writable,
+// always readable and writable by its owner), and records it.
 func (rc *receiving) finishFile(f File) error {
 	cur := rc.cur
 	if err := cur.fh.Chmod(f.Mode.Perm()&0o755 | 0o600); err != nil {
@@ -553,7 +561,7 @@ func (rc *receiving) fail(err error) error {
 func (rc *receiving) drain() {
 	_ = rc.c.s.SetReadDeadline(time.Now().Add(cancelGrace))
 	for {
-		if _, _, err := rc.r.next(); err != nil {
+		if _, _, err := rc.r.next(rc.buf); err != nil {
 			return
 		}
 	}
@@ -571,19 +579,20 @@ func (rc *receiving) close() {
 	if cur == nil {
 		return
 	}
+	off := cur.off // a failed write may have left part of a chunk beyond it: cut
 	if cur.discard {
-		cur.off = 0
+		off = 0
 	}
 	if cur.fh != nil {
-		_ = cur.fh.Truncate(cur.off)
+		_ = cur.fh.Truncate(off)
 		_ = cur.fh.Close()
 	}
 	k := rc.plan.Files[cur.index].Item
 	it := &rc.plan.Items[k]
-	if rc.items[k].done == 0 && cur.off == 0 {
+	if rc.items[k].done == 0 && off == 0 {
 		_ = rc.root.RemoveAll(it.Target + partSuffix)
 		_ = rc.root.Remove(it.Target + recordSuffix)
 		return
 	}
-	rc.saveRecord()
+	rc.writeRecord(k, off)
 }

@@ -14,9 +14,8 @@ import (
 )
 
 // record is what a receiver keeps beside a part (NAME.ra-p2p-part.json):
-// whose part it is and how far it got. It is small and rewritten whole at
-// each file's start and end, every recordEvery bytes, and when the
-// transfer stops. Any doubt about it (it does not parse, a field is out of
+// whose part it is and how far it got. It is small and rewritten whole
+// (see the package documentation for when). Any doubt about it (it does not parse, a field is out of
 // range) means the part is started again: the record is a hint for where
 // to resume, never a claim about the bytes, which both sides hash again.
 type record struct {
@@ -69,12 +68,22 @@ func readRecord(root *os.Root, name string, items int) (record, error) {
 	if err != nil {
 		return record{}, fmt.Errorf("%w: %w", errDamagedRecord, err)
 	}
+	return parseRecord(b, items)
+}
+
+// parseRecord decodes a record of an item of items files.
+func parseRecord(b []byte, items int) (record, error) {
 	var r record
+	if len(b) > maxRecordSize {
+		return record{}, fmt.Errorf("%w: %d bytes", errDamagedRecord, len(b))
+	}
 	if err := json.Unmarshal(b, &r); err != nil {
 		return record{}, fmt.Errorf("%w: %w", errDamagedRecord, err)
 	}
-	if r.V != recordVersion || len(r.Offer) != 2*files.IDSize || len(r.Item) != 2*files.HashSize ||
-		r.Done < 0 || r.Done > items || r.Offset < 0 {
+	_, errOffer := hex.DecodeString(r.Offer)
+	_, errItem := hex.DecodeString(r.Item)
+	if r.V != recordVersion || len(r.Offer) != 2*files.IDSize || len(r.Item) != 2*files.HashSize || errOffer != nil || errItem != nil ||
+		r.Done < 0 || r.Done > items || r.Offset < 0 || r.Offset > files.MaxSize {
 		return record{}, fmt.Errorf("%w: a field is out of range", errDamagedRecord)
 	}
 	return r, nil

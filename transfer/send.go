@@ -36,8 +36,9 @@ type Progress struct {
 //     is more than the offered size sent;
 //   - one wrapping ErrProtocol or ErrConnection otherwise.
 //
-// Each file is read once, in chunks, with one reused buffer, and hashed
-// as it is read. A file resumed at an offset has its prefix read and
+// Each file is read once, in chunks, into a few reused buffers, and hashed
+// as it is read, on a goroutine that stays up to sendAhead chunks ahead of
+// the writes. A file resumed at an offset has its prefix read and
 // hashed on a second goroutine meanwhile (see the package documentation).
 // progress may be nil. o must come from NewOffer.
 func Send(ctx context.Context, s Stream, o *Offer, progress func(Progress)) error {
@@ -165,6 +166,27 @@ func (s *sender) check() error {
 	}
 }
 
+// sendAhead is how many chunks the reading goroutine may have read and
+// hashed ahead of the one being written: reading and hashing a chunk then
+// overlaps writing the one before, for sendAhead+1 reused buffers of 1
+// MiB. (On the two cores of the test machine it gains 10 to 20 % over TCP
+// loopback; the receiver, which must hash and write each chunk, is the
+// slower side. Splitting the receiver's writes onto a goroutine the same
+// way gained nothing there, so it does not.)
+const sendAhead = 2
+
+// piece is what the reading goroutine hands the writer, in order: a frame
+// to write, or why it stopped.
+type piece struct {
+	frame []byte
+	buf   *files.ChunkFrame // given back once frame is written; nil for a FileEnd
+	n     int               // file bytes in frame
+	file  string            // the file it belongs to
+	err   error             // the reading goroutine failed; nothing follows
+}
+
+// sendAll sends the files the answer asks for: a goroutine reads and
+// hashes them (produce), this one writes.
 func (s *sender) sendAll(ans *files.Answer) error {
 	s.p.Total = s.o.Total()
 	for i, r := range ans.Resume {
@@ -179,25 +201,64 @@ func (s *sender) sendAll(ans *files.Answer) error {
 	if s.progress != nil {
 		s.progress(s.p)
 	}
-	cf := files.NewChunkFrame()
-	for i, r := range ans.Resume {
-		if r.Have {
-			continue
+	ctx, cancel := context.WithCancel(s.ctx)
+	pieces := make(chan piece, sendAhead)
+	free := make(chan *files.ChunkFrame, sendAhead+1)
+	for range sendAhead + 1 {
+		free <- files.NewChunkFrame()
+	}
+	go s.produce(ctx, ans, pieces, free)
+	defer func() {
+		cancel()
+		for range pieces { // until the reading goroutine has ended
+		}
+	}()
+	for p := range pieces {
+		if p.err != nil {
+			return p.err
 		}
 		if err := s.check(); err != nil {
 			return err
 		}
-		if err := s.sendFile(i, r.Offset, cf); err != nil {
-			return err
+		s.p.File = p.file
+		if err := s.c.write(p.frame); err != nil {
+			return fmt.Errorf("sending %s: %w", p.file, err)
+		}
+		if p.buf != nil {
+			free <- p.buf
+		}
+		if p.n > 0 {
+			s.p.Done += int64(p.n)
+			if s.progress != nil {
+				s.progress(s.p)
+			}
 		}
 	}
-	return nil
+	return s.ctx.Err() // the reading goroutine stops early only when ctx ended
 }
 
-// sendFile sends file i from offset: its chunks, then its FileEnd.
-func (s *sender) sendFile(i int, offset int64, cf *files.ChunkFrame) error {
+// produce reads and hashes the files the answer asks for, in order, into
+// pieces for the writer; it closes out when done, failed or cancelled.
+func (s *sender) produce(ctx context.Context, ans *files.Answer, out chan<- piece, free chan *files.ChunkFrame) {
+	defer close(out)
+	for i, r := range ans.Resume {
+		if r.Have {
+			continue
+		}
+		if err := s.produceFile(ctx, i, r.Offset, out, free); err != nil {
+			select {
+			case out <- piece{err: err}:
+			case <-ctx.Done():
+			}
+			return
+		}
+	}
+}
+
+// produceFile reads file i from offset into chunk frames, each hashed as
+// it is read, then makes its FileEnd.
+func (s *sender) produceFile(ctx context.Context, i int, offset int64, out chan<- piece, free chan *files.ChunkFrame) error {
 	f := s.o.Files[i]
-	s.p.File = f.Name
 	fh, before, err := s.open(i)
 	if err != nil {
 		return err
@@ -208,11 +269,14 @@ func (s *sender) sendFile(i int, offset int64, cf *files.ChunkFrame) error {
 			fmt.Sprintf("%s changed on the sender's side after it was offered.", Display(f.Name)))
 	}
 	var chain fileChain
-	chain.resumeAt(s.ctx, fh, offset)
+	chain.resumeAt(ctx, fh, offset)
 	defer chain.stop()
 	for off := offset; off < f.Size; {
-		if err := s.check(); err != nil {
-			return err
+		var cf *files.ChunkFrame
+		select {
+		case cf = <-free:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 		n := int(min(files.ChunkSize, f.Size-off))
 		if k, err := fh.ReadAt(cf.Data()[:n], off); k < n {
@@ -224,15 +288,13 @@ func (s *sender) sendFile(i int, offset int64, cf *files.ChunkFrame) error {
 				fmt.Sprintf("%s could not be read on the sender's side.", Display(f.Name)))
 		}
 		frame, h := cf.Seal(i, off, n)
-		if err := s.c.write(frame); err != nil {
-			return fmt.Errorf("sending %s: %w", f.Name, err)
-		}
 		chain.add(h)
-		off += int64(n)
-		s.p.Done += int64(n)
-		if s.progress != nil {
-			s.progress(s.p)
+		select {
+		case out <- piece{frame: frame, buf: cf, n: n, file: f.Name}:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
+		off += int64(n)
 	}
 	// Only the offered bytes went out; if the file has more now, or was
 	// written to while it was read, what went out may be a mix of old and
@@ -247,16 +309,18 @@ func (s *sender) sendFile(i int, offset int64, cf *files.ChunkFrame) error {
 	}
 	sum, err := chain.sum()
 	if err != nil {
-		if s.ctx.Err() != nil {
-			return s.ctx.Err()
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
 		return tell(fmt.Errorf("%w: %s: %w", ErrChanged, f.Name, err),
 			fmt.Sprintf("%s changed on the sender's side since the last attempt.", Display(f.Name)))
 	}
-	if err := s.c.write(files.AppendFileEnd(nil, files.FileEnd{Index: i, Hash: sum})); err != nil {
-		return fmt.Errorf("sending %s: %w", f.Name, err)
+	select {
+	case out <- piece{frame: files.AppendFileEnd(nil, files.FileEnd{Index: i, Hash: sum}), file: f.Name}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	return nil
 }
 
 // open opens file i to send it, and checks it is still the regular file

@@ -61,8 +61,11 @@ func (c *conn) write(b []byte) error {
 
 // read reads the next frame. A frame over the limit is the peer's fault
 // (ErrProtocol); any other failure is the connection's (ErrConnection).
-func (c *conn) read() (framing.MsgType, []byte, error) {
-	t, body, err := c.fr.ReadFrame()
+func (c *conn) read() (framing.MsgType, []byte, error) { return c.readInto(nil) }
+
+// readInto is read into buf, when the frame fits (framing.ReadFrameInto).
+func (c *conn) readInto(buf []byte) (framing.MsgType, []byte, error) {
+	t, body, err := c.fr.ReadFrameInto(buf)
 	switch {
 	case err == nil:
 		return t, body, nil

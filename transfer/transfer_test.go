@@ -845,3 +845,33 @@ func TestSwappedInSymlink(t *testing.T) {
 		t.Error("a failed transfer was put in place")
 	}
 }
+
+// TestResumeAfterTheNameCameFree: the part of an earlier attempt is found
+// by its record even when the name before it came free meanwhile.
+func TestResumeAfterTheNameCameFree(t *testing.T) {
+	src, dst := t.TempDir(), t.TempDir()
+	data := writeFile(t, filepath.Join(src, "report.pdf"), 3*files.ChunkSize)
+	if err := os.WriteFile(filepath.Join(dst, "report.pdf"), []byte("mine"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o := mustOffer(t, filepath.Join(src, "report.pdf"))
+	out := run{wrapSend: func(s Stream) Stream {
+		w := &cutAfter{Conn: s.(net.Conn)}
+		w.n.Store(2*files.ChunkSize + 100)
+		return w
+	}}.do(t, o, dst)
+	if out.recvErr == nil || out.layout.Items[0].Target != "report (1).pdf" {
+		t.Fatalf("first attempt: %v, target %q", out.recvErr, out.layout.Items[0].Target)
+	}
+	os.Remove(filepath.Join(dst, "report.pdf"))
+	out = run{}.do(t, o, dst)
+	if out.sendErr != nil || out.recvErr != nil {
+		t.Fatalf("send: %v; receive: %v", out.sendErr, out.recvErr)
+	}
+	if it := out.layout.Items[0]; it.Target != "report (1).pdf" || !it.Resumed || out.layout.Files[0].Offset == 0 {
+		t.Errorf("second attempt: %+v, from %d", it, out.layout.Files[0].Offset)
+	}
+	if got := listTree(t, dst); !bytes.Equal(got["report (1).pdf"], data) || len(got) != 1 {
+		t.Errorf("left %q", names(got))
+	}
+}

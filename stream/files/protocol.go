@@ -45,6 +45,10 @@ const (
 	// MaxEntries names of about 400 bytes, or a chunk.
 	MaxMessage = 4 << 20
 
+	// MaxChunkHeader is the most a chunk frame takes besides its data:
+	// the type byte, two uvarints and the hash.
+	MaxChunkHeader = 1 + 2*10 + HashSize
+
 	// IDSize is the size of a transfer ID; HashSize of a hash.
 	IDSize   = 16
 	HashSize = 32

@@ -32,7 +32,14 @@ func NewFrameReader(r io.Reader, max int) *FrameReader {
 }
 
 // ReadFrame returns the next frame's type and body. The body is a fresh slice.
-func (fr *FrameReader) ReadFrame() (MsgType, []byte, error) {
+func (fr *FrameReader) ReadFrame() (MsgType, []byte, error) { return fr.ReadFrameInto(nil) }
+
+// ReadFrameInto is ReadFrame reading the frame into buf when it fits
+// (cap(buf) ≥ the frame's length), so that a reader of large frames (file
+// chunks) reuses its buffers instead of allocating and clearing one per
+// frame; the body then aliases buf, and is valid until buf is used again.
+// A frame that does not fit gets a fresh slice.
+func (fr *FrameReader) ReadFrameInto(buf []byte) (MsgType, []byte, error) {
 	n, err := binary.ReadUvarint(fr.r)
 	if err != nil {
 		if errors.Is(err, io.EOF) {
@@ -46,7 +53,11 @@ func (fr *FrameReader) ReadFrame() (MsgType, []byte, error) {
 	if n > uint64(fr.max) {
 		return 0, nil, fmt.Errorf("reading frame of %d bytes (limit %d): %w", n, fr.max, ErrFrameTooLarge)
 	}
-	buf := make([]byte, n)
+	if uint64(cap(buf)) >= n {
+		buf = buf[:n]
+	} else {
+		buf = make([]byte, n)
+	}
 	if _, err := io.ReadFull(fr.r, buf); err != nil {
 		return 0, nil, fmt.Errorf("reading frame body: %w", noEOF(err))
 	}

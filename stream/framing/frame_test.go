@@ -191,3 +191,18 @@ func FuzzFrameReader(f *testing.F) {
 		}
 	})
 }
+
+func TestReadFrameIntoReuses(t *testing.T) {
+	in := framing.AppendFrame(nil, stream.MsgChat, []byte("hello"))
+	in = framing.AppendFrame(in, stream.MsgChat, bytes.Repeat([]byte{'x'}, 100))
+	fr := framing.NewFrameReader(bytes.NewReader(in), 1000)
+	buf := make([]byte, 0, 16)
+	typ, body, err := fr.ReadFrameInto(buf)
+	if err != nil || typ != stream.MsgChat || string(body) != "hello" || &body[:1][0] != &buf[:2][1] {
+		t.Fatalf("a frame that fits: %q, %v (reused: %v)", body, err, err == nil && &body[:1][0] == &buf[:2][1])
+	}
+	typ, body, err = fr.ReadFrameInto(buf)
+	if err != nil || typ != stream.MsgChat || len(body) != 100 || cap(buf) != 16 {
+		t.Fatalf("a frame that does not fit: %d bytes, %v", len(body), err)
+	}
+}
