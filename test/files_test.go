@@ -90,6 +90,18 @@ func TestSendFilesBothWays(t *testing.T) {
 		sameFile(t, filepath.Join(src, "notes.txt"), filepath.Join(helperDir, saved))
 	}
 	mustWait(t, h, `notes\.txt received from Alice, 33 bytes, verified \(saved as notes \(1\)\.txt\)\.`, 5*time.Second)
+
+	// The sender cancels while the other side is still deciding: the
+	// question goes away.
+	send(t, n.proc, src, "notes.txt")
+	if _, err := h.WaitForNth(regexp.MustCompile(`Alice wants to send you 1 file`), 4, 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	answer(t, n.proc, "/cancel")
+	mustWait(t, n.proc, `You cancelled sending notes\.txt\.`, 10*time.Second)
+	mustWait(t, h, `Alice no longer sends notes\.txt\.`, 10*time.Second)
+	answer(t, h, "still here") // the chat has its lines back
+	mustWait(t, n.proc, `Bob: still here`, 10*time.Second)
 }
 
 // send types /send with the paths of names under dir.

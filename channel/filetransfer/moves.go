@@ -80,8 +80,25 @@ func (c *Channel) receive(l *link, rw io.ReadWriteCloser) {
 	if again {
 		s.Emit(session.Event{Kind: session.EventStatus, Text: "Receiving " + what + " from " + peer + " goes on where it stopped."})
 	} else {
-		ok, err := s.Confirm(l.ctx, session.Question{Kind: session.AskReceiveFiles, Peer: peer,
+		// The question goes away if the sender gives up meanwhile.
+		ask, decided := context.WithCancel(l.ctx)
+		var withdrawn error
+		var watch sync.WaitGroup
+		watch.Go(func() {
+			if withdrawn = recv.WaitWithdrawn(ask); withdrawn != nil {
+				decided()
+			}
+		})
+		ok, err := s.Confirm(ask, session.Question{Kind: session.AskReceiveFiles, Peer: peer,
 			Files: topNames(layout), Count: len(o.Files), Bytes: o.Total(), Folder: layout.Dir})
+		decided()
+		watch.Wait()
+		if withdrawn != nil {
+			if l.ctx.Err() == nil {
+				s.Emit(session.Event{Kind: session.EventStatus, Text: peer + " no longer sends " + what + "."})
+			}
+			return
+		}
 		if err != nil || !ok {
 			_ = recv.Decline(l.ctx, "")
 			if l.ctx.Err() == nil {
