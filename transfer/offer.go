@@ -1,7 +1,7 @@
 package transfer
 
 import (
-	"crypto/rand"
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -36,8 +36,11 @@ type Skipped struct {
 // Receiver.ReadOffer reads one from a sender: a description, every field
 // of it a claim until CheckOffer and Plan have judged it.
 type Offer struct {
-	// ID is the same for every attempt to send this Offer value, which is
-	// how the receiver finds the parts of an earlier, interrupted attempt.
+	// ID is derived from what is offered: the paths, names, sizes,
+	// permissions and modification times of its files. Every attempt to
+	// send the same unchanged files has it, in this session or a later
+	// one, which is how the receiver finds the parts of an earlier,
+	// interrupted attempt; a file changed since has another.
 	ID      [files.IDSize]byte
 	Files   []File
 	Skipped []Skipped
@@ -75,15 +78,14 @@ func NewOffer(paths []string) (*Offer, error) {
 		return nil, errors.New("transfer: nothing to send")
 	}
 	o := &Offer{}
-	if _, err := rand.Read(o.ID[:]); err != nil {
-		return nil, fmt.Errorf("making an offer ID: %w", err)
-	}
 	w := &walker{o: o, names: newNameSet(), tops: map[string]bool{}}
 	for _, p := range paths {
 		if err := w.addTop(p); err != nil {
 			return nil, err
 		}
 	}
+	id := files.HashChunk(w.id.Bytes())
+	copy(o.ID[:], id[:])
 	if len(o.Files) == 0 {
 		return nil, fmt.Errorf("transfer: nothing to send: %s holds no file that can be sent", strings.Join(paths, ", "))
 	}
@@ -111,6 +113,7 @@ type walker struct {
 	names   *nameSet        // every file's name, to leave out clashes
 	tops    map[string]bool // folded names of the paths given
 	skipped []Skipped
+	id      bytes.Buffer // what the offer's ID is the hash of
 }
 
 // addTop adds one path given to NewOffer.
@@ -215,6 +218,7 @@ func (w *walker) addFile(name string, info fs.FileInfo, src source) error {
 	}
 	w.o.Files = append(w.o.Files, File{Name: name, Size: info.Size(), Mode: info.Mode().Perm()})
 	w.o.sources = append(w.o.sources, src)
+	fmt.Fprintf(&w.id, "%q %q %q %d %o %d\n", src.top, src.rel, name, info.Size(), info.Mode().Perm(), info.ModTime().UnixNano())
 	return nil
 }
 

@@ -875,3 +875,32 @@ func TestResumeAfterTheNameCameFree(t *testing.T) {
 		t.Errorf("left %q", names(got))
 	}
 }
+
+// TestOfferIDFollowsTheFiles: offering the same unchanged files again
+// (in a later session, say) gives the same ID, so the receiver finds the
+// parts an interrupted attempt left; a file changed since gives another.
+func TestOfferIDFollowsTheFiles(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "report.pdf")
+	if err := os.WriteFile(p, []byte("first"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	offer := func() [16]byte {
+		t.Helper()
+		o, err := NewOffer([]string{p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o.ID
+	}
+	a, b := offer(), offer()
+	if a != b {
+		t.Errorf("the same file offered twice has two IDs")
+	}
+	if err := os.WriteFile(p, []byte("second"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if offer() == a {
+		t.Errorf("a changed file keeps its offer's ID")
+	}
+}

@@ -26,7 +26,7 @@ type Channel struct {
 	link     *link                // the current connection's Run; nil between connections
 	sending  map[string]*outgoing // offers not finished, to send again after a reconnect
 	running  map[string]*running  // transfers moving now, both ways, by ID
-	accepted map[[16]byte]bool    // offers this side's person accepted: taken up again without asking
+	accepted map[[16]byte]bool    // offers accepted and interrupted: taken up again without asking
 	seq      int
 }
 
@@ -67,6 +67,11 @@ func (c *Channel) Send(paths []string) error {
 	defer c.mu.Unlock()
 	if c.sending == nil {
 		c.sending = map[string]*outgoing{}
+	}
+	for _, other := range c.sending {
+		if other.offer.ID == o.ID {
+			return fmt.Errorf("%s is being sent already", other.what)
+		}
 	}
 	out := &outgoing{id: c.newID("s"), offer: o, what: describe(o)}
 	c.sending[out.id] = out

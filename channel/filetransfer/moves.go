@@ -139,9 +139,14 @@ func (c *Channel) receive(l *link, rw io.ReadWriteCloser) {
 		text = "Receiving " + what + " failed: the disk is full. Make room in " + layout.Dir + "; what arrived is kept, to go on if " + peer + " sends it again."
 	case c.interrupted(l, err):
 		text = "Receiving " + what + " was interrupted by the lost connection; it goes on when the connection is back."
+		rep.end(text, folder)
+		return // the next attempt is taken without asking again
 	default:
 		text = "Receiving " + what + " failed: " + plain(err)
 	}
+	c.mu.Lock()
+	delete(c.accepted, o.ID) // the same files offered again are asked about again
+	c.mu.Unlock()
 	rep.end(text, folder)
 }
 
