@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"testing"
@@ -201,5 +202,60 @@ func TestFileResumesAfterLinkCut(t *testing.T) {
 	t.Logf("the helper's router carried %d bytes to the novice's home: %.3f× the file", b.ToOtherHome, ratio)
 	if ratio > 1.05 {
 		t.Errorf("%.3f× the file crossed the link, want ≤ 1.05×", ratio)
+	}
+}
+
+// TestFilesToAFullDisk: the novice keeps downloads on a small disk (a 24
+// MB tmpfs). A file bigger than the room left is refused before she is
+// asked, with the reason on both sides; a file that fits when offered but
+// not once something else filled the disk fails with "the disk is full"
+// on her side and the reason on the helper's, and the session goes on.
+func TestFilesToAFullDisk(t *testing.T) {
+	disk := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", disk).CombinedOutput(); err != nil {
+		t.Fatalf("mounting a tmpfs: %v: %s", err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", disk).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v: %s", disk, err, out)
+		}
+	})
+	w := newWorld(t, netlab.Options{Nodes: 2,
+		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
+	src := t.TempDir()
+	for name, size := range map[string]int{"huge.bin": 30 << 20, "video.mp4": 16 << 20} {
+		data := make([]byte, size)
+		rand.Read(data)
+		if err := os.WriteFile(filepath.Join(src, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.lab.Run(w.lab.RouterNS("helper"), "tc", "qdisc", "add", "dev", "wan", "root", "tbf",
+		"rate", "40mbit", "burst", "64kb", "latency", "100ms"); err != nil {
+		t.Fatal(err)
+	}
+	n := w.startNovice("novice", []string{"--downloads", disk}, nil)
+	h := w.startHelper("helper", n.file, nil, nil)
+	acceptDirect(t, n, h, time.Now(), 30*time.Second)
+	mustWait(t, n.proc, `Connected to Bob`, 10*time.Second)
+
+	send(t, h, src, "huge.bin")
+	mustWait(t, n.proc, `Bob tried to send you huge\.bin, but it does not fit: .*the files need 31\.5 MB`, 20*time.Second)
+	mustWait(t, h, `Alice could not take huge\.bin: there is not enough free space on that computer`, 10*time.Second)
+
+	send(t, h, src, "video.mp4")
+	mustWait(t, n.proc, `Save it\? \[y/N\]`, 20*time.Second)
+	answer(t, n.proc, "y")
+	mustWait(t, n.proc, `Receiving video\.mp4: (2[5-9]|[3-9]\d)%`, 30*time.Second)
+	// Something else fills the disk meanwhile.
+	if out, err := exec.Command("dd", "if=/dev/zero", "of="+filepath.Join(disk, "other.dat"), "bs=1M", "count=20").CombinedOutput(); err == nil {
+		t.Logf("dd filled less than the disk: %s", out)
+	}
+	mustWait(t, n.proc, `Receiving video\.mp4 failed: the disk is full\.`, 30*time.Second)
+	mustWait(t, h, `Sending video\.mp4 stopped: .*disk.*full`, 10*time.Second)
+	answer(t, h, "still connected?")
+	mustWait(t, n.proc, `Bob: still connected\?`, 10*time.Second)
+	if _, err := os.Stat(filepath.Join(disk, "video.mp4")); err == nil {
+		t.Errorf("a file that did not fit was put in place")
 	}
 }

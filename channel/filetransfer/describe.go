@@ -80,17 +80,19 @@ func plainOfferError(err error) error {
 	return errors.New(strings.TrimPrefix(err.Error(), "transfer: "))
 }
 
-// plainPlanError says why an offer is refused before anyone is asked
-// (the end of "Bob tried to send you …, but").
-func plainPlanError(err error) string {
+// plainPlanError says why an offer is refused before anyone is asked: to
+// this side's person (the end of "Bob tried to send you …, but") and to
+// the sender's (no local paths).
+func plainPlanError(err error) (here, there string) {
 	var oe *transfer.OfferError
 	switch {
 	case errors.As(err, &oe):
-		return "it holds names that cannot be saved safely, so it was refused: " + strings.TrimPrefix(oe.Error(), "transfer: ")
+		return "it holds names that cannot be saved safely, so it was refused: " + strings.TrimPrefix(oe.Error(), "transfer: "),
+			"it holds names that cannot be saved safely"
 	case errors.Is(err, transfer.ErrNotEnoughSpace):
-		return "there is not enough free space for it: " + strings.TrimPrefix(err.Error(), "transfer: ")
+		return "it does not fit: " + strings.TrimPrefix(err.Error(), "transfer: "), "there is not enough free space on that computer"
 	}
-	return "it could not be received: " + strings.TrimPrefix(err.Error(), "transfer: ")
+	return "it could not be received: " + strings.TrimPrefix(err.Error(), "transfer: "), "it could not be received"
 }
 
 func plural(n int, one, many string) string {

@@ -69,9 +69,9 @@ func (c *Channel) receive(l *link, rw io.ReadWriteCloser) {
 	what := describe(o)
 	layout, err := transfer.Plan(c.Downloads, o)
 	if err != nil {
-		reason := plainPlanError(err)
-		_ = recv.Decline(l.ctx, reason)
-		s.Emit(session.Event{Kind: session.EventStatus, Text: peer + " tried to send you " + what + ", but " + reason})
+		here, there := plainPlanError(err)
+		_ = recv.Decline(l.ctx, there)
+		s.Emit(session.Event{Kind: session.EventStatus, Text: peer + " tried to send you " + what + ", but " + here})
 		return
 	}
 	c.mu.Lock()
