@@ -27,6 +27,7 @@ type Channel struct {
 	sending  map[string]*outgoing // offers not finished, to send again after a reconnect
 	running  map[string]*running  // transfers moving now, both ways, by ID
 	accepted map[[16]byte]bool    // offers accepted and interrupted: taken up again without asking
+	notices  []session.Event      // ends of transfers that never moved, not shown yet
 	seq      int
 }
 
@@ -93,10 +94,25 @@ func (c *Channel) Cancel(id string) {
 	}
 	if out := c.sending[id]; out != nil { // waiting for the connection to come back
 		delete(c.sending, id)
-		if c.link != nil {
-			c.link.s.Emit(ended(out.id, true, out.what, "You cancelled sending "+out.what+".", ""))
-		}
+		c.notices = append(c.notices, endEvent(out.id, true, out.what, "You cancelled sending "+out.what+".", ""))
+		c.tellLocked()
 	}
+}
+
+// tellLocked emits the notices on a goroutine of the current link, or
+// leaves them for the next link (c.mu held): a Cancel from the window's
+// loop must not wait for the interface.
+func (c *Channel) tellLocked() {
+	if c.link == nil || len(c.notices) == 0 {
+		return
+	}
+	evs, s := c.notices, c.link.s
+	c.notices = nil
+	c.link.wg.Go(func() {
+		for _, ev := range evs {
+			s.Emit(ev)
+		}
+	})
 }
 
 // CancelAll stops every transfer.
@@ -124,6 +140,7 @@ func (c *Channel) Run(ctx context.Context, s *session.Session) error {
 	l := &link{ctx: ctx, s: s}
 	c.mu.Lock()
 	c.link = l
+	c.tellLocked()
 	for _, out := range c.sending {
 		if c.running[out.id] == nil {
 			c.startSend(l, out)
@@ -141,6 +158,21 @@ func (c *Channel) Run(ctx context.Context, s *session.Session) error {
 	c.link = nil // no transfer starts on this link any more
 	c.mu.Unlock()
 	l.wg.Wait()
+	select {
+	case <-s.Done(): // the session is over: what waited for the connection will not go
+		c.mu.Lock()
+		for id, out := range c.sending {
+			delete(c.sending, id)
+			c.notices = append(c.notices, endEvent(out.id, true, out.what, "Sending "+out.what+" stopped: the session ended.", ""))
+		}
+		evs := c.notices
+		c.notices = nil
+		c.mu.Unlock()
+		for _, ev := range evs {
+			s.Emit(ev)
+		}
+	default:
+	}
 	return nil
 }
 

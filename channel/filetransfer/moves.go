@@ -43,6 +43,8 @@ func (c *Channel) send(l *link, out *outgoing, r *running) {
 		rep.waiting()
 		c.finish(out.id, false)
 		return // sent again when the session is back
+	case sessionOver(l):
+		text = "Sending " + out.what + " stopped: the session ended."
 	default:
 		text = "Sending " + out.what + " failed: " + plain(err)
 	}
@@ -141,6 +143,8 @@ func (c *Channel) receive(l *link, rw io.ReadWriteCloser) {
 		text = "Receiving " + what + " was interrupted by the lost connection; it goes on when the connection is back."
 		rep.end(text, folder)
 		return // the next attempt is taken without asking again
+	case sessionOver(l):
+		text = "Receiving " + what + " stopped: the session ended. What arrived is kept, to go on if " + peer + " sends it again."
 	default:
 		text = "Receiving " + what + " failed: " + plain(err)
 	}
@@ -167,12 +171,17 @@ func (c *Channel) withStream(ctx context.Context, s *session.Session, f func(tra
 // interrupted says whether err is the connection's end while the session
 // goes on (it is reconnecting): the transfer is taken up again.
 func (c *Channel) interrupted(l *link, err error) bool {
+	return !sessionOver(l) && (l.ctx.Err() != nil || errors.Is(err, transfer.ErrConnection))
+}
+
+// sessionOver says whether l's session is over.
+func sessionOver(l *link) bool {
 	select {
 	case <-l.s.Done():
-		return false
+		return true
 	default:
+		return false
 	}
-	return l.ctx.Err() != nil || errors.Is(err, transfer.ErrConnection)
 }
 
 // finish forgets a transfer that stopped moving; done: it will not be
@@ -272,8 +281,8 @@ func (rep *reporter) waiting() {
 	rep.s.Emit(session.Event{Kind: session.EventTransfer, Transfer: t})
 }
 
-// ended is the event of a transfer that ended without moving.
-func ended(id string, sending bool, what, text, folder string) session.Event {
+// endEvent is the event of a transfer that ended without moving.
+func endEvent(id string, sending bool, what, text, folder string) session.Event {
 	return session.Event{Kind: session.EventTransfer, Text: text,
 		Transfer: session.Transfer{ID: id, Sending: sending, What: what, Ended: true, Folder: folder}}
 }

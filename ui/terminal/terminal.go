@@ -51,6 +51,7 @@ type Terminal struct {
 	lines chan string // closed at EOF
 
 	outMu     sync.Mutex
+	barShown  bool // a progress bar is drawn in place at a terminal (outMu)
 	startOnce sync.Once
 
 	// the chat loop of the session being shown
@@ -64,7 +65,7 @@ type Terminal struct {
 	chatOn    bool
 	waiter    chan string // the question waiting for a line
 
-	progress progressLine // Show's goroutine only
+	quarters map[string]int // per transfer, 1 + the last quarter printed (Show's goroutine)
 }
 
 // New makes a terminal; it reads nothing until asked.
@@ -137,6 +138,10 @@ func readLine(r *bufio.Reader, max int) (string, error) {
 func (t *Terminal) Printf(format string, a ...any) {
 	t.outMu.Lock()
 	defer t.outMu.Unlock()
+	if t.barShown { // a progress bar drawn in place: the line goes under it
+		fmt.Fprint(t.cfg.Out, "\n")
+		t.barShown = false
+	}
 	fmt.Fprintf(t.cfg.Out, format, a...)
 }
 

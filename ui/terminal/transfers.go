@@ -10,33 +10,22 @@ import (
 	"golang.org/x/term"
 )
 
-// progressLine is the progress of the transfers being shown: at a
-// terminal one line, redrawn in place; elsewhere (a log, a script) a line
+// showTransfer shows a transfer's event (Show's goroutine): at a terminal
+// one line, a bar redrawn in place; elsewhere (a log, a script) a line
 // each time a transfer passes a quarter.
-type progressLine struct {
-	shown    bool           // a bar is drawn at a terminal (a newline ends it)
-	quarters map[string]int // per transfer, 1 + the last quarter printed
-}
-
-// showTransfer shows a transfer's event (Show's goroutine).
 func (t *Terminal) showTransfer(ev session.Event) {
 	tr := ev.Transfer
-	w := t.cfg.Progress
-	if w == nil {
-		w = t.cfg.Out
-	}
-	p := &t.progress
 	if tr.Ended {
-		if p.shown {
-			t.write(w, "\n")
-			p.shown = false
-		}
-		delete(p.quarters, tr.ID)
-		t.Println(ev.Text)
+		delete(t.quarters, tr.ID)
+		t.Println(ev.Text) // under the bar, if one is drawn
 		if tr.Folder != "" {
 			t.Println("  Saved in " + tr.Folder)
 		}
 		return
+	}
+	w := t.cfg.Progress
+	if w == nil {
+		w = t.cfg.Out
 	}
 	verb := "Receiving "
 	if tr.Sending {
@@ -49,15 +38,19 @@ func (t *Terminal) showTransfer(ev session.Event) {
 	if isTerminal(w) {
 		const width = 20
 		bar := strings.Repeat("#", percent*width/100) + strings.Repeat("-", width-percent*width/100)
-		t.write(w, fmt.Sprintf("\r\x1b[K%s%s [%s] %d%% %s", verb, tr.What, bar, percent, tr.Detail()))
-		p.shown = true
+		t.outMu.Lock()
+		fmt.Fprintf(w, "\r\x1b[K%s%s [%s] %d%% %s", verb, tr.What, bar, percent, tr.Detail())
+		// The next line printed starts under the bar (stdout and stderr
+		// are one screen at a terminal).
+		t.barShown = isTerminal(t.cfg.Out)
+		t.outMu.Unlock()
 		return
 	}
-	if p.quarters == nil {
-		p.quarters = map[string]int{}
+	if t.quarters == nil {
+		t.quarters = map[string]int{}
 	}
-	if q := percent/25 + 1; q > p.quarters[tr.ID] { // 1: the start
-		p.quarters[tr.ID] = q
+	if q := percent/25 + 1; q > t.quarters[tr.ID] { // 1: the start
+		t.quarters[tr.ID] = q
 		t.write(w, fmt.Sprintf("%s%s: %d%%, %s\n", verb, tr.What, percent, tr.Detail()))
 	}
 }
