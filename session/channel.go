@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/ra-p2p/ra-p2p/stream"
@@ -38,7 +39,8 @@ type chatChannel struct {
 
 func (c *chatChannel) Protocol() string { return stream.ChatProtocol }
 
-// Run shows the other side's chat lines until the stream ends.
+// Run shows the other side's chat lines until the stream ends, each
+// numbered line once, and acknowledges them.
 func (c *chatChannel) Run(ctx context.Context, s *Session) error {
 	defer c.rw.Close()
 	for {
@@ -49,8 +51,74 @@ func (c *chatChannel) Run(ctx context.Context, s *Session) error {
 			}
 			return err
 		}
+		if m.Seq != 0 && !s.heard(m.Seq) {
+			continue // shown already: its acknowledgement was lost with a connection
+		}
 		s.Emit(Event{Kind: EventChat, From: s.PeerName, Text: m.Text})
 	}
 }
 
-func (c *chatChannel) send(text string) error { return c.conn.Send(text, time.Now()) }
+// sentLine is a chat line sent and not yet acknowledged.
+type sentLine struct {
+	seq  uint64
+	text string
+}
+
+// maxUnacked bounds the lines kept for sending again (an older peer never
+// acknowledges any).
+const maxUnacked = 200
+
+// sendLine numbers text, keeps it until the other side acknowledges it and
+// sends it on l. An error is l's: the line goes again on the next link.
+func (s *Session) sendLine(l *link, text string) error {
+	s.sendMu.Lock() // lines go out in the order of their numbers
+	defer s.sendMu.Unlock()
+	s.chatMu.Lock()
+	s.lastSeq++
+	seq := s.lastSeq
+	s.unacked = append(s.unacked, sentLine{seq: seq, text: text})
+	if len(s.unacked) > maxUnacked {
+		s.unacked = s.unacked[1:]
+	}
+	s.chatMu.Unlock()
+	return l.chat.conn.SendNumbered(text, seq, time.Now())
+}
+
+// resendUnacked sends on new link l the lines the old one may have lost.
+func (s *Session) resendUnacked(l *link) error {
+	s.sendMu.Lock()
+	defer s.sendMu.Unlock()
+	s.chatMu.Lock()
+	lines := slices.Clone(s.unacked)
+	s.chatMu.Unlock()
+	for _, line := range lines {
+		if err := l.chat.conn.SendNumbered(line.text, line.seq, time.Now()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// acked drops the lines up to seq: the other side has them.
+func (s *Session) acked(seq uint64) {
+	s.chatMu.Lock()
+	defer s.chatMu.Unlock()
+	i := 0
+	for i < len(s.unacked) && s.unacked[i].seq <= seq {
+		i++
+	}
+	s.unacked = s.unacked[i:]
+}
+
+// heard records the other side's line seq and acknowledges it; it says
+// whether the line is new (not shown before).
+func (s *Session) heard(seq uint64) bool {
+	s.chatMu.Lock()
+	fresh := seq > s.heardSeq
+	if fresh {
+		s.heardSeq = seq
+	}
+	s.chatMu.Unlock()
+	_ = s.current().ss.SendStatus(stream.Status{Event: stream.StatusChatAck, Seq: seq})
+	return fresh
+}

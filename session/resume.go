@@ -189,6 +189,12 @@ func (s *Session) reconnect(l *link) {
 		if unsent > 0 {
 			s.Emit(Event{Kind: EventStatus, Text: fmt.Sprintf("%d %s you typed while reconnecting could not be sent.", unsent, plural(unsent, "message", "messages"))})
 		}
+		s.chatMu.Lock()
+		unacked := len(s.unacked)
+		s.chatMu.Unlock()
+		if unacked > 0 {
+			s.Emit(Event{Kind: EventStatus, Text: fmt.Sprintf("%s may not have received your last %d %s.", s.PeerName, unacked, plural(unacked, "message", "messages"))})
+		}
 		s.end("Disconnected from " + s.PeerName)
 		return
 	}
@@ -197,11 +203,15 @@ func (s *Session) reconnect(l *link) {
 	s.unsent = nil
 	s.mu.Unlock()
 	s.startLink(nl)
+	err := s.resendUnacked(nl)
 	for _, text := range unsent {
-		if err := nl.chat.send(text); err != nil {
-			s.log.Info("sending chat typed while reconnecting", "err", err)
+		if err != nil {
 			break
 		}
+		err = s.sendLine(nl, text)
+	}
+	if err != nil {
+		s.log.Info("sending chat again after reconnecting", "err", err)
 	}
 	s.log.Info("session resumed", "remote", nl.raw.Conn().RemoteMultiaddr().String())
 	s.Emit(Event{Kind: EventProgress, Text: s.ConnectedText()})

@@ -191,3 +191,30 @@ func TestResumeRefusesStrangers(t *testing.T) {
 		t.Fatalf("the session ended: %q / %q", hs.Reason(), ns.Reason())
 	}
 }
+
+// TestChatLineSentAtTheCutArrivesOnce: a line sent the moment the
+// connection is cut (before either side noticed, so it was written to a
+// dead connection) arrives once after the session resumes; a line that had
+// arrived before the cut is not shown twice.
+func TestChatLineSentAtTheCutArrivesOnce(t *testing.T) {
+	bob, alice := sessiontest.Pair(t, sessiontest.Options{ResumeGrace: 30 * time.Second})
+	if err := bob.Send("before the cut"); err != nil {
+		t.Fatal(err)
+	}
+	alice.WaitFor(t, "the line before the cut", isChat("before the cut"))
+	bob.CutConnection()
+	if err := bob.Send("at the cut"); err != nil {
+		t.Errorf("Send at the cut: %v", err)
+	}
+	bob.WaitProgress(t, "Connected to Alice")
+	alice.WaitFor(t, "the line sent at the cut", isChat("at the cut"))
+	if err := bob.Send("after"); err != nil {
+		t.Fatal(err)
+	}
+	alice.WaitFor(t, "the line after", isChat("after"))
+	for _, line := range []string{"before the cut", "at the cut", "after"} {
+		if n := countChat(alice, line); n != 1 {
+			t.Errorf("%q arrived %d times, want once", line, n)
+		}
+	}
+}

@@ -53,6 +53,13 @@ type Session struct {
 	reconnecting bool
 	unsent       []string // chat typed while reconnecting, sent once the session is back
 
+	// chat delivery across links (channel.go)
+	sendMu   sync.Mutex // held while a line is written
+	chatMu   sync.Mutex
+	lastSeq  uint64     // the number of the last line sent
+	unacked  []sentLine // lines sent the other side has not acknowledged: sent again on a new link
+	heardSeq uint64     // the highest numbered line shown from the other side
+
 	// ctx ends with the session; each link's channels run under a child.
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -257,7 +264,10 @@ func (s *Session) Send(text string) error {
 	if queued || err != nil {
 		return err
 	}
-	return l.chat.send(text)
+	if err := s.sendLine(l, text); err != nil {
+		s.log.Info("sending chat; it goes again once the connection is back", "err", err)
+	}
+	return nil
 }
 
 // Close ends the session for both sides and waits for its goroutines.
@@ -322,6 +332,10 @@ func (s *Session) readStatus(l *link) {
 			return
 		}
 		heard = heard || st.Event == stream.StatusAlive
+		if st.Event == stream.StatusChatAck {
+			s.acked(st.Seq)
+			continue
+		}
 		if st.Event == stream.StatusBye {
 			s.end("Disconnected from " + s.PeerName)
 			return

@@ -21,6 +21,11 @@ const MaxChatRunes = 2000
 type ChatMessage struct {
 	Text string    `json:"text"`
 	Sent time.Time `json:"sent"` // the sender's clock: a claim, shown only as a hint
+	// Seq numbers the sender's lines 1, 2, 3… over the whole session (since
+	// 2026-12-05; 0 from older peers): the receiver acknowledges it
+	// (StatusChatAck) and drops a line it has shown already, which a
+	// resumed session sends again when its acknowledgement was lost.
+	Seq uint64 `json:"seq,omitempty"`
 }
 
 // Chat reads and writes chat messages over one stream. Send may be called from
@@ -37,14 +42,17 @@ func NewChat(rw io.ReadWriter) *Chat {
 }
 
 // Send writes one chat line.
-func (c *Chat) Send(text string, now time.Time) error {
+func (c *Chat) Send(text string, now time.Time) error { return c.SendNumbered(text, 0, now) }
+
+// SendNumbered writes one chat line numbered seq (ChatMessage.Seq).
+func (c *Chat) SendNumbered(text string, seq uint64, now time.Time) error {
 	text = cleanText(text, MaxChatRunes, true)
 	if text == "" {
 		return nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err := framing.WriteJSON(c.w, MaxChatMessage, MsgChat, ChatMessage{Text: text, Sent: now.UTC().Truncate(time.Millisecond)}); err != nil {
+	if err := framing.WriteJSON(c.w, MaxChatMessage, MsgChat, ChatMessage{Text: text, Sent: now.UTC().Truncate(time.Millisecond), Seq: seq}); err != nil {
 		return fmt.Errorf("sending chat: %w", err)
 	}
 	return nil

@@ -73,7 +73,12 @@ type Result struct {
 type Status struct {
 	Event string `json:"event"`          // "bye" ends the session; others are informative
 	Text  string `json:"text,omitempty"` // a plain sentence for the history
+	Seq   uint64 `json:"seq,omitempty"`  // StatusChatAck: the chat line acknowledged
 }
+
+// StatusChatAck acknowledges the chat line numbered Seq and every one
+// before it (since 2026-12-05; older peers ignore it, having no text).
+const StatusChatAck = "chat-ack"
 
 // StatusBye is the event a side sends when it ends the session on purpose.
 const StatusBye = "bye"
