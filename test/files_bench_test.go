@@ -132,8 +132,12 @@ func plainTCPCopy(b *testing.B, w *world, src string, size int64) time.Duration 
 // verified", and the sender's and receiver's largest RSS meanwhile.
 func raP2PCopy(b *testing.B, w *world, src string, size int64) (took time.Duration, rssSend, rssRecv float64) {
 	downloads := b.TempDir()
-	n := w.startNovice("novice", []string{"--yes", "--downloads", downloads}, nil)
-	h := w.startHelper("helper", n.file, nil, nil)
+	var listen []string
+	if t := os.Getenv("RA_P2P_BENCH_TRANSPORT"); t != "" {
+		listen = listenFor(t)
+	}
+	n := w.startNovice("novice", append([]string{"--yes", "--downloads", downloads}, listen...), nil)
+	h := w.startHelper("helper", n.file, listen, nil)
 	mustWait(b, n.proc, `Connected to Bob`, 30*time.Second)
 	if err := h.WriteLine(`/send "` + src + `"`); err != nil {
 		b.Fatal(err)
