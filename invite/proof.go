@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
 	"hash"
 
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -121,4 +122,33 @@ func ResumeKey(secret [32]byte, novice, helper peer.ID, nonce []byte) []byte {
 //	                    u32be(len(helper)) || helper || nonce)
 func ResumeProof(key []byte, novice, helper peer.ID, nonce []byte) []byte {
 	return bindingMAC(key, resumeContext, novice, helper, nonce)
+}
+
+const codeContext = "ra-p2p/verification-code/v1"
+
+// VerificationCode is the short code both sides of a session show, so the
+// novice can ask the helper she expects to read his out (by phone, say):
+//
+//	key  = HKDF-SHA256(ikm = secret, salt = none,
+//	                   info = "ra-p2p/verification-code/v1" || u32be(len(novice)) || novice ||
+//	                          u32be(len(helper)) || helper, 4 bytes)
+//	code = key as a big-endian number mod 1,000,000, written "123 456"
+//
+// Someone else holding the same invitation connects with another peer ID
+// and gets another code; nobody without the secret can make one. Six
+// digits read well over a phone in any language (a word list would be
+// English only).
+func VerificationCode(secret [32]byte, novice, helper peer.ID) string {
+	info := make([]byte, 0, len(codeContext)+8+len(novice)+len(helper))
+	info = append(info, codeContext...)
+	info = binary.BigEndian.AppendUint32(info, uint32(len(novice)))
+	info = append(info, novice...)
+	info = binary.BigEndian.AppendUint32(info, uint32(len(helper)))
+	info = append(info, helper...)
+	key, err := hkdf.Key(sha256.New, secret[:], nil, string(info), 4)
+	if err != nil {
+		panic("invite: hkdf: " + err.Error())
+	}
+	n := binary.BigEndian.Uint32(key) % 1_000_000
+	return fmt.Sprintf("%03d %03d", n/1000, n%1000)
 }

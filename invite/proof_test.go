@@ -2,6 +2,7 @@ package invite
 
 import (
 	"bytes"
+	"regexp"
 	"testing"
 
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -117,5 +118,36 @@ func TestResumeProof(t *testing.T) {
 		if bytes.Equal(q, good) {
 			t.Errorf("%s: same as the session's resumption proof", name)
 		}
+	}
+}
+
+// TestVerificationCode: six digits in two groups, the same for the same
+// session, another for another helper or another invitation.
+func TestVerificationCode(t *testing.T) {
+	inv, _, _, err := New(Options{Name: "Alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := VerificationCode(inv.Secret, inv.PeerID, "bob")
+	if !regexp.MustCompile(`^\d{3} \d{3}$`).MatchString(code) {
+		t.Errorf("code %q, want two groups of three digits", code)
+	}
+	if again := VerificationCode(inv.Secret, inv.PeerID, "bob"); again != code {
+		t.Errorf("the same session's code changed: %q, %q", code, again)
+	}
+	otherSecret := inv.Secret
+	otherSecret[0] ^= 1
+	differ := 0
+	for _, c := range []string{
+		VerificationCode(inv.Secret, inv.PeerID, "mallory"),
+		VerificationCode(otherSecret, inv.PeerID, "bob"),
+		VerificationCode(inv.Secret, "bob", inv.PeerID), // the roles swapped
+	} {
+		if c != code {
+			differ++
+		}
+	}
+	if differ != 3 { // one in a million may collide; these inputs do not
+		t.Errorf("%d of 3 other sessions have another code, want 3", differ)
 	}
 }

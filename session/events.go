@@ -145,6 +145,9 @@ type Question struct {
 	Expires time.Time
 	Left    int    // AskPassword: tries left after a wrong password; 0 on the first ask
 	Screen  bool   // AskAcceptHelper: the helper will see the screen
+	// Code (AskAcceptHelper) is the verification code the helper's screen
+	// shows (invite.VerificationCode): the novice may ask them to read it.
+	Code string
 	Default string // AskName: the answer when the user just confirms
 	// AskReceiveFiles: what is offered and where it would go
 	Files  []string
@@ -170,7 +173,7 @@ func (q Question) Text() string {
 		}
 		return q.Peer + what + ". Accept?"
 	case AskAllowControl:
-		return fmt.Sprintf("%s would like to share control of your computer. While %s has control, press ESC to stop. Allow?", q.Peer, q.Peer)
+		return fmt.Sprintf("%s would like to share control of your computer: %s will be able to use your mouse and keyboard. Press ESC at any time to take control back. Allow?", q.Peer, q.Peer)
 	case AskName:
 		return fmt.Sprintf("Your name, as %s will see it: ", q.Peer)
 	case AskReceiveFiles:
@@ -182,6 +185,26 @@ func (q Question) Text() string {
 			q.Peer, q.Count, Size(q.Bytes), names, q.Folder)
 	}
 	return fmt.Sprintf("question %d", q.Kind)
+}
+
+// Caution is what a person should weigh before answering q, said before
+// the question in the windows and the terminal alike ("" for most).
+func (q Question) Caution() string {
+	switch q.Kind {
+	case AskConnect:
+		return "Open invitations only from people you know and trust."
+	case AskAcceptHelper:
+		s := ""
+		if q.Screen {
+			s = q.Peer + " will see everything on your screen, including passwords you type. "
+		}
+		s += "Only accept if you asked " + q.Peer + " for help yourself: nobody from a bank, shop or software company will ask you to do this."
+		if q.Code != "" {
+			s += " Ask " + q.Peer + " to read you the code on their screen: it must be " + q.Code + "."
+		}
+		return s
+	}
+	return ""
 }
 
 // Prompter asks the user. The terminal reads answers from standard input

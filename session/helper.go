@@ -180,7 +180,10 @@ func Help(ctx context.Context, cfg HelpConfig) (*Session, error) {
 				SecretMAC: invite.SecretProof(inv.Secret, inv.PeerID, h.ID(), ch.Nonce),
 			}, nil
 		},
-		Asking: func() { progress("Waiting for " + name + " to accept…") },
+		Asking: func() {
+			progress("Waiting for " + name + " to accept… Your code, if " + name + " asks: " +
+				invite.VerificationCode(inv.Secret, inv.PeerID, h.ID()) + ".")
+		},
 	})
 	if err != nil {
 		s.Reset()

@@ -317,7 +317,7 @@ func (n *Novice) handleSession(s network.Stream) {
 		},
 		Decide: func(h stream.Hello) bool {
 			_ = s.SetDeadline(time.Time{}) // the user may take their time
-			q := Question{Kind: AskAcceptHelper, Peer: h.Name}
+			q := Question{Kind: AskAcceptHelper, Peer: h.Name, Code: invite.VerificationCode(n.inv.Secret, n.inv.PeerID, helper)}
 			for _, ch := range n.cfg.Channels {
 				q.Screen = q.Screen || ch.Protocol() == stream.ScreenProtocol
 			}

@@ -319,8 +319,9 @@ func checkAccepted(t *testing.T, nv *novice, bob *helper, hs, ns *session.Sessio
 		t.Errorf("Alice was asked %q, want %q", q, aliceAsks)
 	}
 	got := bob.progress.all()
-	want := []string{"Joining the network…", "Looking for Alice's computer…", "Found Alice's computer; connecting directly…", "Waiting for Alice to accept…"}
-	if !slices.Equal(got, want) {
+	want := []string{"Joining the network…", "Looking for Alice's computer…", "Found Alice's computer; connecting directly…",
+		"Waiting for Alice to accept… Your code, if Alice asks: "} // then the code (TestVerificationCodeOnBothSides)
+	if len(got) != len(want) || !slices.Equal(got[:3], want[:3]) || !strings.HasPrefix(got[3], want[3]) {
 		t.Errorf("Bob's progress = %q, want %q", got, want)
 	}
 	chat(t, hs, ns, "Hello Alice, Bob here.")
@@ -382,4 +383,26 @@ func forgeChat(t *testing.T, bootstrap []peer.AddrInfo, iv *invitation, text str
 		t.Fatalf("the forged chat stream ended with %v, want a reset by the novice", err)
 	}
 	t.Logf("the forged chat stream was reset: %v", err)
+}
+
+// TestVerificationCodeOnBothSides: the code in the novice's "accept?"
+// question is the one the helper is told to read out while it waits.
+func TestVerificationCodeOnBothSides(t *testing.T) {
+	bob, alice := sessiontest.Pair(t, sessiontest.Options{})
+	var code string
+	for _, q := range alice.Questions() {
+		if q.Kind == session.AskAcceptHelper {
+			code = q.Code
+		}
+	}
+	if code == "" {
+		t.Fatalf("Alice's accept question has no code: %+v", alice.Questions())
+	}
+	want := "Your code, if Alice asks: " + code + "."
+	for _, ev := range bob.Events() {
+		if ev.Kind == session.EventProgress && strings.Contains(ev.Text, want) {
+			return
+		}
+	}
+	t.Errorf("Bob was never told his code %q: %+v", code, bob.Events())
 }

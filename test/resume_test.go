@@ -11,8 +11,13 @@ import (
 // TestSessionResumesAfterLinkCut takes the novice home's internet link
 // down for 10 s during a direct session (the router's WAN interface, as
 // when a cable is pulled): both sides say they are reconnecting, and the
-// session is back within 2 s of the link without the novice being asked
-// again; a chat line typed during the cut arrives once, after it.
+// session is back without the novice being asked again, within 2 s of the
+// link over QUIC and within 15 s over TCP; a chat line typed during the
+// cut arrives once, after it. Over QUIC the helper's redial goes straight
+// through the novice's router (the UDP mapping outlives the cut); over
+// TCP a direct connection needs both sides to open it at once, so it
+// comes back through the relay and DCUtR, once the novice's relay
+// reservation is renewed: 1.6 to 9.8 s here (docs/DESIGN.md).
 func TestSessionResumesAfterLinkCut(t *testing.T) {
 	w := newWorld(t, netlab.Options{Nodes: 2,
 		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
@@ -46,8 +51,8 @@ func TestSessionResumesAfterLinkCut(t *testing.T) {
 			}
 			took := time.Since(up)
 			t.Logf("%s: session back %v after the link", transport, took.Round(time.Millisecond))
-			if took > 2*time.Second {
-				t.Errorf("%s: the session came back %v after the link, want ≤ 2 s", transport, took.Round(time.Millisecond))
+			if limit := map[string]time.Duration{"quic": 2 * time.Second, "tcp": 15 * time.Second}[transport]; took > limit {
+				t.Errorf("%s: the session came back %v after the link, want ≤ %v", transport, took.Round(time.Millisecond), limit)
 			}
 			if _, err := n.proc.WaitForNth(regexp.MustCompile(`Connected to Bob`), 2, 10*time.Second); err != nil {
 				t.Fatalf("novice: %v", err)

@@ -86,9 +86,11 @@ func Pair(t testing.TB, opts Options) (helper, novice *Side) {
 		waited <- s
 	}()
 	helperUser := &user{ctx: asking}
+	var before []session.Event // the helper's steps before the session (Help returns after them)
 	hs, err := session.Help(ctx, session.HelpConfig{
 		Invitation: inv, Name: "Bob", Prompter: helperUser, Bootstrap: bootstrap, Listen: Loopback,
 		FindTimeout: Wait, ConnectTimeout: Wait, Logger: Logger(), Channels: opts.HelperChannels, ResumeGrace: opts.ResumeGrace,
+		Progress: func(ev session.Event) { before = append(before, ev) },
 	})
 	if err != nil {
 		t.Fatalf("Help: %v", err)
@@ -98,15 +100,15 @@ func Pair(t testing.TB, opts Options) (helper, novice *Side) {
 		hs.Close()
 		t.FailNow()
 	}
-	helper, novice = follow(t, hs, helperUser), follow(t, ns, noviceUser)
+	helper, novice = follow(t, hs, helperUser, before), follow(t, ns, noviceUser, nil)
 	t.Cleanup(stopAsking)
 	return helper, novice
 }
 
-// follow keeps every event of s until its Events close; the test's end
-// closes the session and waits for that.
-func follow(t testing.TB, s *session.Session, u *user) *Side {
-	side := &Side{Session: s, user: u, added: make(chan struct{}, 1)}
+// follow keeps every event of s, after those before it, until its Events
+// close; the test's end closes the session and waits for that.
+func follow(t testing.TB, s *session.Session, u *user, before []session.Event) *Side {
+	side := &Side{Session: s, user: u, added: make(chan struct{}, 1), events: before}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -175,6 +177,13 @@ func (s *Side) Asked() []session.QuestionKind {
 	return slices.Clone(s.user.asked)
 }
 
+// Questions returns the questions this side's user was asked, in order.
+func (s *Side) Questions() []session.Question {
+	s.user.mu.Lock()
+	defer s.user.mu.Unlock()
+	return slices.Clone(s.user.questions)
+}
+
 // WaitProgress waits for a progress line (the status line) equal to text.
 func (s *Side) WaitProgress(t testing.TB, text string) {
 	t.Helper()
@@ -206,12 +215,14 @@ type user struct {
 	ctx    context.Context // ends when the test does
 
 	mu    sync.Mutex
-	asked []session.QuestionKind
+	asked     []session.QuestionKind
+	questions []session.Question
 }
 
 func (u *user) Confirm(ctx context.Context, q session.Question) (bool, error) {
 	u.mu.Lock()
 	u.asked = append(u.asked, q.Kind)
+	u.questions = append(u.questions, q)
 	u.mu.Unlock()
 	if q.Kind == session.AskAcceptHelper {
 		return u.accept, nil

@@ -209,6 +209,9 @@ func (t *Terminal) Confirm(ctx context.Context, q session.Question) (bool, error
 			t.Println(l)
 		}
 	}
+	if c := q.Caution(); c != "" {
+		t.Println(c)
+	}
 	if t.cfg.Yes && (q.Kind == session.AskConnect || q.Kind == session.AskAcceptHelper) {
 		t.Printf("%s [y/N] y (--yes)\n", q.Text())
 		return true, nil

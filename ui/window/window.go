@@ -52,12 +52,12 @@ func newUI(cfg Config) *ui { return &ui{cfg: cfg, transfers: map[string]bool{}} 
 // Confirm implements session.Prompter with a dialog whose buttons fit the
 // question.
 func (u *ui) Confirm(ctx context.Context, q session.Question) (bool, error) {
-	text := q.Text()
+	text, desc := q.Text(), ""
 	yes, no := "Yes", "No"
 	switch q.Kind {
 	case session.AskConnect:
 		u.w.SetStatus("Invitation from " + q.Peer) // not "Connecting…" before the user said yes
-		desc := strings.Join(terminal.InvitationLines(q, false), "\n")
+		desc = strings.Join(terminal.InvitationLines(q, false), "\n")
 		u.w.Post(render.Entry{Text: desc})
 		u.cfg.Mirror.Println(desc)
 		text = desc + "\n\n" + text
@@ -72,6 +72,13 @@ func (u *ui) Confirm(ctx context.Context, q session.Question) (bool, error) {
 		u.cfg.Mirror.Println(text)
 	default:
 		u.cfg.Mirror.Println(text)
+	}
+	if c := q.Caution(); c != "" {
+		u.cfg.Mirror.Println(c)
+		text = c + "\n\n" + text
+		if q.Kind == session.AskConnect {
+			text = desc + "\n\n" + c + "\n\n" + q.Text()
+		}
 	}
 	if u.cfg.Yes && (q.Kind == session.AskConnect || q.Kind == session.AskAcceptHelper) {
 		return true, nil
