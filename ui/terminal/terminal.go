@@ -148,16 +148,33 @@ func (t *Terminal) Printf(format string, a ...any) {
 // Println writes one line.
 func (t *Terminal) Println(s string) { t.Printf("%s\n", s) }
 
-func (t *Terminal) readLine(ctx context.Context) (string, error) {
+// expect makes the next line typed the answer of the question about to
+// be printed: registered first, because a script answers as soon as it
+// reads the question, and the chat loop must hand that line over. The
+// caller ends with forget.
+func (t *Terminal) expect() <-chan string {
 	t.start()
 	t.askMu.Lock()
-	from := t.lines
-	if t.chatOn {
-		// The chat loop reads the lines: it hands the next one over.
-		w := make(chan string, 1)
-		t.waiter, from = w, w
+	defer t.askMu.Unlock()
+	if !t.chatOn {
+		return t.lines
 	}
-	t.askMu.Unlock()
+	w := make(chan string, 1) // the chat loop reads the lines: it hands the next one over
+	t.waiter = w
+	return w
+}
+
+// forget withdraws a question's claim on the next line (expect).
+func (t *Terminal) forget(from <-chan string) {
+	t.askMu.Lock()
+	defer t.askMu.Unlock()
+	if t.waiter != nil && (<-chan string)(t.waiter) == from {
+		t.waiter = nil
+	}
+}
+
+// readLine waits for the line expect promised.
+func (t *Terminal) readLine(ctx context.Context, from <-chan string) (string, error) {
 	select {
 	case l, ok := <-from:
 		if !ok {
@@ -165,11 +182,6 @@ func (t *Terminal) readLine(ctx context.Context) (string, error) {
 		}
 		return strings.TrimSpace(l), nil
 	case <-ctx.Done():
-		t.askMu.Lock()
-		if t.waiter == from {
-			t.waiter = nil
-		}
-		t.askMu.Unlock()
 		return "", ctx.Err()
 	}
 }
@@ -204,6 +216,8 @@ func (t *Terminal) setChatOn(on bool) {
 func (t *Terminal) Confirm(ctx context.Context, q session.Question) (bool, error) {
 	t.questions.Lock()
 	defer t.questions.Unlock()
+	from := t.expect()
+	defer t.forget(from)
 	if q.Kind == session.AskConnect {
 		for _, l := range InvitationLines(q, true) {
 			t.Println(l)
@@ -221,7 +235,7 @@ func (t *Terminal) Confirm(ctx context.Context, q session.Question) (bool, error
 		choices = `[y/N, or "stop" to decline and stop this invitation]`
 	}
 	t.Printf("%s %s ", q.Text(), choices)
-	l, err := t.readLine(ctx)
+	l, err := t.readLine(ctx, from)
 	if err != nil {
 		t.Println("")
 		return false, err
@@ -241,6 +255,8 @@ func (t *Terminal) Confirm(ctx context.Context, q session.Question) (bool, error
 func (t *Terminal) Line(ctx context.Context, q session.Question) (string, error) {
 	t.questions.Lock()
 	defer t.questions.Unlock()
+	from := t.expect()
+	defer t.forget(from)
 	prompt := strings.TrimSuffix(q.Text(), ": ")
 	if q.Default != "" {
 		prompt += " [" + q.Default + "]"
@@ -250,7 +266,7 @@ func (t *Terminal) Line(ctx context.Context, q session.Question) (string, error)
 		return "", nil
 	}
 	t.Printf("%s: ", prompt)
-	l, err := t.readLine(ctx)
+	l, err := t.readLine(ctx, from)
 	if err != nil {
 		t.Println("")
 		return "", err
@@ -284,6 +300,8 @@ func InvitationLines(q session.Question, quoteGo bool) []string {
 func (t *Terminal) Password(ctx context.Context, q session.Question) (string, error) {
 	t.questions.Lock()
 	defer t.questions.Unlock()
+	from := t.expect()
+	defer t.forget(from)
 	if pw, ok := t.cfg.Password.Take(); ok {
 		return pw, nil
 	}
@@ -293,7 +311,7 @@ func (t *Terminal) Password(ctx context.Context, q session.Question) (string, er
 		t.Println("")
 		return string(b), err
 	}
-	pw, err := t.readLine(ctx)
+	pw, err := t.readLine(ctx, from)
 	t.Println("")
 	return pw, err
 }

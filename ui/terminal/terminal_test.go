@@ -3,6 +3,7 @@ package terminal
 import (
 	"bytes"
 	"context"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -54,7 +55,7 @@ func TestLongInputLineKeepsTheTerminalListening(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	for _, want := range []string{"hello", "/quit"} {
-		got, err := term.readLine(ctx)
+		got, err := term.readLine(ctx, term.expect())
 		if err != nil || got != want {
 			t.Fatalf("readLine = %q, %v; want %q", got, err, want)
 		}
@@ -62,7 +63,7 @@ func TestLongInputLineKeepsTheTerminalListening(t *testing.T) {
 	if !strings.Contains(out.String(), "longer than 64 KiB") {
 		t.Errorf("the long line was dropped silently; output: %q", out.String())
 	}
-	if _, err := term.readLine(ctx); err == nil {
+	if _, err := term.readLine(ctx, term.expect()); err == nil {
 		t.Error("readLine after the end of input did not fail")
 	}
 }
@@ -120,4 +121,54 @@ func TestSplitPaths(t *testing.T) {
 			t.Errorf("splitPaths(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// TestQuestionDuringChatGetsTheNextLine: a question asked while the chat
+// loop reads the lines gets the line typed right after it is printed (a
+// script answers at once), and the chat gets the lines after that.
+func TestQuestionDuringChatGetsTheNextLine(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	var out syncBuffer
+	term := New(Config{In: pr, Out: &out})
+	term.start()
+	term.setChatOn(true)
+	defer term.setChatOn(false)
+	stop := make(chan struct{})
+	chatted := make(chan string, 4)
+	var wg sync.WaitGroup
+	wg.Go(func() { // the chat loop's part: lines not taken by a question
+		for {
+			select {
+			case <-stop:
+				return
+			case l := <-term.lines:
+				if !term.answer(l) {
+					chatted <- l
+				}
+			}
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	wg.Go(func() { // a script: answers as soon as it reads the question
+		for !strings.Contains(out.String(), "Save it?") {
+			time.Sleep(time.Millisecond)
+		}
+		io.WriteString(pw, "y\nhello\n")
+	})
+	ok, err := term.Confirm(ctx, session.Question{Kind: session.AskReceiveFiles, Peer: "Bob", Files: []string{"a.txt"}, Count: 1, Folder: "/tmp"})
+	if err != nil || !ok {
+		t.Errorf("Confirm = %v, %v; want yes", ok, err)
+	}
+	select {
+	case l := <-chatted:
+		if l != "hello" {
+			t.Errorf("the chat got %q, want hello", l)
+		}
+	case <-ctx.Done():
+		t.Errorf("the chat got nothing")
+	}
+	close(stop)
+	wg.Wait()
 }
