@@ -181,8 +181,11 @@ func Help(ctx context.Context, cfg HelpConfig) (*Session, error) {
 			}, nil
 		},
 		Asking: func() {
-			progress("Waiting for " + name + " to accept… Your code, if " + name + " asks: " +
-				invite.VerificationCode(inv.Secret, inv.PeerID, h.ID()) + ".")
+			progress("Waiting for " + name + " to accept…")
+			if cfg.Progress != nil { // a line of the history, beside the short status line
+				cfg.Progress(Event{Kind: EventStatus, Time: time.Now(),
+					Text: "Your code, if " + name + " asks: " + invite.VerificationCode(inv.Secret, inv.PeerID, h.ID()) + "."})
+			}
 		},
 	})
 	if err != nil {
