@@ -42,8 +42,7 @@ func TestNoviceDialogsAtMinimumSize(t *testing.T) {
 	mustWait(t, s.novice, `Bob can see your screen`, 10*time.Second)
 	time.Sleep(time.Second) // the first frame: Take Control is enabled
 
-	hd.Click(s.hw, 89, takeControlY)
-	mustWait(t, s.novice, `Bob would like to share control of your computer`, 10*time.Second)
+	askControl(t, hd, s.hw, s.novice, 1)
 	away()
 	time.Sleep(500 * time.Millisecond)
 	checkDialog(t, "Allow/Deny", nd.Screenshot(nw, filepath.Join(shots, "novice-min-control.png")), 2)
