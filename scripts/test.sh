@@ -15,6 +15,29 @@ go vet ./... || exit 1
 go test -count=1 -timeout 14m -v ./... 2>&1 | tee "$log" | grep -E '^(=== RUN|--- |ok|FAIL|PASS|panic|\s+\S+_test\.go)' | grep -v '^=== RUN'
 status=${PIPESTATUS[0]}
 
+# The end-to-end tests in ./test drive real windows with xdotool and real
+# programs in namespaces on 2 shared cores; a person's click or key can be
+# lost under load there (docs/DESIGN.md, "Flaky"). When only that package
+# failed, its failed tests run once more, alone; they count as passed only
+# if they pass then, and are named in the summary either way.
+flaky=""
+if [ "$status" -ne 0 ]; then
+  failed_pkgs=$(grep -E '^FAIL\s+github.com/' "$log" | awk '{print $2}' | sort -u)
+  failed_tests=$(grep -E '^--- FAIL: Test' "$log" | awk '{print $3}' | sort -u | paste -sd'|')
+  if [ "$failed_pkgs" = "github.com/ra-p2p/ra-p2p/test" ] && [ -n "$failed_tests" ] && ! grep -qE '^panic:' "$log"; then
+    echo "Running the failed end-to-end tests once more: $failed_tests"
+    rerun=$(mktemp)
+    go test -count=1 -timeout 12m -v -run "^(${failed_tests})\$" ./test/ 2>&1 | tee "$rerun" | grep -E '^(--- |ok|FAIL|PASS|panic|\s+\S+_test\.go)'
+    if [ "${PIPESTATUS[0]}" -eq 0 ]; then
+      status=0
+      flaky=$failed_tests
+      # the first run's failures were not the suite's verdict
+      sed -i -E 's/^(\s*)--- FAIL: (Test[A-Za-z0-9_]+)/\1--- FLAKY: \2/' "$log"
+    fi
+    rm -f "$rerun"
+  fi
+fi
+
 # Every decoder's fuzz target, briefly (make fuzz runs each for a minute).
 echo "Fuzzing every decoder for ${FUZZTIME:-10s} each…"
 scripts/fuzz.sh "${FUZZTIME:-10s}" | grep -v "fuzz: elapsed"
@@ -29,5 +52,9 @@ if [ "$skipped" -gt 0 ]; then
   grep -B1 -A1 -E '^\s*--- SKIP' "$log" | grep -E '_test.go:' | sed 's/^/  /'
 fi
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+if [ -n "$flaky" ]; then
+  echo "Failed once and passed when run again (flaky under load): ${flaky//|/, }"
+  passed=$((passed + $(echo "$flaky" | tr '|' '\n' | wc -l)))
+fi
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 exit "$status"
