@@ -14,6 +14,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
 	ma "github.com/multiformats/go-multiaddr"
+	msmux "github.com/multiformats/go-multistream"
 	"github.com/ra-p2p/ra-p2p/p2p"
 	"github.com/ra-p2p/ra-p2p/stream"
 )
@@ -102,10 +103,17 @@ func newSession(p sessionParts) *Session {
 	return s
 }
 
+// ErrNoSuchChannel is OpenChannel's error when the other side takes no
+// streams of that channel: an older ra-p2p, or a build without it.
+var ErrNoSuchChannel = errors.New("the other side's ra-p2p does not have this feature")
+
 // OpenChannel opens a stream of protocol proto to the other side, over the
 // session's direct connection only. It is reset when the session ends.
 func (s *Session) OpenChannel(ctx context.Context, proto string) (io.ReadWriteCloser, error) {
 	st, err := s.host.OpenStream(ctx, s.PeerID, protocol.ID(proto))
+	if errors.Is(err, msmux.ErrNotSupported[protocol.ID]{}) {
+		return nil, fmt.Errorf("%w (%s)", ErrNoSuchChannel, proto)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -30,6 +30,8 @@ func (c *Channel) send(l *link, out *outgoing, r *running) {
 		text = out.what + " sent to " + peer + ", " + session.Size(out.offer.Total()) + ", verified."
 	case r.cancelled.Load():
 		text = "You cancelled sending " + out.what + "."
+	case errors.Is(err, session.ErrNoSuchChannel):
+		text = peer + "'s ra-p2p cannot receive files (an older version), so " + out.what + " was not sent."
 	case errors.As(err, &declined):
 		text = peer + " declined " + out.what + "."
 		if declined.Reason != "" {
@@ -157,6 +159,9 @@ func (c *Channel) receive(l *link, rw io.ReadWriteCloser) {
 // withStream opens a file stream and runs f over it.
 func (c *Channel) withStream(ctx context.Context, s *session.Session, f func(transfer.Stream) error) error {
 	rw, err := s.OpenChannel(ctx, stream.FileProtocol)
+	if errors.Is(err, session.ErrNoSuchChannel) {
+		return err
+	}
 	if err != nil {
 		return errors.Join(transfer.ErrConnection, err)
 	}
