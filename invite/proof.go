@@ -102,13 +102,20 @@ const resumeContext = "ra-p2p/resume/v1"
 // The novice honours it only while the session is reconnecting, within its
 // grace period (session.NoviceConfig.ResumeGrace).
 func ResumeKey(secret [32]byte, novice, helper peer.ID, nonce []byte) []byte {
-	info := make([]byte, 0, len(resumeContext)+8+len(novice)+len(helper))
-	info = append(info, resumeContext...)
+	return sessionKey(secret, nonce, resumeContext, novice, helper, sha256.Size)
+}
+
+// sessionKey is HKDF-SHA256(ikm = secret, salt, info = context ||
+// u32be(len(novice)) || novice || u32be(len(helper)) || helper), n bytes:
+// a key bound to one invitation, one novice and one helper.
+func sessionKey(secret [32]byte, salt []byte, context string, novice, helper peer.ID, n int) []byte {
+	info := make([]byte, 0, len(context)+8+len(novice)+len(helper))
+	info = append(info, context...)
 	info = binary.BigEndian.AppendUint32(info, uint32(len(novice)))
 	info = append(info, novice...)
 	info = binary.BigEndian.AppendUint32(info, uint32(len(helper)))
 	info = append(info, helper...)
-	key, err := hkdf.Key(sha256.New, secret[:], nonce, string(info), sha256.Size)
+	key, err := hkdf.Key(sha256.New, secret[:], salt, string(info), n)
 	if err != nil {
 		panic("invite: hkdf: " + err.Error())
 	}
@@ -139,16 +146,6 @@ const codeContext = "ra-p2p/verification-code/v1"
 // digits read well over a phone in any language (a word list would be
 // English only).
 func VerificationCode(secret [32]byte, novice, helper peer.ID) string {
-	info := make([]byte, 0, len(codeContext)+8+len(novice)+len(helper))
-	info = append(info, codeContext...)
-	info = binary.BigEndian.AppendUint32(info, uint32(len(novice)))
-	info = append(info, novice...)
-	info = binary.BigEndian.AppendUint32(info, uint32(len(helper)))
-	info = append(info, helper...)
-	key, err := hkdf.Key(sha256.New, secret[:], nil, string(info), 4)
-	if err != nil {
-		panic("invite: hkdf: " + err.Error())
-	}
-	n := binary.BigEndian.Uint32(key) % 1_000_000
+	n := binary.BigEndian.Uint32(sessionKey(secret, nil, codeContext, novice, helper, 4)) % 1_000_000
 	return fmt.Sprintf("%03d %03d", n/1000, n%1000)
 }
