@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,78 +8,31 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/ra-p2p/ra-p2p/channel/filetransfer"
-
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/ra-p2p/ra-p2p/channel/filetransfer"
+	"github.com/ra-p2p/ra-p2p/config"
 	"github.com/ra-p2p/ra-p2p/p2p"
 )
 
-// fileConfig is the optional config file, $XDG_CONFIG_HOME/ra-p2p/config.json.
-// Zero value valid: no file means the public DHT.
-type fileConfig struct {
-	// Bootstrap peers as multiaddrs with /p2p/ID; empty = the public DHT.
-	Bootstrap []string `json:"bootstrap"`
-	// Name is the helper's name as the people they help see it, chosen
-	// once when asked (`ra-p2p help`); "" = not chosen yet: ask.
-	Name string `json:"name,omitempty"`
-	// Downloads is where received files are saved; "" = ~/Downloads/ra-p2p.
-	Downloads string `json:"downloads,omitempty"`
-}
-
-func configDir() (string, error) {
-	d, err := os.UserConfigDir()
-	if err != nil {
-		return "", fmt.Errorf("finding the config directory: %w", err)
+// loadFileConfig reads the config file; a damaged one is the user's to
+// mend, said as a usage error.
+func loadFileConfig() (config.File, error) {
+	c, err := config.Load()
+	if errors.Is(err, config.ErrInvalid) {
+		return c, usageError{err.Error()}
 	}
-	return filepath.Join(d, "ra-p2p"), nil
-}
-
-func loadFileConfig() (fileConfig, error) {
-	var c fileConfig
-	d, err := configDir()
-	if err != nil {
-		return c, err
-	}
-	b, err := os.ReadFile(filepath.Join(d, "config.json"))
-	if errors.Is(err, os.ErrNotExist) {
-		return c, nil
-	}
-	if err != nil {
-		return c, fmt.Errorf("reading config: %w", err)
-	}
-	if err := json.Unmarshal(b, &c); err != nil {
-		return c, usageError{fmt.Sprintf("the config file %s is not valid JSON: %v", filepath.Join(d, "config.json"), err)}
-	}
-	return c, nil
+	return c, err
 }
 
 // rememberName keeps the helper's chosen name in the config file, beside
-// what the file already says (written whole, then renamed into place).
+// what the file already says.
 func rememberName(name string) error {
-	c, err := loadFileConfig()
+	c, err := config.Load()
 	if err != nil {
 		return err
 	}
 	c.Name = name
-	d, err := configDir()
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(d, 0o700); err != nil {
-		return fmt.Errorf("making the config directory: %w", err)
-	}
-	b, err := json.MarshalIndent(c, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encoding config: %w", err)
-	}
-	tmp := filepath.Join(d, "config.json.tmp")
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
-		return fmt.Errorf("writing config: %w", err)
-	}
-	if err := os.Rename(tmp, filepath.Join(d, "config.json")); err != nil {
-		return fmt.Errorf("writing config: %w", err)
-	}
-	return nil
+	return config.Save(c)
 }
 
 // bootstrapList picks the bootstrap peers: flags first, then the config

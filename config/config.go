@@ -1,0 +1,122 @@
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"unicode/utf8"
+
+	"github.com/ra-p2p/ra-p2p/p2p"
+	"github.com/ra-p2p/ra-p2p/stream"
+)
+
+// File is what the config file says. The zero value is valid.
+type File struct {
+	// Bootstrap peers as multiaddrs with /p2p/ID; empty = the public DHT.
+	Bootstrap []string `json:"bootstrap"`
+	// Name is the helper's name as the people they help see it, chosen
+	// once when asked (`ra-p2p help`); "" = not chosen yet: ask.
+	Name string `json:"name,omitempty"`
+	// Downloads is where received files are saved; "" = ~/Downloads/ra-p2p.
+	Downloads string `json:"downloads,omitempty"`
+}
+
+// Limits of a file a person would write; beyond them it is damaged.
+const (
+	MaxSize      = 64 << 10
+	MaxBootstrap = 64
+	MaxName      = stream.MaxNameRunes // what the peer is shown at most
+)
+
+// ErrInvalid marks a config file that exists but cannot be used.
+var ErrInvalid = errors.New("config: invalid file")
+
+// Path is the config file's path.
+func Path() (string, error) {
+	d, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("finding the config directory: %w", err)
+	}
+	return filepath.Join(d, "ra-p2p", "config.json"), nil
+}
+
+// Load reads the config file; a missing file is the zero File.
+func Load() (File, error) {
+	path, err := Path()
+	if err != nil {
+		return File{}, err
+	}
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return File{}, nil
+	}
+	if err != nil {
+		return File{}, fmt.Errorf("reading the config file: %w", err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && !st.Mode().IsRegular() {
+		return File{}, fmt.Errorf("%w: %s is not a regular file; remove it or put the config file there", ErrInvalid, path)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
+	if err != nil {
+		return File{}, fmt.Errorf("reading the config file %s: %w", path, err)
+	}
+	c, err := Parse(b)
+	if err != nil {
+		return File{}, fmt.Errorf("the config file %s: %w; mend or remove it", path, err)
+	}
+	return c, nil
+}
+
+// Parse decodes and checks a config file's bytes: valid JSON of the
+// expected shape, within the limits, every bootstrap address a peer
+// address with /p2p/ID. Errors wrap ErrInvalid.
+func Parse(b []byte) (File, error) {
+	var c File
+	if len(b) > MaxSize {
+		return c, fmt.Errorf("%w: larger than %d KiB", ErrInvalid, MaxSize>>10)
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return File{}, fmt.Errorf("%w: not valid JSON: %v", ErrInvalid, err)
+	}
+	if len(c.Bootstrap) > MaxBootstrap {
+		return File{}, fmt.Errorf("%w: %d bootstrap peers, at most %d", ErrInvalid, len(c.Bootstrap), MaxBootstrap)
+	}
+	if _, err := p2p.ParseAddrInfos(c.Bootstrap); err != nil {
+		return File{}, fmt.Errorf("%w: \"bootstrap\": %v", ErrInvalid, err)
+	}
+	if !utf8.ValidString(c.Name) || utf8.RuneCountInString(c.Name) > MaxName {
+		return File{}, fmt.Errorf("%w: \"name\" is not text of at most %d characters", ErrInvalid, MaxName)
+	}
+	if c.Downloads != "" && !utf8.ValidString(c.Downloads) {
+		return File{}, fmt.Errorf("%w: \"downloads\" is not a valid folder name", ErrInvalid)
+	}
+	return c, nil
+}
+
+// Save writes c as the config file, whole, then renames it into place, so a
+// crash never leaves half a file.
+func Save(c File) error {
+	path, err := Path()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("making the config directory: %w", err)
+	}
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding config: %w", err)
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("writing config: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("writing config: %w", err)
+	}
+	return nil
+}
