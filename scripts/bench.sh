@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 export PATH=$PATH:/usr/local/go/bin
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-go test -run '^$' -bench . -benchtime 1x -count 1 -timeout 30m ./test/ ./test/pipeline/ ./test/latency/ 2>&1 | tee "$log" | grep -vE '^BENCHROW'
+go test -run '^$' -bench . -benchtime 1x -count 1 -timeout 30m ./test/ ./test/pipeline/ ./test/latency/ ./session/ 2>&1 | tee "$log" | grep -vE '^BENCHROW'
 status=${PIPESTATUS[0]}
 echo
 echo "| measurement | measured | target | verdict |"

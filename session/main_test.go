@@ -40,7 +40,7 @@ const wait = 90 * time.Second
 
 func TestMain(m *testing.M) { leakcheck.Main(m) }
 
-func newKey(t *testing.T) crypto.PrivKey {
+func newKey(t testing.TB) crypto.PrivKey {
 	t.Helper()
 	k, _, err := crypto.GenerateEd25519Key(rand.Reader)
 	if err != nil {
@@ -143,7 +143,7 @@ type invitation struct {
 	forHelper *invite.Invitation
 }
 
-func newInvitation(t *testing.T, opts invite.Options) *invitation {
+func newInvitation(t testing.TB, opts invite.Options) *invitation {
 	t.Helper()
 	inv, priv, pwKey, err := invite.New(opts)
 	if err != nil {
@@ -181,13 +181,13 @@ type novice struct {
 	stop func() // ends the novice's process: stops waiting, closes its host
 }
 
-func runNovice(t *testing.T, bootstrap []peer.AddrInfo, iv *invitation, confirm bool) *novice {
+func runNovice(t testing.TB, bootstrap []peer.AddrInfo, iv *invitation, confirm bool) *novice {
 	t.Helper()
 	return runNoviceAs(t, bootstrap, iv, &prompter{confirm: confirm})
 }
 
 // runNoviceAs is runNovice with the user p.
-func runNoviceAs(t *testing.T, bootstrap []peer.AddrInfo, iv *invitation, p *prompter) *novice {
+func runNoviceAs(t testing.TB, bootstrap []peer.AddrInfo, iv *invitation, p *prompter) *novice {
 	t.Helper()
 	nv := &novice{prompter: p, progress: &recorder{}, ready: make(chan struct{}), done: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -222,7 +222,7 @@ func runNoviceAs(t *testing.T, bootstrap []peer.AddrInfo, iv *invitation, p *pro
 }
 
 // started waits for StartNovice to return.
-func (nv *novice) started(t *testing.T) *session.Novice {
+func (nv *novice) started(t testing.TB) *session.Novice {
 	t.Helper()
 	select {
 	case <-nv.ready:
@@ -236,7 +236,7 @@ func (nv *novice) started(t *testing.T) *session.Novice {
 }
 
 // wait waits for the novice's Wait to return.
-func (nv *novice) wait(t *testing.T) (*session.Session, error) {
+func (nv *novice) wait(t testing.TB) (*session.Session, error) {
 	t.Helper()
 	select {
 	case <-nv.done:
@@ -276,7 +276,7 @@ type helperOpts struct {
 	hold <-chan struct{}
 }
 
-func runHelp(t *testing.T, bootstrap []peer.AddrInfo, iv *invitation, opts helperOpts) *helper {
+func runHelp(t testing.TB, bootstrap []peer.AddrInfo, iv *invitation, opts helperOpts) *helper {
 	t.Helper()
 	h := &helper{prompter: &prompter{passwords: opts.passwords}, progress: &recorder{}, result: make(chan helpResult, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -308,7 +308,7 @@ func runHelp(t *testing.T, bootstrap []peer.AddrInfo, iv *invitation, opts helpe
 }
 
 // wait waits for Help to return.
-func (h *helper) wait(t *testing.T) (*session.Session, error) {
+func (h *helper) wait(t testing.TB) (*session.Session, error) {
 	t.Helper()
 	select {
 	case r := <-h.result:
@@ -394,7 +394,7 @@ type intruder struct {
 	bootstrapped bool
 }
 
-func newIntruder(t *testing.T, bootstrap []peer.AddrInfo, inv *invite.Invitation) *intruder {
+func newIntruder(t testing.TB, bootstrap []peer.AddrInfo, inv *invite.Invitation) *intruder {
 	t.Helper()
 	h, err := p2p.New(p2p.Config{Identity: newKey(t), Listen: loopback, Bootstrap: bootstrap, Logger: sessiontest.Logger()})
 	if err != nil {
