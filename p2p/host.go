@@ -25,10 +25,12 @@ import (
 	"github.com/libp2p/go-libp2p/p2p/protocol/ping"
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
+	"github.com/libp2p/go-libp2p/p2p/transport/quicreuse"
 	tcp "github.com/libp2p/go-libp2p/p2p/transport/tcp"
 	ma "github.com/multiformats/go-multiaddr"
 	manet "github.com/multiformats/go-multiaddr/net"
 
+	quicgo "github.com/quic-go/quic-go"
 	"go.uber.org/fx"
 
 	"github.com/ra-p2p/ra-p2p/p2p/portmap"
@@ -129,7 +131,8 @@ func New(cfg Config) (*Host, error) {
 	}
 	keepLocal := allLocal(bootstrap)
 	tr := &punchTracer{}
-	af := &dcutrAddrFilter{}
+	sockets := &quicSockets{log: logger}
+	af := &dcutrAddrFilter{sockets: sockets}
 	opts := []libp2p.Option{
 		libp2p.Identity(cfg.Identity),
 		libp2p.ListenAddrStrings(listen...),
@@ -142,6 +145,7 @@ func New(cfg Config) (*Host, error) {
 		}),
 	}
 	opts = append(opts, transportOptions(listen)...)
+	opts = append(opts, libp2p.QUICReuse(newQUICConnManager, quicreuse.OverrideListenUDP(sockets.listenUDP)))
 	var pm *portmap.Manager
 	if cfg.PortMapping != "" && cfg.PortMapping != portmap.Off && !keepLocal {
 		pm = portmap.NewManager(logger.With("part", "portmap"), cfg.PortMapping, nil)
@@ -212,6 +216,37 @@ func transportOptions(listen []string) []libp2p.Option {
 		opts = append(opts, libp2p.Transport(tcp.NewTCPTransport))
 	}
 	return opts
+}
+
+// newQUICConnManager makes the QUIC transports' connection manager as
+// libp2p does by default (every inbound QUIC connection opens a resource
+// manager scope, which can refuse it, and source addresses are verified
+// when the resource manager asks), plus opts: libp2p's own constructor
+// takes none, and the opening packets need quicreuse.OverrideListenUDP.
+// Metrics are left out (this program exports none).
+func newQUICConnManager(key quicgo.StatelessResetKey, tokens quicgo.TokenGeneratorKey, rcmgr network.ResourceManager, lc fx.Lifecycle, opts ...quicreuse.Option) (*quicreuse.ConnManager, error) {
+	opts = append(opts,
+		quicreuse.ConnContext(func(ctx context.Context, ci *quicgo.ClientInfo) (context.Context, error) {
+			addr, err := quicreuse.ToQuicMultiaddr(ci.RemoteAddr, quicgo.Version1)
+			if err != nil {
+				addr = nil // the resource manager decides without it
+			}
+			scope, err := rcmgr.OpenConnection(network.DirInbound, false, addr)
+			if err != nil {
+				return ctx, err
+			}
+			ctx = network.WithConnManagementScope(ctx, scope)
+			context.AfterFunc(ctx, scope.Done)
+			return ctx, nil
+		}),
+		quicreuse.VerifySourceAddress(rcmgr.VerifySourceAddress),
+	)
+	cm, err := quicreuse.NewConnManager(key, tokens, opts...)
+	if err != nil {
+		return nil, err
+	}
+	lc.Append(fx.StopHook(cm.Close))
+	return cm, nil
 }
 
 // allLocal reports whether every bootstrap address is loopback or private:

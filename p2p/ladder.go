@@ -91,7 +91,9 @@ func (h *Host) connectDirectLadder(ctx context.Context, ai peer.AddrInfo) (netwo
 	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	h.WaitPortMapping(wctx)
 	cancel()
-	why := &NoDirectError{Peer: report, OurMapping: h.Mapping(), OurIPv6: h.PublicIPv6()}
+	why := &NoDirectError{OurMapping: h.Mapping(), OurIPv6: h.PublicIPv6()}
+	report = h.settledReport(ctx, ai.ID, report)
+	why.Peer = report
 	forwarded := len(report.ForwardedAddrs) > 0 || report.MappingPending || h.Forwarded()
 	if why.BothIPv6() || forwarded || (why.OurMapping != MappingChangesPorts && report.Mapping != MappingChangesPorts) {
 		c, report, err = h.connectRounds(ctx, ai, 2)
@@ -101,4 +103,27 @@ func (h *Host) connectDirectLadder(ctx context.Context, ai peer.AddrInfo) (netwo
 		why.Peer, why.OurMapping = report, h.Mapping()
 	}
 	return nil, why, fmt.Errorf("connecting to %s: %w", ai.ID.ShortString(), why)
+}
+
+// settledReport is the peer's NAT report once its router has answered its
+// port-mapping request or been found silent (at most 5 s more): a report
+// asked while that was pending (a helper that arrives as the novice starts)
+// would otherwise buy a second round of DCUtR, 12 s, that a router that
+// forwards nothing cannot use. A peer that no longer answers leaves report
+// as it was.
+func (h *Host) settledReport(ctx context.Context, p peer.ID, report NATReport) NATReport {
+	deadline := time.Now().Add(5 * time.Second)
+	for report.MappingPending && len(report.ForwardedAddrs) == 0 && time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return report
+		case <-time.After(500 * time.Millisecond):
+		}
+		fresh := h.PeerNATReport(ctx, p)
+		if fresh.Mapping == MappingUnknown {
+			return report
+		}
+		report = fresh
+	}
+	return report
 }

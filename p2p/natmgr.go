@@ -155,7 +155,8 @@ func (n *natNotifiee) Disconnected(network.Network, network.Conn) {}
 // its timeout (an IPv6 or forwarded path then waited a second longer).
 // Forwarded ports (portmap) and IPv6 are kept.
 type dcutrAddrFilter struct {
-	host atomic.Pointer[Host] // set once the Host exists
+	host    atomic.Pointer[Host] // set once the Host exists
+	sockets *quicSockets
 }
 
 func (f *dcutrAddrFilter) FilterLocal(_ peer.ID, addrs []ma.Multiaddr) []ma.Multiaddr {
@@ -184,4 +185,10 @@ func (f *dcutrAddrFilter) FilterLocal(_ peer.ID, addrs []ma.Multiaddr) []ma.Mult
 	return out
 }
 
-func (f *dcutrAddrFilter) FilterRemote(_ peer.ID, addrs []ma.Multiaddr) []ma.Multiaddr { return addrs }
+// FilterRemote is where DCUtR hands over the peer's addresses, on either
+// side, before anyone punches: the moment to open our own router's flows
+// (quicSockets.openMappings).
+func (f *dcutrAddrFilter) FilterRemote(_ peer.ID, addrs []ma.Multiaddr) []ma.Multiaddr {
+	f.sockets.openMappings(addrs)
+	return addrs
+}

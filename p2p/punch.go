@@ -275,7 +275,13 @@ func (h *Host) punchHard(ctx context.Context, nonce []byte, easy *net.UDPAddr, p
 			return fmt.Errorf("opening punch sockets: %w", err)
 		}
 		socks = append(socks, c)
-		_, _ = c.WriteToUDP(probe, easy)
+		// Only our router needs to see it (it opens the mapping): a router
+		// on the easy side that answers unexpected packets would otherwise
+		// remember this flow as its own and give the easy side's probe to
+		// this port another port (see openerTTL).
+		if writeWithTTL(c, probe, easy, openerTTL) != nil {
+			_, _ = c.WriteToUDP(probe, easy)
+		}
 	}
 	type hit struct {
 		c    *net.UDPConn

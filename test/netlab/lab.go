@@ -51,6 +51,13 @@ type HomeSpec struct {
 	// IPv6 makes this home dual-stack (see Options.IPv6, which makes every
 	// home so); IPv6 is routed between dual-stack homes only.
 	IPv6 bool
+	// Answering routers have no input firewall on the WAN: a packet to the
+	// router's own address that no flow expects is answered (ICMP port
+	// unreachable, TCP RST) instead of dropped. Conntrack then remembers it
+	// as a flow to the router, and a LAN host's later flow with the same
+	// addresses and ports is given another port: what DCUtR's simultaneous
+	// open meets at such routers when the peer's packet arrives first.
+	Answering bool
 }
 
 // Options describes a lab. The zero value is an empty internet.
@@ -97,6 +104,7 @@ type home struct {
 	nat    NATKind
 	upnp   bool
 	ipv6   bool
+	answer bool
 }
 
 // Lab is a running set of namespaces. Its methods may be called from any
@@ -286,6 +294,7 @@ func (l *Lab) build() error {
 			nat:    hs.NAT,
 			upnp:   hs.UPnP,
 			ipv6:   hs.IPv6 || l.opts.IPv6,
+			answer: hs.Answering,
 		})
 	}
 	all := []string{l.inet}

@@ -30,6 +30,11 @@ func masquerade(kind NATKind) string {
 // (RECIPES.md §A).
 func (l *Lab) routerRules(h *home) string {
 	var b strings.Builder
+	// The homes share one bridge, but on the internet at least one router
+	// lies between two homes: a packet that left the other home's router
+	// with a TTL of 1 would have expired there. Dropped before conntrack
+	// sees it, as it would never have arrived.
+	b.WriteString("*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A PREROUTING -i wan -m ttl --ttl-lt 2 -j DROP\nCOMMIT\n")
 	b.WriteString("*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n")
 	b.WriteString(masquerade(h.nat) + "\nCOMMIT\n")
 
@@ -43,6 +48,9 @@ func (l *Lab) routerRules(h *home) string {
 	b.WriteString("-A INPUT -i lo -j ACCEPT\n")
 	b.WriteString("-A INPUT -i lan -j ACCEPT\n")
 	b.WriteString("-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n")
+	if h.answer {
+		b.WriteString("-A INPUT -i wan -j ACCEPT\n")
+	}
 	if h.upnp {
 		// miniupnpd's STUN check asks for answers from the STUN server's
 		// other address and port: they are not replies to conntrack.
