@@ -3,9 +3,9 @@ package test
 import (
 	"fmt"
 	"os"
-	"strconv"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -71,7 +71,9 @@ func (c natCell) target() time.Duration {
 }
 
 func (c natCell) world(tb testing.TB) *world {
-	d, _ := strconv.Atoi(os.Getenv("XX_DELAY"))
+	// RA_P2P_NAT_DELAY_MS holds every packet at each router that long, for
+	// a look at the matrix with a distance between the homes (0: none).
+	d, _ := strconv.Atoi(os.Getenv("RA_P2P_NAT_DELAY_MS"))
 	return newWorld(tb, netlab.Options{DelayMS: d, Nodes: 2, Homes: []netlab.HomeSpec{c.novice.home("novice"), c.helper.home("helper")}})
 }
 
