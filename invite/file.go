@@ -53,6 +53,40 @@ func WriteFile(path string, armored []byte) error {
 	return nil
 }
 
+// Create makes a new invitation: the armored invitation into the file at
+// path (never over an existing one: ErrFileExists) and its key into store.
+// The file comes first: when it is refused, no key is kept for an
+// invitation no one has. It returns the novice's entry and the armored text.
+func Create(store Store, opts Options, path string) (*Entry, []byte, error) {
+	inv, priv, pwKey, err := New(opts)
+	if err != nil {
+		return nil, nil, optionsError{err}
+	}
+	armored, err := Encode(inv, priv)
+	if err != nil {
+		return nil, nil, fmt.Errorf("writing the invitation: %w", err)
+	}
+	if err := WriteFile(path, armored); err != nil {
+		return nil, nil, err
+	}
+	if err := store.Save(inv, priv, pwKey); err != nil {
+		os.Remove(path)
+		return nil, nil, fmt.Errorf("keeping the invitation's key: %w", err)
+	}
+	return &Entry{Invitation: inv, Key: priv, PasswordKey: pwKey}, armored, nil
+}
+
+// ErrInvalidOptions marks Create's errors about its options (what New
+// refuses: a name too long, a lifetime out of range…); their text says
+// what is wrong in words for the person who chose them.
+var ErrInvalidOptions = errors.New("invite: invalid options")
+
+type optionsError struct{ err error }
+
+func (e optionsError) Error() string        { return e.err.Error() }
+func (e optionsError) Unwrap() error        { return e.err }
+func (e optionsError) Is(target error) bool { return target == ErrInvalidOptions }
+
 // Errors of ReadFile a caller words for the user.
 var (
 	ErrNotRegular = errors.New("invite: not a regular file")

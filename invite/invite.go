@@ -174,10 +174,10 @@ func (inv *Invitation) validate() error {
 	if !inv.PeerID.MatchesPublicKey(inv.PublicKey) {
 		return errors.New("the peer ID does not match the invitation key")
 	}
-	if err := checkName(inv.Name); err != nil {
+	if err := CheckName(inv.Name); err != nil {
 		return err
 	}
-	if err := checkMessage(inv.Message); err != nil {
+	if err := CheckMessage(inv.Message); err != nil {
 		return err
 	}
 	c, e := inv.Created.Unix(), inv.Expires.Unix()
@@ -214,7 +214,9 @@ func (inv *Invitation) validate() error {
 	return nil
 }
 
-func checkName(s string) error {
+// CheckName says what is wrong with s as the name in an invitation (nil:
+// nothing), in words for the person typing it.
+func CheckName(s string) error {
 	n := utf8.RuneCountInString(s)
 	if strings.TrimSpace(s) == "" || n > maxNameRunes {
 		return fmt.Errorf("the name must be 1 to %d characters", maxNameRunes)
@@ -225,7 +227,8 @@ func checkName(s string) error {
 	return nil
 }
 
-func checkMessage(s string) error {
+// CheckMessage says what is wrong with s as an invitation's message.
+func CheckMessage(s string) error {
 	if utf8.RuneCountInString(s) > maxMessageRunes {
 		return fmt.Errorf("the message is longer than %d characters", maxMessageRunes)
 	}

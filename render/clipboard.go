@@ -29,6 +29,10 @@ func readClipboard(ctx context.Context) (string, error) {
 	return string(out), nil
 }
 
+// CopyText puts s on the X clipboard, for a window's step that offers
+// "Copy" (any goroutine).
+func CopyText(ctx context.Context, s string) error { return writeClipboard(ctx, s) }
+
 // writeClipboard puts s on the X clipboard.
 func writeClipboard(ctx context.Context, s string) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -60,7 +64,21 @@ func oneLine(s string) string {
 // side's last message (game goroutine). The clipboard is read and written
 // off the game goroutine; a paste lands through update.
 func (p *panel) clipboardKeys() {
-	if len(p.open) > 0 || !ebiten.IsKeyPressed(ebiten.KeyControl) {
+	if !ebiten.IsKeyPressed(ebiten.KeyControl) {
+		return
+	}
+	if len(p.open) > 0 {
+		// A dialog's line takes a paste (an invitation from a chat); a
+		// password box does not show what it holds, and takes it too.
+		if top := p.open[len(p.open)-1]; top.pw != nil && inpututil.IsKeyJustPressed(ebiten.KeyV) {
+			p.bg.Go(func() {
+				s, err := readClipboard(p.bgCtx)
+				if err != nil {
+					return // nothing to paste: the line stays as it is
+				}
+				p.update(func() { p.pastedDialog = append(p.pastedDialog, oneLine(s)) })
+			})
+		}
 		return
 	}
 	inBox := p.input.IsFocused()

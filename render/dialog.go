@@ -16,8 +16,10 @@ import (
 type dialog struct {
 	text string
 	// buttons are the labels, at least one: ENTER answers with the first,
-	// ESC with the second (dismissed, where there is only one).
+	// ESC with the second (dismissed, where there is only one), or with
+	// the last when escLast is set.
 	buttons []string
+	escLast bool
 	line    bool   // ask for a line of text
 	secret  bool   // the line is hidden (a password)
 	initial string // the line's text at first
@@ -50,6 +52,13 @@ func (p *panel) Ask(ctx context.Context, question, yes, no string) (bool, error)
 // Ask does; it returns the index of the button chosen (ESC: 1).
 func (p *panel) Choose(ctx context.Context, question string, labels ...string) (int, error) {
 	a, err := p.await(ctx, &dialog{text: question, buttons: labels})
+	return a.button, err
+}
+
+// ChooseOrBack is Choose for a menu whose last label goes back (or is
+// done): ESC answers with the last button.
+func (p *panel) ChooseOrBack(ctx context.Context, question string, labels ...string) (int, error) {
+	a, err := p.await(ctx, &dialog{text: question, buttons: labels, escLast: true})
 	return a.button, err
 }
 
@@ -245,7 +254,11 @@ func (p *panel) dialogKeys() bool {
 		top.answer(0)
 		return true
 	case inpututil.IsKeyJustPressed(ebiten.KeyEscape):
-		top.answer(1)
+		if top.d.escLast {
+			top.answer(len(top.d.buttons) - 1)
+		} else {
+			top.answer(1)
+		}
 		return true
 	}
 	return false

@@ -20,6 +20,7 @@ type style struct {
 	// button taller and move them.
 	face, small       text.Face
 	plain, plainSmall text.Face
+	title             text.Face // a window's heading (the home window)
 	text              color.Color
 	link              color.Color // a message under the pointer in the history (it can be clicked)
 	dim               color.Color
@@ -50,7 +51,7 @@ func newStyle(fallbacks []string) (*style, error) {
 	plain, plainSmall := newFace(srcs[:1], 16), newFace(srcs[:1], 14)
 	border := color.NRGBA{0xb8, 0xbc, 0xc4, 0xff}
 	return &style{
-		face: face, small: small, plain: plain, plainSmall: plainSmall,
+		face: face, small: small, plain: plain, plainSmall: plainSmall, title: newFace(srcs[:1], 24),
 		text:  color.NRGBA{0x1b, 0x1f, 0x24, 0xff},
 		link:  color.NRGBA{0x25, 0x63, 0xeb, 0xff},
 		dim:   color.NRGBA{0x8a, 0x8f, 0x98, 0xff},
@@ -92,7 +93,8 @@ const buttonPadX = 8
 
 // newButton makes a button; a non-empty disabledReason shows it disabled
 // with that reason as its tooltip (features not built yet are never faked).
-func (s *style) newButton(label string, onClick func(), disabledReason string) *widget.Button {
+// Options in extra come after the theme's and override them.
+func (s *style) newButton(label string, onClick func(), disabledReason string, extra ...widget.ButtonOpt) *widget.Button {
 	opts := []widget.ButtonOpt{
 		widget.ButtonOpts.Image(s.button),
 		widget.ButtonOpts.Text(label, &s.plain, s.buttonText),
@@ -108,9 +110,15 @@ func (s *style) newButton(label string, onClick func(), disabledReason string) *
 		opts = append(opts, widget.ButtonOpts.WidgetOpts(widget.WidgetOpts.ToolTip(
 			widget.NewTextToolTip(disabledReason, &s.plainSmall, s.text, s.tooltip))))
 	}
-	b := widget.NewButton(opts...)
+	b := widget.NewButton(append(opts, extra...)...)
 	b.GetWidget().Disabled = disabledReason != ""
 	return b
+}
+
+// newBigButton is newButton for one of a window's main choices: a taller
+// target, easy to hit.
+func (s *style) newBigButton(label string, onClick func()) *widget.Button {
+	return s.newButton(label, onClick, "", widget.ButtonOpts.TextPadding(&widget.Insets{Left: buttonPadX, Right: buttonPadX, Top: 16, Bottom: 16}))
 }
 
 func (s *style) newLabel(label string, face text.Face, c color.Color) *widget.Text {

@@ -97,18 +97,19 @@ type panel struct {
 	checking atomic.Bool
 	stopped  chan struct{} // closed when Run has returned
 
-	mu          sync.Mutex
-	pending     []Entry
-	statusTxt   string
-	connected   bool
-	dialogs     []*dialog
-	closeReq    bool
-	dirty       bool // something changed that Update must look at
-	controlSet  ControlState
-	keys        []xkeys.Key      // key events read from X, not yet taken by Update
-	keysX       bool             // keys come from X (keysLoop), not from Ebiten
-	pasted      []string         // clipboard text read for a paste, not yet typed into the chat box
-	transfersIn []transferChange // ShowTransfer and EndTransfer calls not yet shown
+	mu           sync.Mutex
+	pending      []Entry
+	statusTxt    string
+	connected    bool
+	dialogs      []*dialog
+	closeReq     bool
+	dirty        bool // something changed that Update must look at
+	controlSet   ControlState
+	keys         []xkeys.Key      // key events read from X, not yet taken by Update
+	keysX        bool             // keys come from X (keysLoop), not from Ebiten
+	pasted       []string         // clipboard text read for a paste, not yet typed into the chat box
+	pastedDialog []string         // the same for the open dialog's line
+	transfersIn  []transferChange // ShowTransfer and EndTransfer calls not yet shown
 
 	// game goroutine only
 	keysFromX    bool    // this frame's typed text comes from X: the chat box refuses Ebiten's
@@ -404,6 +405,8 @@ func (p *panel) updatePanel() error {
 	controlSet := p.controlSet
 	pasted := p.pasted
 	p.pasted = nil
+	pastedDialog := p.pastedDialog
+	p.pastedDialog = nil
 	transfers := p.transfersIn
 	p.transfersIn = nil
 	var newDialogs []*dialog
@@ -417,7 +420,7 @@ func (p *panel) updatePanel() error {
 	}
 	// Ebiten may run Update more than once per Draw: keep the mark until a
 	// Draw has shown the panel.
-	p.uiDirty = p.uiChanged(len(pending) > 0 || len(pasted) > 0 || len(transfers) > 0 || status != p.status.Label || connected != p.connectedNow ||
+	p.uiDirty = p.uiChanged(len(pending) > 0 || len(pasted) > 0 || len(pastedDialog) > 0 || len(transfers) > 0 || status != p.status.Label || connected != p.connectedNow ||
 		controlSet != p.control || len(newDialogs) > 0) || p.uiDirty
 	for _, e := range pending {
 		p.appendLine(e)
@@ -426,6 +429,11 @@ func (p *panel) updatePanel() error {
 	for _, s := range pasted {
 		if !p.input.GetWidget().Disabled {
 			p.insertBox(s)
+		}
+	}
+	if n := len(p.open); n > 0 && p.open[n-1].pw != nil {
+		for _, s := range pastedDialog {
+			p.open[n-1].pw.Insert(s)
 		}
 	}
 	if p.status.Label != status {

@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"errors"
+	"log/slog"
 
 	"github.com/ra-p2p/ra-p2p/session"
 	"github.com/ra-p2p/ra-p2p/ui/window"
@@ -20,3 +21,5 @@ var errNoWindows = errors.New("this build of ra-p2p has no windows; use --no-gui
 func helpInWindow(context.Context, session.HelpConfig, window.Config) error { return errNoWindows }
 
 func inviteInWindow(context.Context, session.NoviceConfig, window.Config) error { return errNoWindows }
+
+func homeInWindow(context.Context, []string, *slog.Logger) error { return errNoWindows }

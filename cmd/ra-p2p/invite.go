@@ -127,33 +127,24 @@ func runInvite(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 // (never over an existing one), its key into the store, and says so, with
 // the one-line form for a chat.
 func makeInvitation(store invite.Store, opts invite.Options, file string, t *terminal.Terminal) (*invite.Entry, error) {
-	inv, priv, pwKey, err := invite.New(opts)
-	if err != nil {
-		return nil, usageError{err.Error()}
-	}
-	armored, err := invite.Encode(inv, priv)
-	if err != nil {
-		return nil, fmt.Errorf("writing the invitation: %w", err)
-	}
-	// The file first: when it is refused, no key is kept for an invitation
-	// no one has.
-	if err := invite.WriteFile(file, armored); errors.Is(err, invite.ErrFileExists) {
+	entry, armored, err := invite.Create(store, opts, file)
+	switch {
+	case errors.Is(err, invite.ErrFileExists):
 		return nil, usageError{fmt.Sprintf("%s already exists; choose another name with -o FILE or remove it", file)}
-	} else if err != nil {
+	case errors.Is(err, invite.ErrInvalidOptions):
+		return nil, usageError{err.Error()}
+	case err != nil:
 		return nil, err
-	}
-	if err := store.Save(inv, priv, pwKey); err != nil {
-		os.Remove(file)
-		return nil, fmt.Errorf("keeping the invitation's key: %w", err)
 	}
 	oneLine, err := invite.OneLine(armored)
 	if err != nil {
 		return nil, fmt.Errorf("making the one-line form: %w", err)
 	}
+	inv := entry.Invitation
 	t.Println(fmt.Sprintf("Invitation %s written to %s (expires %s).", inv.ID(), file, session.ExpiryText(inv.Expires)))
 	t.Println("One-line form, for pasting into a chat:")
 	t.Println(oneLine)
-	return &invite.Entry{Invitation: inv, Key: priv, PasswordKey: pwKey}, nil
+	return entry, nil
 }
 
 // hasDisplay says whether this computer has a screen to share (X11).

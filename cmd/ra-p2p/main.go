@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"os/user"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -28,6 +29,7 @@ import (
 
 const usage = `ra-p2p: remote help between two computers, directly, with no account and no server.
 
+  ra-p2p                         (on a display) the home window: ask for help or give it
   ra-p2p invite --name NAME [--message TEXT] [--password] [--expires 2h] [-o FILE]
                                  make an invitation and wait for your helper
   ra-p2p invite --list           show your invitations
@@ -45,6 +47,21 @@ func main() {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if onlyFlags(args) && useGUI(false) {
+		// From the app menu: the home window, no terminal. Flags given
+		// (--bootstrap, --verbose…) go on to the command it runs next.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		level := slog.LevelWarn
+		if slices.Contains(args, "--verbose") || slices.Contains(args, "-verbose") {
+			level = slog.LevelInfo
+		}
+		if err := homeInWindow(ctx, args, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))); err != nil {
+			fmt.Fprintln(stderr, session.UserMessage(err))
+			return 1
+		}
+		return 0
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" && len(args) == 1 {
 		fmt.Fprint(stdout, usage)
 		if len(args) == 0 {
@@ -82,6 +99,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, session.UserMessage(err))
 		return 1
 	}
+}
+
+// onlyFlags says whether args hold no command: nothing, or flags only
+// (not a request for usage).
+func onlyFlags(args []string) bool {
+	for _, a := range args {
+		if !strings.HasPrefix(a, "-") || a == "-h" || a == "--help" || a == "-help" {
+			return false
+		}
+	}
+	return true
 }
 
 // usageError is a mistake in the command line.

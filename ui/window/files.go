@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,23 +47,11 @@ func (u *ui) setFileButtons(c *render.Config) {
 // path typed or pasted). No paths and no error: the user cancelled.
 func (u *ui) chooseFiles(ctx context.Context) ([]string, error) {
 	home, _ := os.UserHomeDir()
-	for _, chooser := range fileChoosers {
-		if _, err := exec.LookPath(chooser.name); err != nil {
-			continue
-		}
-		cmd := exec.CommandContext(ctx, chooser.name, chooser.args(home)...)
-		var out bytes.Buffer
-		cmd.Stdout = &out
-		err := cmd.Run()
-		var exit *exec.ExitError
-		if errors.As(err, &exit) && exit.ExitCode() == 1 {
-			return nil, nil // Cancel
-		}
-		if err != nil {
-			u.cfg.Logger.Warn("the file dialog failed; asking in the window", "program", chooser.name, "err", err)
-			break
-		}
-		return splitLines(out.String()), nil
+	lines, ran := desktopDialog(ctx, u.cfg.Logger,
+		dialogCmd{"zenity", []string{"--file-selection", "--multiple", "--separator=\n", "--title=Send a File", "--filename=" + home + "/"}},
+		dialogCmd{"kdialog", []string{"--getopenfilename", home, "--multiple", "--separate-output", "--title", "Send a File"}})
+	if ran {
+		return lines, nil
 	}
 	line, ok, err := u.w.AskLine(ctx, "Send a File\n\nType or paste the path of a file or folder to send (several: separate them with ; ).", home+string(filepath.Separator))
 	if err != nil || !ok {
@@ -77,17 +66,36 @@ func (u *ui) chooseFiles(ctx context.Context) ([]string, error) {
 	return paths, nil
 }
 
-// fileChoosers are the desktop's file dialogs, tried in order.
-var fileChoosers = []struct {
+// dialogCmd is a desktop program that asks for files (zenity, kdialog) and
+// the arguments that make it ask the question wanted.
+type dialogCmd struct {
 	name string
-	args func(home string) []string
-}{
-	{"zenity", func(home string) []string {
-		return []string{"--file-selection", "--multiple", "--separator=\n", "--title=Send a File", "--filename=" + home + "/"}
-	}},
-	{"kdialog", func(home string) []string {
-		return []string{"--getopenfilename", home, "--multiple", "--separate-output", "--title", "Send a File"}
-	}},
+	args []string
+}
+
+// desktopDialog runs the first of cmds that is installed and returns the
+// lines it printed (none: the person cancelled). ran is false when none is
+// installed or it failed (logged): the caller asks in the window instead.
+func desktopDialog(ctx context.Context, log *slog.Logger, cmds ...dialogCmd) (lines []string, ran bool) {
+	for _, d := range cmds {
+		if _, err := exec.LookPath(d.name); err != nil {
+			continue
+		}
+		var out bytes.Buffer
+		cmd := exec.CommandContext(ctx, d.name, d.args...)
+		cmd.Stdout = &out
+		err := cmd.Run()
+		var exit *exec.ExitError
+		if errors.As(err, &exit) && exit.ExitCode() == 1 {
+			return nil, true // Cancel
+		}
+		if err != nil {
+			log.Warn("the desktop's dialog failed; asking in the window", "program", d.name, "err", err)
+			return nil, false
+		}
+		return splitLines(out.String()), true
+	}
+	return nil, false
 }
 
 func splitLines(s string) []string {
