@@ -26,6 +26,8 @@ import (
 // desktop dialog is installed) → Done: her window waits. Bob: Help someone
 // who invited you → Paste the one-line invitation (Ctrl+V) → his window
 // asks "connect now?", he types the password, Alice accepts: connected.
+// On the way: an empty name and two different passwords are asked again,
+// and a damaged line is refused in the terminal's words.
 // Screenshots: docs/screenshots/home-*.png (with RA_P2P_SCREENSHOTS=DIR).
 func TestHomeWindowsWithoutATerminal(t *testing.T) {
 	w := twoConeHomes(t)
@@ -70,6 +72,8 @@ func TestHomeWindowsWithoutATerminal(t *testing.T) {
 	for range 12 { // the account's name offered
 		nd.Key("BackSpace")
 	}
+	nd.Key("Return") // no name at all
+	ask.shown(`Please change it: the name must be 1 to 64 characters`)
 	nd.Type("Alice", true)
 	ask.shown(`A short message`)
 	nd.Type("My printer does not print", true)
@@ -78,6 +82,10 @@ func TestHomeWindowsWithoutATerminal(t *testing.T) {
 	nd.Type("sesame 42", true)
 	ask.shown(`Type the password again`)
 	nd.Screenshot(nw, filepath.Join(shots, "home-invite-password.png"))
+	nd.Type("sesame 24", true) // not the same
+	ask.shown(`The invitation's password: The two passwords were not the same`)
+	nd.Type("sesame 42", true)
+	ask.shown(`Type the password again`)
 	nd.Type("sesame 42", true)
 	ask.shown(`How long may your helper`)
 	nd.Key("Return") // 2 hours
@@ -152,6 +160,11 @@ func TestHomeWindowsWithoutATerminal(t *testing.T) {
 	hask := asker{t: t, d: hd, win: hw, p: helper}
 	clickUntil(t, hd, hw, 320, 293, helper, `asking.*Help someone who invited you`)
 	hask.shown(`Help someone who invited you`).clickFor(1, `asking.*Paste the invitation`) // Paste the one-line invitation…
+	hask.shown(`Paste the invitation`)
+	hd.Type("rainvite1:AAAAthis-was-cut-short", true) // a damaged line first: said as the terminal says it
+	hask.shown(`This is not a readable ra-p2p invitation|This invitation is damaged`)
+	hd.Key("Return")
+	hask.shown(`Help someone who invited you`).clickFor(1, `asking.*Paste the invitation`)
 	hask.shown(`Paste the invitation`)
 	clipFile := filepath.Join(dir, "line.txt")
 	if err := os.WriteFile(clipFile, []byte(line), 0o644); err != nil {
@@ -233,6 +246,9 @@ func (a *asker) shown(question string) shownDialog {
 	if _, err := a.p.WaitForNth(regexp.MustCompile(`home: asking.*`+question), a.seen[question], 20*time.Second); err != nil {
 		a.t.Fatalf("the window never asked %q (time %d): %v\n%s", question, a.seen[question], err, a.p.Output())
 	}
+	// The pointer off the buttons: a hovered button's border is another
+	// colour, and the buttons are found by theirs.
+	a.d.Do("xdotool", "mousemove", "--window", a.win, "1", "1")
 	return shownDialog{a: a, shot: stableDialog(a.t, a.d, a.win)}
 }
 
