@@ -301,10 +301,12 @@ func desktopEnv(t *testing.T, dataDirs, bin, current string) []string {
 
 // runOK runs a program in dir (env nil: this process's environment) and
 // returns its standard output, trimmed; the test fails with everything it
-// printed when it fails or outlives two minutes.
+// printed when it fails or hangs. Five minutes is for make deb on a fresh
+// machine under the whole suite's load: it links both programs and compiles
+// nfpm (a minute alone on 2 cores) before packaging.
 func runOK(t *testing.T, dir string, env []string, name string, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir, cmd.Env = dir, env
