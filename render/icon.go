@@ -2,7 +2,8 @@ package render
 
 import (
 	"image"
-	"image/color"
+
+	"github.com/ra-p2p/ra-p2p/internal/appicon"
 )
 
 // The window's name in WM_CLASS (instance, class), as window managers and
@@ -13,63 +14,8 @@ const (
 )
 
 // windowIcons is the window's icon at the sizes window managers ask for
-// most, drawn here rather than shipped as files: a blue tile with a white
-// screen on a stand, a pointer on the screen.
+// most, drawn rather than shipped as files (internal/appicon draws it; the
+// menu entry's PNGs in packaging/icons are the same picture).
 func windowIcons() []image.Image {
-	return []image.Image{drawIcon(16), drawIcon(32), drawIcon(48), drawIcon(64)}
-}
-
-// drawIcon draws the icon n pixels square. Shapes are given on a 16-unit
-// grid and scaled, so every size has the same picture.
-func drawIcon(n int) *image.RGBA {
-	img := image.NewRGBA(image.Rect(0, 0, n, n))
-	blue := color.RGBA{0x25, 0x63, 0xeb, 0xff}
-	white := color.RGBA{0xff, 0xff, 0xff, 0xff}
-	screen := color.RGBA{0xbf, 0xdb, 0xfe, 0xff}
-	dark := color.RGBA{0x1e, 0x3a, 0x8a, 0xff}
-	u := float64(n) / 16
-	// fill paints the grid rectangle x0,y0–x1,y1 (in 16ths).
-	fill := func(x0, y0, x1, y1 float64, c color.RGBA, round bool) {
-		r := 0.0
-		if round {
-			r = 3 * u
-		}
-		for y := int(y0 * u); y < int(y1*u+0.5); y++ {
-			for x := int(x0 * u); x < int(x1*u+0.5); x++ {
-				if round && outsideCorner(float64(x)+0.5, float64(y)+0.5, x0*u, y0*u, x1*u, y1*u, r) {
-					continue
-				}
-				img.SetRGBA(x, y, c)
-			}
-		}
-	}
-	fill(0, 0, 16, 16, blue, true)       // the tile
-	fill(2.5, 3, 13.5, 11, white, false) // the screen's frame
-	fill(3.5, 4, 12.5, 10, screen, false)
-	fill(7, 11, 9, 12.5, white, false) // the stand
-	fill(5, 12.5, 11, 13.5, white, false)
-	// The pointer: a small arrow on the screen.
-	for i := 0.0; i < 4; i += 0.25 {
-		fill(7, 5+i, 7+i*0.75+0.5, 5+i+0.25, dark, false)
-	}
-	return img
-}
-
-// outsideCorner says whether x,y lies in a corner cut off by rounding the
-// rectangle x0,y0–x1,y1 with radius r.
-func outsideCorner(x, y, x0, y0, x1, y1, r float64) bool {
-	cx, cy := x, y
-	switch {
-	case x < x0+r:
-		cx = x0 + r
-	case x > x1-r:
-		cx = x1 - r
-	}
-	switch {
-	case y < y0+r:
-		cy = y0 + r
-	case y > y1-r:
-		cy = y1 - r
-	}
-	return (x-cx)*(x-cx)+(y-cy)*(y-cy) > r*r
+	return []image.Image{appicon.Draw(16), appicon.Draw(32), appicon.Draw(48), appicon.Draw(64)}
 }

@@ -18,6 +18,8 @@ pkgs=(
   libturbojpeg0-dev                                                                  # screen codec: JPEG tiles with libjpeg-turbo
   tigervnc-scraping-server tigervnc-viewer x11vnc                                    # screen-latency benchmark peers
   miniupnpd-nftables stun-server nftables                                            # UPnP IGD / NAT-PMP routers in the NAT tests
+  shared-mime-info desktop-file-utils xdg-utils                                      # make install: the invitation MIME type, menu entry, double-click (test/install_test.go)
+  libfile-mimeinfo-perl libglib2.0-bin                                               # how xdg-mime reads that database outside GNOME and KDE (xdg-utils recommends it; else it asks file(1), which knows no .rainvite) and in GNOME, Xfce, MATE (gio)
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -35,6 +35,7 @@ const (
 	uiOnly       = "the windows and the terminal adapt a session to a person; nothing below them knows of them"
 
 	desktopIsShared = "desktop is the domain types every layer shares: it imports the standard library only, so that any package can use it"
+	appIconAlone    = "the icon is drawn for the windows (render) and written as PNGs for packaging by a tool that must build without Ebiten and cgo"
 )
 
 // shared is the one ra-p2p package every package may import, leaves
@@ -45,7 +46,8 @@ const shared = module + "/desktop"
 // stdOnly lists the packages that may import the standard library only, and
 // none of it that uses cgo.
 var stdOnly = map[string]string{
-	"desktop": desktopIsShared + "; without cgo it builds and tests anywhere",
+	"desktop":          desktopIsShared + "; without cgo it builds and tests anywhere",
+	"internal/appicon": appIconAlone,
 }
 
 // rules maps a package (relative to the module) to the imports it must not
@@ -58,6 +60,9 @@ var rules = map[string]map[string]string{
 		"github.com/libp2p/...":             desktopIsShared,
 		"github.com/hajimehoshi/ebiten/...": desktopIsShared,
 		"github.com/go-vgo/robotgo/...":     desktopIsShared,
+	},
+	"internal/appicon": {
+		module + "/...": appIconAlone,
 	},
 	"stream": {
 		"github.com/libp2p/...":             wireOnly + " (so not even go-libp2p/core)",
