@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -82,6 +83,7 @@ func RunHome(ctx context.Context, cfg HomeConfig) (HomeChoice, error) {
 				w.Close()
 				return
 			}
+			h.busy.Store(false)
 			w.SetChoicesEnabled(true) // back home: the person changed their mind
 		}
 	}()
@@ -98,6 +100,7 @@ type home struct {
 	cfg     HomeConfig
 	w       *render.HomeWindow
 	started chan func(context.Context) (HomeChoice, bool, error)
+	busy    atomic.Bool // a step runs (a second click before the buttons grey out starts nothing)
 }
 
 // The dialogs of the steps, each said in the log first (Info: `ra-p2p
@@ -134,11 +137,11 @@ func (h *home) ask(ctx context.Context, q, yes, no string) (bool, error) {
 
 // start runs step on the home's goroutine (game goroutine: never blocks).
 func (h *home) start(step func(context.Context) (HomeChoice, bool, error)) {
-	select {
-	case h.started <- step:
-		h.w.SetChoicesEnabled(false)
-	default: // a step is running already
+	if !h.busy.CompareAndSwap(false, true) {
+		return // a step is running already
 	}
+	h.w.SetChoicesEnabled(false)
+	h.started <- step // buffered: the step's goroutine is waiting for it
 }
 
 // lifetimes are the choices of how long an invitation may be used.
