@@ -204,7 +204,18 @@ func TestHomeWindowsWithoutATerminal(t *testing.T) {
 	stableDialog(t, hd, hw)
 	hd.Type("sesame 42", true) // the password dialog
 	mustWait(t, helper, `Joining the network`, 20*time.Second)
-	mustWait(t, novice, `Bob wants to connect to your computer`, 40*time.Second)
+	// A character xdotool types can be lost under load (docs/DESIGN.md,
+	// "Flaky"): then the novice counts a wrong password and Bob's window
+	// asks again, once.
+	m := mustWait(t, novice, `Bob wants to connect to your computer|Someone typed a wrong password`, 60*time.Second)
+	if strings.HasPrefix(m[0], "Someone typed a wrong password") {
+		t.Log("a character of the password was lost on the way: typing it again in Bob's window")
+		hd.Do("xdotool", "mousemove", "--window", hw, "1", "1")
+		stableDialog(t, hd, hw)
+		hd.Do("xdotool", "windowfocus", "--sync", hw)
+		hd.Type("sesame 42", true)
+		mustWait(t, novice, `Bob wants to connect to your computer`, 60*time.Second)
+	}
 	time.Sleep(300 * time.Millisecond)
 	pressUntil(t, nd, nw, "Return", novice, `Connected to Bob`)
 	mustWait(t, helper, `Connected to Alice`, 20*time.Second)
