@@ -370,7 +370,7 @@ func (h *home) email(ctx context.Context, inv *invite.Invitation, file, oneLine 
 		return "No mail program could be opened (xdg-email is not installed). Save the invitation as a file or copy it instead."
 	}
 	subject := "You have received a Remote Assistance invitation from " + inv.Name
-	body := EmailBody(inv.Name, filepath.Base(file), oneLine)
+	body := emailBody(inv.Name, filepath.Base(file), oneLine)
 	cmd := exec.CommandContext(ctx, "xdg-email", "--utf8", "--subject", subject, "--body", body, "--attach", file)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		h.cfg.Logger.Warn("xdg-email failed", "err", err, "output", string(out))
@@ -379,10 +379,10 @@ func (h *home) email(ctx context.Context, inv *invite.Invitation, file, oneLine 
 	return "Your mail program has the message ready: choose your helper's address and send it."
 }
 
-// EmailBody is the text of the invitation e-mail: what it is, how to open
+// emailBody is the text of the invitation e-mail: what it is, how to open
 // it, the caution, and the one-line form for mail programs that drop the
 // attachment.
-func EmailBody(name, fileName, oneLine string) string {
+func emailBody(name, fileName, oneLine string) string {
 	return fmt.Sprintf(`%[1]s is asking for your help with their computer, using Remote Assistance (ra-p2p).
 
 To help: open the attached invitation, %[2]s, with ra-p2p (double-click it where ra-p2p is installed, or run "ra-p2p help %[2]s"). If the attachment is missing, copy the line below and run "ra-p2p help" with it, or paste it in ra-p2p's "Help someone who invited you".
