@@ -188,8 +188,11 @@ func (h *home) invite(ctx context.Context) (HomeChoice, bool, error) {
 	}
 	opts.NoControl = !allow
 
-	dir := filepath.Join(h.cfg.Folder, time.Now().Format("20060102-150405"))
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(h.cfg.Folder, 0o700); err != nil {
+		return HomeChoice{}, false, h.failed(ctx, "The invitation could not be made: "+err.Error()+".")
+	}
+	dir, err := os.MkdirTemp(h.cfg.Folder, time.Now().Format("20060102-150405-"))
+	if err != nil {
 		return HomeChoice{}, false, h.failed(ctx, "The invitation could not be made: "+err.Error()+".")
 	}
 	file := filepath.Join(dir, invite.FileName(opts.Name))
