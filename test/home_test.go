@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"image"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -325,4 +328,73 @@ func sameImage(a, b image.Image) bool {
 		}
 	}
 	return true
+}
+
+// TestDamagedInvitationOpenedFromAFile: `ra-p2p help FILE` with a display,
+// as a double-click in a file manager runs it, with a damaged invitation:
+// no terminal shows the reason, so the home window opens with it (the
+// terminal's words) and then offers the two choices.
+func TestDamagedInvitationOpenedFromAFile(t *testing.T) {
+	d := xdisplay.Start(t, 1024, 640)
+	shots := screenshotDir(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "alice.rainvite")
+	damaged := "-----BEGIN RA-P2P INVITATION-----\nVersion: 1\n\nAAAAcut short on the way\n-----END RA-P2P INVITATION-----\n"
+	if err := os.WriteFile(file, []byte(damaged), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binPath, "help", file, "--verbose")
+	cmd.Env = append(os.Environ(), d.Env(), "XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_DATA_HOME="+filepath.Join(dir, "data"), "HOME="+dir)
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	win := d.WaitWindow("^Remote Assistance$", 20*time.Second)
+	re := regexp.MustCompile(`home: asking" question="(This invitation is damaged|This is not a readable ra-p2p invitation)`)
+	deadline := time.Now().Add(20 * time.Second)
+	for !re.MatchString(out.String()) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the window never said why the invitation cannot be used:\n%s", out.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	d.Move(win, 0, 0)
+	d.Do("xdotool", "mousemove", "--window", win, "1", "1")
+	checkDialog(t, "the reason", stableDialog(t, d, win), 1)
+	d.Screenshot(win, filepath.Join(shots, "home-damaged-invitation.png"))
+	for try := 0; !dialogFrame(d.Screenshot(win, "")).Empty(); try++ { // OK: the two choices stay
+		if try == 4 {
+			t.Fatal("ENTER never closed the reason")
+		}
+		d.Do("xdotool", "windowfocus", "--sync", win)
+		d.Key("Return")
+		time.Sleep(500 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.Signal(0)); err != nil {
+		t.Fatalf("ra-p2p ended after the reason (%v): %s", err, out.String())
+	}
+	if !dialogFrame(d.Screenshot(win, "")).Empty() {
+		t.Error("a dialog is open after the reason was closed; want the two choices")
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a process writing and a test reading.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -48,7 +48,8 @@ func inviteInWindow(ctx context.Context, cfg session.NoviceConfig, wc window.Con
 // `invite FLAGS --resume FILE` or `help FLAGS ARG`, in the same process
 // (exec), so the next window opens as it would from a terminal. It returns only on error
 // or when the window was closed.
-func homeInWindow(ctx context.Context, flags []string, logger *slog.Logger) error {
+func homeInWindow(ctx context.Context, start homeStart, logger *slog.Logger) error {
+	flags := start.flags
 	storeDir, err := invite.DefaultStoreDir()
 	if err != nil {
 		return fmt.Errorf("finding where invitations are kept: %w", err)
@@ -65,7 +66,7 @@ func homeInWindow(ctx context.Context, flags []string, logger *slog.Logger) erro
 	if name == "Your helper" {
 		name = ""
 	}
-	choice, err := window.RunHome(ctx, window.HomeConfig{Logger: logger, FullName: name, Store: invite.Store{Dir: storeDir},
+	choice, err := window.RunHome(ctx, window.HomeConfig{Logger: logger, FullName: name, Store: invite.Store{Dir: storeDir}, Notice: start.notice,
 		Folder: filepath.Join(dataDir, "ra-p2p", "invitations"), Bootstrap: fc.Bootstrap})
 	if errors.Is(err, render.ErrClosed) {
 		return nil

@@ -22,4 +22,4 @@ func helpInWindow(context.Context, session.HelpConfig, window.Config) error { re
 
 func inviteInWindow(context.Context, session.NoviceConfig, window.Config) error { return errNoWindows }
 
-func homeInWindow(context.Context, []string, *slog.Logger) error { return errNoWindows }
+func homeInWindow(context.Context, homeStart, *slog.Logger) error { return errNoWindows }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/ra-p2p/ra-p2p/session"
@@ -27,6 +28,13 @@ func runHelp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	logger := common.apply(stderr)
 	inv, err := session.ReadInvitation(pos[0])
+	if err != nil && useGUI(*noGUI) {
+		// Opened from a file manager or a mail program: there is no
+		// terminal to read the reason in. The home window says it, and
+		// offers to open another invitation or paste the line.
+		flags := slices.DeleteFunc(slices.Clone(args), func(a string) bool { return a == pos[0] })
+		return homeInWindow(ctx, homeStart{flags: flags, notice: session.UserMessage(err)}, logger)
+	}
 	if err != nil {
 		return err
 	}

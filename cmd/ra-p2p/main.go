@@ -56,7 +56,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if slices.Contains(args, "--verbose") || slices.Contains(args, "-verbose") {
 			level = slog.LevelInfo
 		}
-		if err := homeInWindow(ctx, args, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))); err != nil {
+		if err := homeInWindow(ctx, homeStart{flags: args}, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))); err != nil {
 			fmt.Fprintln(stderr, session.UserMessage(err))
 			return 1
 		}
@@ -99,6 +99,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, session.UserMessage(err))
 		return 1
 	}
+}
+
+// homeStart is how the home window opens: flags that go on to the
+// command it runs next, and a notice to show first (why an invitation
+// opened from a file could not be used).
+type homeStart struct {
+	flags  []string
+	notice string
 }
 
 // onlyFlags says whether args hold no command: nothing, or flags only

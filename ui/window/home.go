@@ -32,6 +32,9 @@ type HomeConfig struct {
 	Folder string
 	// Bootstrap peers go into every invitation made here (the config file's).
 	Bootstrap []string
+	// Notice, when set, is shown first: why the invitation this program was
+	// opened with cannot be used.
+	Notice string
 }
 
 // HomeChoice is what the person chose in the home window: the command that
@@ -70,6 +73,11 @@ func RunHome(ctx context.Context, cfg HomeConfig) (HomeChoice, error) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		if cfg.Notice != "" {
+			if _, err := h.ask(ctx, cfg.Notice, "OK", ""); err != nil {
+				return
+			}
+		}
 		for {
 			var step func(context.Context) (HomeChoice, bool, error)
 			select {
