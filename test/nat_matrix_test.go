@@ -112,9 +112,6 @@ func (c natCell) run(tb testing.TB, w *world) (took time.Duration, ok bool, deta
 func TestNATMatrix(t *testing.T) {
 	for _, c := range natCells() {
 		t.Run(c.name(), func(t *testing.T) {
-			// Two cells at a time (go test's -parallel is the number of
-			// cores): each is mostly waiting, and the 25 took 66 s in a row.
-			t.Parallel()
 			w := c.world(t)
 			took, ok, detail := c.run(t, w)
 			t.Logf("%s after %v: %s", map[bool]string{true: "explained", false: "direct"}[c.explained()], took.Round(time.Millisecond), detail)
