@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -345,21 +344,14 @@ func TestDamagedInvitationOpenedFromAFile(t *testing.T) {
 	}
 	cmd := exec.Command(binPath, "help", file, "--verbose")
 	cmd.Env = append(os.Environ(), d.Env(), "XDG_CONFIG_HOME="+filepath.Join(dir, "config"), "XDG_DATA_HOME="+filepath.Join(dir, "data"), "HOME="+dir)
-	var out syncBuffer
+	var out localOutput
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	win := d.WaitWindow("^Remote Assistance$", 20*time.Second)
-	re := regexp.MustCompile(`home: asking" question="(This invitation is damaged|This is not a readable ra-p2p invitation)`)
-	deadline := time.Now().Add(20 * time.Second)
-	for !re.MatchString(out.String()) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the window never said why the invitation cannot be used:\n%s", out.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitOutput(t, &out, `home: asking" question="(This invitation is damaged|This is not a readable ra-p2p invitation)`, 20*time.Second)
 	d.Move(win, 0, 0)
 	d.Do("xdotool", "mousemove", "--window", win, "1", "1")
 	checkDialog(t, "the reason", stableDialog(t, d, win), 1)
@@ -379,22 +371,4 @@ func TestDamagedInvitationOpenedFromAFile(t *testing.T) {
 	if !dialogFrame(d.Screenshot(win, "")).Empty() {
 		t.Error("a dialog is open after the reason was closed; want the two choices")
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for a process writing and a test reading.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
