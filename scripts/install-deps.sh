@@ -19,6 +19,7 @@ pkgs=(
   tigervnc-scraping-server tigervnc-viewer x11vnc                                    # screen-latency benchmark peers
   miniupnpd-nftables stun-server nftables                                            # UPnP IGD / NAT-PMP routers in the NAT tests
   shared-mime-info desktop-file-utils xdg-utils                                      # make install: the invitation MIME type, menu entry, double-click (test/install_test.go)
+  dbus-daemon xdg-desktop-portal xdg-desktop-portal-gtk                              # Send a File: the desktop's file dialog through its portal (internal/portal, test/files_portal_test.go)
   libfile-mimeinfo-perl libglib2.0-bin                                               # how xdg-mime reads that database outside GNOME and KDE (xdg-utils recommends it; else it asks file(1), which knows no .rainvite) and in GNOME, Xfce, MATE (gio)
 )
 missing=()

@@ -7,11 +7,13 @@
 package xdisplay
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"os"
 	"os/exec"
 	"strconv"
@@ -491,4 +493,55 @@ func KeyNames(text string) []string {
 var asciiNames = map[rune]string{
 	' ': "space", '"': "quotedbl", '\'': "apostrophe", '-': "minus", '.': "period", ',': "comma",
 	'/': "slash", '=': "equal", ':': "colon", ';': "semicolon", '_': "underscore",
+}
+
+// SessionBus starts a private D-Bus session bus for programs on this
+// display, as a desktop session has: the services it starts on demand
+// (xdg-desktop-portal and its GTK backend) draw on this display with GNOME's
+// choice of backend. It returns the bus's address, a socket path (not an
+// abstract socket, which a process in another network namespace could not
+// reach). The bus gets a process group of its own, so what it started stops
+// with it when the test ends.
+func (d *Display) SessionBus() string {
+	d.tb.Helper()
+	cmd := exec.Command("dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1",
+		"--address=unix:dir="+d.tb.TempDir())
+	cmd.Env = append(os.Environ(), d.Env(), "XDG_RUNTIME_DIR="+d.tb.TempDir(), "HOME="+d.tb.TempDir(),
+		"XDG_CURRENT_DESKTOP=GNOME", "GDK_BACKEND=x11", "NO_AT_BRIDGE=1", "GTK_USE_PORTAL=0")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		d.tb.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		d.tb.Fatalf("starting dbus-daemon (Debian package dbus-daemon): %v", err)
+	}
+	exited := make(chan struct{})
+	addr := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(stdout).ReadString('\n')
+		addr <- strings.TrimSpace(line)
+		io.Copy(io.Discard, stdout)
+		cmd.Wait() // the only Wait
+		close(exited)
+	}()
+	d.tb.Cleanup(func() {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-exited
+		}
+	})
+	select {
+	case a := <-addr:
+		if a == "" {
+			d.tb.Fatal("dbus-daemon printed no address")
+		}
+		return a
+	case <-time.After(10 * time.Second):
+		d.tb.Fatal("dbus-daemon did not start")
+		return ""
+	}
 }

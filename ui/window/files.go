@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ra-p2p/ra-p2p/internal/portal"
 	"github.com/ra-p2p/ra-p2p/render"
 )
 
@@ -43,10 +44,16 @@ func (u *ui) setFileButtons(c *render.Config) {
 }
 
 // chooseFiles asks which files or folders to send: with the desktop's own
-// dialog where one is installed (zenity, kdialog), else in the window (a
-// path typed or pasted). No paths and no error: the user cancelled.
+// dialog, through its portal where one runs, else a dialog program where
+// one is installed (zenity, kdialog), else in the window (a path typed or
+// pasted). No paths and no error: the user cancelled.
 func (u *ui) chooseFiles(ctx context.Context) ([]string, error) {
 	home, _ := os.UserHomeDir()
+	chosen, err := portal.OpenFiles(ctx, portal.Request{Title: "Send a File", AcceptLabel: "Send", Multiple: true, Folder: home})
+	if !errors.Is(err, portal.ErrNoPortal) {
+		return chosen, err
+	}
+	u.cfg.Logger.Debug("no desktop portal", "err", err)
 	lines, ran := desktopDialog(ctx, u.cfg.Logger,
 		dialogCmd{"zenity", []string{"--file-selection", "--multiple", "--separator=\n", "--title=Send a File", "--filename=" + home + "/"}},
 		dialogCmd{"kdialog", []string{"--getopenfilename", home, "--multiple", "--separate-output", "--title", "Send a File"}})
