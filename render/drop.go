@@ -8,10 +8,16 @@ import (
 )
 
 // droppedFiles hands the paths of files and folders dropped onto the window
-// to Config.DropFiles (game goroutine).
+// to Config.DropFiles (game goroutine). A drop while nobody is connected
+// is said in the history, not lost without a word.
 func (p *panel) droppedFiles() {
 	fsys := ebiten.DroppedFiles()
-	if fsys == nil || p.cfg.DropFiles == nil || !p.connectedNow {
+	if fsys == nil || p.cfg.DropFiles == nil {
+		return
+	}
+	if !p.connectedNow {
+		p.appendLine(Entry{Text: "Nothing was sent: files can be sent while you are connected."})
+		p.uiDirty = true
 		return
 	}
 	if paths := droppedPaths(fsys); len(paths) > 0 {
