@@ -45,6 +45,7 @@ type Grabber struct {
 	pix     []byte      // the previous grab, and the frame's Pix
 	tiles   tiler
 	cursor  cursorState
+	damage  damageState
 	frame   desktop.Frame
 	seq     uint64
 }
@@ -132,6 +133,7 @@ func (g *Grabber) setup(display string, opts Options) error {
 		slog.Debug("capture: using MIT-SHM", "display", g.display, "width", g.w, "height", g.h)
 	}
 	g.cursor.start(g.conn, g.root)
+	g.damage.start(g.conn, g.root)
 	return nil
 }
 
@@ -203,6 +205,9 @@ func (g *Grabber) Grab() (*desktop.Frame, error) {
 	// reply) when the queue is full: empty it before waiting for replies, in
 	// case many cursor changes piled up while nobody called Grab.
 	g.drainEventsLocked()
+	all := g.reset.Swap(false)
+	// Nothing drawn since the last copy: only the pointer is asked.
+	copyScreen := all || g.damage.needGrab()
 	for attempt := 0; ; attempt++ {
 		// Three requests in flight at once: one round trip in all. The
 		// geometry is asked first so that a size change (RandR) is seen
@@ -213,17 +218,24 @@ func (g *Grabber) Grab() (*desktop.Frame, error) {
 			shmC shm.GetImageCookie
 			imgC xproto.GetImageCookie
 		)
-		if g.seg != nil {
+		if copyScreen {
+			g.damage.repair(g.conn)
+		}
+		switch {
+		case !copyScreen:
+		case g.seg != nil:
 			shmC = shm.GetImage(g.conn, xproto.Drawable(g.root), 0, 0, uint16(g.w), uint16(g.h),
 				^uint32(0), xproto.ImageFormatZPixmap, g.seg.seg, 0)
-		} else {
+		default:
 			imgC = xproto.GetImage(g.conn, xproto.ImageFormatZPixmap, xproto.Drawable(g.root), 0, 0,
 				uint16(g.w), uint16(g.h), ^uint32(0))
 		}
 		geom, gerr := geomC.Reply()
 		var perr, ierr error
 		ptr, perr = ptrC.Reply()
-		if g.seg != nil {
+		switch {
+		case !copyScreen:
+		case g.seg != nil:
 			var rep *shm.GetImageReply
 			rep, ierr = shmC.Reply()
 			if ierr == nil {
@@ -232,7 +244,7 @@ func (g *Grabber) Grab() (*desktop.Frame, error) {
 					ierr = fmt.Errorf("short shm image: %d bytes, want %d", rep.Size, len(g.pix))
 				}
 			}
-		} else {
+		default:
 			var rep *xproto.GetImageReply
 			rep, ierr = imgC.Reply()
 			if ierr == nil {
@@ -252,6 +264,8 @@ func (g *Grabber) Grab() (*desktop.Frame, error) {
 			slog.Debug("capture: screen size changed", "display", g.display,
 				"from", image.Pt(g.w, g.h), "to", image.Pt(int(geom.Width), int(geom.Height)))
 			g.resizeLocked(int(geom.Width), int(geom.Height))
+			all, copyScreen = true, true
+			g.reset.Store(false)
 			if attempt < 3 {
 				continue
 			}
@@ -268,6 +282,15 @@ func (g *Grabber) Grab() (*desktop.Frame, error) {
 		if perr != nil {
 			return nil, fmt.Errorf("capture: querying pointer: %w", perr)
 		}
+		if !copyScreen {
+			// The server sent the damage of everything drawn before our
+			// requests ahead of their replies: read now, it is all here.
+			g.drainEventsLocked()
+			if g.damage.needGrab() {
+				copyScreen = true
+				continue
+			}
+		}
 		break
 	}
 
@@ -275,7 +298,6 @@ func (g *Grabber) Grab() (*desktop.Frame, error) {
 	// everything up to this grab.
 	g.drainEventsLocked()
 
-	all := g.reset.Swap(false)
 	if all {
 		g.cursor.resend = true
 	}
@@ -287,7 +309,10 @@ func (g *Grabber) Grab() (*desktop.Frame, error) {
 	g.seq++
 	f := &g.frame
 	f.Width, f.Height, f.Stride = g.w, g.h, g.stride
-	f.Dirty = g.tiles.update(g.pix, src, g.w, g.h, g.stride, all)
+	f.Dirty = nil
+	if copyScreen {
+		f.Dirty = g.tiles.update(g.pix, src, g.w, g.h, g.stride, all)
+	}
 	f.Pix = g.pix
 	f.Seq = g.seq
 	f.Cursor = desktop.Cursor{
@@ -314,7 +339,9 @@ func (g *Grabber) drainEventsLocked() {
 			slog.Debug("capture: X error", "display", g.display, "err", xerr)
 			continue
 		}
-		g.cursor.event(ev)
+		if !g.damage.event(ev) {
+			g.cursor.event(ev)
+		}
 	}
 }
 

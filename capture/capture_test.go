@@ -597,3 +597,39 @@ func BenchmarkGrab1080pFullChange(b *testing.B) {
 func BenchmarkGrab1080pIdleGetImage(b *testing.B) {
 	benchGrab(b, Options{noShm: true}, nil)
 }
+
+// TestStillScreenIsNotCopied: with DAMAGE (Xvfb has it) a Grab after which
+// nothing was drawn does not copy the screen; the test knows by spoiling
+// the Grabber's copy of the screen, which a copy and diff would report as
+// changed. What is drawn right before a Grab is in it, however soon.
+func TestStillScreenIsNotCopied(t *testing.T) {
+	x := startXvfb(t, testW, testH)
+	p := newPainter(t, x.display)
+	p.fill(0x000000, image.Rect(0, 0, testW, testH))
+	g := openGrabber(t, x.display, Options{})
+	if !g.damage.ok {
+		t.Fatal("Xvfb offers DAMAGE, but the grabber did not subscribe to it")
+	}
+	grab(t, g)
+	grab(t, g) // whatever the first grab's own drawing raised
+	for i := range 64 * 4 {
+		g.pix[i] ^= 0xff // the first tile, in the grabber's copy only
+	}
+	if f := grab(t, g); len(f.Dirty) != 0 {
+		t.Fatalf("nothing was drawn, yet the grab compared the screen: dirty = %v", f.Dirty)
+	}
+	for i := range 64 * 4 {
+		g.pix[i] ^= 0xff
+	}
+	for i := range 50 {
+		r := image.Rect(200+i, 300, 201+i, 301)
+		p.fill(0xffffff, r)
+		if f := grab(t, g); !slices.Equal(f.Dirty, []image.Rectangle{image.Rect(192, 256, 256, 320)}) {
+			t.Fatalf("after drawing at %v: dirty = %v", r.Min, f.Dirty)
+		}
+	}
+	g.Reset()
+	if f := grab(t, g); !slices.Equal(f.Dirty, []image.Rectangle{image.Rect(0, 0, testW, testH)}) {
+		t.Fatalf("after Reset: dirty = %v, want the whole screen", f.Dirty)
+	}
+}

@@ -10,7 +10,9 @@
 // on a local connection, else a plain GetImage), compares it with the previous
 // grab tile by tile (Options.TileSize, 64 px by default), and returns the
 // changed tiles merged into non-overlapping rectangles, plus the pointer
-// position and, when it changed, the cursor image (XFixes).
+// position and, when it changed, the cursor image (XFixes). Where the server
+// has the DAMAGE extension, a Grab after which nothing was drawn copies
+// nothing: it asks only where the pointer is (a still screen costs a tenth).
 //
 // # What it must never do
 //
@@ -19,7 +21,7 @@
 // sends, stores or logs pixels anywhere. What leaves the machine is decided by
 // the caller (the session, with the novice's consent). It only reads the
 // screen: it creates no windows and changes no X state other than its own shm
-// segment and its cursor-event subscription.
+// segment, its cursor-event subscription and its damage object.
 //
 // # Pixel format
 //
