@@ -32,10 +32,18 @@ const probeTimeout = 5 * time.Second
 
 // Request is what the dialog asks.
 type Request struct {
-	Title       string // the dialog's title
-	AcceptLabel string // the label of its OK button ("" : the desktop's)
-	Multiple    bool   // several may be chosen
-	Folder      string // where it opens ("" or an older portal: the desktop's choice)
+	Title       string  // the dialog's title
+	AcceptLabel string  // the label of its OK button ("" : the desktop's)
+	Multiple    bool    // OpenFiles: several may be chosen
+	Folder      string  // where it opens ("" or an older portal opening a file: the desktop's choice)
+	Name        string  // SaveFile: the name suggested
+	Filter      *Filter // the files shown at first (all files stay a choice); nil: all
+}
+
+// Filter is a named set of glob patterns, "Invitations" and "*.rainvite".
+type Filter struct {
+	Name     string
+	Patterns []string
 }
 
 // OpenFiles shows the desktop's file dialog and returns the paths chosen;
@@ -43,6 +51,42 @@ type Request struct {
 // dialog is answered or ctx ends (then the dialog is closed). ErrNoPortal:
 // there is no portal to ask.
 func OpenFiles(ctx context.Context, req Request) ([]string, error) {
+	return ask(ctx, "OpenFile", req)
+}
+
+// SaveFile shows the desktop's save dialog and returns the path chosen, ""
+// when the person cancelled; as OpenFiles otherwise. The dialog asks
+// before replacing a file; the caller still must not overwrite blindly.
+func SaveFile(ctx context.Context, req Request) (string, error) {
+	paths, err := ask(ctx, "SaveFile", req)
+	if err != nil || len(paths) == 0 {
+		return "", err
+	}
+	return paths[0], nil
+}
+
+// filter is a Filter as the portal's a(sa(us)) wants it: kind 0 is a glob.
+type filter struct {
+	Name     string
+	Patterns []filterPattern
+}
+
+type filterPattern struct {
+	Kind    uint32
+	Pattern string
+}
+
+func portalFilters(f *Filter) []filter {
+	var mine filter
+	mine.Name = f.Name
+	for _, p := range f.Patterns {
+		mine.Patterns = append(mine.Patterns, filterPattern{0, p})
+	}
+	return []filter{mine, {"All files", []filterPattern{{0, "*"}}}}
+}
+
+// ask calls FileChooser's method and waits for its answer.
+func ask(ctx context.Context, method string, req Request) ([]string, error) {
 	conn, err := dbus.SessionBusPrivateNoAutoStartup()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNoPortal, err)
@@ -73,19 +117,28 @@ func OpenFiles(ctx context.Context, req Request) ([]string, error) {
 
 	options := map[string]dbus.Variant{
 		"handle_token": dbus.MakeVariant(token),
-		"multiple":     dbus.MakeVariant(req.Multiple),
 		"modal":        dbus.MakeVariant(true),
+	}
+	if method == "OpenFile" {
+		options["multiple"] = dbus.MakeVariant(req.Multiple)
 	}
 	if req.AcceptLabel != "" {
 		options["accept_label"] = dbus.MakeVariant(req.AcceptLabel)
 	}
-	if req.Folder != "" && version >= 4 {
+	if req.Name != "" && method == "SaveFile" {
+		options["current_name"] = dbus.MakeVariant(req.Name)
+	}
+	if req.Folder != "" && (method == "SaveFile" || version >= 4) {
 		// A byte string ending in NUL, as the portal's specification says;
-		// older portals (Debian 12's is version 3) open where they like.
+		// OpenFile has it since version 4 (Debian 12's portal is 3 and
+		// opens where it likes).
 		options["current_folder"] = dbus.MakeVariant(append([]byte(req.Folder), 0))
 	}
+	if req.Filter != nil {
+		options["filters"] = dbus.MakeVariant(portalFilters(req.Filter))
+	}
 	var got dbus.ObjectPath
-	if err := desktop.CallWithContext(ctx, chooserIface+".OpenFile", 0, "", req.Title, options).Store(&got); err != nil {
+	if err := desktop.CallWithContext(ctx, chooserIface+"."+method, 0, "", req.Title, options).Store(&got); err != nil {
 		return nil, fmt.Errorf("opening the desktop's file dialog: %w", err)
 	}
 	if got.IsValid() {

@@ -41,7 +41,8 @@ func TestNoBusIsNoPortal(t *testing.T) {
 
 // TestPortalFileDialog: a real session bus, on which the real
 // xdg-desktop-portal is started on demand with its GTK backend on an Xvfb
-// display. A path typed in the dialog is
+// display. SaveFile opens in the folder given with the name suggested. A
+// path typed in the open dialog is
 // what OpenFiles returns; ESC is a cancel (no paths, no error); a context
 // that ends takes the dialog away.
 func TestPortalFileDialog(t *testing.T) {
@@ -109,6 +110,22 @@ func TestPortalFileDialog(t *testing.T) {
 	d.Key("Escape")
 	if r := await(out); r.err != nil || r.paths != nil {
 		t.Fatalf("after ESC OpenFiles = %q, %v; want nothing and no error", r.paths, r.err)
+	}
+
+	// Saving: the dialog opens in the folder asked for with the name
+	// suggested (and the invitations' filter); ENTER takes them.
+	saved := make(chan result, 1)
+	go func() {
+		path, err := SaveFile(context.Background(), Request{Title: "Save the invitation", Folder: dir, Name: "alice.rainvite",
+			Filter: &Filter{Name: "Invitations", Patterns: []string{"*.rainvite"}}})
+		saved <- result{[]string{path}, err}
+	}()
+	win = d.WaitWindow("^Save the invitation$", 30*time.Second)
+	d.Do("xdotool", "windowfocus", "--sync", win)
+	time.Sleep(time.Second)
+	d.Key("Return")
+	if r := await(saved); r.err != nil || !slices.Equal(r.paths, []string{filepath.Join(dir, "alice.rainvite")}) {
+		t.Fatalf("SaveFile = %q, %v; want %s", r.paths, r.err, filepath.Join(dir, "alice.rainvite"))
 	}
 
 	// The program gives up waiting (its session ended): the dialog goes.

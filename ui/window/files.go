@@ -44,17 +44,12 @@ func (u *ui) setFileButtons(c *render.Config) {
 }
 
 // chooseFiles asks which files or folders to send: with the desktop's own
-// dialog, through its portal where one runs, else a dialog program where
-// one is installed (zenity, kdialog), else in the window (a path typed or
-// pasted). No paths and no error: the user cancelled.
+// dialog where there is one (desktopDialog), else in the window (a path
+// typed or pasted). No paths and no error: the user cancelled.
 func (u *ui) chooseFiles(ctx context.Context) ([]string, error) {
 	home, _ := os.UserHomeDir()
-	chosen, err := portal.OpenFiles(ctx, portal.Request{Title: "Send a File", AcceptLabel: "Send", Multiple: true, Folder: home})
-	if !errors.Is(err, portal.ErrNoPortal) {
-		return chosen, err
-	}
-	u.cfg.Logger.Debug("no desktop portal", "err", err)
 	lines, ran := desktopDialog(ctx, u.cfg.Logger,
+		portalAsk{req: portal.Request{Title: "Send a File", AcceptLabel: "Send", Multiple: true, Folder: home}},
 		dialogCmd{"zenity", []string{"--file-selection", "--multiple", "--separator=\n", "--title=Send a File", "--filename=" + home + "/"}},
 		dialogCmd{"kdialog", []string{"--getopenfilename", home, "--multiple", "--separate-output", "--title", "Send a File"}})
 	if ran {
@@ -80,10 +75,41 @@ type dialogCmd struct {
 	args []string
 }
 
-// desktopDialog runs the first of cmds that is installed and returns the
-// lines it printed (none: the person cancelled). ran is false when none is
-// installed or it failed (logged): the caller asks in the window instead.
-func desktopDialog(ctx context.Context, log *slog.Logger, cmds ...dialogCmd) (lines []string, ran bool) {
+// portalAsk is a question for the desktop's portal: a file to open (or
+// several), or where to save one.
+type portalAsk struct {
+	save bool
+	req  portal.Request
+}
+
+func (a portalAsk) run(ctx context.Context) ([]string, error) {
+	if !a.save {
+		return portal.OpenFiles(ctx, a.req)
+	}
+	path, err := portal.SaveFile(ctx, a.req)
+	if path == "" {
+		return nil, err
+	}
+	return []string{path}, err
+}
+
+// desktopDialog asks with the desktop's own dialog: through its portal
+// where one runs, else the first of cmds that is installed, and returns
+// the paths chosen (none: the person cancelled). ran is false when there
+// is no such dialog or it failed (logged): the caller asks in the window
+// instead.
+func desktopDialog(ctx context.Context, log *slog.Logger, ask portalAsk, cmds ...dialogCmd) (lines []string, ran bool) {
+	paths, err := ask.run(ctx)
+	switch {
+	case err == nil:
+		return paths, true
+	case ctx.Err() != nil:
+		return nil, true
+	case errors.Is(err, portal.ErrNoPortal):
+		log.Debug("no desktop portal", "err", err)
+	default:
+		log.Warn("the desktop portal's file dialog failed; trying another", "err", err)
+	}
 	for _, d := range cmds {
 		if _, err := exec.LookPath(d.name); err != nil {
 			continue

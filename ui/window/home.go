@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ra-p2p/ra-p2p/internal/portal"
 	"github.com/ra-p2p/ra-p2p/invite"
 	"github.com/ra-p2p/ra-p2p/render"
 	"github.com/ra-p2p/ra-p2p/session"
@@ -338,6 +339,9 @@ func (h *home) send(ctx context.Context, inv *invite.Invitation, file, oneLine s
 	}
 }
 
+// invitations is the file dialogs' filter for invitation files.
+var invitations = &portal.Filter{Name: "Invitations", Patterns: []string{"*.rainvite"}}
+
 // saveAs copies the invitation where the person chooses, with the
 // desktop's save dialog where one is installed, else a path asked in the
 // window; it says what happened.
@@ -346,6 +350,7 @@ func (h *home) saveAs(ctx context.Context, file string) string {
 	suggested := filepath.Join(home, filepath.Base(file))
 	var dest string
 	if lines, ran := desktopDialog(ctx, h.cfg.Logger,
+		portalAsk{save: true, req: portal.Request{Title: "Save the invitation", Folder: home, Name: filepath.Base(file), Filter: invitations}},
 		dialogCmd{"zenity", []string{"--file-selection", "--save", "--confirm-overwrite", "--title=Save the invitation", "--filename=" + suggested}},
 		dialogCmd{"kdialog", []string{"--getsavefilename", suggested, "*.rainvite"}}); ran {
 		if len(lines) == 0 {
@@ -448,6 +453,7 @@ func (h *home) help(ctx context.Context) (HomeChoice, bool, error) {
 func (h *home) openInvitation(ctx context.Context) (string, error) {
 	home, _ := os.UserHomeDir()
 	if lines, ran := desktopDialog(ctx, h.cfg.Logger,
+		portalAsk{req: portal.Request{Title: "Open the invitation", AcceptLabel: "Open", Folder: home, Filter: invitations}},
 		dialogCmd{"zenity", []string{"--file-selection", "--title=Open the invitation", "--file-filter=Invitations | *.rainvite", "--file-filter=All files | *", "--filename=" + home + "/"}},
 		dialogCmd{"kdialog", []string{"--getopenfilename", home, "*.rainvite"}}); ran {
 		if len(lines) == 0 {
