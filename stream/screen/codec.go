@@ -68,14 +68,48 @@ type part struct {
 	copy                     *rowCopy          // first part only, with flagCopy
 	quality                  int
 	lossless                 bool
+	colours                  string // Settings.Colours
 	nSolid, nLossless, nJPEG int // tiles by codec, filled by encode
 }
 
 const (
-	flagKey  = 1 << 0
-	flagLast = 1 << 1
-	flagCopy = 1 << 2
+	flagKey   = 1 << 0
+	flagLast  = 1 << 1
+	flagCopy  = 1 << 2
+	flagDepth = 1 << 3 // a depth byte follows the sizes: lossless pixels are packed
 )
+
+// Packed depths of lossless pixels (flagDepth), part of the wire format.
+const (
+	depthFull  = 0 // RGB, 3 bytes a pixel (no flagDepth)
+	depth65536 = 1 // RGB565, 2 bytes little-endian
+	depth256   = 2 // RGB332, 1 byte
+	depthGrey  = 3 // 1 byte
+)
+
+// wireDepth is the packed depth of Settings.Colours.
+func wireDepth(colours string) byte {
+	switch colours {
+	case Colours65536:
+		return depth65536
+	case Colours256:
+		return depth256
+	case ColoursGrey:
+		return depthGrey
+	}
+	return depthFull
+}
+
+// packedBytes is the bytes a pixel takes at a packed depth.
+func packedBytes(depth byte) int {
+	switch depth {
+	case depth65536:
+		return 2
+	case depth256, depthGrey:
+		return 1
+	}
+	return 3
+}
 
 // tileEncoder is one encoding worker's reusable state.
 type tileEncoder struct {
@@ -116,15 +150,25 @@ func (e *tileEncoder) encode(dst []byte, canvas []byte, stride int, sc *scaler, 
 	for _, r := range p.tiles {
 		// The tile's pixels: pix at stride ps, rectangle tr.
 		pix, ps, tr := canvas, stride, r
-		if sc != nil {
+		depth := wireDepth(p.colours)
+		if sc != nil || depth != depthFull {
 			e.tile = slices.Grow(e.tile[:0], 4*r.Dx()*r.Dy())[:4*r.Dx()*r.Dy()]
-			sc.scale(canvas, stride, r, e.tile, &e.scratch)
+			if sc != nil {
+				sc.scale(canvas, stride, r, e.tile, &e.scratch)
+			} else {
+				copyBGRX(e.tile, 4*r.Dx(), canvas[r.Min.Y*stride+4*r.Min.X:], stride, r.Sub(r.Min))
+			}
 			pix, ps, tr = e.tile, 4*r.Dx(), r.Sub(r.Min)
 		}
 		for _, v := range [4]int{r.Min.X, r.Min.Y, r.Dx(), r.Dy()} {
 			e.hdr = binary.AppendUvarint(e.hdr, uint64(v))
 		}
+		// Classified before the colours are reduced: a photo reduced to
+		// 256 colours is still a photo, and cheaper as one.
 		solid, photo := e.classify(pix, ps, tr, !p.lossless)
+		// Per pixel, so a scroll's moved rows (the viewer moves what it
+		// has) still match what reducing the new rows gives.
+		reduceColours(pix[:4*r.Dx()*r.Dy()], p.colours)
 		switch {
 		case solid:
 			c := pix[tr.Min.Y*ps+4*tr.Min.X:]
@@ -136,14 +180,22 @@ func (e *tileEncoder) encode(dst []byte, canvas []byte, stride int, sc *scaler, 
 			p.nJPEG++
 		default:
 			e.hdr = append(e.hdr, codecLossless)
-			e.zin = appendRGB(e.zin, pix, ps, tr)
+			e.zin = appendPacked(e.zin, pix, ps, tr, depth)
 			p.nLossless++
 		}
 	}
+	depth := wireDepth(p.colours)
+	flags := p.flags
+	if depth != depthFull {
+		flags |= flagDepth
+	}
 	dst = binary.AppendUvarint(dst, p.seq)
-	dst = append(dst, p.flags)
+	dst = append(dst, flags)
 	for _, v := range [4]int{p.screenW, p.screenH, p.imageW, p.imageH} {
 		dst = binary.AppendUvarint(dst, uint64(v))
+	}
+	if depth != depthFull {
+		dst = append(dst, depth)
 	}
 	if p.flags&flagCopy != 0 {
 		c := p.copy.rect
@@ -263,6 +315,31 @@ func absDiff(a, b byte) int {
 }
 
 // appendRGB appends rectangle r of BGRX pixels (stride ps) as RGB rows.
+// appendPacked appends rectangle r of BGRX pixels (stride ps, colours
+// already reduced to depth) packed at depth.
+func appendPacked(dst []byte, pix []byte, ps int, r image.Rectangle, depth byte) []byte {
+	if depth == depthFull {
+		return appendRGB(dst, pix, ps, r)
+	}
+	w := r.Dx()
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		src := pix[y*ps+4*r.Min.X:][:4*w]
+		for k := 0; k < len(src); k += 4 {
+			b, g, rd := src[k], src[k+1], src[k+2]
+			switch depth {
+			case depth65536:
+				v := uint16(rd>>3)<<11 | uint16(g>>2)<<5 | uint16(b>>3)
+				dst = append(dst, byte(v), byte(v>>8))
+			case depth256:
+				dst = append(dst, rd&0xe0|(g&0xe0)>>3|b>>6)
+			default: // grey: the three channels are equal
+				dst = append(dst, b)
+			}
+		}
+	}
+	return dst
+}
+
 func appendRGB(dst []byte, pix []byte, ps int, r image.Rectangle) []byte {
 	w, n := r.Dx(), len(dst)
 	dst = slices.Grow(dst, 3*w*r.Dy())[:n+3*w*r.Dy()]
@@ -305,6 +382,7 @@ type partHeader struct {
 	flags            byte
 	screenW, screenH int
 	imageW, imageH   int
+	depth            byte    // lossless pixels' packing (flagDepth)
 	copy             rowCopy // with flagCopy
 }
 
@@ -345,7 +423,7 @@ func parsePartHeader(w *framing.Body) partHeader {
 	var h partHeader
 	h.seq = w.Uvarint("update sequence")
 	h.flags = w.U8("update flags")
-	if h.flags&^(flagKey|flagLast|flagCopy) != 0 {
+	if h.flags&^(flagKey|flagLast|flagCopy|flagDepth) != 0 {
 		w.Failf("update flags: unknown bits in %#x", h.flags)
 	}
 	h.screenW = w.Int("screen width", 1, MaxDim)
@@ -354,6 +432,9 @@ func parsePartHeader(w *framing.Body) partHeader {
 	h.imageH = w.Int("image height", 1, h.screenH)
 	if w.Err() == nil && (!sizeOK(h.screenW, h.screenH)) {
 		w.Failf("screen of %dx%d is over the limit", h.screenW, h.screenH)
+	}
+	if h.flags&flagDepth != 0 {
+		h.depth = byte(w.Int("colour depth", depth65536, depthGrey))
 	}
 	if h.flags&flagCopy != 0 && w.Err() == nil {
 		if h.flags&flagKey != 0 {
@@ -374,7 +455,8 @@ func parsePartHeader(w *framing.Body) partHeader {
 
 // decode paints the tiles of part body w (after its header) into canvas,
 // whose size is the header's image size. It returns the painted rectangles.
-func (d *tileDecoder) decode(w *framing.Body, canvas *image.RGBA) ([]decodedTile, error) {
+func (d *tileDecoder) decode(w *framing.Body, canvas *image.RGBA, depth byte) ([]decodedTile, error) {
+	bpp := packedBytes(depth)
 	bounds := canvas.Bounds()
 	n := w.Int("tile count", 0, maxTilesPerPart)
 	d.tiles = d.tiles[:0]
@@ -391,7 +473,7 @@ func (d *tileDecoder) decode(w *framing.Body, canvas *image.RGBA) ([]decodedTile
 		case codecSolid:
 			copy(t.rgb[:], w.Bytes("solid colour", 3))
 		case codecLossless:
-			need += tw * th * 3
+			need += tw * th * bpp
 		case codecJPEG:
 			lossy++
 		default:
@@ -444,8 +526,12 @@ func (d *tileDecoder) decode(w *framing.Body, canvas *image.RGBA) ([]decodedTile
 		case codecSolid:
 			fillRGBA(canvas, t.r, t.rgb)
 		case codecLossless:
-			k := t.r.Dx() * t.r.Dy() * 3
-			putRGB(canvas, t.r, pix[:k])
+			k := t.r.Dx() * t.r.Dy() * bpp
+			if depth == depthFull {
+				putRGB(canvas, t.r, pix[:k])
+			} else {
+				putPacked(canvas, t.r, pix[:k], depth)
+			}
 			pix = pix[k:]
 		case codecJPEG:
 			x0, y0 := slot%atlasCols*Tile, slot/atlasCols*Tile
@@ -477,6 +563,61 @@ func putRGB(m *image.RGBA, r image.Rectangle, rgb []byte) {
 		for k := range w {
 			s := src[3*k : 3*k+3 : 3*k+3]
 			binary.LittleEndian.PutUint32(row[4*k:], uint32(s[0])|uint32(s[1])<<8|uint32(s[2])<<16|0xff<<24)
+		}
+	}
+}
+
+// putPacked paints rectangle r of m with pixels packed at depth, expanded
+// as reduceColours expands them.
+func putPacked(m *image.RGBA, r image.Rectangle, src []byte, depth byte) {
+	w := r.Dx()
+	bpp := packedBytes(depth)
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		row := m.Pix[m.PixOffset(r.Min.X, y):][:w*4]
+		in := src[(y-r.Min.Y)*w*bpp:][:w*bpp]
+		for k := range w {
+			var rd, g, b byte
+			switch depth {
+			case depth65536:
+				v := uint16(in[2*k]) | uint16(in[2*k+1])<<8
+				rd, g, b = byte(v>>11)<<3, byte(v>>5)<<2, byte(v)<<3
+				rd, g, b = rd|rd>>5, g|g>>6, b|b>>5
+			case depth256:
+				v := in[k]
+				rd, g, b = v&0xe0, v<<3&0xe0, v<<6
+				rd, g, b = rd|rd>>3|rd>>6, g|g>>3|g>>6, b|b>>2|b>>4|b>>6
+			default:
+				rd, g, b = in[k], in[k], in[k]
+			}
+			row[4*k], row[4*k+1], row[4*k+2], row[4*k+3] = rd, g, b, 0xff
+		}
+	}
+}
+
+// reduceColours maps BGRX pixels to the colours of depth (Settings.Colours)
+// in place, each channel's bits repeated into the low ones so that white
+// stays white.
+func reduceColours(pix []byte, depth string) {
+	switch depth {
+	case Colours65536:
+		for i := 0; i+3 < len(pix); i += 4 {
+			pix[i] = pix[i]&0xf8 | pix[i]>>5
+			pix[i+1] = pix[i+1]&0xfc | pix[i+1]>>6
+			pix[i+2] = pix[i+2]&0xf8 | pix[i+2]>>5
+		}
+	case Colours256:
+		for i := 0; i+3 < len(pix); i += 4 {
+			b := pix[i] & 0xc0
+			pix[i] = b | b>>2 | b>>4 | b>>6
+			g := pix[i+1] & 0xe0
+			pix[i+1] = g | g>>3 | g>>6
+			r := pix[i+2] & 0xe0
+			pix[i+2] = r | r>>3 | r>>6
+		}
+	case ColoursGrey:
+		for i := 0; i+3 < len(pix); i += 4 {
+			y := byte((29*uint32(pix[i]) + 150*uint32(pix[i+1]) + 77*uint32(pix[i+2]) + 128) >> 8)
+			pix[i], pix[i+1], pix[i+2] = y, y, y
 		}
 	}
 }

@@ -67,7 +67,22 @@ type Settings struct {
 	// may then send a scroll as "these rows moved by dy". Receiver
 	// always sets it.
 	Copy bool `json:"copy,omitempty"`
+	// Scale is the image's size in percent of the screen's (10..100; 0 =
+	// 100), within MaxWidth and MaxHeight: fewer pixels on a slow link.
+	Scale int `json:"scale,omitempty"`
+	// Colours reduces the colours sent: ColoursFull (""), Colours65536,
+	// Colours256 or ColoursGrey; fewer bytes for the same picture.
+	Colours string `json:"colours,omitempty"`
 }
+
+// Colour depths a viewer may ask for (Settings.Colours), as the classic
+// remote-assistance tool offered them.
+const (
+	ColoursFull  = ""
+	Colours65536 = "65536" // 16 bits a pixel: 5 red, 6 green, 5 blue
+	Colours256   = "256"   // 8 bits a pixel: 3 red, 3 green, 2 blue
+	ColoursGrey  = "grey"  // 256 shades of grey
+)
 
 func (s Settings) normalized() Settings {
 	s.MaxWidth = max(s.MaxWidth, 0)
@@ -82,6 +97,15 @@ func (s Settings) normalized() Settings {
 	s.MaxFPS = min(s.MaxFPS, 240)
 	if s.BusyKbps <= 0 {
 		s.BusyKbps = 1600
+	}
+	if s.Scale <= 0 || s.Scale > 100 {
+		s.Scale = 100
+	}
+	s.Scale = max(s.Scale, 10)
+	switch s.Colours {
+	case Colours65536, Colours256, ColoursGrey:
+	default:
+		s.Colours = ColoursFull // one this sender does not know: full colour
 	}
 	return s
 }

@@ -317,7 +317,7 @@ func (r *Receiver) handleUpdate(w *framing.Body) error {
 			r.markCells(h.copy.rect, r.version+1)
 		}
 	}
-	tiles, err := r.dec.decode(w, r.work)
+	tiles, err := r.dec.decode(w, r.work, h.depth)
 	if err != nil {
 		return fmt.Errorf("reading screen update %d: %w", h.seq, err)
 	}

@@ -658,3 +658,60 @@ func TestScreenBusyRegionPacedFreshChangeImmediate(t *testing.T) {
 		}
 	})
 }
+
+// TestScreenColoursAndScale: a viewer asking for fewer colours gets the
+// screen with exactly those colours (text pixel-exact after the same
+// reduction), in fewer bytes; one asking for a scale gets that size.
+func TestScreenColoursAndScale(t *testing.T) {
+	m := screenshot(t, "xterm-1280x800.png")
+	var full [2]int64 // bytes of the xterm and of the desktop in full colour
+	for _, depth := range []string{ColoursFull, Colours65536, Colours256, ColoursGrey} {
+		synctest.Test(t, func(t *testing.T) {
+			p := newScreenPair(t, Settings{Colours: depth}, nil)
+			defer p.stop()
+			if err := p.s.Offer(toBGRX(m)); err != nil {
+				t.Fatal(err)
+			}
+			v := waitView(t, p.r, newer(0))
+			want := toBGRX(m)
+			reduceColours(want.Pix, depth)
+			wantRGBA := image.NewRGBA(m.Rect)
+			for y := range want.Height {
+				for x := range want.Width {
+					b := want.Pix[y*want.Stride+4*x:]
+					wantRGBA.SetRGBA(x, y, color.RGBA{b[2], b[1], b[0], 255})
+				}
+			}
+			if got := psnr(v.Image, wantRGBA, m.Rect); got != 99 {
+				t.Errorf("colours %q: PSNR %.1f dB against the reduced screen, want identical", depth, got)
+			}
+			colours := map[[3]byte]bool{}
+			for i := 0; i < len(v.Image.Pix); i += 4 {
+				colours[[3]byte(v.Image.Pix[i:i+3])] = true
+				if px := v.Image.Pix[i : i+3]; depth == ColoursGrey && (px[0] != px[1] || px[1] != px[2]) {
+					t.Fatalf("grey: pixel %v is not grey", px)
+				}
+			}
+			text := p.s.Stats().Bytes
+			p.s.Offer(toBGRX(screenshot(t, "desktop-1920x1080.png")))
+			waitView(t, p.r, newer(v.Version))
+			photo := p.s.Stats().Bytes - text
+			if depth == ColoursFull {
+				full = [2]int64{text, photo}
+			} else if text >= full[0] || photo >= full[1] {
+				t.Errorf("colours %q: %d and %d bytes, not fewer than full colour's %d and %d", depth, text, photo, full[0], full[1])
+			}
+			t.Logf("colours %q: %d colours on the xterm, whose key frame is %d bytes; the desktop's %d", depth, len(colours), text, photo)
+		})
+	}
+	synctest.Test(t, func(t *testing.T) {
+		p := newScreenPair(t, Settings{Scale: 50, MaxWidth: 1000}, nil)
+		defer p.stop()
+		if err := p.s.Offer(toBGRX(m)); err != nil {
+			t.Fatal(err)
+		}
+		if v := waitView(t, p.r, newer(0)); v.Image.Rect.Size() != image.Pt(640, 400) {
+			t.Fatalf("scale 50%% of 1280x800 within 1000 wide: image %v, want 640x400", v.Image.Rect)
+		}
+	})
+}

@@ -167,7 +167,17 @@ func (s *Sender) signal() {
 // resizeLocked recomputes the image size after a new screen size or new
 // settings, and asks for a key frame.
 func (s *Sender) resizeLocked() {
-	iw, ih := imageSize(s.sw, s.sh, s.settings.MaxWidth, s.settings.MaxHeight)
+	maxW, maxH := s.settings.MaxWidth, s.settings.MaxHeight
+	if sc := s.settings.Scale; sc < 100 {
+		limit := func(m, side int) int {
+			if scaled := max((side*sc+50)/100, 1); m == 0 || scaled < m {
+				return scaled
+			}
+			return m
+		}
+		maxW, maxH = limit(maxW, s.sw), limit(maxH, s.sh)
+	}
+	iw, ih := imageSize(s.sw, s.sh, maxW, maxH)
 	if s.scaler == nil || s.scaler.sw != s.sw || s.scaler.sh != s.sh || s.iw != iw || s.ih != ih {
 		s.scaler = nil
 		if iw != s.sw || ih != s.sh {
@@ -251,6 +261,7 @@ type job struct {
 	tiles          []image.Rectangle
 	quality        int
 	lossless       bool
+	colours        string
 	wait           time.Duration // > 0: an update is due after this long
 	busy           bool          // hot tiles are in it: it is charged to the busy budget
 }
@@ -364,7 +375,7 @@ func (s *Sender) takeLocked(now time.Time, j *job) {
 	j.busy = j.busy || s.key
 	s.key = false
 	j.sw, j.sh, j.iw, j.ih, j.scaler = s.sw, s.sh, s.iw, s.ih, s.scaler
-	j.quality, j.lossless = s.settings.Quality, s.settings.Lossless
+	j.quality, j.lossless, j.colours = s.settings.Quality, s.settings.Lossless, s.settings.Colours
 	if j.copy != nil {
 		s.stats.Copies++
 	}
@@ -513,7 +524,7 @@ func (s *Sender) sendUpdate(j *job) error {
 	for i := range parts {
 		p := &parts[i]
 		p.seq, p.screenW, p.screenH, p.imageW, p.imageH = j.seq, j.sw, j.sh, j.iw, j.ih
-		p.quality, p.lossless = j.quality, j.lossless
+		p.quality, p.lossless, p.colours = j.quality, j.lossless, j.colours
 		if j.key {
 			p.flags |= flagKey
 		}
