@@ -69,7 +69,7 @@ type part struct {
 	quality                  int
 	lossless                 bool
 	colours                  string // Settings.Colours
-	nSolid, nLossless, nJPEG int // tiles by codec, filled by encode
+	nSolid, nLossless, nJPEG int    // tiles by codec, filled by encode
 }
 
 const (
