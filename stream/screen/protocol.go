@@ -70,6 +70,11 @@ type Settings struct {
 	// Scale is the image's size in percent of the screen's (10..100; 0 =
 	// 100), within MaxWidth and MaxHeight: fewer pixels on a slow link.
 	Scale int `json:"scale,omitempty"`
+	// Auto lets the sender choose: it paces updates to what the path
+	// carries (measured from the acks) and lowers photo quality and frame
+	// rate on a slow one, never below what Quality and MaxFPS allow
+	// (see pacer). Text stays lossless.
+	Auto bool `json:"auto,omitempty"`
 	// Colours reduces the colours sent: ColoursFull (""), Colours65536,
 	// Colours256 or ColoursGrey; fewer bytes for the same picture.
 	Colours string `json:"colours,omitempty"`
@@ -123,6 +128,11 @@ type Stats struct {
 	Cursor        int64 // cursor position and shape messages
 	Copies        int64 // updates that moved rows (scrolling) instead of resending them
 	EncodeTime    time.Duration
+	// Automatic (Settings.Auto): the pace in bytes a second, the times it
+	// was cut, and what it is doing, in a person's words.
+	AutoRate  float64
+	AutoCuts  int
+	AutoState string
 }
 
 // imageSize is the image size for a screen under the viewer's limits:

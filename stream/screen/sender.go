@@ -60,6 +60,7 @@ type Sender struct {
 	offerSeq uint32   // Offers so far, to count a tile once per Offer
 	heatSeq  []uint32 // the Offer that last heated each tile
 	busyNext time.Time
+	pace     pacer     // Settings.Auto
 	markTime int64     // the current Offer's time, for markLocked
 	epoch    time.Time // heat times count from here (monotonic clock)
 	staging  []byte    // the encoder's copy of canvas: written by takeLocked, read by sendUpdate, both on Run's goroutine; between updates, what the viewer has
@@ -88,6 +89,7 @@ func NewSender(w io.Writer, r io.Reader) *Sender {
 		workers: min(2, runtime.GOMAXPROCS(0)),
 		wake:    make(chan struct{}, 1),
 		epoch:   time.Now(),
+		pace:    newPacer(),
 	}
 }
 
@@ -154,7 +156,11 @@ func (s *Sender) Offer(f desktop.Frame) error {
 func (s *Sender) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.stats
+	st := s.stats
+	if s.settings.Auto {
+		st.AutoRate, st.AutoCuts, st.AutoState = s.pace.rate, s.pace.cuts, s.pace.String()
+	}
+	return st
 }
 
 func (s *Sender) signal() {
@@ -307,7 +313,17 @@ func (s *Sender) takeLocked(now time.Time, j *job) {
 	if !s.haveSettings || s.canvas == nil || (!s.key && s.ndirty == 0) || s.seq-s.acked >= ackWindow {
 		return
 	}
-	if due := s.lastSend.Add(time.Second / time.Duration(s.settings.MaxFPS)); now.Before(due) {
+	auto := s.settings.Auto
+	quality, fps := s.settings.Quality, s.settings.MaxFPS
+	if auto {
+		if w := s.pace.wait(now); w > 0 {
+			j.wait = w
+			return
+		}
+		q, f := s.pace.choose()
+		quality, fps = min(quality, q), min(fps, f)
+	}
+	if due := s.lastSend.Add(time.Second / time.Duration(fps)); now.Before(due) {
 		j.wait = due.Sub(now)
 		return
 	}
@@ -339,35 +355,35 @@ func (s *Sender) takeLocked(now time.Time, j *job) {
 			s.scrollSkip = scrollSkipAfterMiss
 		}
 	}
-	all := s.key || (busyOK && s.ndirty == len(s.dirty))
+	// Automatic sizes updates to the path (pacer.maxTiles), fresh (cold)
+	// tiles first; the rest wait, still dirty, for the next.
+	limit, passes := len(s.dirty), 1
+	if auto && !s.key {
+		limit, passes = s.pace.maxTiles(), 2
+	}
+	all := s.key || (busyOK && s.ndirty == len(s.dirty) && s.ndirty <= limit)
 	if all {
 		copy(s.staging, s.canvas) // one memmove beats a row per tile
 	}
 	held := 0
-	for i, mask := range s.dirty {
-		if mask == 0 && !s.key {
-			continue
-		}
-		hot := s.heatNow(i, nowNano) >= busyHeat
-		if hot && !busyOK {
-			held++
-			continue
-		}
-		j.busy = j.busy || hot
-		s.dirty[i] = 0
-		tx, ty := i%s.cols, i/s.cols
-		r := image.Rect(tx*Tile, ty*Tile, min((tx+1)*Tile, s.iw), min((ty+1)*Tile, s.ih))
-		if !s.key {
-			r = dirtyRect(r, mask)
-		}
-		j.tiles = append(j.tiles, r)
-		if !all {
-			src := r
-			if s.scaler != nil {
-				src = s.scaler.srcRect(r)
+	for pass := range passes {
+		for i, mask := range s.dirty {
+			if mask == 0 && !s.key {
+				continue
 			}
-			copyBGRX(s.staging, 4*s.sw, s.canvas, 4*s.sw, src)
+			hot := s.heatNow(i, nowNano) >= busyHeat
+			if passes == 2 && hot != (pass == 1) {
+				continue
+			}
+			if (hot && !busyOK) || len(j.tiles) >= limit {
+				held++
+				continue
+			}
+			s.takeTileLocked(j, i, mask, hot, all)
 		}
+	}
+	if auto && held > 0 && len(j.tiles) >= limit {
+		s.pace.heldBack(now)
 	}
 	s.ndirty = held
 	s.seq++
@@ -375,9 +391,29 @@ func (s *Sender) takeLocked(now time.Time, j *job) {
 	j.busy = j.busy || s.key
 	s.key = false
 	j.sw, j.sh, j.iw, j.ih, j.scaler = s.sw, s.sh, s.iw, s.ih, s.scaler
-	j.quality, j.lossless, j.colours = s.settings.Quality, s.settings.Lossless, s.settings.Colours
+	j.quality, j.lossless, j.colours = quality, s.settings.Lossless, s.settings.Colours
 	if j.copy != nil {
 		s.stats.Copies++
+	}
+}
+
+// takeTileLocked puts dirty tile i (cells mask) in j and, unless all of
+// staging was refreshed, copies its pixels to staging.
+func (s *Sender) takeTileLocked(j *job, i int, mask uint16, hot, all bool) {
+	j.busy = j.busy || hot
+	s.dirty[i] = 0
+	tx, ty := i%s.cols, i/s.cols
+	r := image.Rect(tx*Tile, ty*Tile, min((tx+1)*Tile, s.iw), min((ty+1)*Tile, s.ih))
+	if !s.key {
+		r = dirtyRect(r, mask)
+	}
+	j.tiles = append(j.tiles, r)
+	if !all {
+		src := r
+		if s.scaler != nil {
+			src = s.scaler.srcRect(r)
+		}
+		copyBGRX(s.staging, 4*s.sw, s.canvas, 4*s.sw, src)
 	}
 }
 
@@ -563,7 +599,8 @@ func (s *Sender) sendUpdate(j *job) error {
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("encoding screen update: %w", err)
 	}
-	took := time.Since(start)
+	wrote := time.Now()
+	took := wrote.Sub(start)
 	var written int64
 	for i := range parts {
 		frame := framing.Roomed(s.outs[i], MsgUpdate)
@@ -586,11 +623,17 @@ func (s *Sender) sendUpdate(j *job) error {
 		st.TilesJPEG += int64(p.nJPEG)
 	}
 	st.EncodeTime += took
+	s.pace.sent(j.seq, wrote, int(written), len(j.tiles))
 	if j.busy {
 		// The budget's time for what was sent: bytes ÷ (kbit/s ÷ 8).
 		// At most a second: a key frame (every tile, charged too) must not
-		// hold busy regions back for long after a resize.
-		s.busyNext = start.Add(min(time.Duration(written*8*int64(time.Millisecond)/int64(s.settings.BusyKbps)), time.Second))
+		// hold busy regions back for long after a resize. Automatic gives
+		// busy regions half of what the path carries.
+		kbps := int64(s.settings.BusyKbps)
+		if s.settings.Auto {
+			kbps = max(int64(s.pace.rate*8/1000/2), 1)
+		}
+		s.busyNext = start.Add(min(time.Duration(written*8*int64(time.Millisecond)/kbps), time.Second))
 	}
 	s.mu.Unlock()
 	return nil
@@ -641,6 +684,7 @@ func (s *Sender) handle(t framing.MsgType, body []byte) error {
 			return fmt.Errorf("reading ack: update %d acknowledged, only %d sent", seq, s.seq)
 		}
 		s.acked = max(s.acked, seq)
+		s.pace.acked(seq, time.Now())
 	default:
 		return fmt.Errorf("reading viewer message: unexpected type %d", t)
 	}

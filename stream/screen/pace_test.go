@@ -1,0 +1,203 @@
+package screen
+
+import (
+	"context"
+	"image"
+	"image/color"
+	"image/draw"
+	"io"
+	"net"
+	"slices"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// linkConn is one direction of a path with a bottleneck: bytes leave at
+// rate (bytes a second) after the ones before them, arrive delay later,
+// and a writer waits while more than buffer bytes are queued (a socket's
+// send buffer). Meant for synctest, where its sleeps take no real time.
+type linkConn struct {
+	rate   float64
+	delay  time.Duration
+	buffer int
+
+	mu       sync.Mutex
+	queued   int
+	lastOut  time.Time
+	chunks   chan linkChunk
+	leftover []byte
+	closed   chan struct{}
+	once     sync.Once
+}
+
+type linkChunk struct {
+	b      []byte
+	arrive time.Time
+}
+
+func newLinkConn(rate float64, delay time.Duration, buffer int) *linkConn {
+	return &linkConn{rate: rate, delay: delay, buffer: buffer, chunks: make(chan linkChunk, 1<<16), closed: make(chan struct{})}
+}
+
+func (c *linkConn) Write(b []byte) (int, error) {
+	for {
+		c.mu.Lock()
+		if c.queued <= c.buffer {
+			break
+		}
+		c.mu.Unlock()
+		select {
+		case <-c.closed:
+			return 0, net.ErrClosed
+		case <-time.After(time.Millisecond):
+		}
+	}
+	out := time.Now()
+	if c.lastOut.After(out) {
+		out = c.lastOut
+	}
+	out = out.Add(time.Duration(float64(len(b)) / c.rate * float64(time.Second)))
+	c.lastOut = out
+	c.queued += len(b)
+	c.mu.Unlock()
+	select {
+	case c.chunks <- linkChunk{slices.Clone(b), out.Add(c.delay)}:
+		return len(b), nil
+	case <-c.closed:
+		return 0, net.ErrClosed
+	}
+}
+
+func (c *linkConn) Read(b []byte) (int, error) {
+	if len(c.leftover) == 0 {
+		var ch linkChunk
+		select {
+		case ch = <-c.chunks:
+		case <-c.closed:
+			return 0, io.EOF
+		}
+		select {
+		case <-time.After(time.Until(ch.arrive)):
+		case <-c.closed:
+			return 0, io.EOF
+		}
+		c.mu.Lock()
+		c.queued -= len(ch.b)
+		c.mu.Unlock()
+		c.leftover = ch.b
+	}
+	n := copy(b, c.leftover)
+	c.leftover = c.leftover[n:]
+	return n, nil
+}
+
+func (c *linkConn) close() { c.once.Do(func() { close(c.closed) }) }
+
+// autoRun is one run of TestScreenAutomatic: a 1280x800 screen whose
+// 480x320 "video" changes 60 times a second over a link of rate bytes a
+// second and 20 ms each way, while a small square elsewhere changes every
+// half second; it returns how long each change of the square took to
+// reach the viewer, in order.
+func autoRun(t *testing.T, set Settings, rate float64, seconds int) (probe []time.Duration, st Stats) {
+	synctest.Test(t, func(t *testing.T) {
+		down := newLinkConn(rate, 20*time.Millisecond, 256<<10)
+		up := newLinkConn(1e9, 20*time.Millisecond, 1<<20)
+		s := NewSender(down, up)
+		r := NewReceiver(down, up)
+		r.SetSettings(set)
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		wg.Go(func() { s.Run(ctx) })
+		wg.Go(func() { r.Run(ctx) })
+		defer func() { cancel(); down.close(); up.close(); wg.Wait() }()
+
+		m := screenshot(t, "xterm-1280x800.png")
+		photo := screenshot(t, "desktop-1920x1080.png")
+		frame := toBGRX(m)
+		s.Offer(frame)
+		waitView(t, r, newer(0))
+		video := image.Rect(700, 60, 1180, 380)
+		square := image.Rect(1200, 700, 1232, 732)
+		start := time.Now()
+		next := start
+		for i := 0; time.Since(start) < time.Duration(seconds)*time.Second; i++ {
+			off := image.Pt(1000+(i*7)%400, 300+(i*3)%200)
+			draw.Draw(m, video, photo, off, draw.Src)
+			putBGRX(frame, m, video)
+			frame.Dirty = []image.Rectangle{video}
+			if !time.Now().Before(next) {
+				c := color.RGBA{uint8(40 + i%200), uint8(i * 7), 200, 255}
+				draw.Draw(m, square, image.NewUniform(c), image.Point{}, draw.Src)
+				putBGRX(frame, m, square)
+				frame.Dirty = append(frame.Dirty, square)
+				s.Offer(frame)
+				shown := time.Now()
+				want := [3]byte{c.R, c.G, c.B}
+				for {
+					v := r.Latest()
+					px := v.Image.Pix[v.Image.PixOffset(1216, 716):]
+					if [3]byte(px[:3]) == want {
+						break
+					}
+					select {
+					case <-r.Updated():
+					case <-time.After(16 * time.Millisecond):
+						// the video goes on while the square is on its way
+						i++
+						off := image.Pt(1000+(i*7)%400, 300+(i*3)%200)
+						draw.Draw(m, video, photo, off, draw.Src)
+						putBGRX(frame, m, video)
+						frame.Dirty = []image.Rectangle{video}
+						s.Offer(frame)
+					}
+				}
+				probe = append(probe, time.Since(shown))
+				next = shown.Add(500 * time.Millisecond)
+				continue
+			}
+			s.Offer(frame)
+			time.Sleep(16 * time.Millisecond)
+		}
+		st = s.Stats()
+	})
+	return probe, st
+}
+
+func median(d []time.Duration) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// TestScreenAutomatic: on a 2 Mbit/s path with 40 ms of round trip, a
+// change beside a video reaches the viewer within 2 round trips and 100
+// ms with Automatic, and the delay does not grow (the last ten changes
+// are no slower than the ten after the first five seconds); the fixed
+// settings queue behind the video instead. On 0.5 Mbit/s the screen
+// stays usable (≤ 1 s).
+func TestScreenAutomatic(t *testing.T) {
+	const rtt = 40 * time.Millisecond
+	for _, tt := range []struct {
+		name  string
+		rate  float64
+		limit time.Duration
+	}{
+		{"2 Mbit/s", 2e6 / 8, 2*rtt + 100*time.Millisecond},
+		{"0.5 Mbit/s", 0.5e6 / 8, time.Second},
+	} {
+		probe, st := autoRun(t, Settings{Auto: true}, tt.rate, 30)
+		fixed, fst := autoRun(t, Settings{}, tt.rate, 15)
+		late := probe[10:]
+		first, last := median(late[:10]), median(late[len(late)-10:])
+		t.Logf("%s: Automatic: square median %v after 5 s, %v at the end (max %v), %d updates, %.2f Mbit/s, pace %.2f Mbit/s, %d cuts (%s); fixed settings: median %v, %d updates",
+			tt.name, first, last, slices.Max(late), st.Updates, float64(st.Bytes)*8/30/1e6, st.AutoRate*8/1e6, st.AutoCuts, st.AutoState, median(fixed[5:]), fst.Updates)
+		if m := median(late); m > tt.limit {
+			t.Errorf("%s: the square took %v (median) with Automatic, want ≤ %v", tt.name, m, tt.limit)
+		}
+		if last > first+50*time.Millisecond {
+			t.Errorf("%s: the delay grows: %v after 5 s, %v at the end", tt.name, first, last)
+		}
+	}
+}
