@@ -70,6 +70,7 @@ type part struct {
 	lossless                 bool
 	colours                  string // Settings.Colours
 	nSolid, nLossless, nJPEG int    // tiles by codec, filled by encode
+	jpeg                     []bool // per tile: sent as JPEG, filled by encode
 }
 
 const (
@@ -147,6 +148,7 @@ func (e *tileEncoder) encode(dst []byte, canvas []byte, stride int, sc *scaler, 
 	e.hdr = e.hdr[:0]
 	e.zin = e.zin[:0]
 	p.nSolid, p.nLossless, p.nJPEG = 0, 0, 0
+	p.jpeg = p.jpeg[:0]
 	for _, r := range p.tiles {
 		// The tile's pixels: pix at stride ps, rectangle tr.
 		pix, ps, tr := canvas, stride, r
@@ -169,6 +171,7 @@ func (e *tileEncoder) encode(dst []byte, canvas []byte, stride int, sc *scaler, 
 		// Per pixel, so a scroll's moved rows (the viewer moves what it
 		// has) still match what reducing the new rows gives.
 		reduceColours(pix[:4*r.Dx()*r.Dy()], p.colours)
+		p.jpeg = append(p.jpeg, photo)
 		switch {
 		case solid:
 			c := pix[tr.Min.Y*ps+4*tr.Min.X:]

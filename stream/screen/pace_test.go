@@ -12,6 +12,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/ra-p2p/ra-p2p/desktop"
 )
 
 // linkConn is one direction of a path with a bottleneck: bytes leave at
@@ -200,4 +202,43 @@ func TestScreenAutomatic(t *testing.T) {
 			t.Errorf("%s: the delay grows: %v after 5 s, %v at the end", tt.name, first, last)
 		}
 	}
+}
+
+// TestScreenTopOff: with Automatic, photo-like parts go as JPEG while the
+// screen changes; once it has been still a moment they are sent again
+// without loss, and the viewer's image is exact.
+func TestScreenTopOff(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newScreenPair(t, Settings{Auto: true}, nil)
+		defer p.stop()
+		m := screenshot(t, "desktop-1920x1080.png")
+		if err := p.s.Offer(toBGRX(m)); err != nil {
+			t.Fatal(err)
+		}
+		v := waitView(t, p.r, newer(0))
+		first := p.s.Stats()
+		if first.TilesJPEG == 0 {
+			t.Fatal("the desktop's photo went without JPEG: nothing to top off")
+		}
+		if got := psnr(v.Image, m, m.Rect); got == 99 || got < 30 {
+			t.Fatalf("after the first update: PSNR %.1f dB, want lossy (JPEG) but close", got)
+		}
+		time.Sleep(topOffAfter / 2)
+		synctest.Wait()
+		if st := p.s.Stats(); st.Updates != first.Updates {
+			t.Fatalf("%d updates before the screen was still for %v: %+v then %+v", st.Updates-first.Updates, topOffAfter, first, st)
+		}
+		v = waitView(t, p.r, func(v desktop.View) bool { return psnr(v.Image, m, m.Rect) == 99 })
+		st := p.s.Stats()
+		t.Logf("top-off: %d more updates, %d lossless tiles, %d bytes (the first update %d bytes)",
+			st.Updates-first.Updates, st.TilesLossless-first.TilesLossless, st.Bytes-first.Bytes, first.Bytes)
+		if st.TilesJPEG != first.TilesJPEG {
+			t.Errorf("the top-off sent %d JPEG tiles", st.TilesJPEG-first.TilesJPEG)
+		}
+		time.Sleep(2 * topOffAfter)
+		synctest.Wait()
+		if again := p.s.Stats(); again.Updates != st.Updates {
+			t.Errorf("%d more updates after the top-off on a still screen", again.Updates-st.Updates)
+		}
+	})
 }

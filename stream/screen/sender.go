@@ -60,11 +60,17 @@ type Sender struct {
 	offerSeq uint32   // Offers so far, to count a tile once per Offer
 	heatSeq  []uint32 // the Offer that last heated each tile
 	busyNext time.Time
-	pace     pacer     // Settings.Auto
-	markTime int64     // the current Offer's time, for markLocked
-	epoch    time.Time // heat times count from here (monotonic clock)
-	staging  []byte    // the encoder's copy of canvas: written by takeLocked, read by sendUpdate, both on Run's goroutine; between updates, what the viewer has
-	stats    Stats
+	pace     pacer // Settings.Auto
+	// The top-off (Settings.Auto): tiles the viewer has lossy, and when
+	// the screen last changed; still for topOffAfter, they are sent again
+	// without loss.
+	lossy      []bool
+	lastChange time.Time
+	topOff     bool      // the dirty tiles are a top-off: the next update is lossless
+	markTime   int64     // the current Offer's time, for markLocked
+	epoch      time.Time // heat times count from here (monotonic clock)
+	staging    []byte    // the encoder's copy of canvas: written by takeLocked, read by sendUpdate, both on Run's goroutine; between updates, what the viewer has
+	stats      Stats
 	// scroll detection's row hashes (takeLocked), and how many large
 	// updates to skip after one that was not a scroll (a video or a new
 	// picture would pay ~3 ms per update for nothing)
@@ -127,6 +133,7 @@ func (s *Sender) Offer(f desktop.Frame) error {
 		s.sw, s.sh = f.Width, f.Height
 		s.canvas = make([]byte, 4*f.Width*f.Height)
 		copyBGRX(s.canvas, 4*s.sw, f.Pix, f.Stride, bounds)
+		s.lastChange = time.Now()
 		s.resizeLocked()
 	} else {
 		s.offerSeq++
@@ -137,6 +144,7 @@ func (s *Sender) Offer(f desktop.Frame) error {
 				continue
 			}
 			copyBGRX(s.canvas, 4*s.sw, f.Pix, f.Stride, r)
+			s.lastChange = time.Now()
 			if !s.key {
 				s.markLocked(r)
 			}
@@ -199,6 +207,7 @@ func (s *Sender) resizeLocked() {
 	s.heat = make([]float32, s.cols*s.rows)
 	s.heatAt = make([]int64, s.cols*s.rows)
 	s.heatSeq = make([]uint32, s.cols*s.rows)
+	s.lossy = make([]bool, s.cols*s.rows)
 	s.key = true
 }
 
@@ -310,6 +319,9 @@ func (s *Sender) takeLocked(now time.Time, j *job) {
 		j.cursor = binary.AppendVarint(binary.AppendVarint([]byte{flags}, int64(c.x)), int64(c.y))
 		s.cursorSent = c
 	}
+	if s.haveSettings && s.canvas != nil && !s.key && s.ndirty == 0 && s.settings.Auto && !s.settings.Lossless {
+		s.topOff, j.wait = s.topOffLocked(now)
+	}
 	if !s.haveSettings || s.canvas == nil || (!s.key && s.ndirty == 0) || s.seq-s.acked >= ackWindow {
 		return
 	}
@@ -391,10 +403,42 @@ func (s *Sender) takeLocked(now time.Time, j *job) {
 	j.busy = j.busy || s.key
 	s.key = false
 	j.sw, j.sh, j.iw, j.ih, j.scaler = s.sw, s.sh, s.iw, s.ih, s.scaler
-	j.quality, j.lossless, j.colours = quality, s.settings.Lossless, s.settings.Colours
+	j.quality, j.lossless, j.colours = quality, s.settings.Lossless || s.topOff, s.settings.Colours
+	j.busy = j.busy || s.topOff
+	s.topOff = s.topOff && s.ndirty > 0 // a top-off larger than an update goes on in the next
 	if j.copy != nil {
 		s.stats.Copies++
 	}
+}
+
+// topOffAfter is how long the screen must stay still before its lossy
+// tiles are sent again without loss (Chrome Remote Desktop does the same):
+// a paused view is exact.
+const topOffAfter = 300 * time.Millisecond
+
+// topOffLocked, with nothing dirty, marks the lossy tiles dirty once the
+// screen has been still for topOffAfter (do reports whether it did), or
+// says how long until then (wait; 0: there is nothing to top off).
+func (s *Sender) topOffLocked(now time.Time) (do bool, wait time.Duration) {
+	n := 0
+	for _, l := range s.lossy {
+		if l {
+			n++
+		}
+	}
+	if n == 0 {
+		return false, 0
+	}
+	if still := now.Sub(s.lastChange); still < topOffAfter {
+		return false, topOffAfter - still
+	}
+	for i, l := range s.lossy {
+		if l {
+			s.dirty[i] = 0xffff
+		}
+	}
+	s.ndirty = n
+	return true, 0
 }
 
 // takeTileLocked puts dirty tile i (cells mask) in j and, unless all of
@@ -621,6 +665,7 @@ func (s *Sender) sendUpdate(j *job) error {
 		st.TilesSolid += int64(p.nSolid)
 		st.TilesLossless += int64(p.nLossless)
 		st.TilesJPEG += int64(p.nJPEG)
+		s.noteLossyLocked(p, j.iw, j.ih)
 	}
 	st.EncodeTime += took
 	s.pace.sent(j.seq, wrote, int(written), len(j.tiles))
@@ -637,6 +682,25 @@ func (s *Sender) sendUpdate(j *job) error {
 	}
 	s.mu.Unlock()
 	return nil
+}
+
+// noteLossyLocked records which tiles the viewer now has lossy (a JPEG
+// in them) and which exactly (the whole tile sent without loss), for the
+// top-off.
+func (s *Sender) noteLossyLocked(p part, iw, ih int) {
+	if iw != s.iw || ih != s.ih || len(s.lossy) != s.cols*s.rows {
+		return // the grid changed meanwhile: a key frame follows
+	}
+	for k, r := range p.tiles {
+		i := r.Min.Y/Tile*s.cols + r.Min.X/Tile
+		whole := r.Min.X%Tile == 0 && r.Min.Y%Tile == 0 && (r.Dx() == Tile || r.Max.X == iw) && (r.Dy() == Tile || r.Max.Y == ih)
+		switch {
+		case k < len(p.jpeg) && p.jpeg[k]:
+			s.lossy[i] = true
+		case whole:
+			s.lossy[i] = false
+		}
+	}
 }
 
 // readLoop reads the viewer's messages; nil when the viewer hung up.
