@@ -22,17 +22,19 @@ type dialog struct {
 	escLast bool
 	line    bool   // ask for a line of text
 	secret  bool   // the line is hidden (a password)
-	initial string // the line's text at first
+	initial string // the line's text at first; the folder listed first (files)
+	files   bool   // a file chooser (ChooseFiles, chooser.go)
 	answers chan dialogAnswer
 	// onAnswer runs on the game goroutine after the answer (may be nil).
 	onAnswer func(button int)
 }
 
 // dialogAnswer is the button chosen (its index in dialog.buttons) and the
-// line typed.
+// line typed, or the paths chosen in a file chooser.
 type dialogAnswer struct {
 	button int
 	line   string
+	paths  []string
 }
 
 // Ask shows a modal question with a yes button and a no button (no == "":
@@ -120,6 +122,10 @@ type openDialog struct {
 	buttons []*widget.Button
 	answer  func(button int)
 	size    image.Point // the window size it was fitted to
+	// A dialog of its own kind (the file chooser) sets how ENTER answers
+	// and how it is laid out; nil: with the first button, fitDialog.
+	enter func()
+	fit   func(win image.Point)
 }
 
 // showDialog opens d as a modal ebitenui window (game goroutine).
@@ -127,6 +133,10 @@ func (p *panel) showDialog(d *dialog) {
 	st := p.style
 	if d.answers == nil {
 		d.answers = make(chan dialogAnswer, 1)
+	}
+	if d.files {
+		p.showChooser(d)
+		return
 	}
 	od := &openDialog{d: d}
 	od.content = widget.NewContainer(
@@ -236,14 +246,19 @@ func (p *panel) fitDialog(od *openDialog, win image.Point) {
 func (p *panel) refitDialogs() {
 	win := image.Pt(ebiten.WindowSize())
 	for _, od := range p.open {
-		if od.size != win {
+		switch {
+		case od.size == win:
+		case od.fit != nil:
+			od.fit(win)
+		default:
 			p.fitDialog(od, win)
 		}
 	}
 }
 
-// dialogKeys lets ENTER answer the open dialog with its first button and ESC
-// with its second, as in any desktop dialog (game goroutine).
+// dialogKeys lets ENTER answer the open dialog with its first button (a
+// file chooser: as its enter says) and ESC with its second, as in any
+// desktop dialog (game goroutine).
 func (p *panel) dialogKeys() bool {
 	if len(p.open) == 0 {
 		return false
@@ -251,7 +266,11 @@ func (p *panel) dialogKeys() bool {
 	top := p.open[len(p.open)-1]
 	switch {
 	case inpututil.IsKeyJustPressed(ebiten.KeyEnter) || inpututil.IsKeyJustPressed(ebiten.KeyNumpadEnter):
-		top.answer(0)
+		if top.enter != nil {
+			top.enter()
+		} else {
+			top.answer(0)
+		}
 		return true
 	case inpututil.IsKeyJustPressed(ebiten.KeyEscape):
 		if top.d.escLast {

@@ -9,7 +9,9 @@
 // typed, render/xkeys). It maps the helper's pointer in the remote pane
 // back to remote-screen pixels with the inverse of the draw transform
 // (view/view.go), and places dialogs inside the window they are in
-// (view/dialog.go).
+// (view/dialog.go). Its file chooser (chooser.go) reads folders with
+// render/folder, standard library only so that its tests run without a
+// display (this package's cannot: Ebiten opens the display when it loads).
 //
 // It must never import libp2p or open network connections: it gets frames
 // from a FrameSource, shows Entries it is handed, and reports what the user

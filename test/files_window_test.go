@@ -2,6 +2,8 @@ package test
 
 import (
 	"crypto/rand"
+	"image"
+	"image/color"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,13 +15,15 @@ import (
 )
 
 // TestSendFileInWindows: the helper clicks Send a File, types the file's
-// path in the window's own chooser (no desktop file dialog is installed
-// here) and presses ENTER; the novice's window asks Save / Decline with
-// the offer and the folder, ENTER saves; both windows show the transfer's
-// row (bar, amount, rate, Cancel) while it moves over a 20 Mbit/s uplink,
-// and their histories say how it ended, the novice's with "Open the
-// folder". Screenshots: docs/screenshots/files-*.png (with
-// RA_P2P_SCREENSHOTS=DIR).
+// path in the path line of the window's own chooser (no desktop file
+// dialog is installed here) and presses ENTER; the novice's window asks
+// Save / Decline with the offer and the folder, ENTER saves; both windows
+// show the transfer's row (bar, amount, rate, Cancel) while it moves over
+// a 20 Mbit/s uplink, and their histories say how it ended, the novice's
+// with "Open the folder". Then the helper opens the chooser again, types
+// the folder's path and ENTER (the chooser lists it), clicks a folder's
+// row and a file's, and Send: the novice is offered both (and declines).
+// Screenshots: docs/screenshots/files-*.png (with RA_P2P_SCREENSHOTS=DIR).
 func TestSendFileInWindows(t *testing.T) {
 	w := twoConeHomes(t)
 	nd := xdisplay.Start(t, 1280, 720)
@@ -32,6 +36,14 @@ func TestSendFileInWindows(t *testing.T) {
 	if err := os.WriteFile(file, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.MkdirAll(filepath.Join(src, "photos"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{"notes.txt": "call Alice\n", "photos/cat.jpg": "meow", ".hidden": "x"} {
+		if err := os.WriteFile(filepath.Join(src, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if _, err := w.lab.Run(w.lab.RouterNS("helper"), "tc", "qdisc", "add", "dev", "wan", "root", "tbf",
 		"rate", "20mbit", "burst", "64kb", "latency", "100ms"); err != nil {
 		t.Fatal(err)
@@ -40,21 +52,11 @@ func TestSendFileInWindows(t *testing.T) {
 	mustWait(t, s.novice, `Connected to Bob`, 10*time.Second)
 	time.Sleep(time.Second) // the first frame: the buttons are enabled
 
-	for i := 0; ; i++ { // Send a File, beside Take Control, until its dialog opens
-		hd.Click(s.hw, 250, takeControlY)
-		time.Sleep(500 * time.Millisecond)
-		if !dialogFrame(hd.Screenshot(s.hw, "")).Empty() {
-			break
-		}
-		if i == 3 {
-			t.Fatal("clicking Send a File opened no dialog")
-		}
-	}
-	for range 12 { // the home folder offered
+	openChooser(t, hd, s.hw)
+	for range 12 { // the home folder the path line shows
 		hd.Key("BackSpace")
 	}
 	hd.Type(file, false)
-	hd.Screenshot(s.hw, filepath.Join(shots, "files-helper-choose.png"))
 	hd.Key("Return")
 
 	mustWait(t, s.novice, `Bob wants to send you 1 file \(16\.8 MB\): report\.pdf\. It will be saved in `, 20*time.Second)
@@ -71,6 +73,97 @@ func TestSendFileInWindows(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	nd.Screenshot(s.nw, filepath.Join(shots, "files-novice-done.png"))
 	hd.Screenshot(s.hw, filepath.Join(shots, "files-helper-done.png"))
+
+	// The chooser's list: the folder typed, then a folder's row and a
+	// file's clicked (photos/ and notes.txt, folders first, .hidden not
+	// listed), and Send.
+	openChooser(t, hd, s.hw)
+	for range 12 {
+		hd.Key("BackSpace")
+	}
+	hd.Type(src, false)
+	hd.Key("Return")
+	time.Sleep(500 * time.Millisecond)
+	list := chooserList(t, hd, s.hw)
+	clickRow(t, hd, s.hw, list, 0) // photos/
+	clickRow(t, hd, s.hw, list, 1) // notes.txt
+	hd.MovePointer(s.hw, 1, 1)     // no button hovered: their borders stay grey
+	time.Sleep(500 * time.Millisecond)
+	shot := hd.Screenshot(s.hw, filepath.Join(shots, "files-helper-choose.png"))
+	checkDialog(t, "the file chooser", shot, 2)
+	send := chooserButtons(t, shot)[0]
+	hd.Click(s.hw, (send.Min.X+send.Max.X)/2, (send.Min.Y+send.Max.Y)/2)
+	mustWait(t, s.novice, `Bob wants to send you 2 files \([^)]*\): (photos/, notes\.txt|notes\.txt, photos/)\. They will be saved in `, 20*time.Second)
+	pressUntil(t, nd, s.nw, "Escape", s.novice, `You declined`)
+}
+
+// The file chooser's list (render/chooser.go): each row is
+// chooserRowHeight pixels high (render's chooserRowHeight), and a
+// selected row is this blue.
+const chooserRowHeight = 28
+
+var rowSelected = color.RGBA{0xdb, 0xe8, 0xfe, 0xff}
+
+// openChooser clicks Send a File, beside Take Control, until its dialog
+// opens.
+func openChooser(t *testing.T, hd *xdisplay.Display, hw string) {
+	t.Helper()
+	for i := 0; ; i++ {
+		hd.Click(hw, 250, takeControlY)
+		time.Sleep(500 * time.Millisecond)
+		if !dialogFrame(hd.Screenshot(hw, "")).Empty() {
+			return
+		}
+		if i == 3 {
+			t.Fatal("clicking Send a File opened no dialog")
+		}
+	}
+}
+
+// chooserList is the open chooser's list in the window's screenshot: the
+// tall grey-framed box inside the dialog.
+func chooserList(t *testing.T, hd *xdisplay.Display, hw string) image.Rectangle {
+	t.Helper()
+	shot := hd.Screenshot(hw, "")
+	for _, box := range borderedBoxes(shot, dialogFrame(shot).Inset(2), buttonBorder, 100) {
+		if box.Dy() > 3*chooserRowHeight {
+			return box
+		}
+	}
+	t.Fatal("no list in the file chooser")
+	return image.Rectangle{}
+}
+
+// clickRow clicks row i of the chooser's list until it shows selected (a
+// click can be lost on a busy machine).
+func clickRow(t *testing.T, hd *xdisplay.Display, hw string, list image.Rectangle, i int) {
+	t.Helper()
+	y := list.Min.Y + 1 + i*chooserRowHeight + chooserRowHeight/2
+	for range 3 {
+		hd.Click(hw, list.Min.X+120, y)
+		time.Sleep(600 * time.Millisecond) // more than a double-click apart, should it click again
+		if same(hd.Screenshot(hw, ""), list.Min.X+4, y, rowSelected) {
+			return
+		}
+	}
+	t.Fatalf("row %d of the file chooser's list never showed selected", i)
+}
+
+// chooserButtons are the buttons at the bottom of the dialog in shot
+// (Send, Cancel), left to right.
+func chooserButtons(t *testing.T, shot image.Image) []image.Rectangle {
+	t.Helper()
+	boxes := dialogButtons(shot, dialogFrame(shot))
+	var bottom []image.Rectangle
+	for _, b := range boxes {
+		if b.Min.Y == boxes[len(boxes)-1].Min.Y {
+			bottom = append(bottom, b)
+		}
+	}
+	if len(bottom) != 2 {
+		t.Fatalf("the chooser's bottom buttons: %v (all: %v)", bottom, boxes)
+	}
+	return bottom
 }
 
 // TestDropFilesOnWindow: the helper drops a file and a folder (two files,

@@ -36,6 +36,7 @@ const (
 
 	desktopIsShared = "desktop is the domain types every layer shares: it imports the standard library only, so that any package can use it"
 	appIconAlone    = "the icon is drawn for the windows (render) and written as PNGs for packaging by a tool that must build without Ebiten and cgo"
+	chooserLogic    = "the file chooser's logic (listing, sizes, the path line) is tested where there is no display: render's own tests cannot run there, Ebiten opens the display when it loads"
 )
 
 // shared is the one ra-p2p package every package may import, leaves
@@ -48,6 +49,7 @@ const shared = module + "/desktop"
 var stdOnly = map[string]string{
 	"desktop":          desktopIsShared + "; without cgo it builds and tests anywhere",
 	"internal/appicon": appIconAlone,
+	"render/folder":    chooserLogic,
 }
 
 // rules maps a package (relative to the module) to the imports it must not

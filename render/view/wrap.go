@@ -75,3 +75,21 @@ func wrapLine(lines []Range, s string, start, end int, width float64, advance fu
 	}
 	return lines
 }
+
+// Ellipsize shortens s to fit width as advance measures it: its end is cut
+// off, between two characters, and "…" put in its place. A width too small
+// for even "…" gives "…".
+func Ellipsize(s string, width float64, advance func(string) float64) string {
+	if advance(s) <= width {
+		return s
+	}
+	cut := 0
+	for i, r := range s {
+		next := i + utf8.RuneLen(r)
+		if advance(s[:next]+"…") > width {
+			break
+		}
+		cut = next
+	}
+	return s[:cut] + "…"
+}

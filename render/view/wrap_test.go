@@ -36,3 +36,23 @@ func TestWrap(t *testing.T) {
 		})
 	}
 }
+
+func TestEllipsize(t *testing.T) {
+	runes := func(s string) float64 { return float64(utf8.RuneCountInString(s)) }
+	for _, tc := range []struct {
+		in    string
+		width float64
+		want  string
+	}{
+		{"report.pdf", 10, "report.pdf"},
+		{"report.pdf", 9, "report.p…"},
+		{"Grüße aus Köln.txt", 6, "Grüße…"},
+		{"日本語のファイル", 4, "日本語…"},
+		{"abc", 1, "…"},
+		{"abc", 0, "…"},
+	} {
+		if got := Ellipsize(tc.in, tc.width, runes); got != tc.want {
+			t.Errorf("Ellipsize(%q, %v) = %q, want %q", tc.in, tc.width, got, tc.want)
+		}
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 
 	"github.com/ra-p2p/ra-p2p/internal/portal"
@@ -44,8 +43,8 @@ func (u *ui) setFileButtons(c *render.Config) {
 }
 
 // chooseFiles asks which files or folders to send: with the desktop's own
-// dialog where there is one (desktopDialog), else in the window (a path
-// typed or pasted). No paths and no error: the user cancelled.
+// dialog where there is one (desktopDialog), else with the window's own
+// chooser. No paths and no error: the user cancelled.
 func (u *ui) chooseFiles(ctx context.Context) ([]string, error) {
 	home, _ := os.UserHomeDir()
 	lines, ran := desktopDialog(ctx, u.cfg.Logger,
@@ -55,17 +54,8 @@ func (u *ui) chooseFiles(ctx context.Context) ([]string, error) {
 	if ran {
 		return lines, nil
 	}
-	line, ok, err := u.w.AskLine(ctx, "Send a File\n\nType or paste the path of a file or folder to send (several: separate them with ; ).", home+string(filepath.Separator))
-	if err != nil || !ok {
-		return nil, err
-	}
-	var paths []string
-	for _, p := range strings.Split(line, ";") {
-		if p = strings.TrimSpace(p); p != "" {
-			paths = append(paths, expandHome(p, home))
-		}
-	}
-	return paths, nil
+	paths, _, err := u.w.ChooseFiles(ctx, "Send a File", home)
+	return paths, err
 }
 
 // dialogCmd is a desktop program that asks for files (zenity, kdialog) and
@@ -139,12 +129,4 @@ func splitLines(s string) []string {
 		}
 	}
 	return lines
-}
-
-// expandHome makes "~/x" a path under home.
-func expandHome(p, home string) string {
-	if p == "~" || strings.HasPrefix(p, "~/") {
-		return filepath.Join(home, strings.TrimPrefix(p, "~"))
-	}
-	return p
 }

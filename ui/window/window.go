@@ -28,6 +28,7 @@ type window interface {
 	Choose(ctx context.Context, question string, labels ...string) (int, error)
 	AskPassword(ctx context.Context, prompt string) (password string, ok bool, err error)
 	AskLine(ctx context.Context, prompt, initial string) (line string, ok bool, err error)
+	ChooseFiles(ctx context.Context, title, dir string) (paths []string, ok bool, err error)
 	ShowTransfer(render.Transfer)
 	EndTransfer(id string)
 	Close()
