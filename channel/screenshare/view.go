@@ -36,7 +36,7 @@ func (v *View) SetPaneSize(w, h int) {
 	defer v.mu.Unlock()
 	v.pane = image.Pt(w, h)
 	if v.rcv != nil {
-		v.rcv.SetSettings(screen.Settings{MaxWidth: w, MaxHeight: h})
+		v.rcv.SetSettings(screen.Settings{MaxWidth: w, MaxHeight: h, Auto: true})
 	}
 }
 
@@ -67,7 +67,7 @@ func (v *View) Run(ctx context.Context, s *session.Session) error {
 	rcv := screen.NewReceiver(rw, rw)
 	v.mu.Lock()
 	v.rcv = rcv
-	rcv.SetSettings(screen.Settings{MaxWidth: v.pane.X, MaxHeight: v.pane.Y})
+	rcv.SetSettings(screen.Settings{MaxWidth: v.pane.X, MaxHeight: v.pane.Y, Auto: true})
 	v.mu.Unlock()
 	done := make(chan error, 1)
 	go func() { done <- rcv.Run(ctx) }()

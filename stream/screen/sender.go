@@ -673,10 +673,10 @@ func (s *Sender) sendUpdate(j *job) error {
 		// The budget's time for what was sent: bytes ÷ (kbit/s ÷ 8).
 		// At most a second: a key frame (every tile, charged too) must not
 		// hold busy regions back for long after a resize. Automatic gives
-		// busy regions half of what the path carries.
+		// busy regions at most half of what the path carries.
 		kbps := int64(s.settings.BusyKbps)
 		if s.settings.Auto {
-			kbps = max(int64(s.pace.rate*8/1000/2), 1)
+			kbps = max(min(kbps, int64(s.pace.rate*8/1000/2)), 1)
 		}
 		s.busyNext = start.Add(min(time.Duration(written*8*int64(time.Millisecond)/kbps), time.Second))
 	}
