@@ -1,7 +1,6 @@
 package screen
 
 import (
-	"strconv"
 	"time"
 )
 
@@ -179,15 +178,11 @@ func (p *pacer) choose() (quality, fps int) {
 	}
 }
 
-// String says what Automatic is doing, for a person (the connection line).
-func (p *pacer) String() string {
+// report is what the viewer is told (MsgPace).
+func (p *pacer) report() Pace {
 	q, fps := p.choose()
-	switch {
-	case q == 80:
-		return "fast link: full quality"
-	case q >= 55:
-		return "slower link: lower photo quality, up to " + strconv.Itoa(fps) + " frames a second"
-	default:
-		return "slow link: low photo quality, up to " + strconv.Itoa(fps) + " frames a second"
-	}
+	return Pace{Kbps: int(p.rate * 8 / 1000), RTT: p.base, Quality: q, FPS: fps}
 }
+
+// paceReportEvery is how often the sender tells the viewer its pace.
+const paceReportEvery = time.Second

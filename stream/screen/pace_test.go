@@ -240,5 +240,18 @@ func TestScreenTopOff(t *testing.T) {
 		if again := p.s.Stats(); again.Updates != st.Updates {
 			t.Errorf("%d more updates after the top-off on a still screen", again.Updates-st.Updates)
 		}
+
+		// The viewer knows what Automatic does (the connection line).
+		time.Sleep(paceReportEvery)
+		p.s.Offer(toBGRX(m, image.Rect(0, 0, 8, 8))) // something to carry it
+		synctest.Wait()
+		link := p.r.Link()
+		if link.Pace.Kbps <= 0 || link.Pace.Quality <= 0 || link.Pace.FPS <= 0 || link.Pace.State() == "" {
+			t.Errorf("the viewer was told no pace: %+v", link.Pace)
+		}
+		if sent := p.s.Stats(); link.Updates != sent.Updates || link.Bytes < sent.Bytes*9/10 {
+			t.Errorf("the viewer counted %d updates and %d bytes, the sender %d and %d", link.Updates, link.Bytes, sent.Updates, sent.Bytes)
+		}
+		t.Logf("link: %+v (%s)", link, link.Pace.State())
 	})
 }

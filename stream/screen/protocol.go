@@ -1,6 +1,7 @@
 package screen
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/ra-p2p/ra-p2p/stream/framing"
@@ -14,6 +15,7 @@ const (
 	MsgSettings    framing.MsgType = 0x23 // viewer → sender: JSON Settings
 	MsgKeyRequest  framing.MsgType = 0x24 // viewer → sender: send a key frame
 	MsgAck         framing.MsgType = 0x25 // viewer → sender: newest update drawn
+	MsgPace        framing.MsgType = 0x26 // sender → viewer: what Automatic does (only to a viewer that asked for it)
 )
 
 // Tile codecs, part of the wire format.
@@ -113,6 +115,27 @@ func (s Settings) normalized() Settings {
 		s.Colours = ColoursFull // one this sender does not know: full colour
 	}
 	return s
+}
+
+// Pace is what Automatic is doing, as the sender tells the viewer about once
+// a second (MsgPace): for the helper's connection line.
+type Pace struct {
+	Kbps    int           // the pace
+	RTT     time.Duration // the least update delay lately: round trip and decoding
+	Quality int           // photo quality now
+	FPS     int           // frame-rate cap now
+}
+
+// State says what Automatic is doing, in a person's words.
+func (p Pace) State() string {
+	switch {
+	case p.Quality >= 80:
+		return "fast link: full quality"
+	case p.Quality >= 55:
+		return fmt.Sprintf("slower link: lower photo quality, up to %d frames a second", p.FPS)
+	default:
+		return fmt.Sprintf("slow link: low photo quality, up to %d frames a second", p.FPS)
+	}
 }
 
 // Stats counts what a Sender sent.

@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"sync"
+	"time"
 
 	"github.com/ra-p2p/ra-p2p/desktop"
 	"github.com/ra-p2p/ra-p2p/stream/framing"
@@ -55,6 +56,24 @@ type Receiver struct {
 	// (MaxDim for no limit). The viewer's own pane bounds what a
 	// sender can make it allocate; 0 until settings are given.
 	allowW, allowH int
+	link           Link
+}
+
+// Link is what the viewer knows of the screen's path, for the helper's
+// connection line: counts since Run began (the caller takes rates from two
+// readings) and the sender's last word on its pace (zero without
+// Automatic).
+type Link struct {
+	Updates int64 // complete updates drawn
+	Bytes   int64 // bytes of screen messages received
+	Pace    Pace
+}
+
+// Link returns what is known of the path now.
+func (r *Receiver) Link() Link {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.link
 }
 
 type snapshot struct {
@@ -185,6 +204,9 @@ func (r *Receiver) readLoop() error {
 		if err != nil {
 			return fmt.Errorf("reading screen message: %w", err)
 		}
+		r.mu.Lock()
+		r.link.Bytes += int64(len(body)) + 1
+		r.mu.Unlock()
 		if err := r.handle(t, body); err != nil {
 			return err
 		}
@@ -252,6 +274,19 @@ func (r *Receiver) handle(t framing.MsgType, body []byte) error {
 		r.mu.Lock()
 		r.cursor.X, r.cursor.Y, r.cursor.Visible = x, y, flags&1 != 0
 		r.mu.Unlock()
+	case MsgPace:
+		var p Pace
+		p.Kbps = w.Int("pace", 0, 1<<30)
+		p.RTT = time.Duration(w.Int("pace round trip", 0, 1<<20)) * time.Millisecond
+		p.Quality = w.Int("pace quality", 1, 100)
+		p.FPS = w.Int("pace frame rate", 1, 240)
+		if err := w.End(); err != nil {
+			return fmt.Errorf("reading pace: %w", err)
+		}
+		r.mu.Lock()
+		r.link.Pace = p
+		r.mu.Unlock()
+		return nil
 	case MsgCursorShape:
 		cw := w.Int("cursor width", 1, MaxCursor)
 		ch := w.Int("cursor height", 1, MaxCursor)
@@ -332,6 +367,7 @@ func (r *Receiver) handleUpdate(w *framing.Body) error {
 	r.publish()
 	r.mu.Lock()
 	r.ack, r.ackDirty = h.seq, true
+	r.link.Updates++
 	r.mu.Unlock()
 	signal(r.wake)
 	signal(r.updated)

@@ -66,6 +66,7 @@ type Sender struct {
 	// without loss.
 	lossy      []bool
 	lastChange time.Time
+	paceSent   time.Time // when the viewer was last told the pace (MsgPace)
 	topOff     bool      // the dirty tiles are a top-off: the next update is lossless
 	markTime   int64     // the current Offer's time, for markLocked
 	epoch      time.Time // heat times count from here (monotonic clock)
@@ -166,7 +167,7 @@ func (s *Sender) Stats() Stats {
 	defer s.mu.Unlock()
 	st := s.stats
 	if s.settings.Auto {
-		st.AutoRate, st.AutoCuts, st.AutoState = s.pace.rate, s.pace.cuts, s.pace.String()
+		st.AutoRate, st.AutoCuts, st.AutoState = s.pace.rate, s.pace.cuts, s.pace.report().State()
 	}
 	return st
 }
@@ -268,6 +269,7 @@ func copyBGRX(dst []byte, dstStride int, src []byte, srcStride int, r image.Rect
 type job struct {
 	copy           *rowCopy // rows moved before the tiles (scrolling), or nil
 	cursor, shape  []byte   // message bodies, nil if none
+	pace           []byte   // MsgPace body, nil if none is due
 	update         bool
 	key            bool
 	seq            uint64
@@ -318,6 +320,14 @@ func (s *Sender) takeLocked(now time.Time, j *job) {
 		}
 		j.cursor = binary.AppendVarint(binary.AppendVarint([]byte{flags}, int64(c.x)), int64(c.y))
 		s.cursorSent = c
+	}
+	if s.settings.Auto && now.Sub(s.paceSent) >= paceReportEvery {
+		p := s.pace.report()
+		j.pace = binary.AppendUvarint(nil, uint64(p.Kbps))
+		for _, v := range []int{int(p.RTT / time.Millisecond), p.Quality, p.FPS} {
+			j.pace = binary.AppendUvarint(j.pace, uint64(v))
+		}
+		s.paceSent = now
 	}
 	if s.haveSettings && s.canvas != nil && !s.key && s.ndirty == 0 && s.settings.Auto && !s.settings.Lossless {
 		s.topOff, j.wait = s.topOffLocked(now)
@@ -544,6 +554,11 @@ func (s *Sender) writeLoop(ctx context.Context, readErr <-chan error) (error, bo
 		}
 		if j.cursor != nil {
 			if err := s.write(MsgCursor, j.cursor); err != nil {
+				return err, false
+			}
+		}
+		if j.pace != nil {
+			if err := s.write(MsgPace, j.pace); err != nil {
 				return err, false
 			}
 		}
