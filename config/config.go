@@ -11,6 +11,7 @@ import (
 
 	"github.com/ra-p2p/ra-p2p/p2p"
 	"github.com/ra-p2p/ra-p2p/stream"
+	"github.com/ra-p2p/ra-p2p/stream/screen"
 )
 
 // File is what the config file says. The zero value is valid.
@@ -22,6 +23,23 @@ type File struct {
 	Name string `json:"name,omitempty"`
 	// Downloads is where received files are saved; "" = ~/Downloads/ra-p2p.
 	Downloads string `json:"downloads,omitempty"`
+	// Screen is the screen quality the helper chose last (Settings), used
+	// again in the next session; zero = the default preset.
+	Screen Screen `json:"screen,omitzero"`
+}
+
+// Screen is the helper's choice of screen quality as the file keeps it
+// (cmd/ra-p2p copies it to and from channel/screenshare.Quality, which
+// says what each value means). Only the shape is checked here: a preset
+// name this version does not know, written by a newer one, is the
+// default preset there, not a damaged file.
+type Screen struct {
+	Preset   string `json:"preset,omitempty"` // "balanced", "custom", …; "" = the default
+	MaxFPS   int    `json:"max_fps,omitempty"`
+	Colours  string `json:"colours,omitempty"` // "", "65536", "256" or "grey"
+	Scale    int    `json:"scale,omitempty"`   // percent
+	JPEG     int    `json:"jpeg_quality,omitempty"`
+	Lossless bool   `json:"lossless,omitempty"`
 }
 
 // Limits of a file a person would write; beyond them it is damaged.
@@ -94,7 +112,41 @@ func Parse(b []byte) (File, error) {
 	if c.Downloads != "" && !utf8.ValidString(c.Downloads) {
 		return File{}, fmt.Errorf("%w: \"downloads\" is not a valid folder name", ErrInvalid)
 	}
+	if err := c.Screen.check(); err != nil {
+		return File{}, fmt.Errorf("%w: \"screen\": %v", ErrInvalid, err)
+	}
 	return c, nil
+}
+
+// Limits of Screen's values (screen.Settings's).
+const (
+	MaxPresetName = 32
+	MaxFPS        = 240
+	MinScale      = 10
+)
+
+// check says what is wrong with s, naming the field and its limits.
+func (s Screen) check() error {
+	for _, r := range s.Preset {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {
+			return errors.New(`"preset" is not a name of lowercase letters, digits and dashes`)
+		}
+	}
+	switch {
+	case len(s.Preset) > MaxPresetName:
+		return fmt.Errorf(`"preset" is longer than %d letters`, MaxPresetName)
+	case s.MaxFPS < 0 || s.MaxFPS > MaxFPS:
+		return fmt.Errorf(`"max_fps" is not between 0 and %d`, MaxFPS)
+	case s.Scale != 0 && (s.Scale < MinScale || s.Scale > 100):
+		return fmt.Errorf(`"scale" is not a percentage between %d and 100`, MinScale)
+	case s.JPEG < 0 || s.JPEG > 100:
+		return errors.New(`"jpeg_quality" is not between 0 and 100`)
+	}
+	switch s.Colours {
+	case screen.ColoursFull, screen.Colours65536, screen.Colours256, screen.ColoursGrey:
+		return nil
+	}
+	return fmt.Errorf(`"colours" is none of "", %q, %q and %q`, screen.Colours65536, screen.Colours256, screen.ColoursGrey)
 }
 
 // Save writes c as the config file, whole, then renames it into place, so a

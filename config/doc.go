@@ -1,6 +1,7 @@
 // Package config reads and writes the optional config file,
 // $XDG_CONFIG_HOME/ra-p2p/config.json: the bootstrap peers, the helper's
-// chosen name and the folder for received files.
+// chosen name, the folder for received files and the screen quality the
+// helper chose.
 //
 // A file that is missing is the zero value (the public DHT, nothing chosen
 // yet). A file that is damaged is refused whole with a sentence naming the

@@ -40,10 +40,10 @@ func (w *HelperWindow) onControlButton() {
 }
 
 // applyControl updates the control button for w.control and the
-// connection (Take Control and Actual size only work on a live session:
-// before it starts, after a decline and after a disconnect they are
-// disabled) and lets go of the remote keys and buttons out of control (game
-// goroutine).
+// connection (Take Control, Actual size and Settings only work on a live
+// session: before it starts, after a decline and after a disconnect they
+// are disabled) and lets go of the remote keys and buttons out of control
+// (game goroutine).
 func (w *HelperWindow) applyControl() {
 	label := "Take Control"
 	if w.control == ControlOn {
@@ -52,6 +52,7 @@ func (w *HelperWindow) applyControl() {
 	w.controlBtn.SetText(label)
 	w.controlBtn.GetWidget().Disabled = w.cfg.RequestControl == nil || !w.connectedNow || w.control == ControlAsking
 	w.actualBtn.GetWidget().Disabled = !w.connectedNow
+	w.settingsBtn.GetWidget().Disabled = w.cfg.ApplySettings == nil || !w.connectedNow
 	if !w.connectedNow && w.view.Mode == view.Actual {
 		w.view.Mode = view.Fit
 	}

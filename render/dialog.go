@@ -24,6 +24,10 @@ type dialog struct {
 	secret  bool   // the line is hidden (a password)
 	initial string // the line's text at first; the folder listed first (files)
 	files   bool   // a file chooser (ChooseFiles, chooser.go)
+	// body, when set, makes widgets shown under the text (the Settings
+	// dialog's choices) for a dialog inner pixels wide; it is called again
+	// whenever the dialog is laid out again, so it keeps its state itself.
+	body    func(inner int) widget.PreferredSizeLocateableWidget
 	answers chan dialogAnswer
 	// onAnswer runs on the game goroutine after the answer (may be nil).
 	onAnswer func(button int)
@@ -218,11 +222,18 @@ func (p *panel) fitDialog(od *openDialog, win image.Point) {
 	msg := st.newLabel(wrap(od.d.text, st.face, float64(inner-2)), st.face, st.text)
 	msg.MaxWidth = float64(inner)
 	var body widget.PreferredSizeLocateableWidget = msg
+	var extra widget.PreferredSizeLocateableWidget
+	if od.d.body != nil {
+		extra = od.d.body(inner)
+	}
 	place := func() int {
 		od.content.RemoveChildren()
 		od.content.AddChild(body)
 		if od.pw != nil {
 			od.content.AddChild(od.pw)
+		}
+		if extra != nil {
+			od.content.AddChild(extra)
 		}
 		od.content.AddChild(row)
 		_, h := od.content.PreferredSize()

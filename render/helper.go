@@ -9,6 +9,7 @@ import (
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/inpututil"
 	"github.com/ra-p2p/ra-p2p/desktop"
+	"github.com/ra-p2p/ra-p2p/render/form"
 	"github.com/ra-p2p/ra-p2p/render/view"
 	"github.com/ra-p2p/ra-p2p/render/xpane"
 )
@@ -29,6 +30,12 @@ type HelperConfig struct {
 	// GLPane draws the remote screen with OpenGL even where the X pane
 	// could (for comparison; RA_P2P_PANE=gl).
 	GLPane bool
+	// Settings is the Settings dialog as it first opens (the choice in
+	// force); ApplySettings gets the person's new choice when they press
+	// OK having changed something (game goroutine: it must not block).
+	// Nil ApplySettings: the Settings button is disabled.
+	Settings      form.Form
+	ApplySettings func(form.Form)
 }
 
 // HelperWindow is the helper's Remote Assistance window: the novice's
@@ -40,8 +47,9 @@ type HelperWindow struct {
 	*panel
 	cfg HelperConfig // hides panel.cfg; its Config holds the same values
 
-	controlBtn *widget.Button // Take Control / Release Control
-	actualBtn  *widget.Button // Actual size
+	controlBtn  *widget.Button // Take Control / Release Control
+	actualBtn   *widget.Button // Actual size
+	settingsBtn *widget.Button // Settings
 
 	// guarded by panel.mu
 	source FrameSource
@@ -62,6 +70,7 @@ type HelperWindow struct {
 	uploaded  []byte        // the pixels the remote texture holds, to upload only what changed
 	tileBuf   []byte
 	lastPane  image.Point
+	settings  form.Form // the choice in force, as the Settings dialog shows it
 	full      bool
 	ended     bool // the session ended: the last frame is shown dimmed, "Disconnected"
 
@@ -81,7 +90,7 @@ func NewHelper(cfg HelperConfig) (*HelperWindow, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &HelperWindow{panel: p, cfg: cfg,
+	w := &HelperWindow{panel: p, cfg: cfg, settings: cfg.Settings.Clone(),
 		heldButtons: map[int]bool{}, heldKeys: map[int]heldKey{}, xpWake: make(chan struct{}, 1)}
 	p.controlChanged = w.applyControl
 	st := p.style
@@ -94,14 +103,19 @@ func NewHelper(cfg HelperConfig) (*HelperWindow, error) {
 	}
 	w.controlBtn = st.newButton("Take Control", w.onControlButton, reason)
 	w.actualBtn = st.newButton("Actual size", func() { w.toggleActualSize() }, "")
+	reason = ""
+	if cfg.ApplySettings == nil {
+		reason = notYet
+	}
+	w.settingsBtn = st.newButton("Settings", w.openSettings, reason)
 	p.buildPanel(
 		w.controlBtn,
 		p.newSendFileButton(),
 		st.newButton("Start Talking", nil, notYet),
-		st.newButton("Settings", nil, notYet),
+		w.settingsBtn,
 		w.actualBtn,
 	)
-	w.applyControl() // not connected yet: both are disabled until the session starts
+	w.applyControl() // not connected yet: they are disabled until the session starts
 	root := widget.NewContainer(widget.ContainerOpts.Layout(widget.NewGridLayout(
 		widget.GridLayoutOpts.Columns(2),
 		widget.GridLayoutOpts.Stretch([]bool{false, true}, []bool{true}))))
@@ -121,7 +135,8 @@ func helperHelp(peer string) string {
 		"• Take Control asks " + peer + " to let you use the mouse and keyboard over the screen on the right. Once allowed, click in the screen to type there; click in the chat box to type a message. Release Control gives it back.\n" +
 		"• " + peer + " can take control back at any moment by pressing ESC on their keyboard.\n" +
 		"• Send a File sends files or folders to " + peer + ", who is asked first; dropping them onto this window does the same. Each transfer shows a bar with Cancel; " + peer + "'s files come to you the same way, and the history says where they were saved (Open the folder).\n" +
-		"• Start Talking and Settings are not available in this version yet; their buttons stay greyed out.\n" +
+		"• Settings chooses how " + peer + "'s screen comes to you: Best quality (every pixel exact), Balanced, Fastest (for a slow connection) or your own frame rate, colours, size and photo quality. OK applies it at once, and it is kept for your next session.\n" +
+		"• Start Talking is not available in this version yet; its button stays greyed out.\n" +
 		"• Disconnect (or closing the window) ends the session for both of you."
 }
 

@@ -27,6 +27,7 @@ type style struct {
 	panel             *euiimage.NineSlice
 	pane              color.Color
 	button            *widget.ButtonImage
+	chosen            *widget.ButtonImage // an option chosen (the Settings dialog)
 	buttonText        *widget.ButtonTextColor
 	scrollThumb       *widget.ButtonImage
 	input             *widget.TextInputImage
@@ -62,6 +63,14 @@ func newStyle(fallbacks []string) (*style, error) {
 			Hover:    euiimage.NewBorderedNineSliceColor(color.NRGBA{0xe8, 0xf0, 0xfe, 0xff}, color.NRGBA{0x5b, 0x8d, 0xef, 0xff}, 1),
 			Pressed:  euiimage.NewBorderedNineSliceColor(color.NRGBA{0xcf, 0xde, 0xfb, 0xff}, color.NRGBA{0x5b, 0x8d, 0xef, 0xff}, 1),
 			Disabled: euiimage.NewBorderedNineSliceColor(color.NRGBA{0xea, 0xeb, 0xee, 0xff}, color.NRGBA{0xd6, 0xd8, 0xdc, 0xff}, 1),
+		},
+		// A chosen option: filled blue with a darker edge than a hovered
+		// button's, so it stands out under the pointer too.
+		chosen: &widget.ButtonImage{
+			Idle:     euiimage.NewBorderedNineSliceColor(color.NRGBA{0xd4, 0xe2, 0xfc, 0xff}, color.NRGBA{0x25, 0x63, 0xeb, 0xff}, 1),
+			Hover:    euiimage.NewBorderedNineSliceColor(color.NRGBA{0xc2, 0xd5, 0xfa, 0xff}, color.NRGBA{0x25, 0x63, 0xeb, 0xff}, 1),
+			Pressed:  euiimage.NewBorderedNineSliceColor(color.NRGBA{0xc2, 0xd5, 0xfa, 0xff}, color.NRGBA{0x25, 0x63, 0xeb, 0xff}, 1),
+			Disabled: euiimage.NewBorderedNineSliceColor(color.NRGBA{0xea, 0xeb, 0xee, 0xff}, color.NRGBA{0xa0, 0xa4, 0xab, 0xff}, 1),
 		},
 		buttonText: &widget.ButtonTextColor{
 			Idle: color.NRGBA{0x1b, 0x1f, 0x24, 0xff}, Hover: color.NRGBA{0x1b, 0x1f, 0x24, 0xff},

@@ -13,8 +13,8 @@ import (
 )
 
 // TestHelperWindowStates: the helper's window never offers what it cannot
-// do. Take Control and Actual size are disabled while the novice has not
-// accepted yet and again after a disconnect, when the pane keeps the last
+// do. Take Control, Actual size and Settings are disabled while the novice
+// has not accepted yet and again after a disconnect, when the pane keeps the last
 // frame dimmed under "Disconnected" (drawn by OpenGL: the X pane hides).
 // Both windows are named "ra-p2p" in WM_CLASS and carry an icon.
 // Screenshots: docs/screenshots/helper-before-accept.png and
@@ -69,9 +69,9 @@ func TestHelperWindowStates(t *testing.T) {
 	checkButtons(t, "after the disconnect", hd, s.hw, false, "")
 }
 
-// checkButtons checks that Take Control and Actual size in the helper's
-// window are enabled (a grey-bordered box around each) or disabled, as
-// want says, once it shows its panel (Help, always enabled, is drawn),
+// checkButtons checks that Take Control, Actual size and Settings in the
+// helper's window are enabled (a grey-bordered box around each) or
+// disabled, as want says, once it shows its panel (Help, always enabled, is drawn),
 // after the state had 300 ms to settle; save keeps the screenshot.
 func checkButtons(t *testing.T, when string, d *xdisplay.Display, win string, want bool, save string) {
 	t.Helper()
@@ -95,7 +95,7 @@ func checkButtons(t *testing.T, when string, d *xdisplay.Display, win string, wa
 			time.Sleep(300 * time.Millisecond)
 			continue
 		}
-		for name, at := range map[string]image.Point{"Take Control": {89, takeControlY}, "Actual size": {89, disconnectY}} {
+		for name, at := range map[string]image.Point{"Take Control": {89, takeControlY}, "Actual size": {89, disconnectY}, "Settings": {250, settingsY}} {
 			if got := enabled(boxes, at); got != want {
 				t.Errorf("%s: %s enabled = %v, want %v", when, name, got, want)
 			}

@@ -17,6 +17,7 @@ type windowed struct {
 	novice, helper *netlab.Proc
 	nw, hw         string // the novice's window ("" with --no-gui) and the helper's
 	file           string
+	dir            string // holds the novice's and the helper's XDG_CONFIG_HOME: novice/, helper/
 }
 
 // screenshotDir is where a test keeps its screenshots: the folder
@@ -44,7 +45,7 @@ func startWindowed(t testing.TB, w *world, nd, hd *xdisplay.Display, noviceArgs 
 func startBoth(t testing.TB, w *world, nd, hd *xdisplay.Display, noviceArgs []string) *windowed {
 	t.Helper()
 	dir := t.TempDir()
-	s := &windowed{file: filepath.Join(dir, "alice.rainvite")}
+	s := &windowed{file: filepath.Join(dir, "alice.rainvite"), dir: dir}
 	args := append([]string{"invite", "--testnet", "--name", "Alice", "-o", s.file}, w.bootstrapArgs()...)
 	s.novice = w.lab.Start(w.lab.HostNS("novice"), binPath, append(args, noviceArgs...),
 		[]string{nd.Env(), "XDG_CONFIG_HOME=" + filepath.Join(dir, "novice")})

@@ -1,6 +1,8 @@
 package screenshare_test
 
 import (
+	"image"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -79,4 +81,70 @@ func TestNoScreenToShare(t *testing.T) {
 		t.Errorf("chat after the screen failed: %v", err)
 	}
 	novice.WaitFor(t, "the chat line", func(ev session.Event) bool { return ev.Kind == session.EventChat && ev.Text == "still there?" })
+}
+
+// TestQualityAppliedLive: a quality chosen while the screen is shown
+// reaches the novice's side at once (Greyscale: every pixel the viewer
+// gets is grey, where the screen is coloured), and a pane resized after
+// it keeps it: the viewer's settings replace each other whole, so the
+// pane size and the quality travel together.
+func TestQualityAppliedLive(t *testing.T) {
+	d := xdisplay.Start(t, 640, 480)
+	img := image.NewRGBA(image.Rect(0, 0, 640, 480))
+	for i := 0; i < len(img.Pix); i += 4 { // stripes of red, green and blue
+		img.Pix[i+(i/4%640)/40%3] = 0xff
+		img.Pix[i+3] = 0xff
+	}
+	d.ShowImage(img)
+	updated := make(chan struct{}, 1)
+	view := &screenshare.View{Updated: func() {
+		select {
+		case updated <- struct{}{}:
+		default:
+		}
+	}}
+	view.SetPaneSize(320, 240)
+	_, novice := sessiontest.Pair(t, sessiontest.Options{
+		HelperChannels: []session.Channel{view},
+		NoviceChannels: []session.Channel{&screenshare.Share{Display: d.Name}},
+	})
+	novice.WaitStatus(t, "Bob can see your screen.")
+	// waitImage waits for an image of size want that ok accepts.
+	waitImage := func(what string, want image.Point, ok func(*image.RGBA) bool) {
+		t.Helper()
+		deadline := time.After(sessiontest.Wait)
+		for {
+			if l := view.Latest(); l.Image != nil && l.Image.Bounds().Size() == want && ok(l.Image) {
+				return
+			}
+			select {
+			case <-updated:
+			case <-deadline:
+				t.Fatalf("the viewer never got %s", what)
+			}
+		}
+	}
+	waitImage("the coloured screen", image.Pt(320, 240), func(m *image.RGBA) bool { return !grey(m) })
+	colours := choice(t, "Colours")
+	q, err := colours.Choose(screenshare.Quality{}, slices.Index(colours.Options, "Greyscale"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	view.SetQuality(q)
+	waitImage("a grey picture after Greyscale was chosen", image.Pt(320, 240), grey)
+	view.SetPaneSize(200, 150)
+	waitImage("a grey picture of the resized pane", image.Pt(200, 150), grey)
+	if got := view.Quality(); got != q {
+		t.Errorf("Quality = %+v, want %+v", got, q)
+	}
+}
+
+// grey says whether every pixel of m is grey (r = g = b).
+func grey(m *image.RGBA) bool {
+	for i := 0; i+3 < len(m.Pix); i += 4 {
+		if m.Pix[i] != m.Pix[i+1] || m.Pix[i+1] != m.Pix[i+2] {
+			return false
+		}
+	}
+	return true
 }

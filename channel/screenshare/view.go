@@ -21,23 +21,53 @@ type View struct {
 	Updated func()
 	Log     *slog.Logger // nil = slog.Default()
 
-	mu   sync.Mutex
-	rcv  *screen.Receiver
-	pane image.Point // the pane size the window reported, until the receiver exists
+	mu      sync.Mutex
+	rcv     *screen.Receiver
+	pane    image.Point // the pane size the window reported
+	quality Quality     // the helper's choice (SetQuality)
 }
 
 // Protocol implements session.Channel.
 func (*View) Protocol() string { return stream.ScreenProtocol }
 
 // SetPaneSize says how big the window's pane is: the novice's side scales
-// the screen down to it (0×0: every pixel). It never blocks.
+// the screen down to it (0×0: every pixel), with the Quality chosen. It
+// never blocks.
 func (v *View) SetPaneSize(w, h int) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.pane = image.Pt(w, h)
-	if v.rcv != nil {
-		v.rcv.SetSettings(screen.Settings{MaxWidth: w, MaxHeight: h, Auto: true})
+	v.sendLocked()
+}
+
+// SetQuality applies the helper's choice of quality, at once if the
+// screen is shown (the novice's side sends a whole new picture with it)
+// and to every screen stream after. The pane's size stays as set. It
+// never blocks.
+func (v *View) SetQuality(q Quality) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.quality = q
+	v.sendLocked()
+}
+
+// Quality is the choice SetQuality made (the zero Quality before).
+func (v *View) Quality() Quality {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.quality
+}
+
+// sendLocked asks the sender for the quality and the pane size, both:
+// the viewer's settings replace each other whole, so each change must
+// carry the other.
+func (v *View) sendLocked() {
+	if v.rcv == nil {
+		return // Run sends them when the stream opens
 	}
+	s := v.quality.Settings()
+	s.MaxWidth, s.MaxHeight = v.pane.X, v.pane.Y
+	v.rcv.SetSettings(s)
 }
 
 // Latest is the newest image (zero before the first); see
@@ -67,7 +97,7 @@ func (v *View) Run(ctx context.Context, s *session.Session) error {
 	rcv := screen.NewReceiver(rw, rw)
 	v.mu.Lock()
 	v.rcv = rcv
-	rcv.SetSettings(screen.Settings{MaxWidth: v.pane.X, MaxHeight: v.pane.Y, Auto: true})
+	v.sendLocked()
 	v.mu.Unlock()
 	done := make(chan error, 1)
 	go func() { done <- rcv.Run(ctx) }()

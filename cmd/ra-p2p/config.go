@@ -10,6 +10,7 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/ra-p2p/ra-p2p/channel/filetransfer"
+	"github.com/ra-p2p/ra-p2p/channel/screenshare"
 	"github.com/ra-p2p/ra-p2p/config"
 	"github.com/ra-p2p/ra-p2p/p2p"
 )
@@ -32,6 +33,25 @@ func rememberName(name string) error {
 		return err
 	}
 	c.Name = name
+	return config.Save(c)
+}
+
+// screenQuality is the screen quality the helper chose last (the config
+// file's), for the window to start with.
+func screenQuality() (screenshare.Quality, error) {
+	c, err := loadFileConfig()
+	s := c.Screen
+	return screenshare.Quality{Preset: s.Preset, MaxFPS: s.MaxFPS, Colours: s.Colours, Scale: s.Scale, JPEG: s.JPEG, Lossless: s.Lossless}, err
+}
+
+// rememberQuality keeps the screen quality chosen in the window's Settings
+// in the config file, beside what the file already says.
+func rememberQuality(q screenshare.Quality) error {
+	c, err := config.Load()
+	if err != nil {
+		return err
+	}
+	c.Screen = config.Screen{Preset: q.Preset, MaxFPS: q.MaxFPS, Colours: q.Colours, Scale: q.Scale, JPEG: q.JPEG, Lossless: q.Lossless}
 	return config.Save(c)
 }
 

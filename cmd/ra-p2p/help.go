@@ -78,6 +78,10 @@ func runHelp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if useGUI(*noGUI) {
 		wc := windowConfig(t, given, *yes, logger, bootstrap, network.portMapping, inv.Bootstrap)
 		wc.Files = files
+		if wc.Quality, err = screenQuality(); err != nil {
+			return err
+		}
+		wc.RememberQuality = rememberQuality
 		return helpInWindow(ctx, cfg, wc)
 	}
 	return session.RunHelper(ctx, cfg, t)

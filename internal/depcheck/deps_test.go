@@ -203,6 +203,11 @@ var rules = map[string]map[string]string{
 		"github.com/jezek/xgb/xtest":        "the key reader only reads; input injection lives in control",
 		module + "/...":                     "the key reader is a leaf (render/xwin aside; its tests may use test/xdisplay)",
 	},
+	"render/form": {
+		"github.com/hajimehoshi/ebiten/...": "the Settings dialog's model is tested without a display; render draws it",
+		"github.com/ebitenui/...":           "the Settings dialog's model holds no widgets; render draws it",
+		module + "/...":                     "the Settings dialog's model is a leaf: ui/window fills it from the screen channel, render draws it",
+	},
 	"render/xwin": {
 		"github.com/hajimehoshi/ebiten/...": "finding the window needs X only",
 		module + "/...":                     "finding the window is a leaf",

@@ -43,3 +43,16 @@ func PlaceDialog(win, want image.Point) image.Rectangle {
 	}
 	return image.Rect(x, y, x+w, y+h)
 }
+
+// Columns is how many of n buttons, each widest pixels wide at most, stand
+// side by side in a row width pixels wide with gap pixels between them:
+// all n when they fit, else as many as fit with the lines evened out (four
+// that do not fit stand two and two, not three and one), at least one.
+func Columns(n, widest, gap, width int) int {
+	cols := max(n, 1)
+	for cols > 1 && cols*widest+(cols-1)*gap > width {
+		cols--
+	}
+	lines := (n + cols - 1) / cols
+	return max(1, (n+lines-1)/max(lines, 1))
+}

@@ -55,3 +55,21 @@ func TestDialogInATinyWindow(t *testing.T) {
 		t.Errorf("dialog %v in a 15x12 window", r)
 	}
 }
+
+// TestColumns: options stand in one line when they fit, else in even
+// lines, one under the other at worst.
+func TestColumns(t *testing.T) {
+	cases := map[string]struct{ n, widest, width, want int }{
+		"four that fit":             {4, 80, 360, 4},
+		"four that do not: 2 and 2": {4, 120, 360, 2},
+		"three that fit":            {3, 100, 320, 3},
+		"five in room for four":     {5, 80, 350, 3},
+		"one wider than the row":    {3, 500, 300, 1},
+		"none":                      {0, 80, 300, 1},
+	}
+	for name, c := range cases {
+		if got := Columns(c.n, c.widest, 6, c.width); got != c.want {
+			t.Errorf("%s: Columns(%d, %d, 6, %d) = %d, want %d", name, c.n, c.widest, c.width, got, c.want)
+		}
+	}
+}

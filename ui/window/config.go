@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/ra-p2p/ra-p2p/channel/screenshare"
 	"github.com/ra-p2p/ra-p2p/session"
 	"github.com/ra-p2p/ra-p2p/ui/terminal"
 )
@@ -32,6 +33,13 @@ type Config struct {
 	Logger              *slog.Logger
 	// Files is the session's file channel (Send a File); nil: none.
 	Files Files
+	// Quality is the screen quality the helper's window starts with (the
+	// config file's); RememberQuality keeps the one chosen in Settings for
+	// the next session (nil: it is not kept), its error said in the
+	// history. It runs on a goroutine of the window's, one call at a time.
+	// The novice's window has neither.
+	Quality         screenshare.Quality
+	RememberQuality func(screenshare.Quality) error
 }
 
 // Files is the file channel as the window drives it.

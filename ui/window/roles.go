@@ -38,6 +38,7 @@ func RunHelper(ctx context.Context, hc session.HelpConfig, cfg Config) error {
 		hc.Channels = append(hc.Channels, ctl)
 	}
 	u.setFileButtons(&rcfg.Config)
+	u.setSettings(&rcfg, view, name)
 	w, err := render.NewHelper(rcfg)
 	if err != nil {
 		return err

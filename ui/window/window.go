@@ -44,7 +44,7 @@ type ui struct {
 	onConnected func()
 
 	sess      atomic.Pointer[session.Session]
-	bg        sync.WaitGroup  // session closes started by the window
+	bg        sync.WaitGroup  // work the window started: session closes, keeping the Settings chosen
 	transfers map[string]bool // the transfers shown, by ID (Show's goroutine)
 }
 
