@@ -36,6 +36,11 @@ type HelperConfig struct {
 	// Nil ApplySettings: the Settings button is disabled.
 	Settings      form.Form
 	ApplySettings func(form.Form)
+	// ConnectionLine says how the link is doing (round trip, rate, frames
+	// a second, what Automatic does), for the line F2 shows; asked once a
+	// second on a goroutine of the window's while the line is shown. Nil:
+	// F2 does nothing.
+	ConnectionLine func() string
 }
 
 // HelperWindow is the helper's Remote Assistance window: the novice's
@@ -58,6 +63,13 @@ type HelperWindow struct {
 
 	frameMu sync.Mutex // one reader of source at a time: Latest recycles images
 	xpWake  chan struct{}
+	connAsk chan struct{} // 1 slot: connLineLoop asks now
+
+	// guarded by panel.mu: the connection line (connline.go)
+	connShown bool
+	connText  string
+	// game goroutine only
+	connLabel *widget.Text
 
 	// game goroutine only
 	view      view.View
@@ -91,7 +103,7 @@ func NewHelper(cfg HelperConfig) (*HelperWindow, error) {
 		return nil, err
 	}
 	w := &HelperWindow{panel: p, cfg: cfg, settings: cfg.Settings.Clone(),
-		heldButtons: map[int]bool{}, heldKeys: map[int]heldKey{}, xpWake: make(chan struct{}, 1)}
+		heldButtons: map[int]bool{}, heldKeys: map[int]heldKey{}, xpWake: make(chan struct{}, 1), connAsk: make(chan struct{}, 1)}
 	p.controlChanged = w.applyControl
 	st := p.style
 	reason := ""
@@ -130,7 +142,7 @@ func NewHelper(cfg HelperConfig) (*HelperWindow, error) {
 // helperHelp is the helper's help page; peer names the novice.
 func helperHelp(peer string) string {
 	return "How Remote Assistance works\n\n" +
-		"• The right side shows " + peer + "'s screen, live. Press F11 to show it over the whole window, 1:1 (F11 or ESC again to come back); \"Actual size\" shows it at 100% with scrolling.\n" +
+		"• The right side shows " + peer + "'s screen, live. Press F11 to show it over the whole window, 1:1 (F11 or ESC again to come back); \"Actual size\" shows it at 100% with scrolling. F2 shows (and hides) a line about the connection: round trip, rate, frames a second and what Automatic is doing.\n" +
 		"• Chat: type in the box at the bottom left and press ENTER or Send; Ctrl+V pastes into the box. Click a message in the history to select it (Shift+click selects several) and press Ctrl+C to copy it; Ctrl+C in the box copies its selection or else " + peer + "'s last message. The history also records changes such as \"Connected to …\".\n" +
 		"• Take Control asks " + peer + " to let you use the mouse and keyboard over the screen on the right. Once allowed, click in the screen to type there; click in the chat box to type a message. Release Control gives it back.\n" +
 		"• " + peer + " can take control back at any moment by pressing ESC on their keyboard.\n" +
@@ -143,10 +155,14 @@ func helperHelp(peer string) string {
 // Run opens the window and runs until the user closes it (ErrClosed) or
 // Close is called (nil). It must be called on the main goroutine.
 func (w *HelperWindow) Run() error {
-	if w.cfg.GLPane {
-		return w.run(w)
+	var loops []func(stop <-chan struct{})
+	if !w.cfg.GLPane {
+		loops = append(loops, w.xpaneLoop)
 	}
-	return w.run(w, w.xpaneLoop)
+	if w.cfg.ConnectionLine != nil {
+		loops = append(loops, w.connLineLoop)
+	}
+	return w.run(w, loops...)
 }
 
 // SetSource sets where the remote screen comes from (nil: none).
@@ -163,6 +179,11 @@ func (w *HelperWindow) Update() error {
 	}
 	// Keys read while a dialog is open or outside control are dropped.
 	keys, fromX := w.takeKeys()
+	w.connLineKey()
+	w.mu.Lock()
+	connText := w.connText
+	w.mu.Unlock()
+	w.setConnLine(connText)
 	if inpututil.IsKeyJustPressed(ebiten.KeyF11) {
 		w.full = !w.full
 	}

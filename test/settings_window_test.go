@@ -31,7 +31,8 @@ const (
 var chosenBorder = color.RGBA{0x25, 0x63, 0xeb, 0xff}
 
 // TestSettingsInWindows: the helper, connected and seeing Alice's coloured
-// test card, clicks Settings; the dialog marks Automatic and its options.
+// test card, shows the connection line with F2 (and hides it), clicks
+// Settings; the dialog marks Automatic and its options.
 // Greyscale makes the choice Custom; OK applies it without reconnecting:
 // every pixel of the pane turns grey, the history says "Screen quality:
 // Custom: …", and the config file keeps it for the next session. Opened
@@ -54,6 +55,33 @@ func TestSettingsInWindows(t *testing.T) {
 		n := colouredPixels(got, inner)
 		return n > inner.Dx()*inner.Dy()/8, strconv.Itoa(n) + " coloured pixels in the pane"
 	}, filepath.Join(shots, "settings-before.png"))
+
+	// F2 shows the connection line above the chat history (which moves
+	// down for it), saying what Automatic does; F2 again hides it.
+	away()
+	panel := image.Rect(12, 190, 328, 300)
+	plain := hd.Screenshot(s.hw, "")
+	for i := 0; ; i++ {
+		hd.Do("xdotool", "windowfocus", "--sync", s.hw)
+		hd.Key("F2")
+		time.Sleep(2500 * time.Millisecond) // a second's rates
+		if !samePixels(plain, hd.Screenshot(s.hw, filepath.Join(shots, "settings-connection-line.png")), panel) {
+			break
+		}
+		if i == 2 {
+			t.Fatal("F2 showed no connection line")
+		}
+	}
+	for i := 0; ; i++ {
+		hd.Key("F2")
+		time.Sleep(500 * time.Millisecond)
+		if samePixels(plain, hd.Screenshot(s.hw, ""), panel) {
+			break
+		}
+		if i == 2 {
+			t.Fatal("F2 again did not hide the connection line")
+		}
+	}
 
 	openSettings(t, hd, s.hw)
 	away()
@@ -125,6 +153,18 @@ func TestSettingsInWindows(t *testing.T) {
 	if n := colouredPixels(hd.Screenshot(s.hw, filepath.Join(shots, "settings-after-esc.png")), image.Rectangle{mid, mid}.Inset(-40)); n != 0 {
 		t.Errorf("after ESC the pane shows %d coloured pixels: the quality changed", n)
 	}
+}
+
+// samePixels says whether a and b agree over r.
+func samePixels(a, b image.Image, r image.Rectangle) bool {
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			if a.At(x, y) != b.At(x, y) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // openSettings clicks the helper's Settings button until its dialog opens

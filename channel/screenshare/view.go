@@ -70,6 +70,18 @@ func (v *View) sendLocked() {
 	v.rcv.SetSettings(s)
 }
 
+// Link is what the viewer knows of the screen's path now (zero before the
+// stream opens): see screen.Receiver.Link.
+func (v *View) Link() screen.Link {
+	v.mu.Lock()
+	rcv := v.rcv
+	v.mu.Unlock()
+	if rcv == nil {
+		return screen.Link{}
+	}
+	return rcv.Link()
+}
+
 // Latest is the newest image (zero before the first); see
 // screen.Receiver.Latest for how long it may be read.
 func (v *View) Latest() desktop.View {

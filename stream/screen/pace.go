@@ -161,17 +161,17 @@ func (p *pacer) maxTiles() int {
 }
 
 // choose is the photo quality and frame rate for the rate: the full
-// defaults from 12 Mbit/s up, less of both below. Text is lossless at
-// every rate.
+// defaults from 8 Mbit/s up (the starting pace is above), less of both
+// below. Text is lossless at every rate.
 func (p *pacer) choose() (quality, fps int) {
 	switch r := p.rate * 8; {
-	case r >= 12e6:
+	case r >= 8e6: // the starting pace: full quality until the path says otherwise
 		return 80, 60
-	case r >= 4e6:
+	case r >= 3e6:
 		return 70, 30
-	case r >= 1.5e6:
+	case r >= 1.2e6:
 		return 55, 25
-	case r >= 500e3:
+	case r >= 400e3:
 		return 40, 25
 	default:
 		return 30, 25

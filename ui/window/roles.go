@@ -30,6 +30,7 @@ func RunHelper(ctx context.Context, hc session.HelpConfig, cfg Config) error {
 			w.SetControl(render.ControlOff) // at once: the pane stops sending input
 			ctl.Release()
 		},
+		ConnectionLine: connectionLine(view.Link),
 	}
 	if inv.NoControl {
 		rcfg.RequestControl = nil
