@@ -33,9 +33,14 @@
 //	                      update may change the sizes below; bit 1 last: the final part,
 //	                      the viewer shows the image after it; bit 2 copy: a copy follows
 //	                      the sizes (first part of a non-key update only, and only to a
-//	                      viewer whose settings said "copy"); other bits are 0
+//	                      viewer whose settings said "copy"); bit 3 depth: a depth
+//	                      byte follows the sizes (only to a viewer that asked for
+//	                      fewer colours); other bits are 0
 //	  screenW,H  uvarint  the novice's screen before scaling, 1..8192 each
 //	  imageW,H   uvarint  the image being sent, 1..screenW and 1..screenH (never scaled up)
+//	  depth only: byte 1 (65536 colours: lossless pixels are RGB565, 2 bytes little-endian),
+//	             2 (256: RGB332, 1 byte), 3 (grey: 1 byte); the viewer repeats each
+//	             channel's bits into its low bits
 //	  copy only: x,y,w,h uvarint, dy svarint: before any tile, rows y..y+h-1 of the image
 //	             get, over columns x..x+w-1, what rows y-dy..y+h-1-dy held (a scroll);
 //	             both row ranges inside the image, dy ≠ 0
@@ -43,10 +48,15 @@
 //	  tileCount × tile:
 //	    x,y,w,h  uvarint  inside the image, 1 ≤ w,h ≤ 64 (the sender sends the changed
 //	                      part of a 64x64 grid tile, in 16-pixel cells)
-//	    codec    byte     0 solid, 1 lossless, 2 JPEG
+//	    codec    byte     0 solid, 1 lossless, 2 JPEG, 3 palette (only to a viewer whose
+//	                      settings said "palette")
 //	    solid only: r,g,b bytes: every pixel of the tile has this colour
+//	    palette only: n-1 byte (n = 2..256) | n × r,g,b bytes
 //	  zLen       uvarint, then zLen bytes: one zstd frame holding the pixels of the lossless
-//	             tiles in tile order, each w*h*3 bytes R,G,B row by row; zLen = 0 iff none
+//	             and palette tiles in tile order: lossless w*h*3 bytes R,G,B row by row
+//	             (or at the depth), palette ones w*h indices of 1 (n ≤ 2), 2 (≤ 4), 4 (≤ 16)
+//	             or 8 bits, most significant first, each row padded to a byte (an index
+//	             past n is the last colour); zLen = 0 iff none
 //	  jLen       uvarint, then jLen bytes: one baseline JPEG, an atlas of the JPEG tiles:
 //	             n tiles in slots of 64x64, cols = min(n,16) slots across, ceil(n/cols)
 //	             down; tile i sits at the top left of slot (i%cols, i/cols); jLen = 0 iff n = 0
@@ -56,6 +66,9 @@
 //	  spot in screen pixels (before scaling)
 //	MsgCursorShape (0x22): w,h uvarint (1..256) | hotX < w, hotY < h uvarint |
 //	  w*h*4 bytes of premultiplied RGBA (image.RGBA's Pix), nothing after
+//	MsgPace (0x26), only to a viewer whose settings said "auto": the pace in kbit/s,
+//	  the round trip in ms, the photo quality 1..100, the frame-rate cap 1..240
+//	  (uvarints): what Automatic does, about once a second
 //
 // Unchanged tiles cost nothing. One update is split into parts of at most 256
 // tiles (≤ 3 MiB of raw pixels, so a part always fits a frame) and the parts

@@ -23,6 +23,7 @@ const (
 	codecSolid    = 0
 	codecLossless = 1
 	codecJPEG     = 2
+	codecPalette  = 3 // lossless, 2..256 colours: a palette, then indices of 1, 2, 4 or 8 bits
 )
 
 // Limits of the screen protocol.
@@ -69,6 +70,11 @@ type Settings struct {
 	// may then send a scroll as "these rows moved by dy". Receiver
 	// always sets it.
 	Copy bool `json:"copy,omitempty"`
+	// Palette says the viewer decodes palette tiles (codec 3): the
+	// sender may then send tiles of 2 to 16 colours as a palette and 1 to
+	// 4 bits a pixel. Receiver always sets it; an older viewer does not,
+	// and gets RGB.
+	Palette bool `json:"palette,omitempty"`
 	// Scale is the image's size in percent of the screen's (10..100; 0 =
 	// 100), within MaxWidth and MaxHeight: fewer pixels on a slow link.
 	Scale int `json:"scale,omitempty"`

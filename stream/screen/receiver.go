@@ -105,7 +105,7 @@ func (r *Receiver) SetSettings(s Settings) {
 }
 
 func (r *Receiver) setSettingsLocked(s Settings) {
-	s.Copy = true // this viewer applies copies
+	s.Copy, s.Palette = true, true // this viewer applies copies and decodes palettes
 	r.settings, r.settingsDirty = s, true
 	allow := func(v int) int {
 		if v <= 0 {

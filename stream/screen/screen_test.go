@@ -715,3 +715,37 @@ func TestScreenColoursAndScale(t *testing.T) {
 		}
 	})
 }
+
+// TestScreenPaletteTiles: tiles of 2 to 16 colours go as a palette and
+// 1, 2 or 4 bits a pixel, and arrive exact, whatever their width (rows
+// padded to a byte); more colours go as RGB.
+func TestScreenPaletteTiles(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newScreenPair(t, Settings{}, nil)
+		defer p.stop()
+		m := image.NewRGBA(image.Rect(0, 0, 333, 130)) // partial tiles at the right and the bottom
+		rng := rand.New(rand.NewPCG(1, 2))
+		for _, n := range []int{2, 3, 4, 5, 16} {
+			var pal []color.RGBA
+			for range n {
+				pal = append(pal, color.RGBA{uint8(rng.IntN(256)), uint8(rng.IntN(256)), uint8(rng.IntN(256)), 255})
+			}
+			for y := range m.Rect.Dy() {
+				for x := range m.Rect.Dx() {
+					m.SetRGBA(x, y, pal[rng.IntN(n)])
+				}
+			}
+			before := p.s.Stats()
+			if err := p.s.Offer(toBGRX(m, m.Rect)); err != nil {
+				t.Fatal(err)
+			}
+			waitView(t, p.r, func(v desktop.View) bool { return psnr(v.Image, m, m.Rect) == 99 })
+			st := p.s.Stats()
+			raw := m.Rect.Dx() * m.Rect.Dy() * paletteBits(n) / 8
+			t.Logf("%d colours: %d bytes (indices alone %d, RGB %d)", n, st.Bytes-before.Bytes, raw, 3*m.Rect.Dx()*m.Rect.Dy())
+			if got := st.Bytes - before.Bytes; got > int64(raw)*2 {
+				t.Errorf("%d colours: %d bytes, more than twice the packed indices (%d)", n, got, raw)
+			}
+		}
+	})
+}

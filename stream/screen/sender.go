@@ -279,6 +279,7 @@ type job struct {
 	quality        int
 	lossless       bool
 	colours        string
+	palette        bool          // the viewer decodes palette tiles
 	wait           time.Duration // > 0: an update is due after this long
 	busy           bool          // hot tiles are in it: it is charged to the busy budget
 }
@@ -413,7 +414,7 @@ func (s *Sender) takeLocked(now time.Time, j *job) {
 	j.busy = j.busy || s.key
 	s.key = false
 	j.sw, j.sh, j.iw, j.ih, j.scaler = s.sw, s.sh, s.iw, s.ih, s.scaler
-	j.quality, j.lossless, j.colours = quality, s.settings.Lossless || s.topOff, s.settings.Colours
+	j.quality, j.lossless, j.colours, j.palette = quality, s.settings.Lossless || s.topOff, s.settings.Colours, s.settings.Palette
 	j.busy = j.busy || s.topOff
 	s.topOff = s.topOff && s.ndirty > 0 // a top-off larger than an update goes on in the next
 	if j.copy != nil {
@@ -619,7 +620,7 @@ func (s *Sender) sendUpdate(j *job) error {
 	for i := range parts {
 		p := &parts[i]
 		p.seq, p.screenW, p.screenH, p.imageW, p.imageH = j.seq, j.sw, j.sh, j.iw, j.ih
-		p.quality, p.lossless, p.colours = j.quality, j.lossless, j.colours
+		p.quality, p.lossless, p.colours, p.palette = j.quality, j.lossless, j.colours, j.palette
 		if j.key {
 			p.flags |= flagKey
 		}

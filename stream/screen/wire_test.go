@@ -74,7 +74,7 @@ func feedReceiver(in []byte) (*Receiver, error, uint64) {
 	return r, err, after.TotalAlloc - before.TotalAlloc
 }
 
-// goldenUpdate is a 66x2 screen: a solid 64x2 tile and a lossless 2x2 tile.
+// goldenUpdate is a 66x2 screen: a solid 64x2 tile and a 2x2 tile of four colours.
 func goldenUpdateFrame(t testing.TB) []byte {
 	m := image.NewRGBA(image.Rect(0, 0, 66, 2))
 	for i := 0; i < len(m.Pix); i += 4 {
@@ -84,7 +84,7 @@ func goldenUpdateFrame(t testing.TB) []byte {
 		copy(m.Pix[m.PixOffset(64+i%2, i/2):], c[:])
 	}
 	var buf bytes.Buffer
-	s := newTestSender(t, &buf, `{}`)
+	s := newTestSender(t, &buf, `{"palette":true}`)
 	if err := s.Offer(toBGRX(m)); err != nil {
 		t.Fatal(err)
 	}
@@ -95,21 +95,22 @@ func goldenUpdateFrame(t testing.TB) []byte {
 // Golden frames of the screen protocol. A change here is a wire change (see
 // protocols.go); the zstd bytes may change with the library and still decode.
 const (
-	// len 44, type 0x20 | seq 1 | flags key|last | screen 66x2 | image 66x2 | 2 tiles:
-	// (0,0,64,2) solid 0a141e; (64,0,2,2) lossless | zLen 21: zstd magic,
-	// descriptor 00, window 1 KiB, one raw last block of 12 bytes (610000):
-	// 010203 040506 070809 0a0b0c | jLen 0
-	goldenScreenUpdate = `2c 20 01 03 42 02 42 02 02
+	// len 47, type 0x20 | seq 1 | flags key|last | screen 66x2 | image 66x2 | 2 tiles:
+	// (0,0,64,2) solid 0a141e; (64,0,2,2) palette of 4 (03): 010203 040506
+	// 070809 0a0b0c | zLen 11: zstd magic, descriptor 00, window 1 KiB, one
+	// raw last block of 2 bytes (110000): the indices, 2 bits each, a row a
+	// byte: 00 01 → 10, 10 11 → b0 | jLen 0
+	goldenScreenUpdate = `2f 20 01 03 42 02 42 02 02
 		00 00 40 02 00 0a141e
-		40 00 02 02 01
-		15 28b52ffd 00 00 610000 0102030405060708090a0b0c
+		40 00 02 02 03 03 010203 040506 070809 0a0b0c
+		0b 28b52ffd 00 00 110000 10b0
 		00`
 	// visible, x 100, y -3 (zig-zag varints)
 	goldenScreenCursor = `05 21 01 c801 05`
 	// 2x1 shape, hot spot (1,0), two RGBA pixels
 	goldenScreenShape = `0d 22 02 01 01 00 ff000080 00ff0080`
 	// viewer: settings, key request, ack of update 300
-	goldenScreenSettings = `30 23 7b226d61785f7769647468223a313238302c226d61785f686569676874223a3732302c22636f7079223a747275657d`
+	goldenScreenSettings = `3f 23 7b226d61785f7769647468223a313238302c226d61785f686569676874223a3732302c22636f7079223a747275652c2270616c65747465223a747275657d`
 	goldenScreenKey      = `01 24`
 	goldenScreenAck      = `03 25 ac02`
 )
