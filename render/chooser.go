@@ -16,6 +16,7 @@ import (
 	"github.com/ebitenui/ebitenui/widget"
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/text/v2"
+	"github.com/ra-p2p/ra-p2p/internal/humansize"
 	"github.com/ra-p2p/ra-p2p/render/folder"
 	"github.com/ra-p2p/ra-p2p/render/view"
 )
@@ -300,7 +301,7 @@ func (c *chooser) makeRows(width int) {
 	for i, e := range c.entries {
 		size := ""
 		if !e.Dir {
-			size = folder.Size(e.Size)
+			size = humansize.Bytes(e.Size)
 		}
 		sizeW := int(math.Ceil(text.Advance(size, st.small)))
 		nameW := rowInner - chooserMarkWidth - sizeW - 2*gap

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ra-p2p/ra-p2p/internal/humansize"
 	"github.com/ra-p2p/ra-p2p/stream"
 )
 
@@ -62,18 +63,7 @@ func (t Transfer) Detail() string {
 }
 
 // Size is a number of bytes as people read it: "980 bytes", "2.4 MB".
-func Size(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d %s", n, plural(int(n), "byte", "bytes"))
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
-}
+func Size(n int64) string { return humansize.Bytes(n) }
 
 // roughDuration is d as a person estimates it: "8 s", "3 min", "2 h 5 min".
 func roughDuration(d time.Duration) string {
@@ -143,11 +133,11 @@ type Question struct {
 	Peer    string // the other side's name
 	Message string // AskConnect: the invitation's message
 	Expires time.Time
-	Left    int    // AskPassword: tries left after a wrong password; 0 on the first ask
-	Screen  bool   // AskAcceptHelper: the helper will see the screen
+	Left    int  // AskPassword: tries left after a wrong password; 0 on the first ask
+	Screen  bool // AskAcceptHelper: the helper will see the screen
 	// Code (AskAcceptHelper) is the verification code the helper's screen
 	// shows (invite.VerificationCode): the novice may ask them to read it.
-	Code string
+	Code    string
 	Default string // AskName: the answer when the user just confirms
 	// AskReceiveFiles: what is offered and where it would go
 	Files  []string

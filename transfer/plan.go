@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ra-p2p/ra-p2p/internal/humansize"
 	"github.com/ra-p2p/ra-p2p/stream/files"
 )
 
@@ -125,7 +126,7 @@ func Plan(dir string, o *Offer) (*Layout, error) {
 	if free, err := freeSpace(existingParent(dir)); err == nil {
 		p.Free = free
 		if p.Need > free {
-			return nil, fmt.Errorf("%w in %s: the files need %s, and %s is free", ErrNotEnoughSpace, dir, formatBytes(p.Need), formatBytes(free))
+			return nil, fmt.Errorf("%w in %s: the files need %s, and %s is free", ErrNotEnoughSpace, dir, humansize.Bytes(p.Need), humansize.Bytes(free))
 		}
 	}
 	return p, nil
@@ -269,19 +270,4 @@ func existingParent(dir string) string {
 		}
 		dir = up
 	}
-}
-
-// formatBytes writes n for people: "512 bytes", "1.5 MB" (powers of 1000).
-func formatBytes(n int64) string {
-	if n < 1000 {
-		return fmt.Sprintf("%d bytes", n)
-	}
-	f := float64(n)
-	for _, unit := range []string{"kB", "MB", "GB", "TB", "PB"} {
-		f /= 1000
-		if f < 999.95 {
-			return fmt.Sprintf("%.1f %s", f, unit)
-		}
-	}
-	return fmt.Sprintf("%.0f PB", f)
 }

@@ -8,7 +8,6 @@ package folder
 import (
 	"cmp"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -98,25 +97,6 @@ func digits(s string) int {
 		n++
 	}
 	return n
-}
-
-// Size is a number of bytes as people read it: "1 byte", "980 bytes",
-// "2.4 MB" (powers of 1000, as the transfers say it).
-func Size(n int64) string {
-	switch {
-	case n == 1:
-		return "1 byte"
-	case n < 1000:
-		return fmt.Sprintf("%d bytes", n)
-	}
-	f := float64(n)
-	for _, unit := range []string{"kB", "MB", "GB", "TB", "PB"} {
-		f /= 1000
-		if f < 999.95 {
-			return fmt.Sprintf("%.1f %s", f, unit)
-		}
-	}
-	return fmt.Sprintf("%.0f PB", f)
 }
 
 // ExpandHome makes "~" home and "~/x" a path under home.

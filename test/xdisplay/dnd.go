@@ -47,18 +47,8 @@ func (d *Display) DropFiles(win string, x, y int, paths ...string) {
 	}
 	list := []byte(uris.String())
 
-	c, err := xgb.NewConnDisplay(d.Name)
-	if err != nil {
-		d.tb.Fatalf("connecting to %s: %v", d.Name, err)
-	}
+	c, atom := d.connWithAtoms()
 	defer c.Close()
-	atom := func(name string) xproto.Atom {
-		r, err := xproto.InternAtom(c, false, uint16(len(name)), name).Reply()
-		if err != nil {
-			d.tb.Fatalf("interning %s: %v", name, err)
-		}
-		return r.Atom
-	}
 	var (
 		xdndAware     = atom("XdndAware")
 		xdndSelection = atom("XdndSelection")

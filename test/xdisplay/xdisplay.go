@@ -308,18 +308,8 @@ func (d *Display) RequestClose(win string) {
 	if err != nil {
 		d.tb.Fatalf("window id %q: %v", win, err)
 	}
-	c, err := xgb.NewConnDisplay(d.Name)
-	if err != nil {
-		d.tb.Fatalf("connecting to %s: %v", d.Name, err)
-	}
+	c, atom := d.connWithAtoms()
 	defer c.Close()
-	atom := func(name string) xproto.Atom {
-		r, err := xproto.InternAtom(c, false, uint16(len(name)), name).Reply()
-		if err != nil {
-			d.tb.Fatalf("interning %s: %v", name, err)
-		}
-		return r.Atom
-	}
 	protocols, deleteWindow := atom("WM_PROTOCOLS"), atom("WM_DELETE_WINDOW")
 	ev := xproto.ClientMessageEvent{Format: 32, Window: xproto.Window(id), Type: protocols,
 		Data: xproto.ClientMessageDataUnionData32New([]uint32{uint32(deleteWindow), 0, 0, 0, 0})}
@@ -543,5 +533,23 @@ func (d *Display) SessionBus() string {
 	case <-time.After(10 * time.Second):
 		d.tb.Fatal("dbus-daemon did not start")
 		return ""
+	}
+}
+
+// connWithAtoms opens an X connection of the test's own to the display
+// (the caller closes it) and a function that interns atoms on it; both
+// fail the test on error.
+func (d *Display) connWithAtoms() (*xgb.Conn, func(name string) xproto.Atom) {
+	d.tb.Helper()
+	c, err := xgb.NewConnDisplay(d.Name)
+	if err != nil {
+		d.tb.Fatalf("connecting to %s: %v", d.Name, err)
+	}
+	return c, func(name string) xproto.Atom {
+		r, err := xproto.InternAtom(c, false, uint16(len(name)), name).Reply()
+		if err != nil {
+			d.tb.Fatalf("interning %s: %v", name, err)
+		}
+		return r.Atom
 	}
 }
