@@ -349,7 +349,9 @@ func TestDamagedInvitationOpenedFromAFile(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }() // the only Wait
+	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
 	win := d.WaitWindow("^Remote Assistance$", 20*time.Second)
 	waitOutput(t, &out, `home: asking" question="(This invitation is damaged|This is not a readable ra-p2p invitation)`, 20*time.Second)
 	d.Move(win, 0, 0)
@@ -370,5 +372,16 @@ func TestDamagedInvitationOpenedFromAFile(t *testing.T) {
 	}
 	if !dialogFrame(d.Screenshot(win, "")).Empty() {
 		t.Error("a dialog is open after the reason was closed; want the two choices")
+	}
+
+	// The desktop session ends (SIGTERM): the home window closes and the
+	// program ends, as a session's window does.
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the home window did not end on SIGTERM:\n%s", out.String())
 	}
 }

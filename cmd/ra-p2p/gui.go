@@ -68,8 +68,8 @@ func homeInWindow(ctx context.Context, start homeStart, logger *slog.Logger) err
 	}
 	choice, err := window.RunHome(ctx, window.HomeConfig{Logger: logger, FullName: name, Store: invite.Store{Dir: storeDir}, Notice: start.notice,
 		Folder: filepath.Join(dataDir, "ra-p2p", "invitations"), Bootstrap: fc.Bootstrap})
-	if errors.Is(err, render.ErrClosed) {
-		return nil
+	if errors.Is(err, render.ErrClosed) || errors.Is(err, context.Canceled) {
+		return nil // closed, or asked to end (SIGTERM, Ctrl-C)
 	}
 	if err != nil {
 		return err

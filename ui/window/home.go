@@ -52,9 +52,10 @@ type HomeChoice struct {
 // chose, as the classic tool's wizard did: ask for help (name, message,
 // password, how long, control; then save, e-mail or copy the invitation) or
 // give help (open the file or paste the line). It returns what to run next;
-// a closed window is render.ErrClosed. It must be called on the main
+// a closed window is render.ErrClosed, and parent ended (SIGTERM) closes
+// the window and returns its error. It must be called on the main
 // goroutine.
-func RunHome(ctx context.Context, cfg HomeConfig) (HomeChoice, error) {
+func RunHome(parent context.Context, cfg HomeConfig) (HomeChoice, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -67,7 +68,10 @@ func RunHome(ctx context.Context, cfg HomeConfig) (HomeChoice, error) {
 		return HomeChoice{}, err
 	}
 	h.w = w
-	ctx, cancel := context.WithCancel(ctx)
+	// Asked to end (SIGTERM when the desktop session ends, Ctrl-C): the
+	// window closes, as a session's does.
+	defer context.AfterFunc(parent, w.Close)()
+	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	var choice HomeChoice
 	var stepErr error
@@ -101,6 +105,9 @@ func RunHome(ctx context.Context, cfg HomeConfig) (HomeChoice, error) {
 	<-done
 	if runErr != nil {
 		return HomeChoice{}, runErr
+	}
+	if err := parent.Err(); err != nil && stepErr == nil && choice == (HomeChoice{}) {
+		return HomeChoice{}, err // ended from outside: no choice was made
 	}
 	return choice, stepErr
 }
