@@ -221,6 +221,11 @@ func (s *Session) ConnInfo() string {
 }
 
 // RemoteAddr is the multiaddr of the other side of the session connection.
+// PathRTT is the least round trip the current connection's transport has
+// measured (QUIC); 0 when it does not say (TCP). The screen's Automatic
+// takes it as the floor of a path's delay.
+func (s *Session) PathRTT() time.Duration { return p2p.MinRTT(s.current().raw.Conn()) }
+
 func (s *Session) RemoteAddr() string { return s.current().raw.Conn().RemoteMultiaddr().String() }
 
 // Relayed says whether the session runs through a relay of the user's own

@@ -53,6 +53,7 @@ func (sh *Share) serve(ctx context.Context, s *session.Session, rw io.ReadWriteC
 	}
 	defer g.Close()
 	snd := screen.NewSender(rw, rw)
+	snd.SetPathRTT(s.PathRTT)
 	done := make(chan error, 1)
 	go func() { done <- snd.Run(ctx) }()
 	status(s.PeerName + " can see your screen.")

@@ -37,6 +37,10 @@ type pacer struct {
 	lastCut   time.Time
 	limitedAt time.Time // when the pace last held something back
 	tileBytes float64   // bytes per tile sent lately (an average), to size updates
+	// pathRTT is the transport's least round trip (QUIC's), or nil: the
+	// base is never more than it and pathSlack, so a queue that never
+	// empties cannot pass for the path's delay.
+	pathRTT func() time.Duration
 	cuts      int       // times the pace was cut (Stats)
 }
 
@@ -60,6 +64,9 @@ const (
 	// fresh change waits at most that long behind one (two in flight).
 	paceSlice    = 40 * time.Millisecond
 	paceMinTiles = 4
+	// pathSlack is what an ack may take beyond the transport's round trip
+	// without counting as queue: the viewer's decoding and drawing.
+	pathSlack = 30 * time.Millisecond
 )
 
 func newPacer() pacer { return pacer{rate: paceStart, tileBytes: 600} }
@@ -128,6 +135,11 @@ func (p *pacer) acked(seq uint64, now time.Time) {
 	p.base = p.baseCur
 	if p.basePrev != 0 && p.basePrev < p.base {
 		p.base = p.basePrev
+	}
+	if p.pathRTT != nil {
+		if r := p.pathRTT(); r > 0 && p.base > r+pathSlack {
+			p.base = r + pathSlack
+		}
 	}
 	// The update's own time on the wire, at the faster of the pace and
 	// what was delivered: a pace over what the path carries then shows as

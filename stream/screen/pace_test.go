@@ -107,6 +107,7 @@ func autoRun(t *testing.T, set Settings, rate float64, seconds int) (probe []tim
 		down := newLinkConn(rate, 20*time.Millisecond, 256<<10)
 		up := newLinkConn(1e9, 20*time.Millisecond, 1<<20)
 		s := NewSender(down, up)
+		s.SetPathRTT(func() time.Duration { return 40 * time.Millisecond }) // what QUIC would say
 		r := NewReceiver(down, up)
 		r.SetSettings(set)
 		ctx, cancel := context.WithCancel(context.Background())

@@ -161,6 +161,16 @@ func (s *Sender) Offer(f desktop.Frame) error {
 	return nil
 }
 
+// SetPathRTT gives Automatic the transport's least round trip (QUIC
+// measures it): with it a queue that never empties (a slow link with
+// nothing small to send) cannot pass for the path's own delay. Call it
+// before Run.
+func (s *Sender) SetPathRTT(rtt func() time.Duration) {
+	s.mu.Lock()
+	s.pace.pathRTT = rtt
+	s.mu.Unlock()
+}
+
 // Stats returns what was sent so far.
 func (s *Sender) Stats() Stats {
 	s.mu.Lock()
@@ -424,8 +434,14 @@ func (s *Sender) takeLocked(now time.Time, j *job) {
 
 // topOffAfter is how long the screen must stay still before its lossy
 // tiles are sent again without loss (Chrome Remote Desktop does the same):
-// a paused view is exact.
-const topOffAfter = 300 * time.Millisecond
+// a paused view is exact. On a slow path (a pace under topOffSlowPace)
+// the lossless photo is seconds of the link, so it waits until the screen
+// has been still a while (a slideshow's next picture would waste it).
+const (
+	topOffAfter     = 300 * time.Millisecond
+	topOffAfterSlow = 2 * time.Second
+	topOffSlowPace  = 4e6 / 8 // bytes a second
+)
 
 // topOffLocked, with nothing dirty, marks the lossy tiles dirty once the
 // screen has been still for topOffAfter (do reports whether it did), or
@@ -440,8 +456,12 @@ func (s *Sender) topOffLocked(now time.Time) (do bool, wait time.Duration) {
 	if n == 0 {
 		return false, 0
 	}
-	if still := now.Sub(s.lastChange); still < topOffAfter {
-		return false, topOffAfter - still
+	after := topOffAfter
+	if s.pace.rate < topOffSlowPace {
+		after = topOffAfterSlow
+	}
+	if still := now.Sub(s.lastChange); still < after {
+		return false, after - still
 	}
 	for i, l := range s.lossy {
 		if l {
