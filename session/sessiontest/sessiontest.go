@@ -214,7 +214,7 @@ type user struct {
 	answer func(ctx context.Context, q session.Question) bool
 	ctx    context.Context // ends when the test does
 
-	mu    sync.Mutex
+	mu        sync.Mutex
 	asked     []session.QuestionKind
 	questions []session.Question
 }

@@ -41,7 +41,7 @@ type pacer struct {
 	// base is never more than it and pathSlack, so a queue that never
 	// empties cannot pass for the path's delay.
 	pathRTT func() time.Duration
-	cuts      int       // times the pace was cut (Stats)
+	cuts    int // times the pace was cut (Stats)
 }
 
 type sentUpdate struct {
