@@ -77,15 +77,7 @@ func writeRandomFile(b *testing.B, path string, size int64) {
 // returns how long the novice took to receive it all.
 func plainTCPCopy(b *testing.B, w *world, src string, size int64) time.Duration {
 	const port = "5201"
-	router, hostIP := w.lab.RouterNS("novice"), w.lab.HostIP("novice")
-	for _, rule := range [][]string{
-		{"iptables", "-t", "nat", "-I", "PREROUTING", "-i", "wan", "-p", "tcp", "--dport", port, "-j", "DNAT", "--to-destination", hostIP + ":" + port},
-		{"iptables", "-I", "FORWARD", "-i", "wan", "-o", "lan", "-p", "tcp", "-d", hostIP, "--dport", port, "-j", "ACCEPT"},
-	} {
-		if out, err := w.lab.Run(router, rule...); err != nil {
-			b.Fatalf("%v: %v %s", rule, err, out)
-		}
-	}
+	forwardTCP(b, w, "novice", port)
 	var ln net.Listener
 	if err := w.lab.Do(w.lab.HostNS("novice"), func() (err error) { ln, err = net.Listen("tcp", ":"+port); return err }); err != nil {
 		b.Fatal(err)
@@ -125,6 +117,22 @@ func plainTCPCopy(b *testing.B, w *world, src string, size int64) time.Duration 
 		b.Fatalf("the TCP copy moved %d bytes of %d", got, size)
 	}
 	return done.Sub(start)
+}
+
+// forwardTCP forwards TCP port on home's router to the same port of the
+// home's host, as a person would for a server at home: connections to the
+// router's WAN address reach the host.
+func forwardTCP(b *testing.B, w *world, home, port string) {
+	b.Helper()
+	router, hostIP := w.lab.RouterNS(home), w.lab.HostIP(home)
+	for _, rule := range [][]string{
+		{"iptables", "-t", "nat", "-I", "PREROUTING", "-i", "wan", "-p", "tcp", "--dport", port, "-j", "DNAT", "--to-destination", hostIP + ":" + port},
+		{"iptables", "-I", "FORWARD", "-i", "wan", "-o", "lan", "-p", "tcp", "-d", hostIP, "--dport", port, "-j", "ACCEPT"},
+	} {
+		if out, err := w.lab.Run(router, rule...); err != nil {
+			b.Fatalf("%v: %v %s", rule, err, out)
+		}
+	}
 }
 
 // raP2PCopy sends the file at src from the helper to the novice with the

@@ -40,9 +40,9 @@ func startWindowed(t testing.TB, w *world, nd, hd *xdisplay.Display, noviceArgs 
 }
 
 // startBoth runs `ra-p2p invite … noviceArgs` (its window moved to 850,60)
-// and, once the novice waits, `ra-p2p help --yes` (its window at the
-// origin); without --yes in noviceArgs the novice is asked to accept.
-func startBoth(t testing.TB, w *world, nd, hd *xdisplay.Display, noviceArgs []string) *windowed {
+// and, once the novice waits, `ra-p2p help --yes … helperArgs` (its window
+// at the origin); without --yes in noviceArgs the novice is asked to accept.
+func startBoth(t testing.TB, w *world, nd, hd *xdisplay.Display, noviceArgs []string, helperArgs ...string) *windowed {
 	t.Helper()
 	dir := t.TempDir()
 	s := &windowed{file: filepath.Join(dir, "alice.rainvite"), dir: dir}
@@ -54,7 +54,7 @@ func startBoth(t testing.TB, w *world, nd, hd *xdisplay.Display, noviceArgs []st
 		s.nw = nd.WaitWindow("waiting for your helper", 10*time.Second)
 		nd.Move(s.nw, 850, 60)
 	}
-	s.helper = w.lab.Start(w.lab.HostNS("helper"), binPath, []string{"help", s.file, "--testnet", "--yes", "--name", "Bob"},
+	s.helper = w.lab.Start(w.lab.HostNS("helper"), binPath, append([]string{"help", s.file, "--testnet", "--yes", "--name", "Bob"}, helperArgs...),
 		[]string{hd.Env(), "XDG_CONFIG_HOME=" + filepath.Join(dir, "helper")})
 	s.hw = hd.WaitWindow("Remote Assistance — Alice", 10*time.Second)
 	hd.Move(s.hw, 0, 0)

@@ -22,6 +22,9 @@ const (
 	grabBusy     = 5 * time.Millisecond
 	grabIdle     = 20 * time.Millisecond
 	busyDuration = 250 * time.Millisecond
+	// statsInterval is how often the sender's counters are logged (debug
+	// level only), in whole seconds.
+	statsInterval = time.Second
 )
 
 // Share is the novice's half: it shows this computer's screen to the
@@ -59,7 +62,17 @@ func (sh *Share) serve(ctx context.Context, s *session.Session, rw io.ReadWriteC
 	status(s.PeerName + " can see your screen.")
 	t := time.NewTimer(grabIdle)
 	defer t.Stop()
+	// With --verbose, a line a second of what the sender does (what it
+	// wrote and, under Automatic, its pace): the shaped-link benchmark
+	// reads them.
+	var statsTick <-chan time.Time
+	if logger.Enabled(ctx, slog.LevelDebug) {
+		tick := time.NewTicker(statsInterval)
+		defer tick.Stop()
+		statsTick = tick.C
+	}
 	var lastChange time.Time
+	var prev screen.Stats
 	for {
 		select {
 		case <-ctx.Done():
@@ -70,6 +83,13 @@ func (sh *Share) serve(ctx context.Context, s *session.Session, rw io.ReadWriteC
 				logger.Info("screen stream ended", "err", err)
 			}
 			return
+		case <-statsTick:
+			st := snd.Stats()
+			logger.Debug("screen sender", "kbit_s", (st.Bytes-prev.Bytes)*8/1000/int64(statsInterval/time.Second),
+				"updates", st.Updates-prev.Updates, "jpeg_tiles", st.TilesJPEG-prev.TilesJPEG, "lossless_tiles", st.TilesLossless-prev.TilesLossless,
+				"auto_kbit_s", int64(st.AutoRate*8/1000), "auto_cuts", st.AutoCuts, "auto", st.AutoState)
+			prev = st
+			continue
 		case <-t.C:
 		}
 		f, err := g.Grab()

@@ -2,7 +2,6 @@ package latency
 
 import (
 	"fmt"
-	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,8 +20,8 @@ import (
 // display, the probe's square in the black area right of the xterm, the
 // novice's pointer parked far from it.
 const (
-	screenW, screenH = 1280, 800
-	probeX, probeY   = 1100, 600
+	screenW, screenH = ScreenW, ScreenH
+	probeX, probeY   = ProbeX, ProbeY
 	samplesPerRun    = 100
 	sampleTimeout    = 3 * time.Second
 	warmup           = 3
@@ -30,8 +29,6 @@ const (
 	// budget is what the whole benchmark may take; a second round is only
 	// started when it fits.
 	budget = 225 * time.Second
-
-	scrollScript = "while :; do head -c 2250 /dev/urandom | base64 -w 120; sleep 0.05; done"
 )
 
 // Targets of issue 3.
@@ -70,22 +67,19 @@ func (r *result) cpu(ticks int64) float64 {
 func BenchmarkScreenLatency(b *testing.B) {
 	began := time.Now()
 	requirements(b)
-	x0bin := x0vncserver()
+	x0bin := X0VNCServer()
 	bin := buildRaP2P(b)
 	shots := b.TempDir()
 	if d := os.Getenv("RA_P2P_SCREENSHOTS"); d != "" {
 		shots = d
 	}
-	if d := os.Getenv("RA_P2P_SCREENSHOTS"); d != "" {
-		shots = d
-	}
-	fmt.Printf("latency: load average at start %s (%d CPUs)\n", loadAverage(), runtime.NumCPU())
+	fmt.Printf("latency: load average at start %s (%d CPUs)\n", LoadAverage(), runtime.NumCPU())
 
 	nd := xdisplay.Start(b, screenW, screenH) // the novice's desktop
 	vd := xdisplay.Start(b, screenW, screenH) // the viewer's screen
-	startProc(b, []string{nd.Env()}, "xterm", "-geometry", "160x50+0+0", "-e", "sh", "-c", scrollScript)
+	startProc(b, []string{nd.Env()}, "xterm", "-geometry", XTermGeometry, "-e", "sh", "-c", ScrollScript)
 	nd.WaitWindowClass("XTerm", 10*time.Second)
-	nd.Do("xdotool", "mousemove", "1240", "40") // the novice's pointer, which viewers draw, away from the probe
+	nd.Do("xdotool", "mousemove", strconv.Itoa(PointerX), strconv.Itoa(PointerY)) // the novice's pointer, which viewers draw, away from the probe
 	vd.Do("xdotool", "mousemove", strconv.Itoa(screenW-1), strconv.Itoa(screenH-1))
 
 	// A bootstrap node on loopback, and the novices of both rounds: a novice
@@ -130,9 +124,9 @@ func BenchmarkScreenLatency(b *testing.B) {
 		b.Fatalf("measuring the method's floor: %v (%d misses)", err, floorMisses)
 	}
 	slices.Sort(floorSamples)
-	floor := percentile(floorSamples, 0.5)
+	floor := Percentile(floorSamples, 0.5)
 	fmt.Printf("latency: floor (%s→%s, same display) median %.3f ms, p90 %.3f ms, max %.3f ms\n",
-		nd.Name, nd.Name, ms(floor), ms(percentile(floorSamples, 0.9)), ms(floorSamples[len(floorSamples)-1]))
+		nd.Name, nd.Name, MS(floor), MS(Percentile(floorSamples, 0.9)), MS(floorSamples[len(floorSamples)-1]))
 
 	probe, err := NewProbe(nd.Name, vd.Name, probeX, probeY, uint64(time.Now().UnixNano()))
 	if err != nil {
@@ -180,9 +174,9 @@ func BenchmarkScreenLatency(b *testing.B) {
 		res.viewer += v1 - v0
 		sorted := slices.Sorted(slices.Values(samples))
 		line := fmt.Sprintf("round %d: median %.1f ms (p10 %.1f, p90 %.1f), %.2f Mbit/s, server CPU %.1f %%, viewer CPU %.1f %%, %d misses, load %s",
-			round, ms(percentile(sorted, 0.5)), ms(percentile(sorted, 0.1)), ms(percentile(sorted, 0.9)),
+			round, MS(Percentile(sorted, 0.5)), MS(Percentile(sorted, 0.1)), MS(Percentile(sorted, 0.9)),
 			float64(b1-b0)*8/t1.Sub(t0).Seconds()/1e6, float64(s1-s0)/ticksPerSecond/t1.Sub(t0).Seconds()*100,
-			float64(v1-v0)/ticksPerSecond/t1.Sub(t0).Seconds()*100, misses, loadAverage())
+			float64(v1-v0)/ticksPerSecond/t1.Sub(t0).Seconds()*100, misses, LoadAverage())
 		res.perRound = append(res.perRound, line)
 		fmt.Printf("latency: %s %s\n", res.label, line)
 	}
@@ -204,7 +198,7 @@ func BenchmarkScreenLatency(b *testing.B) {
 			b.Fatalf("the session runs over %s, not TCP: its wire bytes cannot be read with ss", conn)
 		}
 		n.p.waitFor(b, `Bob can see your screen`, 20*time.Second)
-		fullWindow(b, vd, win) // the remote screen 1:1 from the window's origin
+		FullWindow(b, vd, win) // the remote screen 1:1 from the window's origin
 		measure(ra, round, n.p, helper)
 		hr, hp := memMB(b, helper.pid())
 		nr, np := memMB(b, n.p.pid())
@@ -248,37 +242,37 @@ func BenchmarkScreenLatency(b *testing.B) {
 			break
 		}
 	}
-	load := loadAverage()
+	load := LoadAverage()
 	fmt.Printf("latency: load average at end %s; the whole benchmark took %.0f s\n", load, time.Since(began).Seconds())
 
 	// Report.
 	for _, r := range []*result{ra, x0, x11} {
 		slices.Sort(r.samples)
-		b.ReportMetric(ms(percentile(r.samples, 0.5)), r.key+"-median-ms")
-		b.ReportMetric(ms(percentile(r.samples, 0.1)), r.key+"-p10-ms")
-		b.ReportMetric(ms(percentile(r.samples, 0.9)), r.key+"-p90-ms")
+		b.ReportMetric(MS(Percentile(r.samples, 0.5)), r.key+"-median-ms")
+		b.ReportMetric(MS(Percentile(r.samples, 0.1)), r.key+"-p10-ms")
+		b.ReportMetric(MS(Percentile(r.samples, 0.9)), r.key+"-p90-ms")
 		b.ReportMetric(r.mbits(), r.key+"-Mbit/s")
 		b.ReportMetric(r.cpu(r.server), r.key+"-server-cpu-%")
 		b.ReportMetric(r.cpu(r.viewer), r.key+"-viewer-cpu-%")
 	}
-	raMed, x0Med := percentile(ra.samples, 0.5), percentile(x0.samples, 0.5)
+	raMed, x0Med := Percentile(ra.samples, 0.5), Percentile(x0.samples, 0.5)
 	latRatio := float64(raMed) / float64(x0Med)
 	bytesRatio := ra.mbits() / x0.mbits()
 	b.ReportMetric(latRatio, "ratio-vs-x0vnc")
 	b.ReportMetric(bytesRatio, "bytes-ratio-vs-x0vnc")
 	b.ReportMetric(ra.helperRSS, "helper-rss-MB")
 	b.ReportMetric(ra.noviceRSS, "novice-rss-MB")
-	b.ReportMetric(ms(floor), "floor-ms")
+	b.ReportMetric(MS(floor), "floor-ms")
 	if l1, err := strconv.ParseFloat(strings.Fields(load)[0], 64); err == nil {
 		b.ReportMetric(l1, "load1")
 	}
 
 	latency := func(r *result) string {
 		return fmt.Sprintf("median %.1f ms (p10 %.1f, p90 %.1f), %d samples, %d lost",
-			ms(percentile(r.samples, 0.5)), ms(percentile(r.samples, 0.1)), ms(percentile(r.samples, 0.9)), len(r.samples), r.misses)
+			MS(Percentile(r.samples, 0.5)), MS(Percentile(r.samples, 0.1)), MS(Percentile(r.samples, 0.9)), len(r.samples), r.misses)
 	}
 	row("screen update latency, ra-p2p (xterm scrolling, 1280x800, loopback)", latency(ra)+fmt.Sprintf(" = %.2f× x0vncserver", latRatio),
-		fmt.Sprintf("≤ %.1f× x0vncserver = %.1f ms", latencyTarget, latencyTarget*ms(x0Med)), met(latRatio <= latencyTarget))
+		fmt.Sprintf("≤ %.1f× x0vncserver = %.1f ms", latencyTarget, latencyTarget*MS(x0Med)), met(latRatio <= latencyTarget))
 	row("screen update latency, x0vncserver (TigerVNC 1.12)", latency(x0), "reference", "reference")
 	row("screen update latency, x11vnc", latency(x11), "reference", "reference")
 	row("screen wire bytes, ra-p2p (TCP, server to viewer)", fmt.Sprintf("%.2f Mbit/s = %.2f× x0vncserver", ra.mbits(), bytesRatio),
@@ -289,7 +283,7 @@ func BenchmarkScreenLatency(b *testing.B) {
 	row("viewer CPU: ra-p2p helper window / vncviewer (x0vncserver) / vncviewer (x11vnc)", fmt.Sprintf("%.1f %% / %.1f %% / %.1f %%", ra.cpu(ra.viewer), x0.cpu(x0.viewer), x11.cpu(x11.viewer)), "—", "info")
 	row("helper memory while viewing (RSS)", fmt.Sprintf("%.1f MB (peak %.1f MB)", ra.helperRSS, ra.helperPeak), fmt.Sprintf("≤ %.0f MB", helperRSSMax), met(ra.helperRSS <= helperRSSMax))
 	row("novice memory while shared (RSS)", fmt.Sprintf("%.1f MB (peak %.1f MB)", ra.noviceRSS, ra.novicePeak), fmt.Sprintf("≤ %.0f MB", noviceRSSMax), met(ra.noviceRSS <= noviceRSSMax))
-	row("latency method floor (probe reading its own display)", fmt.Sprintf("%.3f ms", ms(floor)), "—", "info")
+	row("latency method floor (probe reading its own display)", fmt.Sprintf("%.3f ms", MS(floor)), "—", "info")
 	for _, r := range []*result{ra, x0, x11} {
 		for _, l := range r.perRound {
 			b.Logf("%s %s", r.label, l)
@@ -312,59 +306,12 @@ func met(ok bool) string {
 	return "MISSED"
 }
 
-// percentile of sorted samples, linearly interpolated.
-func percentile(sorted []time.Duration, q float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	pos := q * float64(len(sorted)-1)
-	i := int(math.Floor(pos))
-	if i+1 >= len(sorted) {
-		return sorted[len(sorted)-1]
-	}
-	frac := pos - float64(i)
-	return sorted[i] + time.Duration(frac*float64(sorted[i+1]-sorted[i]))
-}
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-// skip skips the benchmark, or fails it when RA_P2P_REQUIRE_ALL=1 (CI).
-func skip(tb testing.TB, msg string) {
-	tb.Helper()
-	if os.Getenv("RA_P2P_REQUIRE_ALL") == "1" {
-		tb.Fatal(msg + " (RA_P2P_REQUIRE_ALL=1 forbids skipping)")
-	}
-	tb.Skip(msg)
-}
-
 func requirements(tb testing.TB) {
 	tb.Helper()
 	if os.Geteuid() != 0 {
-		skip(tb, "needs root: reads the peers' TCP sockets with `ss -tinp` and their /proc counters; run as root (CI does)")
+		Skip(tb, "needs root: reads the peers' TCP sockets with `ss -tinp` and their /proc counters; run as root (CI does)")
 	}
-	for _, t := range []struct{ cmd, pkg string }{
-		{"Xvfb", "xvfb"}, {"xdotool", "xdotool"}, {"import", "imagemagick"}, {"xterm", "xterm"},
-		{"x11vnc", "x11vnc"}, {"vncviewer", "tigervnc-viewer"}, {"ss", "iproute2"},
-	} {
-		if _, err := exec.LookPath(t.cmd); err != nil {
-			skip(tb, fmt.Sprintf("needs %s (Debian package %s; scripts/install-deps.sh installs it)", t.cmd, t.pkg))
-		}
-	}
-	if x0vncserver() == "" {
-		skip(tb, "needs TigerVNC's x0vncserver (Debian package tigervnc-scraping-server; scripts/install-deps.sh installs it)")
-	}
-}
-
-// x0vncserver is TigerVNC's scraping server. Debian installs the program as
-// X0tigervnc and x0vncserver as a wrapper script that daemonizes it; the
-// program itself is what runs here.
-func x0vncserver() string {
-	for _, name := range []string{"X0tigervnc", "x0vncserver"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
+	RequireTools(tb, "Xvfb", "xdotool", "import", "xterm", "x11vnc", "vncviewer", "ss", "x0vncserver")
 }
 
 // buildRaP2P builds ra-p2p and ra-p2p-nogui side by side, as installed, and
@@ -385,22 +332,4 @@ func buildRaP2P(tb testing.TB) string {
 		}
 	}
 	return dir
-}
-
-// fullWindow presses F11 in the helper's window until it draws the remote
-// screen over the whole window (the left panel's grey gone from its corner).
-// A busy window that draws on demand can miss a key pressed and released
-// between two of its frames, as any person would then press it again.
-func fullWindow(b *testing.B, vd *xdisplay.Display, win string) {
-	b.Helper()
-	for i := 0; i < 6; i++ {
-		vd.Do("xdotool", "windowfocus", "--sync", win)
-		vd.Key("F11")
-		time.Sleep(400 * time.Millisecond)
-		r, g, bl, _ := vd.Screenshot(win, "").At(4, 4).RGBA()
-		if !(r>>8 == 0xf3 && g>>8 == 0xf4 && bl>>8 == 0xf6) {
-			return
-		}
-	}
-	b.Fatal("the helper's window never went to full-window mode (F11)")
 }

@@ -87,10 +87,7 @@ type Probe struct {
 	win    xproto.Window
 	srcVis pixelFormat
 
-	dst     *xgb.Conn // the viewer's display: the pixel read
-	dstRoot xproto.Window
-	dstVis  pixelFormat
-	dstMSB  bool // image byte order most significant first
+	dst *PixelReader // the viewer's display: the pixel read
 
 	rng  *rand.Rand
 	prev Colour
@@ -111,9 +108,9 @@ func NewProbe(srcDisplay, dstDisplay string, x, y int, seed uint64) (*Probe, err
 	if p.src, err = xgb.NewConnDisplay(srcDisplay); err != nil {
 		return nil, fmt.Errorf("connecting to %s: %w", srcDisplay, err)
 	}
-	if p.dst, err = xgb.NewConnDisplay(dstDisplay); err != nil {
+	if p.dst, err = NewPixelReader(dstDisplay); err != nil {
 		p.src.Close()
-		return nil, fmt.Errorf("connecting to %s: %w", dstDisplay, err)
+		return nil, err
 	}
 	fail := func(err error) (*Probe, error) { p.Close(); return nil, err }
 
@@ -137,23 +134,65 @@ func NewProbe(srcDisplay, dstDisplay string, x, y int, seed uint64) (*Probe, err
 		return fail(fmt.Errorf("mapping the probe window: %w", err))
 	}
 
-	setup := xproto.Setup(p.dst)
-	dscr := setup.DefaultScreen(p.dst)
-	p.dstRoot = dscr.Root
-	p.dstMSB = setup.ImageByteOrder == xproto.ImageOrderMSBFirst
-	if p.dstVis, err = trueColor(dscr); err != nil {
-		return fail(fmt.Errorf("%s: %w", dstDisplay, err))
-	}
-	if x+Size > int(dscr.WidthInPixels) || y+Size > int(dscr.HeightInPixels) {
-		return fail(fmt.Errorf("the probe at %d,%d is outside %s (%dx%d)", x, y, dstDisplay, dscr.WidthInPixels, dscr.HeightInPixels))
-	}
-	for _, f := range setup.PixmapFormats {
-		if f.Depth == dscr.RootDepth && f.BitsPerPixel != 32 {
-			return fail(fmt.Errorf("%s: depth %d uses %d bits per pixel; the probe reads 32", dstDisplay, f.Depth, f.BitsPerPixel))
-		}
+	if x+Size > p.dst.W || y+Size > p.dst.H {
+		return fail(fmt.Errorf("the probe at %d,%d is outside %s (%dx%d)", x, y, dstDisplay, p.dst.W, p.dst.H))
 	}
 	return p, nil
 }
+
+// PixelReader reads single pixels of a display's screen (its root window).
+type PixelReader struct {
+	W, H int // the screen's size
+
+	c    *xgb.Conn
+	root xproto.Window
+	vis  pixelFormat
+	msb  bool // image byte order most significant first
+}
+
+// NewPixelReader connects to display for reading pixels.
+func NewPixelReader(display string) (*PixelReader, error) {
+	c, err := xgb.NewConnDisplay(display)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to %s: %w", display, err)
+	}
+	setup := xproto.Setup(c)
+	scr := setup.DefaultScreen(c)
+	r := &PixelReader{W: int(scr.WidthInPixels), H: int(scr.HeightInPixels), c: c, root: scr.Root,
+		msb: setup.ImageByteOrder == xproto.ImageOrderMSBFirst}
+	if r.vis, err = trueColor(scr); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("%s: %w", display, err)
+	}
+	for _, f := range setup.PixmapFormats {
+		if f.Depth == scr.RootDepth && f.BitsPerPixel != 32 {
+			c.Close()
+			return nil, fmt.Errorf("%s: depth %d uses %d bits per pixel; the probe reads 32", display, f.Depth, f.BitsPerPixel)
+		}
+	}
+	return r, nil
+}
+
+// At reads the pixel at x,y with a 1x1 GetImage.
+func (r *PixelReader) At(x, y int) (Colour, error) {
+	img, err := xproto.GetImage(r.c, xproto.ImageFormatZPixmap, xproto.Drawable(r.root),
+		int16(x), int16(y), 1, 1, 0xffffffff).Reply()
+	if err != nil {
+		return Colour{}, err
+	}
+	if len(img.Data) < 4 {
+		return Colour{}, fmt.Errorf("GetImage returned %d bytes for one pixel", len(img.Data))
+	}
+	d := img.Data
+	px := uint32(d[0]) | uint32(d[1])<<8 | uint32(d[2])<<16 | uint32(d[3])<<24
+	if r.msb {
+		px = uint32(d[3]) | uint32(d[2])<<8 | uint32(d[1])<<16 | uint32(d[0])<<24
+	}
+	return r.vis.colour(px), nil
+}
+
+// Close closes the connection.
+func (r *PixelReader) Close() { r.c.Close() }
 
 func trueColor(scr *xproto.ScreenInfo) (pixelFormat, error) {
 	for _, d := range scr.AllowedDepths {
@@ -214,22 +253,7 @@ func (p *Probe) Show(c Colour) error {
 }
 
 // Pixel reads the viewer's display at the middle of the square.
-func (p *Probe) Pixel() (Colour, error) {
-	r, err := xproto.GetImage(p.dst, xproto.ImageFormatZPixmap, xproto.Drawable(p.dstRoot),
-		int16(p.X+Size/2), int16(p.Y+Size/2), 1, 1, 0xffffffff).Reply()
-	if err != nil {
-		return Colour{}, err
-	}
-	if len(r.Data) < 4 {
-		return Colour{}, fmt.Errorf("GetImage returned %d bytes for one pixel", len(r.Data))
-	}
-	d := r.Data
-	px := uint32(d[0]) | uint32(d[1])<<8 | uint32(d[2])<<16 | uint32(d[3])<<24
-	if p.dstMSB {
-		px = uint32(d[3]) | uint32(d[2])<<8 | uint32(d[1])<<16 | uint32(d[0])<<24
-	}
-	return p.dstVis.colour(px), nil
-}
+func (p *Probe) Pixel() (Colour, error) { return p.dst.At(p.X+Size/2, p.Y+Size/2) }
 
 // Measure shows the next colour and returns how long it took to appear on
 // the viewer's display, polling every PollInterval; ErrTimeout after timeout.

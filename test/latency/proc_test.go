@@ -245,15 +245,3 @@ func memMB(tb testing.TB, pid int) (rss, peak float64) {
 	}
 	return get("VmRSS"), get("VmHWM")
 }
-
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
-}
