@@ -63,7 +63,7 @@ const (
 	// paceSlice bounds an update to about this long on the wire, so a
 	// fresh change waits at most that long behind one (two in flight).
 	paceSlice    = 40 * time.Millisecond
-	paceMinTiles = 4
+	paceMinTiles = 1
 	// pathSlack is what an ack may take beyond the transport's round trip
 	// without counting as queue: the viewer's decoding and drawing.
 	pathSlack = 30 * time.Millisecond
@@ -160,7 +160,9 @@ func (p *pacer) acked(seq uint64, now time.Time) {
 		// little to send, or two updates in flight over a long round trip,
 		// the sender does not keep the path busy.)
 		f := min(max(float64(p.base)/float64(p.base+excess), 0.5), 0.85)
-		p.rate = max(p.rate*f, paceMin)
+		// Never under half of what the path delivered in the last second:
+		// it carried that much, and a pace far below it only starves.
+		p.rate = max(p.rate*f, deliv/2, paceMin)
 		p.lastCut = now
 		p.cuts++
 	}

@@ -434,13 +434,13 @@ func (s *Sender) takeLocked(now time.Time, j *job) {
 
 // topOffAfter is how long the screen must stay still before its lossy
 // tiles are sent again without loss (Chrome Remote Desktop does the same):
-// a paused view is exact. On a slow path (a pace under topOffSlowPace)
-// the lossless photo is seconds of the link, so it waits until the screen
-// has been still a while (a slideshow's next picture would waste it).
+// a paused view is exact. Not on a slow path (a pace under
+// topOffMinPace): there a lossless photo is seconds of the link, which a
+// change made meanwhile would wait behind (the shaped benchmark's
+// slideshow at 2 Mbit/s stalled for seconds behind 9 KB tiles).
 const (
-	topOffAfter     = 300 * time.Millisecond
-	topOffAfterSlow = 2 * time.Second
-	topOffSlowPace  = 4e6 / 8 // bytes a second
+	topOffAfter   = time.Second
+	topOffMinPace = 4e6 / 8 // bytes a second
 )
 
 // topOffLocked, with nothing dirty, marks the lossy tiles dirty once the
@@ -456,12 +456,11 @@ func (s *Sender) topOffLocked(now time.Time) (do bool, wait time.Duration) {
 	if n == 0 {
 		return false, 0
 	}
-	after := topOffAfter
-	if s.pace.rate < topOffSlowPace {
-		after = topOffAfterSlow
+	if s.pace.rate < topOffMinPace {
+		return false, 0
 	}
-	if still := now.Sub(s.lastChange); still < after {
-		return false, after - still
+	if still := now.Sub(s.lastChange); still < topOffAfter {
+		return false, topOffAfter - still
 	}
 	for i, l := range s.lossy {
 		if l {
