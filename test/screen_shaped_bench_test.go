@@ -662,7 +662,10 @@ func reportShaped(b *testing.B, workload string, rtt time.Duration, ra, x0 *shap
 		d := fmt.Sprintf("median %s ms, p90 %s ms (first ⅓ %.0f → last ⅓ %.0f ms; per sample %.0f ms), %d/%d lost; %.2f Mbit/s on the wire, router queue median %.0f ms (max %.0f)",
 			msOr(s.median, s.medianOK), msOr(s.p90, s.p90OK), latency.MS(s.firstThird), latency.MS(s.lastThird), latency.MS(s.sampleMedian), s.lost, s.n, s.mbits, latency.MS(s.queueMed), latency.MS(s.queueMax))
 		if photos {
-			d += fmt.Sprintf("; photos shown whole %.2f/s of %.0f/s (median delay %.0f ms)", s.fps, float64(time.Second)/float64(photoEvery), latency.MS(s.frameDelay))
+			d += fmt.Sprintf("; photos shown whole %.2f/s of %.0f/s", s.fps, float64(time.Second)/float64(photoEvery))
+			if s.fps > 0 {
+				d += fmt.Sprintf(" (median delay %.0f ms)", latency.MS(s.frameDelay))
+			}
 		}
 		return d
 	}
