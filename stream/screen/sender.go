@@ -2,6 +2,7 @@ package screen
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -11,6 +12,7 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -59,6 +61,7 @@ type Sender struct {
 	heatAt   []int64  // when heat was last updated (ns since epoch, monotonic)
 	offerSeq uint32   // Offers so far, to count a tile once per Offer
 	heatSeq  []uint32 // the Offer that last heated each tile
+	order    []int    // takeLocked's scratch: the dirty tiles in the order they go
 	busyNext time.Time
 	pace     pacer // Settings.Auto
 	// The top-off (Settings.Auto): tiles the viewer has lossy, and when
@@ -388,32 +391,36 @@ func (s *Sender) takeLocked(now time.Time, j *job) {
 			s.scrollSkip = scrollSkipAfterMiss
 		}
 	}
-	// Automatic sizes updates to the path (pacer.maxTiles), fresh (cold)
-	// tiles first; the rest wait, still dirty, for the next.
-	limit, passes := len(s.dirty), 1
-	if auto && !s.key {
-		limit, passes = s.pace.maxTiles(), 2
+	// Automatic sizes updates to the path (pacer.maxTiles), the tiles that
+	// changed least lately first (a character typed, the pointer, a menu,
+	// before the tiles of a scrolling text that change every update); the
+	// rest wait, still dirty, for the next. A heat threshold alone could
+	// not order them: a scrolling xterm's tiles here stay under it.
+	order := s.order[:0]
+	for i, mask := range s.dirty {
+		if mask != 0 || s.key {
+			order = append(order, i)
+		}
 	}
+	limit := len(order)
+	if auto && !s.key && len(order) > s.pace.maxTiles() {
+		limit = s.pace.maxTiles()
+		heat := func(i int) float32 { return s.heatNow(i, nowNano) }
+		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(heat(a), heat(b)) })
+	}
+	s.order = order
 	all := s.key || (busyOK && s.ndirty == len(s.dirty) && s.ndirty <= limit)
 	if all {
 		copy(s.staging, s.canvas) // one memmove beats a row per tile
 	}
 	held := 0
-	for pass := range passes {
-		for i, mask := range s.dirty {
-			if mask == 0 && !s.key {
-				continue
-			}
-			hot := s.heatNow(i, nowNano) >= busyHeat
-			if passes == 2 && hot != (pass == 1) {
-				continue
-			}
-			if (hot && !busyOK) || len(j.tiles) >= limit {
-				held++
-				continue
-			}
-			s.takeTileLocked(j, i, mask, hot, all)
+	for _, i := range order {
+		hot := s.heatNow(i, nowNano) >= busyHeat
+		if (hot && !busyOK) || len(j.tiles) >= limit {
+			held++
+			continue
 		}
+		s.takeTileLocked(j, i, s.dirty[i], hot, all)
 	}
 	if auto && held > 0 && len(j.tiles) >= limit {
 		s.pace.heldBack(now)
