@@ -138,6 +138,9 @@ func screenShaped(b *testing.B, workload string, stepLen time.Duration, bufferKB
 		t.pace = parsePace(server.Output())
 		t.streams = strings.Count(server.Output(), "can see your screen")
 		if dir := os.Getenv("RA_P2P_BENCH_LOGS"); dir != "" {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				b.Fatal(err)
+			}
 			t.writeSamples(b, filepath.Join(dir, fmt.Sprintf("shaped-%s-%s-samples.csv", workload, t.key)))
 			for role, p := range map[string]*netlab.Proc{"server": server, "viewer": viewer} {
 				path := filepath.Join(dir, fmt.Sprintf("shaped-%s-%s-%s.log", workload, t.key, role))
