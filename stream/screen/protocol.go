@@ -1,6 +1,7 @@
 package screen
 
 import (
+	"encoding/binary"
 	"fmt"
 	"time"
 
@@ -130,6 +131,24 @@ type Pace struct {
 	RTT     time.Duration // the least update delay lately: round trip and decoding
 	Quality int           // photo quality now
 	FPS     int           // frame-rate cap now
+}
+
+// appendPace appends p as MsgPace's body.
+func appendPace(dst []byte, p Pace) []byte {
+	for _, v := range []int{p.Kbps, int(p.RTT / time.Millisecond), p.Quality, p.FPS} {
+		dst = binary.AppendUvarint(dst, uint64(v))
+	}
+	return dst
+}
+
+// readPace reads MsgPace's body (w.End checks that nothing follows).
+func readPace(w *framing.Body) Pace {
+	var p Pace
+	p.Kbps = w.Int("pace", 0, 1<<30)
+	p.RTT = time.Duration(w.Int("pace round trip", 0, 1<<20)) * time.Millisecond
+	p.Quality = w.Int("pace quality", 1, 100)
+	p.FPS = w.Int("pace frame rate", 1, 240)
+	return p
 }
 
 // State says what Automatic is doing, in a person's words.

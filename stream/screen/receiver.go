@@ -10,7 +10,6 @@ import (
 	"io"
 	"math"
 	"sync"
-	"time"
 
 	"github.com/ra-p2p/ra-p2p/desktop"
 	"github.com/ra-p2p/ra-p2p/stream/framing"
@@ -275,11 +274,7 @@ func (r *Receiver) handle(t framing.MsgType, body []byte) error {
 		r.cursor.X, r.cursor.Y, r.cursor.Visible = x, y, flags&1 != 0
 		r.mu.Unlock()
 	case MsgPace:
-		var p Pace
-		p.Kbps = w.Int("pace", 0, 1<<30)
-		p.RTT = time.Duration(w.Int("pace round trip", 0, 1<<20)) * time.Millisecond
-		p.Quality = w.Int("pace quality", 1, 100)
-		p.FPS = w.Int("pace frame rate", 1, 240)
+		p := readPace(w)
 		if err := w.End(); err != nil {
 			return fmt.Errorf("reading pace: %w", err)
 		}

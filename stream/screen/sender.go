@@ -336,11 +336,7 @@ func (s *Sender) takeLocked(now time.Time, j *job) {
 		s.cursorSent = c
 	}
 	if s.settings.Auto && now.Sub(s.paceSent) >= paceReportEvery {
-		p := s.pace.report()
-		j.pace = binary.AppendUvarint(nil, uint64(p.Kbps))
-		for _, v := range []int{int(p.RTT / time.Millisecond), p.Quality, p.FPS} {
-			j.pace = binary.AppendUvarint(j.pace, uint64(v))
-		}
+		j.pace = appendPace(nil, s.pace.report())
 		s.paceSent = now
 	}
 	if s.haveSettings && s.canvas != nil && !s.key && s.ndirty == 0 && s.settings.Auto && !s.settings.Lossless {

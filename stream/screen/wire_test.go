@@ -105,6 +105,9 @@ const (
 		40 00 02 02 03 03 010203 040506 070809 0a0b0c
 		0b 28b52ffd 00 00 110000 10b0
 		00`
+	// sender → a viewer that asked for Automatic: pace 2000 kbit/s, round
+	// trip 42 ms, photo quality 55, up to 25 frames a second
+	goldenScreenPace = `06 26 d00f 2a 37 19`
 	// visible, x 100, y -3 (zig-zag varints)
 	goldenScreenCursor = `05 21 01 c801 05`
 	// 2x1 shape, hot spot (1,0), two RGBA pixels
@@ -231,6 +234,13 @@ func updateFrame(seq uint64, flags byte, sw, sh, iw, ih int, tiles []wireTile, z
 	return framing.AppendFrame(nil, MsgUpdate, b)
 }
 
+// depthFrame is a key update of a 64x64 image of one solid tile whose
+// header says colour depth d.
+func depthFrame(d byte) []byte {
+	b := []byte{1, keyLast | flagDepth, 64, 64, 64, 64, d, 1, 0, 0, 64, 64, codecSolid, 1, 2, 3, 0, 0}
+	return framing.AppendFrame(nil, MsgUpdate, b)
+}
+
 // copyFrame is an update of a 64x64 image with copy c (x, y, w, h, dy) and
 // no tiles.
 func copyFrame(seq uint64, flags byte, c [5]int) []byte {
@@ -345,6 +355,15 @@ func TestScreenReceiverFailures(t *testing.T) {
 		"a cursor shape shorter than announced":   framing.AppendFrame(nil, MsgCursorShape, []byte{2, 2, 0, 0, 1, 2, 3}),
 		"a cursor hot spot outside the shape":     framing.AppendFrame(nil, MsgCursorShape, append([]byte{1, 1, 1, 0}, 0, 0, 0, 0)),
 		"a viewer's message from the sender":      framing.AppendFrame(nil, MsgAck, []byte{1}),
+		"a palette of one colour":                 updateFrame(1, keyLast, 64, 64, 64, 64, []wireTile{{0, 0, 64, 64, codecPalette, []byte{0, 1, 2, 3}}}, zstdOf(t, make([]byte, 512)), nil),
+		"a palette shorter than announced":        updateFrame(1, keyLast, 64, 64, 64, 64, []wireTile{{0, 0, 64, 64, codecPalette, []byte{3, 1, 2, 3}}}, nil, nil),
+		"palette indices short of the tile":       updateFrame(1, keyLast, 64, 64, 64, 64, []wireTile{{0, 0, 64, 64, codecPalette, []byte{1, 1, 2, 3, 4, 5, 6}}}, zstdOf(t, make([]byte, 100)), nil),
+		"a colour depth that does not exist":      depthFrame(9),
+		"a colour depth byte missing":             framing.AppendFrame(nil, MsgUpdate, []byte{1, keyLast | flagDepth, 64, 64, 64, 64}),
+		"a pace with photo quality 0":             framing.AppendFrame(nil, MsgPace, []byte{1, 1, 0, 25}),
+		"a pace with a frame rate of 1000":        framing.AppendFrame(nil, MsgPace, []byte{1, 1, 55, 0xe8, 0x07}),
+		"a pace cut short":                        framing.AppendFrame(nil, MsgPace, []byte{1, 1}),
+		"a pace with trailing bytes":              framing.AppendFrame(nil, MsgPace, []byte{1, 1, 55, 25, 0}),
 		"a message of another protocol":           framing.AppendFrame(nil, stream.MsgChat, []byte(`{"text":"hi"}`)),
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -527,6 +546,9 @@ func FuzzScreenDecode(f *testing.F) {
 	f.Add(unhex(f, goldenScreenUpdate))
 	f.Add(unhex(f, goldenScreenCursor+goldenScreenShape+goldenScreenUpdate))
 	f.Add(realUpdates(f))
+	f.Add(unhex(f, goldenScreenPace+goldenScreenUpdate))
+	f.Add(depthFrame(depthGrey))
+	f.Add(updateFrame(1, keyLast, 64, 64, 64, 64, []wireTile{{0, 0, 64, 64, codecPalette, []byte{2, 1, 2, 3, 4, 5, 6, 7, 8, 9}}}, zstdOf(f, make([]byte, 1024)), nil))
 	f.Add(updateFrame(1, keyLast, 64, 64, 64, 64, []wireTile{{0, 0, 64, 64, codecJPEG, nil}}, nil, jpegOf(f, 64, 64)))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		r := NewReceiver(bytes.NewReader(in), io.Discard)
@@ -574,4 +596,59 @@ func TestScreenSenderEndsWithContext(t *testing.T) {
 			t.Errorf("receiver Run = %v, want context.DeadlineExceeded", err)
 		}
 	})
+}
+
+// TestScreenGoldenPace: MsgPace both ways, and the receiver keeps what it
+// said for the connection line.
+func TestScreenGoldenPace(t *testing.T) {
+	p := Pace{Kbps: 2000, RTT: 42 * time.Millisecond, Quality: 55, FPS: 25}
+	want := unhex(t, goldenScreenPace)
+	if got := framing.AppendFrame(nil, MsgPace, appendPace(nil, p)); !bytes.Equal(got, want) {
+		t.Errorf("pace:\n got %x\nwant %x", got, want)
+	}
+	r, err, _ := feedReceiver(unhex(t, goldenScreenPace+goldenScreenUpdate))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Link().Pace; got != p {
+		t.Errorf("the receiver read %+v, want %+v", got, p)
+	}
+}
+
+// TestScreenPaletteIndexPastTheEnd: a forged palette tile whose indices
+// name colours it does not have is drawn with its last colour, reading
+// nothing outside the palette.
+func TestScreenPaletteIndexPastTheEnd(t *testing.T) {
+	// 3 colours, so 2 bits an index; 0xff bytes are index 3 everywhere.
+	idx := bytes.Repeat([]byte{0xff}, 16*64)
+	in := updateFrame(1, keyLast, 64, 64, 64, 64, []wireTile{{0, 0, 64, 64, codecPalette, []byte{2, 10, 20, 30, 40, 50, 60, 70, 80, 90}}}, zstdOf(t, idx), nil)
+	r, err, _ := feedReceiver(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := r.Latest()
+	if got := [4]byte(v.Image.Pix[v.Image.PixOffset(63, 63):]); got != [4]byte{70, 80, 90, 255} {
+		t.Errorf("pixel %v, want the last colour 70,80,90", got)
+	}
+}
+
+// TestScreenSettingsFromAHostileViewer: settings a sender cannot honour
+// are brought back to what it can (the viewer is the peer).
+func TestScreenSettingsFromAHostileViewer(t *testing.T) {
+	for _, tc := range []struct {
+		in      Settings
+		scale   int
+		colours string
+		quality int
+		maxFPS  int
+	}{
+		{Settings{Scale: -5, Colours: "bogus"}, 100, ColoursFull, 80, 60},
+		{Settings{Scale: 1000, Quality: 500, MaxFPS: 100000}, 100, ColoursFull, 100, 240},
+		{Settings{Scale: 3, Colours: ColoursGrey}, 10, ColoursGrey, 80, 60},
+	} {
+		n := tc.in.normalized()
+		if n.Scale != tc.scale || n.Colours != tc.colours || n.Quality != tc.quality || n.MaxFPS != tc.maxFPS {
+			t.Errorf("%+v normalized to %+v", tc.in, n)
+		}
+	}
 }
