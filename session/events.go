@@ -53,17 +53,14 @@ type Transfer struct {
 // Detail says how far a running transfer is: "1.2 MB of 2.4 MB · 5.0
 // MB/s · 1 s left".
 func (t Transfer) Detail() string {
-	s := Size(t.Done) + " of " + Size(t.Total)
+	s := humansize.Bytes(t.Done) + " of " + humansize.Bytes(t.Total)
 	if t.Rate > 0 {
-		s += " · " + Size(int64(t.Rate)) + "/s"
+		s += " · " + humansize.Bytes(int64(t.Rate)) + "/s"
 		left := time.Duration(float64(t.Total-t.Done) / t.Rate * float64(time.Second))
 		s += " · " + roughDuration(left) + " left"
 	}
 	return s
 }
-
-// Size is a number of bytes as people read it: "980 bytes", "2.4 MB".
-func Size(n int64) string { return humansize.Bytes(n) }
 
 // roughDuration is d as a person estimates it: "8 s", "3 min", "2 h 5 min".
 func roughDuration(d time.Duration) string {
@@ -169,10 +166,10 @@ func (q Question) Text() string {
 	case AskReceiveFiles:
 		names := strings.Join(q.Files, ", ")
 		if q.Count == 1 {
-			return fmt.Sprintf("%s wants to send you 1 file (%s): %s. It will be saved in %s. Save it?", q.Peer, Size(q.Bytes), names, q.Folder)
+			return fmt.Sprintf("%s wants to send you 1 file (%s): %s. It will be saved in %s. Save it?", q.Peer, humansize.Bytes(q.Bytes), names, q.Folder)
 		}
 		return fmt.Sprintf("%s wants to send you %d files (%s): %s. They will be saved in %s. Save them?",
-			q.Peer, q.Count, Size(q.Bytes), names, q.Folder)
+			q.Peer, q.Count, humansize.Bytes(q.Bytes), names, q.Folder)
 	}
 	return fmt.Sprintf("question %d", q.Kind)
 }

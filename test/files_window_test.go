@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ra-p2p/ra-p2p/session"
+	"github.com/ra-p2p/ra-p2p/internal/humansize"
 	"github.com/ra-p2p/ra-p2p/test/xdisplay"
 )
 
@@ -209,7 +209,7 @@ func TestDropFilesOnWindow(t *testing.T) {
 		}
 		total += int64(size)
 	}
-	size := regexp.QuoteMeta(session.Size(total))
+	size := regexp.QuoteMeta(humansize.Bytes(total))
 	s := startWindowed(t, w, nd, hd, "--downloads", downloads)
 	mustWait(t, s.novice, `Connected to Bob`, 10*time.Second)
 	time.Sleep(time.Second) // the first frame: the window knows it is connected

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ra-p2p/ra-p2p/internal/humansize"
 	"github.com/ra-p2p/ra-p2p/session"
 	"github.com/ra-p2p/ra-p2p/stream"
 	"github.com/ra-p2p/ra-p2p/transfer"
@@ -27,7 +28,7 @@ func (c *Channel) send(l *link, out *outgoing, r *running) {
 	var text string
 	switch {
 	case err == nil:
-		text = out.what + " sent to " + peer + ", " + session.Size(out.offer.Total()) + ", verified."
+		text = out.what + " sent to " + peer + ", " + humansize.Bytes(out.offer.Total()) + ", verified."
 	case r.cancelled.Load():
 		text = "You cancelled sending " + out.what + "."
 	case errors.Is(err, session.ErrNoSuchChannel):
@@ -132,7 +133,7 @@ func (c *Channel) receive(l *link, rw io.ReadWriteCloser) {
 	var text, folder string
 	switch {
 	case res != nil: // saved, even if the sender did not hear so
-		text, folder = what+" received from "+peer+", "+session.Size(o.Total())+", verified"+renamed(layout, res)+".", layout.Dir
+		text, folder = what+" received from "+peer+", "+humansize.Bytes(o.Total())+", verified"+renamed(layout, res)+".", layout.Dir
 	case r.cancelled.Load():
 		text = "You cancelled receiving " + what + ". What arrived is kept, to go on if " + peer + " sends it again."
 	case errors.As(err, &cancelled) && cancelled.ByUser:

@@ -73,25 +73,26 @@ func (v *View) sendLocked() {
 // Link is what the viewer knows of the screen's path now (zero before the
 // stream opens): see screen.Receiver.Link.
 func (v *View) Link() screen.Link {
-	v.mu.Lock()
-	rcv := v.rcv
-	v.mu.Unlock()
-	if rcv == nil {
-		return screen.Link{}
+	if rcv := v.receiver(); rcv != nil {
+		return rcv.Link()
 	}
-	return rcv.Link()
+	return screen.Link{}
 }
 
 // Latest is the newest image (zero before the first); see
 // screen.Receiver.Latest for how long it may be read.
 func (v *View) Latest() desktop.View {
-	v.mu.Lock()
-	rcv := v.rcv
-	v.mu.Unlock()
-	if rcv == nil {
-		return desktop.View{}
+	if rcv := v.receiver(); rcv != nil {
+		return rcv.Latest()
 	}
-	return rcv.Latest()
+	return desktop.View{}
+}
+
+// receiver is the screen stream's receiver, nil before it opens.
+func (v *View) receiver() *screen.Receiver {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.rcv
 }
 
 // Run implements session.Channel: it opens the screen stream and receives

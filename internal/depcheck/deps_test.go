@@ -277,7 +277,7 @@ func TestForbiddenImports(t *testing.T) {
 						continue // its own subpackage, or a shared one
 					}
 					if reason, ok := stdOnly[pkg]; ok {
-						if d := graph[dep]; (!isStd(dep) && !stdOnlyPackage(dep)) || dep == "runtime/cgo" || (d != nil && len(d.CgoFiles) > 0) {
+						if d := graph[dep]; !isStd(dep) || dep == "runtime/cgo" || (d != nil && len(d.CgoFiles) > 0) {
 							t.Errorf("%s must import the standard library only, without cgo, not %s: %s\n\timport chain: %s",
 								pkg, dep, reason, strings.Join(chain(graph, path, dep), " → "))
 						}
@@ -490,11 +490,4 @@ func goTool(t *testing.T) string {
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
-}
-
-// stdOnlyPackage says whether import path dep is one of stdOnly's: a
-// package that may import the standard library only may import those too.
-func stdOnlyPackage(dep string) bool {
-	_, ok := stdOnly[strings.TrimPrefix(dep, module+"/")]
-	return ok && strings.HasPrefix(dep, module+"/")
 }

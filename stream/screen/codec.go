@@ -258,8 +258,9 @@ func (e *tileEncoder) encode(dst []byte, canvas []byte, stride int, sc *scaler, 
 }
 
 // palette lists the colours of rectangle r of BGRX pixels (stride ps) in
-// e.pal, with the hash e.palKey/palIdx from colour to index; false when
-// there are more than 256 (or one: that is a solid tile).
+// e.pal, with the hash e.palKey/palIdx from colour to index; false as soon
+// as there are more than paletteMax (anti-aliased text: it stops at the
+// 17th colour rather than scanning the tile), or for one (a solid tile).
 func (e *tileEncoder) palette(pix []byte, ps int, r image.Rectangle) bool {
 	clear(e.palKey[:])
 	e.pal = e.pal[:0]
@@ -275,7 +276,7 @@ func (e *tileEncoder) palette(pix []byte, ps int, r image.Rectangle) bool {
 			if _, ok := e.paletteIndex(c); ok {
 				continue
 			}
-			if len(e.pal) == 256 {
+			if len(e.pal) == paletteMax {
 				return false
 			}
 			h := (c * 0x9e3779b1) >> 22
@@ -286,7 +287,7 @@ func (e *tileEncoder) palette(pix []byte, ps int, r image.Rectangle) bool {
 			e.pal = append(e.pal, c)
 		}
 	}
-	if len(e.pal) < 2 || len(e.pal) > paletteMax {
+	if len(e.pal) < 2 {
 		return false
 	}
 	// In order of value, so that the same colours get the same indices in

@@ -58,10 +58,11 @@ type Sender struct {
 	// touched it adds 1, decaying with busyDecay); a hot tile is sent only
 	// when the busy budget allows (busyNext), a cold one at once.
 	heat     []float32
-	heatAt   []int64  // when heat was last updated (ns since epoch, monotonic)
-	offerSeq uint32   // Offers so far, to count a tile once per Offer
-	heatSeq  []uint32 // the Offer that last heated each tile
-	order    []int    // takeLocked's scratch: the dirty tiles in the order they go
+	heatAt   []int64    // when heat was last updated (ns since epoch, monotonic)
+	offerSeq uint32     // Offers so far, to count a tile once per Offer
+	heatSeq  []uint32   // the Offer that last heated each tile
+	order    []int      // takeLocked's scratch: the dirty tiles in the order they go
+	heats    []tileHeat // and their heats, to sort them
 	busyNext time.Time
 	pace     pacer // Settings.Auto
 	// The top-off (Settings.Auto): tiles the viewer has lossy, and when
@@ -401,8 +402,16 @@ func (s *Sender) takeLocked(now time.Time, j *job) {
 	limit := len(order)
 	if auto && !s.key && len(order) > s.pace.maxTiles() {
 		limit = s.pace.maxTiles()
-		heat := func(i int) float32 { return s.heatNow(i, nowNano) }
-		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(heat(a), heat(b)) })
+		// Each tile's heat once (an exponential), not once a comparison.
+		heats := s.heats[:0]
+		for _, i := range order {
+			heats = append(heats, tileHeat{i, s.heatNow(i, nowNano)})
+		}
+		slices.SortStableFunc(heats, func(a, b tileHeat) int { return cmp.Compare(a.heat, b.heat) })
+		for k, h := range heats {
+			order[k] = h.i
+		}
+		s.heats = heats
 	}
 	s.order = order
 	all := s.key || (busyOK && s.ndirty == len(s.dirty) && s.ndirty <= limit)
@@ -472,6 +481,12 @@ func (s *Sender) topOffLocked(now time.Time) (do bool, wait time.Duration) {
 	}
 	s.ndirty = n
 	return true, 0
+}
+
+// tileHeat is a tile and its heat now.
+type tileHeat struct {
+	i    int
+	heat float32
 }
 
 // takeTileLocked puts dirty tile i (cells mask) in j and, unless all of
