@@ -35,6 +35,10 @@ const (
 	// EventTransfer: a file transfer started, moved on or ended
 	// (Transfer). The one that ends it has Text, for the history.
 	EventTransfer
+	// EventVoice says where the voice call stands now (Voice); the
+	// windows change Start Talking, Mute and the level meter, the history
+	// gets EventStatus lines ("Bob started talking", "Voice ended").
+	EventVoice
 )
 
 // Transfer is where a file transfer stands (EventTransfer).
@@ -84,6 +88,16 @@ const (
 	ControlOn                         // the helper has control
 )
 
+// VoiceState is where the voice call stands, as this side shows it.
+type VoiceState int
+
+const (
+	VoiceOff     VoiceState = iota // nobody talks: Start Talking
+	VoiceCalling                   // this side asked; the other is deciding
+	VoiceAsked                     // the other side asked; this side is deciding
+	VoiceOn                        // both talk: Stop Talking, Mute, the meter
+)
+
 // Event is something the user interface shows. Fields other than Kind and
 // Time belong to the kinds that say so.
 type Event struct {
@@ -92,6 +106,7 @@ type Event struct {
 	From    string       // EventChat: the other side's name
 	Text    string       // EventProgress, EventStatus, EventChat, EventEnded
 	Control ControlState // EventControl
+	Voice   VoiceState   // EventVoice
 	Expires time.Time    // EventWaiting
 	Session *Session     // EventConnected: the session, for the interface to drive
 	// EventTransfer: the transfer
@@ -121,6 +136,9 @@ const (
 	// at the top, files and folders, the first few and "…"; Count and
 	// Bytes: all the files) in Folder?
 	AskReceiveFiles
+	// AskAllowMicrophone: Peer wants to talk; allow this computer's
+	// microphone (and speaker) for the call?
+	AskAllowMicrophone
 )
 
 // Question is what a Prompter is asked: a kind and its fields, never a
@@ -163,6 +181,8 @@ func (q Question) Text() string {
 		return fmt.Sprintf("%s would like to share control of your computer: %s will be able to use your mouse and keyboard. Press ESC at any time to take control back. Allow?", q.Peer, q.Peer)
 	case AskName:
 		return fmt.Sprintf("Your name, as %s will see it: ", q.Peer)
+	case AskAllowMicrophone:
+		return q.Peer + " wants to talk with you. Allow microphone?"
 	case AskReceiveFiles:
 		names := strings.Join(q.Files, ", ")
 		if q.Count == 1 {

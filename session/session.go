@@ -220,12 +220,24 @@ func (s *Session) ConnInfo() string {
 	return fmt.Sprintf("%s → %s", c.LocalMultiaddr(), c.RemoteMultiaddr())
 }
 
-// RemoteAddr is the multiaddr of the other side of the session connection.
 // PathRTT is the least round trip the current connection's transport has
 // measured (QUIC); 0 when it does not say (TCP). The screen's Automatic
 // takes it as the floor of a path's delay.
 func (s *Session) PathRTT() time.Duration { return p2p.MinRTT(s.current().raw.Conn()) }
 
+// Datagrams are the current connection's unreliable messages, when it has
+// them (a direct QUIC connection; ok false over TCP or a relay). One
+// channel reads them: voice, whose packets must not wait behind a lost one.
+// They belong to the connection of this moment: after the session resumes
+// over a new one, a channel asks again.
+func (s *Session) Datagrams() (d Datagrams, ok bool) {
+	return p2p.DatagramsOf(s.current().raw.Conn())
+}
+
+// Datagrams are a connection's unreliable messages (p2p.Datagrams).
+type Datagrams = p2p.Datagrams
+
+// RemoteAddr is the multiaddr of the other side of the session connection.
 func (s *Session) RemoteAddr() string { return s.current().raw.Conn().RemoteMultiaddr().String() }
 
 // Relayed says whether the session runs through a relay of the user's own

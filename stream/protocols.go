@@ -32,6 +32,11 @@ const (
 	// done). 1.0.0 (2026-12-10): first version, layout and limits in
 	// stream/files (doc.go); its maximum frame is files.MaxMessage.
 	FileProtocol = "/ra-p2p/file/1.0.0"
+	// VoiceProtocol: one stream per call (ask, allow, stop, mute) and,
+	// when the connection has no datagrams, the call's Opus packets.
+	// 1.0.0 (2026-12-05): first version, layout and limits in stream/talk
+	// (doc.go); its maximum frame is talk.MaxMessage.
+	VoiceProtocol = "/ra-p2p/voice/1.0.0"
 
 	// PunchProtocol and NATReportProtocol are spoken by p2p itself, which
 	// must not import this package: they are defined, with their history,

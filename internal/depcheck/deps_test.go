@@ -97,6 +97,13 @@ var rules = map[string]map[string]string{
 		"github.com/go-vgo/robotgo/...":     wireOnly,
 		"os/exec":                           wireOnly,
 	},
+	"stream/talk": {
+		module + "/...":                     "the voice protocol's wire format shares only stream/framing with the other protocols; codecs, devices and the jitter buffer are voice's and audio's",
+		"github.com/libp2p/...":             wireOnly + " (datagrams are bytes; the channel sends them)",
+		"github.com/hajimehoshi/ebiten/...": wireOnly,
+		"github.com/go-vgo/robotgo/...":     wireOnly,
+		"os/exec":                           wireOnly,
+	},
 	"stream/traversal": {
 		module + "/...":                     "traversal is the punch and NAT-report formats p2p speaks; it imports no other ra-p2p package, so p2p can use it",
 		"github.com/libp2p/...":             wireOnly + " (p2p plugs its libp2p streams in)",
@@ -240,6 +247,7 @@ var rules = map[string]map[string]string{
 // protocol and transfer share the framing.
 var allowed = map[string][]string{
 	"stream/files": {module + "/stream/framing"},
+	"stream/talk":  {module + "/stream/framing"},
 	"transfer":     {module + "/stream/files", module + "/stream/framing"},
 	"render/xpane": {module + "/render/xwin"},
 	"render/xkeys": {module + "/render/xwin"},

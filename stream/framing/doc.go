@@ -1,5 +1,5 @@
 // Package framing is the message framing every ra-p2p app protocol shares
-// (session, chat, control, screen, file): length-delimited frames with a
+// (session, chat, control, screen, file, voice): length-delimited frames with a
 // per-protocol size limit, JSON bodies, and a reader for binary bodies.
 //
 // Everything here works over an io.Reader/io.Writer, so it is tested over
@@ -25,6 +25,7 @@
 //	0x20..0x25  screen (stream/screen)
 //	0x30..0x31  control (stream/control.go)
 //	0x40..0x45  file (stream/files)
+//	0x50..0x51  voice (stream/talk)
 //
 // # Trust
 //
