@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -337,6 +338,39 @@ func TestCloseTwiceThenProcessWritesSilence(t *testing.T) {
 		if v != 0 {
 			t.Fatalf("after Close, out[%d] = %d, want silence", i, v)
 		}
+	}
+}
+
+// TestCloseWhileProcessing: Close from another goroutine waits for the
+// frame in progress, and the audio thread's later frames are silence.
+func TestCloseWhileProcessing(t *testing.T) {
+	c := newCanceller(t)
+	started, closed := make(chan struct{}), make(chan struct{})
+	silent := make(chan bool, 1)
+	go func() {
+		mic, played, out := make([]int16, frame), make([]int16, frame), make([]int16, frame)
+		for i := range mic {
+			mic[i], played[i] = int16(i), int16(-i)
+		}
+		for n := 0; ; n++ {
+			if n == 10 {
+				close(started)
+			}
+			select {
+			case <-closed:
+				c.Process(mic, played, out)
+				silent <- slices.Equal(out, make([]int16, frame))
+				return
+			default:
+				c.Process(mic, played, out)
+			}
+		}
+	}()
+	<-started
+	c.Close() // while the goroutine is processing
+	close(closed)
+	if !<-silent {
+		t.Error("a frame processed after Close is not silence")
 	}
 }
 
