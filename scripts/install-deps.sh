@@ -16,6 +16,8 @@ pkgs=(
   xclip                                                                              # the windows' copy and paste (render/clipboard.go)
   libxtst-dev                                                                        # control: robotgo (XTEST); it also uses libx11-dev and libxi-dev above
   libturbojpeg0-dev                                                                  # screen codec: JPEG tiles with libjpeg-turbo
+  libspeexdsp-dev                                                                    # voice: echo cancellation and noise suppression with speexdsp (audio/echo)
+  espeak-ng sox                                                                      # voice tests: real speech, synthesized and resampled to 48 kHz (audio/echo/echo_test.go)
   tigervnc-scraping-server tigervnc-viewer x11vnc                                    # screen-latency benchmark peers
   miniupnpd-nftables stun-server nftables                                            # UPnP IGD / NAT-PMP routers in the NAT tests
   shared-mime-info desktop-file-utils xdg-utils                                      # make install: the invitation MIME type, menu entry, double-click (test/install_test.go)

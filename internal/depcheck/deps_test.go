@@ -220,6 +220,12 @@ var rules = map[string]map[string]string{
 		"github.com/hajimehoshi/ebiten/...": "finding the window needs X only",
 		module + "/...":                     "finding the window is a leaf",
 	},
+	"audio/echo": {
+		module + "/...":                     "echo is signal processing on frames handed to it: it imports no other ra-p2p package; the voice channel wires it to the sound device and the stream",
+		"github.com/libp2p/...":             "echo runs on the audio thread and must never know about the network",
+		"github.com/hajimehoshi/ebiten/...": "echo runs on the audio thread and never draws",
+		"net/...":                           "echo runs on the audio thread and must never know about the network",
+	},
 	"capture": {
 		"github.com/libp2p/...":             "capture is a leaf that grabs the screen and must not know about the network",
 		"github.com/multiformats/...":       "capture knows nothing about peers",
