@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -59,23 +60,7 @@ func Available() error {
 		return err
 	}
 	defer c.close()
-	mics, err := c.devices(malgo.Capture)
-	if err != nil {
-		return err
-	}
-	speakers, err := c.devices(malgo.Playback)
-	if err != nil {
-		return err
-	}
-	switch {
-	case len(mics) == 0 && len(speakers) == 0:
-		return fmt.Errorf("%w: %s has no microphone and no speaker", ErrNoSoundSystem, c.backend.long)
-	case len(mics) == 0:
-		return fmt.Errorf("%w: %s has no microphone", ErrNoSoundSystem, c.backend.long)
-	case len(speakers) == 0:
-		return fmt.Errorf("%w: %s has no speaker", ErrNoSoundSystem, c.backend.long)
-	}
-	return nil
+	return c.usable()
 }
 
 // Microphones lists the devices that capture sound (with PulseAudio and
@@ -171,12 +156,40 @@ func openContext(logf func(string)) (*soundContext, error) {
 	return nil, fmt.Errorf("%w (%s)", ErrNoSoundSystem, strings.Join(reasons, "; "))
 }
 
+// devices lists the backend's devices of a kind, without ALSA's "null"
+// PCM (it discards what it plays and records silence: a device that would
+// make voice look like it works).
 func (c *soundContext) devices(kind malgo.DeviceType) ([]malgo.DeviceInfo, error) {
 	infos, err := c.ctx.Devices(kind)
 	if err != nil {
 		return nil, fmt.Errorf("listing %s devices: %w", c.backend.long, err)
 	}
-	return infos, nil
+	return slices.DeleteFunc(infos, func(info malgo.DeviceInfo) bool {
+		id := c.backend.deviceID(info.ID)
+		return c.backend.id == malgo.BackendAlsa && (id == "alsa:null" || strings.HasPrefix(id, "alsa:null:"))
+	}), nil
+}
+
+// usable says ErrNoSoundSystem unless the backend has a microphone and a
+// speaker.
+func (c *soundContext) usable() error {
+	mics, err := c.devices(malgo.Capture)
+	if err != nil {
+		return err
+	}
+	speakers, err := c.devices(malgo.Playback)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(mics) == 0 && len(speakers) == 0:
+		return fmt.Errorf("%w: %s has no microphone and no speaker", ErrNoSoundSystem, c.backend.long)
+	case len(mics) == 0:
+		return fmt.Errorf("%w: %s has no microphone", ErrNoSoundSystem, c.backend.long)
+	case len(speakers) == 0:
+		return fmt.Errorf("%w: %s has no speaker", ErrNoSoundSystem, c.backend.long)
+	}
+	return nil
 }
 
 // find returns the device called id, nil for "" (the system's default).

@@ -92,6 +92,10 @@ func Open(cfg Config) (*Duplex, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := c.usable(); err != nil {
+		c.close()
+		return nil, err
+	}
 	mic, err := c.find(malgo.Capture, cfg.Microphone)
 	if err != nil {
 		c.close()
