@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -34,6 +35,7 @@ var tools = []struct{ name, pkg string }{
 	{"pactl", "pulseaudio-utils"},
 	{"paplay", "pulseaudio-utils"},
 	{"parec", "pulseaudio-utils"},
+	{"pw-link", "pipewire-bin"},
 }
 
 // startTimeout bounds each step of starting the server on a busy machine
@@ -276,10 +278,24 @@ func (s *Server) Pactl(tb testing.TB, args ...string) string {
 // NullSink creates a sink that plays into nothing, called name (also its
 // description, which is how sound libraries name it: "name"), 48 kHz
 // mono, and returns when it and its monitor source, name+".monitor", are
-// listed.
+// listed. Its graph ports are name+":playback_MONO" and name+":monitor_MONO".
 func (s *Server) NullSink(tb testing.TB, name string) {
 	tb.Helper()
-	s.Pactl(tb, "load-module", "module-null-sink", "sink_name="+name, "rate=48000", "channels=1",
+	s.nullSink(tb, name, 1)
+}
+
+// StereoNullSink is NullSink with two channels (ports name+":playback_FL",
+// "…_FR", "…:monitor_FL", "…_FR"): linked with Link to two other sinks'
+// monitors, its monitor records both on one clock, so the delay between
+// them is exact.
+func (s *Server) StereoNullSink(tb testing.TB, name string) {
+	tb.Helper()
+	s.nullSink(tb, name, 2)
+}
+
+func (s *Server) nullSink(tb testing.TB, name string, channels int) {
+	tb.Helper()
+	s.Pactl(tb, "load-module", "module-null-sink", "sink_name="+name, "rate=48000", "channels="+strconv.Itoa(channels),
 		"sink_properties=device.description="+name)
 	s.waitFor(tb, "null sink "+name, func() error {
 		sinks, err := s.pactl("list", "short", "sinks")
@@ -295,6 +311,18 @@ func (s *Server) NullSink(tb testing.TB, name string) {
 		}
 		return nil
 	})
+}
+
+// Link connects two graph ports directly with pw-link ("a:monitor_MONO" to
+// "probe:playback_FL"): no stream, no buffer, so what flows through it is
+// not delayed.
+func (s *Server) Link(tb testing.TB, output, input string) {
+	tb.Helper()
+	cmd := exec.Command("pw-link", output, input)
+	cmd.Env = s.childEnv()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("pw-link %s %s: %v\n%s", output, input, err, out)
+	}
 }
 
 // hasName says whether a "pactl list short" table has name in its second column.
@@ -326,9 +354,16 @@ func (s *Server) Play(tb testing.TB, file, sink string) {
 // or of the test.
 func (s *Server) Record(ctx context.Context, tb testing.TB, source, path string) (stop func()) {
 	tb.Helper()
+	return s.RecordChannels(ctx, tb, source, path, 1)
+}
+
+// RecordChannels is Record with a number of channels (2 for the monitor of
+// a StereoNullSink).
+func (s *Server) RecordChannels(ctx context.Context, tb testing.TB, source, path string, channels int) (stop func()) {
+	tb.Helper()
 	name := fmt.Sprintf("soundserver-record-%d-%d", os.Getpid(), time.Now().UnixNano())
 	cmd := exec.Command("parec", "--device="+source, "--client-name="+name, "--file-format=wav",
-		"--rate=48000", "--channels=1", "--format=s16le", "--latency-msec=10", path)
+		"--rate=48000", "--channels="+strconv.Itoa(channels), "--format=s16le", "--latency-msec=10", path)
 	cmd.Env = s.childEnv()
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

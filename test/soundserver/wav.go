@@ -39,6 +39,14 @@ func Speech(tb testing.TB, text, path string) {
 // anything else.
 func ReadWAV(tb testing.TB, path string) ([]int16, int) {
 	tb.Helper()
+	chans, rate := ReadWAVChannels(tb, path)
+	return chans[0], rate
+}
+
+// ReadWAVChannels reads a 16-bit PCM WAV file and returns each channel's
+// samples and the sample rate; it fails the test on anything else.
+func ReadWAVChannels(tb testing.TB, path string) ([][]int16, int) {
+	tb.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		tb.Fatal(err)
@@ -72,9 +80,12 @@ func ReadWAV(tb testing.TB, path string) ([]int16, int) {
 				size = len(body)
 			}
 			n := size / 2 / channels
-			out := make([]int16, n)
-			for i := range out {
-				out[i] = int16(binary.LittleEndian.Uint16(body[i*2*channels:]))
+			out := make([][]int16, channels)
+			for c := range out {
+				out[c] = make([]int16, n)
+				for i := range out[c] {
+					out[c][i] = int16(binary.LittleEndian.Uint16(body[(i*channels+c)*2:]))
+				}
 			}
 			return out, rate
 		}
