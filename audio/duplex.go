@@ -34,8 +34,9 @@ type Config struct {
 
 // Buffers, kept small because every millisecond here adds to mouth-to-ear
 // delay (target ≤ 150 ms in all): a 10 ms period, so a callback carries
-// one frame, and 3 periods, which PipeWire and PulseAudio keep fed on a
-// busy two-core machine (2 underran there under load).
+// one frame, and 3 periods of slack for a busy machine. With PipeWire
+// 0.3.65 (pipewire-pulse) the loop microphone→Process→speaker measured
+// 51–73 ms, with no underruns, on a shared two-core machine.
 const (
 	periodMillis = 10
 	periods      = 3
@@ -57,7 +58,7 @@ type Duplex struct {
 	// Only the audio thread touches these (after Open returns).
 	mic, speaker       fifo
 	micFrame, spkFrame [FrameSamples]int16
-	primed             bool
+	primed             bool // the first callback has been
 
 	callbacks  atomic.Int64 // device callbacks so far
 	frames     atomic.Int64 // Process calls so far
@@ -171,6 +172,16 @@ func (d *Duplex) callback(out, in []byte, frameCount uint32) {
 	} else {
 		d.mic.write(mic)
 	}
+	if !d.primed {
+		d.primed = true
+		// A period that is not a whole number of frames: the speaker
+		// must start this much late, or it runs dry every few calls.
+		// The most a call can lack is FrameSamples - gcd(period,
+		// FrameSamples) samples; whole 10 ms periods need nothing.
+		if r := len(spk) % FrameSamples; r != 0 {
+			d.speaker.write(zeros[:FrameSamples-gcd(len(spk), FrameSamples)])
+		}
+	}
 	for d.mic.len() >= FrameSamples {
 		d.mic.read(d.micFrame[:])
 		clear(d.spkFrame[:])
@@ -178,17 +189,11 @@ func (d *Duplex) callback(out, in []byte, frameCount uint32) {
 		d.speaker.write(d.spkFrame[:])
 		d.frames.Add(1)
 	}
-	n := d.speaker.read(spk)
-	if n < len(spk) {
-		// Not a whole frame yet (the backend's period is not a multiple
-		// of 10 ms): silence now, and the frames that follow stay this
-		// much later, which is the least delay that never runs dry.
+	if n := d.speaker.read(spk); n < len(spk) {
+		// Only when the period changes: silence now, and the frames that
+		// follow stay this much later.
 		clear(spk[n:])
-		if d.primed {
-			d.underruns.Add(int64(len(spk) - n))
-		}
-	} else {
-		d.primed = true
+		d.underruns.Add(int64(len(spk) - n))
 	}
 	if o := d.mic.overflowed + d.speaker.overflowed; o != 0 {
 		d.overflowed.Add(int64(o))
@@ -197,6 +202,13 @@ func (d *Duplex) callback(out, in []byte, frameCount uint32) {
 }
 
 var zeros [FrameSamples]int16
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
 
 // samples views a callback's bytes as native-endian int16 samples (the
 // device is opened as S16, mono).
@@ -209,10 +221,12 @@ func samples(b []byte) []int16 {
 
 // Latency is what the sound device's buffers add to the delay, capture
 // plus playback, as miniaudio reports them (period × periods on each
-// side). Re-blocking adds nothing more while the backend calls back with
-// whole 10 ms frames, as miniaudio's fixed-size callback does. What the
-// sound server adds beyond its buffers (PipeWire's graph quantum,
-// the output device) is not in it.
+// side). With the PulseAudio backend these are the streams' maximum
+// lengths, an upper bound: 70 ms with pipewire-pulse, whose measured loop
+// was 51–73 ms. Re-blocking adds nothing while the backend calls back with
+// whole 10 ms frames, as miniaudio's fixed-size callback does (else up to
+// a frame). What the sound server adds beyond these buffers (PipeWire's
+// graph quantum, the sound card) is not in it.
 func (d *Duplex) Latency() time.Duration { return d.latency }
 
 // Stats says how the device has run so far: device callbacks, Process
