@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/ebitenui/ebitenui v0.7.3
 	github.com/florianl/go-nfqueue v1.3.2
+	github.com/gen2brain/malgo v0.11.24
 	github.com/go-vgo/robotgo v0.110.5
 	github.com/hajimehoshi/ebiten/v2 v2.8.8
 	github.com/huin/goupnp v1.3.0
@@ -92,7 +93,6 @@ require (
 	github.com/filecoin-project/go-clock v0.1.0 // indirect
 	github.com/flynn/noise v1.1.0 // indirect
 	github.com/frustra/bbcode v0.0.0-20201127003707-6ef347fbe1c8 // indirect
-	github.com/gen2brain/malgo v0.11.24 // indirect
 	github.com/go-git/gcfg v1.5.1-0.20230307220236-3a3c6141e376 // indirect
 	github.com/go-git/go-billy/v5 v5.9.0 // indirect
 	github.com/go-git/go-git/v5 v5.19.2 // indirect
