@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/ebitenui/ebitenui v0.7.3
 	github.com/florianl/go-nfqueue v1.3.2
+	github.com/gen2brain/malgo v0.11.24
 	github.com/go-vgo/robotgo v0.110.5
 	github.com/hajimehoshi/ebiten/v2 v2.8.8
 	github.com/huin/goupnp v1.3.0
