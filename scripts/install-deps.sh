@@ -16,6 +16,8 @@ pkgs=(
   xclip                                                                              # the windows' copy and paste (render/clipboard.go)
   libxtst-dev                                                                        # control: robotgo (XTEST); it also uses libx11-dev and libxi-dev above
   libturbojpeg0-dev                                                                  # screen codec: JPEG tiles with libjpeg-turbo
+  libopus-dev libopusfile-dev                                                        # voice: Opus through github.com/hraban/opus (cgo; its stream.go needs libopusfile)
+  espeak-ng sox                                                                      # voice tests: speech to encode (voice/voice_test.go)
   tigervnc-scraping-server tigervnc-viewer x11vnc                                    # screen-latency benchmark peers
   miniupnpd-nftables stun-server nftables                                            # UPnP IGD / NAT-PMP routers in the NAT tests
   shared-mime-info desktop-file-utils xdg-utils                                      # make install: the invitation MIME type, menu entry, double-click (test/install_test.go)
