@@ -24,7 +24,7 @@ type SenderConfig struct {
 	// much of each packet carries the previous one again (in-band FEC);
 	// 0 means 10. −1 turns FEC off.
 	LossPercent int
-	// Complexity of the encoder, 1..10; 0 means 10 (about 1.5 % of one
+	// Complexity of the encoder, 1..10; 0 means 10 (about 2 % of one
 	// core here: see BenchmarkEncode).
 	Complexity int
 }
