@@ -8,6 +8,7 @@ require (
 	github.com/gen2brain/malgo v0.11.24
 	github.com/go-vgo/robotgo v0.110.5
 	github.com/hajimehoshi/ebiten/v2 v2.8.8
+	github.com/hraban/opus v0.0.0-20260708213942-bde8e4304501
 	github.com/huin/goupnp v1.3.0
 	github.com/ipfs/go-cid v0.6.2
 	github.com/jackpal/go-nat-pmp v1.0.2

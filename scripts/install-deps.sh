@@ -17,15 +17,14 @@ pkgs=(
   libxtst-dev                                                                        # control: robotgo (XTEST); it also uses libx11-dev and libxi-dev above
   libturbojpeg0-dev                                                                  # screen codec: JPEG tiles with libjpeg-turbo
   libspeexdsp-dev                                                                    # voice: echo cancellation and noise suppression with speexdsp (audio/echo)
-  espeak-ng sox                                                                      # voice tests: real speech, synthesized and resampled to 48 kHz (audio/echo/echo_test.go)
+  libopus-dev libopusfile-dev                                                        # voice: Opus through github.com/hraban/opus (cgo; its stream.go needs libopusfile)
   tigervnc-scraping-server tigervnc-viewer x11vnc                                    # screen-latency benchmark peers
   miniupnpd-nftables stun-server nftables                                            # UPnP IGD / NAT-PMP routers in the NAT tests
   shared-mime-info desktop-file-utils xdg-utils                                      # make install: the invitation MIME type, menu entry, double-click (test/install_test.go)
   dbus-daemon xdg-desktop-portal xdg-desktop-portal-gtk                              # Send a File: the desktop's file dialog through its portal (internal/portal, test/files_portal_test.go)
   libfile-mimeinfo-perl libglib2.0-bin                                               # how xdg-mime reads that database outside GNOME and KDE (xdg-utils recommends it; else it asks file(1), which knows no .rainvite) and in GNOME, Xfce, MATE (gio)
   pipewire pipewire-pulse wireplumber pipewire-bin dbus-daemon pulseaudio-utils       # voice tests: a private headless PipeWire with null sinks, paplay/parec (test/soundserver); audio/ reaches it through libpulse (malgo dlopens it)
-  espeak-ng sox                                                                      # voice tests: speech to play and resampling (test/soundserver.Speech)
-  libopus-dev libspeexdsp-dev                                                        # voice: Opus codec and speex echo canceller / preprocessor (cgo)
+  espeak-ng sox                                                                      # voice tests: real speech, resampled to 48 kHz (test/soundserver.Speech, voice, audio/echo)
 )
 missing=()
 for p in "${pkgs[@]}"; do
