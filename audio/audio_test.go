@@ -3,7 +3,6 @@ package audio_test
 import (
 	"context"
 	"errors"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -188,9 +187,9 @@ func TestLoopback(t *testing.T) {
 	if rate != audio.SampleRate {
 		t.Fatalf("recorded at %d Hz", rate)
 	}
-	lagA, corrA := bestLag(want, heard, audio.SampleRate) // up to 1 s
-	lagB, corrB := bestLag(want, played, audio.SampleRate)
-	loop, corrLoop := bestLag(heard, played, audio.SampleRate/2)
+	lagA, corrA := soundserver.BestLag(want, heard, audio.SampleRate) // up to 1 s
+	lagB, corrB := soundserver.BestLag(want, played, audio.SampleRate)
+	loop, corrLoop := soundserver.BestLag(heard, played, audio.SampleRate/2)
 	ms := func(n int) float64 { return float64(n) * 1000 / audio.SampleRate }
 	t.Logf("a.monitor (microphone): lag %.1f ms after the file, correlation %.3f", ms(lagA), corrA)
 	t.Logf("b.monitor (speaker):    lag %.1f ms after the file, correlation %.3f", ms(lagB), corrB)
@@ -204,50 +203,6 @@ func TestLoopback(t *testing.T) {
 	if loop <= 0 || abs(lagB-lagA-loop) > 2 {
 		t.Errorf("the loop's delay: %d samples between the channels, %d between their lags to the file", loop, lagB-lagA)
 	}
-}
-
-// bestLag finds the delay (0..maxLag samples) at which got best matches
-// want, and the normalized cross-correlation there: first on 8-sample
-// averages (a brute-force search at full rate takes ~10 s here), then at
-// full rate around the best coarse lag.
-func bestLag(want, got []int16, maxLag int) (int, float64) {
-	const k = 8
-	coarseLag, _ := search(decimate(want, k), decimate(got, k), 0, maxLag/k)
-	return search(decimate(want, 1), decimate(got, 1), max(0, coarseLag*k-2*k), coarseLag*k+2*k)
-}
-
-func search(want, got []float64, from, to int) (int, float64) {
-	best, bestCorr := from, math.Inf(-1)
-	for lag := from; lag <= to && lag < len(got); lag++ {
-		n := min(len(want), len(got)-lag)
-		var xy, xx, yy float64
-		for i, x := range want[:n] {
-			y := got[i+lag]
-			xy += x * y
-			xx += x * x
-			yy += y * y
-		}
-		if xx == 0 || yy == 0 {
-			continue
-		}
-		if c := xy / math.Sqrt(xx*yy); c > bestCorr {
-			best, bestCorr = lag, c
-		}
-	}
-	return best, bestCorr
-}
-
-// decimate averages blocks of k samples (k = 1: a copy as float64).
-func decimate(s []int16, k int) []float64 {
-	out := make([]float64, len(s)/k)
-	for i := range out {
-		var sum float64
-		for _, v := range s[i*k : i*k+k] {
-			sum += float64(v)
-		}
-		out[i] = sum / float64(k)
-	}
-	return out
 }
 
 func abs(n int) int { return max(n, -n) }

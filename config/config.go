@@ -26,6 +26,10 @@ type File struct {
 	// Screen is the screen quality the helper chose last (Settings), used
 	// again in the next session; zero = the default preset.
 	Screen Screen `json:"screen,omitzero"`
+	// Microphone and Speaker are the sound devices a call uses (their IDs
+	// as the sound system names them); "" = the system's default.
+	Microphone string `json:"microphone,omitempty"`
+	Speaker    string `json:"speaker,omitempty"`
 }
 
 // Screen is the helper's choice of screen quality as the file keeps it
@@ -46,6 +50,7 @@ type Screen struct {
 const (
 	MaxSize      = 64 << 10
 	MaxBootstrap = 64
+	MaxDeviceID  = 512
 	MaxName      = stream.MaxNameRunes // what the peer is shown at most
 )
 
@@ -111,6 +116,11 @@ func Parse(b []byte) (File, error) {
 	}
 	if c.Downloads != "" && !utf8.ValidString(c.Downloads) {
 		return File{}, fmt.Errorf("%w: \"downloads\" is not a valid folder name", ErrInvalid)
+	}
+	for name, id := range map[string]string{"microphone": c.Microphone, "speaker": c.Speaker} {
+		if !utf8.ValidString(id) || len(id) > MaxDeviceID {
+			return File{}, fmt.Errorf("%w: %q is not a sound device's name of at most %d bytes", ErrInvalid, name, MaxDeviceID)
+		}
 	}
 	if err := c.Screen.check(); err != nil {
 		return File{}, fmt.Errorf("%w: \"screen\": %v", ErrInvalid, err)

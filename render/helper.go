@@ -120,10 +120,11 @@ func NewHelper(cfg HelperConfig) (*HelperWindow, error) {
 		reason = notYet
 	}
 	w.settingsBtn = st.newButton("Settings", w.openSettings, reason)
+	talk := p.newVoiceControls()
 	p.buildPanel(
 		w.controlBtn,
 		p.newSendFileButton(),
-		st.newButton("Start Talking", nil, notYet),
+		talk,
 		w.settingsBtn,
 		w.actualBtn,
 	)
@@ -148,7 +149,7 @@ func helperHelp(peer string) string {
 		"• " + peer + " can take control back at any moment by pressing ESC on their keyboard.\n" +
 		"• Send a File sends files or folders to " + peer + ", who is asked first; dropping them onto this window does the same. Each transfer shows a bar with Cancel; " + peer + "'s files come to you the same way, and the history says where they were saved (Open the folder).\n" +
 		"• Settings chooses how " + peer + "'s screen comes to you: Best quality (every pixel exact), Balanced, Fastest (for a slow connection) or your own frame rate, colours, size and photo quality. OK applies it at once, and it is kept for your next session.\n" +
-		"• Start Talking is not available in this version yet; its button stays greyed out.\n" +
+		"• Start Talking asks " + peer + " to talk with you, through the microphones and speakers of both computers; once " + peer + " allows it the button says Stop Talking, Mute silences your microphone, and the meters show that the microphones work (yours, and what " + peer + "'s speaker plays). Either of you can stop at any time. Headphones are best; an echo canceller keeps laptop speakers from sending " + peer + "'s voice back.\n" +
 		"• Disconnect (or closing the window) ends the session for both of you."
 }
 

@@ -37,10 +37,11 @@ func NewNovice(cfg NoviceConfig) (*NoviceWindow, error) {
 		}
 	}, "")
 	w.stopBtn.GetWidget().Disabled = true
+	talk := p.newVoiceControls()
 	p.buildPanel(
 		w.stopBtn,
 		p.newSendFileButton(),
-		st.newButton("Start Talking", nil, notYet),
+		talk,
 	)
 	root := widget.NewContainer(widget.ContainerOpts.Layout(widget.NewGridLayout(
 		widget.GridLayoutOpts.Columns(1), widget.GridLayoutOpts.Stretch([]bool{true}, []bool{true}))))
@@ -56,7 +57,7 @@ const noviceHelp = "How Remote Assistance works\n\n" +
 	"• Chat: type in the box at the bottom and press ENTER or Send. Ctrl+V pastes into the box. Click a message in the history to select it (Shift+click selects several) and press Ctrl+C to copy it (a command to paste elsewhere, say); Ctrl+C in the box copies your helper's last message.\n" +
 	"• Disconnect (or closing this window) ends the session at once.\n" +
 	"• Send a File sends files or folders to your helper (or drop them onto this window). When your helper sends you files, you are asked first; the history says where they were saved (Open the folder).\n" +
-	"• Start Talking is not available in this version yet."
+	"• Start Talking asks your helper to talk with you through the microphones and speakers of both computers (your helper may ask you the same). Mute silences your microphone; Stop Talking ends the call, and either of you can stop at any time."
 
 // Run opens the window and runs until the user closes it (ErrClosed) or
 // Close is called (nil). It must be called on the main goroutine.

@@ -61,6 +61,8 @@ type Config struct {
 	// DropFiles gets the paths of files and folders dropped onto the
 	// window while connected (nil: drops are ignored).
 	DropFiles func(paths []string)
+	// Voice wires Start Talking, Mute and the meters.
+	Voice VoiceConfig
 }
 
 // ErrClosed is returned by Run when the user closed the window.
@@ -110,6 +112,7 @@ type panel struct {
 	pasted       []string         // clipboard text read for a paste, not yet typed into the chat box
 	pastedDialog []string         // the same for the open dialog's line
 	transfersIn  []transferChange // ShowTransfer and EndTransfer calls not yet shown
+	voiceSet     VoiceState
 
 	// game goroutine only
 	keysFromX    bool    // this frame's typed text comes from X: the chat box refuses Ebiten's
@@ -118,6 +121,7 @@ type panel struct {
 	lastFromPeer string  // the other side's last chat message, for Ctrl+C
 	hist         history // the chat history's entries and selection
 	transferRows map[string]*transferRow
+	voice        voiceControls
 	quitting     bool
 	open         []*openDialog // the open dialogs, newest last
 	control      ControlState
@@ -213,11 +217,15 @@ func (p *panel) buildPanel(buttons ...widget.PreferredSizeLocateableWidget) {
 		widget.ContainerOpts.Layout(widget.NewGridLayout(
 			widget.GridLayoutOpts.Columns(1), widget.GridLayoutOpts.Spacing(0, 10),
 			widget.GridLayoutOpts.Padding(widget.NewInsetsSimple(12)),
-			widget.GridLayoutOpts.Stretch([]bool{true}, []bool{false, false, false, false, true, false}))),
+			widget.GridLayoutOpts.Stretch([]bool{true}, []bool{false, false, false, false, false, true, false}))),
 	)
 	chatTitle := st.newLabel("Chat history", st.plainSmall, st.dim)
 	p.transfers = p.newTransfers()
-	p.left.AddChild(p.status, grid, p.transfers, chatTitle, p.history, entry)
+	voiceRow := p.voice.row
+	if voiceRow == nil { // a window without voice buttons (home)
+		voiceRow = widget.NewContainer()
+	}
+	p.left.AddChild(p.status, grid, voiceRow, p.transfers, chatTitle, p.history, entry)
 }
 
 // run opens the window and runs game until the user closes it (ErrClosed)
@@ -403,6 +411,7 @@ func (p *panel) updatePanel() error {
 	connected := p.connected
 	closeReq := p.closeReq
 	controlSet := p.controlSet
+	voiceSet := p.voiceSet
 	pasted := p.pasted
 	p.pasted = nil
 	pastedDialog := p.pastedDialog
@@ -448,6 +457,10 @@ func (p *panel) updatePanel() error {
 			p.control = ControlOff
 		}
 		p.controlChanged()
+		p.applyVoice()
+	}
+	if p.updateVoice(voiceSet) {
+		p.uiDirty = true
 	}
 	p.refitDialogs()
 	for _, d := range newDialogs {

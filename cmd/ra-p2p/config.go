@@ -10,6 +10,7 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/ra-p2p/ra-p2p/channel/filetransfer"
+	"github.com/ra-p2p/ra-p2p/channel/voicecall"
 	"github.com/ra-p2p/ra-p2p/channel/screenshare"
 	"github.com/ra-p2p/ra-p2p/config"
 	"github.com/ra-p2p/ra-p2p/p2p"
@@ -99,4 +100,14 @@ func fileChannel(downloads string, logger *slog.Logger) (*filetransfer.Channel, 
 		downloads = filepath.Join(home, "Downloads", "ra-p2p")
 	}
 	return &filetransfer.Channel{Downloads: downloads, Log: logger}, nil
+}
+
+// voiceChannel is the voice channel, on the microphone and speaker of the
+// config file (the system's default when it names none).
+func voiceChannel(helper bool, logger *slog.Logger) (*voicecall.Channel, error) {
+	fc, err := loadFileConfig()
+	if err != nil {
+		return nil, err
+	}
+	return &voicecall.Channel{Helper: helper, Microphone: fc.Microphone, Speaker: fc.Speaker, Log: logger}, nil
 }

@@ -72,12 +72,16 @@ func runHelp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		return err
 	}
-	cfg.Channels = append(cfg.Channels, files)
+	voice, err := voiceChannel(true, logger)
+	if err != nil {
+		return err
+	}
+	cfg.Channels = append(cfg.Channels, files, voice)
 	given := envPassword()
-	t := terminal.New(terminal.Config{In: stdin, Out: stdout, Progress: stderr, Yes: *yes, Password: given, Files: files})
+	t := terminal.New(terminal.Config{In: stdin, Out: stdout, Progress: stderr, Yes: *yes, Password: given, Files: files, Voice: voice})
 	if useGUI(*noGUI) {
 		wc := windowConfig(t, given, *yes, logger, bootstrap, network.portMapping, inv.Bootstrap)
-		wc.Files = files
+		wc.Files, wc.Voice = files, voice
 		if wc.Quality, err = screenQuality(); err != nil {
 			return err
 		}

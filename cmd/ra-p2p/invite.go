@@ -40,8 +40,12 @@ func runInvite(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return err
 	}
+	voice, err := voiceChannel(false, logger)
+	if err != nil {
+		return err
+	}
 	given := envPassword()
-	t := terminal.New(terminal.Config{In: stdin, Out: stdout, Progress: stderr, Yes: *yes, Password: given, Files: files})
+	t := terminal.New(terminal.Config{In: stdin, Out: stdout, Progress: stderr, Yes: *yes, Password: given, Files: files, Voice: voice})
 	// Checked before an invitation is made: a typo must not leave one behind.
 	network, err := common.sessionNetwork()
 	if err != nil {
@@ -111,13 +115,13 @@ func runInvite(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		Entry: entry, Store: store, Bootstrap: bootstrap, Listen: common.listen, Logger: logger, Relays: network.relays,
 		PortMapping: network.portMapping,
 	}
-	cfg.Channels = []session.Channel{files}
+	cfg.Channels = []session.Channel{files, voice}
 	if hasDisplay() {
 		cfg.Channels = append(cfg.Channels, &screenshare.Share{Log: logger})
 	}
 	if useGUI(*noGUI) {
 		wc := windowConfig(t, given, *yes, logger, bootstrap, network.portMapping, inv.Bootstrap)
-		wc.Files = files
+		wc.Files, wc.Voice = files, voice
 		return inviteInWindow(ctx, cfg, wc)
 	}
 	return session.RunNovice(ctx, cfg, t)

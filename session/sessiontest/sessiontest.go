@@ -32,6 +32,9 @@ type Options struct {
 	// helper?" (which is always yes); nil answers no. It may block until
 	// ctx ends.
 	NoviceAnswers func(ctx context.Context, q session.Question) bool
+	// HelperAnswers answers the helper's questions the same way (the
+	// voice channel asks either side); nil answers no.
+	HelperAnswers func(ctx context.Context, q session.Question) bool
 	// ResumeGrace is both sides' (session.HelpConfig.ResumeGrace); 0 = the
 	// default.
 	ResumeGrace time.Duration
@@ -85,7 +88,7 @@ func Pair(t testing.TB, opts Options) (helper, novice *Side) {
 		}
 		waited <- s
 	}()
-	helperUser := &user{ctx: asking}
+	helperUser := &user{answer: opts.HelperAnswers, ctx: asking}
 	var before []session.Event // the helper's steps before the session (Help returns after them)
 	hs, err := session.Help(ctx, session.HelpConfig{
 		Invitation: inv, Name: "Bob", Prompter: helperUser, Bootstrap: bootstrap, Listen: Loopback,

@@ -29,6 +29,9 @@ type Config struct {
 	// Files sends files (/send) and cancels transfers (/cancel); nil: the
 	// session has no file channel.
 	Files Files
+	// Voice talks (/talk starts and stops, /mute mutes and unmutes); nil:
+	// the session has no voice channel.
+	Voice Voice
 	// Progress is where a transfer's progress goes (a bar redrawn in
 	// place at a terminal, a line per quarter otherwise); nil: Out.
 	Progress io.Writer
@@ -41,6 +44,17 @@ type Files interface {
 	Send(paths []string) error
 	// CancelAll cancels every transfer that runs.
 	CancelAll()
+}
+
+// Voice is the voice channel as the terminal drives it.
+type Voice interface {
+	// Available says why this computer cannot talk; nil when it can.
+	Available() error
+	Start()
+	Stop()
+	State() session.VoiceState
+	SetMuted(bool)
+	Muted() bool
 }
 
 // Terminal is the line-based user interface. One goroutine reads standard
@@ -333,11 +347,7 @@ func (t *Terminal) Show(ev session.Event) {
 			t.Println(s.ConnectionText())
 		}
 		t.Println(s.ConnectedText())
-		if t.cfg.Files != nil {
-			t.Println(`Type a message and press ENTER to send it; /send PATH… sends files or folders, /cancel stops sending or receiving them, /quit ends the session.`)
-		} else {
-			t.Println(`Type a message and press ENTER to send it; type /quit to end the session.`)
-		}
+		t.Println(t.commandsText())
 		t.stopChat = make(chan struct{})
 		t.start()
 		t.chat.Go(func() { t.chatLoop(s, t.stopChat) })
@@ -351,6 +361,32 @@ func (t *Terminal) Show(ev session.Event) {
 	default:
 		t.Print(ev)
 	}
+}
+
+// commandsText says what can be typed in a session.
+func (t *Terminal) commandsText() string {
+	s := "Type a message and press ENTER to send it"
+	if t.cfg.Files != nil {
+		s += "; /send PATH… sends files or folders, /cancel stops sending or receiving them"
+	}
+	if t.cfg.Voice != nil {
+		s += "; /talk starts or stops talking, /mute mutes your microphone"
+	}
+	return s + "; /quit ends the session."
+}
+
+// talk is /talk: start talking, or stop.
+func (t *Terminal) talk() {
+	v := t.cfg.Voice
+	if v.State() != session.VoiceOff {
+		v.Stop()
+		return
+	}
+	if err := v.Available(); err != nil {
+		t.Println("You cannot talk from this computer: " + err.Error())
+		return
+	}
+	v.Start()
 }
 
 // Print prints an event's line, if it has one: chat with the time and the
@@ -404,6 +440,16 @@ func (t *Terminal) chatLoop(s *session.Session, stop <-chan struct{}) {
 				}
 			case t.cfg.Files != nil && l == "/cancel":
 				t.cfg.Files.CancelAll()
+			case t.cfg.Voice != nil && l == "/talk":
+				t.talk()
+			case t.cfg.Voice != nil && l == "/mute":
+				muted := !t.cfg.Voice.Muted()
+				t.cfg.Voice.SetMuted(muted)
+				if muted {
+					t.Println("Your microphone is muted: type /mute again to open it.")
+				} else {
+					t.Println("Your microphone is open.")
+				}
 			default:
 				if err := s.Send(l); err != nil {
 					t.Println("Your message was not sent: " + err.Error())

@@ -33,6 +33,8 @@ type Config struct {
 	Logger              *slog.Logger
 	// Files is the session's file channel (Send a File); nil: none.
 	Files Files
+	// Voice is the session's voice channel (Start Talking); nil: none.
+	Voice Voice
 	// Quality is the screen quality the helper's window starts with (the
 	// config file's); RememberQuality keeps the one chosen in Settings for
 	// the next session (nil: it is not kept), its error said in the
@@ -47,6 +49,13 @@ type Files interface {
 	terminal.Files
 	// Cancel cancels the transfer with this ID (session.Transfer.ID).
 	Cancel(id string)
+}
+
+// Voice is the voice channel as the window drives it.
+type Voice interface {
+	terminal.Voice
+	// Levels are the meters while talking, each 0..1.
+	Levels() (mine, theirs float64)
 }
 
 // networkCheck is the Help page's "Check this network": the check of

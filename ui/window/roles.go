@@ -39,6 +39,7 @@ func RunHelper(ctx context.Context, hc session.HelpConfig, cfg Config) error {
 		hc.Channels = append(hc.Channels, ctl)
 	}
 	u.setFileButtons(&rcfg.Config)
+	u.setVoiceButtons(&rcfg.Config)
 	u.setSettings(&rcfg, view, name)
 	w, err := render.NewHelper(rcfg)
 	if err != nil {
@@ -64,6 +65,7 @@ func RunNovice(ctx context.Context, nc session.NoviceConfig, cfg Config, ctl *re
 		rcfg.StopControl = ctl.Stop
 	}
 	u.setFileButtons(&rcfg.Config)
+	u.setVoiceButtons(&rcfg.Config)
 	w, err := render.NewNovice(rcfg)
 	if err != nil {
 		return err

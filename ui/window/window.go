@@ -24,6 +24,7 @@ type window interface {
 	SetTitle(string)
 	SetConnected(bool)
 	SetControl(render.ControlState)
+	SetVoice(render.VoiceState)
 	Ask(ctx context.Context, question, yes, no string) (bool, error)
 	Choose(ctx context.Context, question string, labels ...string) (int, error)
 	AskPassword(ctx context.Context, prompt string) (password string, ok bool, err error)
@@ -70,6 +71,9 @@ func (u *ui) Confirm(ctx context.Context, q session.Question) (bool, error) {
 		u.cfg.Mirror.Println(text)
 	case session.AskReceiveFiles:
 		yes, no = "Save", "Decline"
+		u.cfg.Mirror.Println(text)
+	case session.AskAllowMicrophone:
+		yes, no = "Allow", "Decline"
 		u.cfg.Mirror.Println(text)
 	default:
 		u.cfg.Mirror.Println(text)
@@ -154,6 +158,8 @@ func (u *ui) Show(ev session.Event) {
 		w.Post(render.Entry{Time: ev.Time, From: ev.From, Text: ev.Text})
 	case session.EventControl:
 		w.SetControl(render.ControlState(ev.Control))
+	case session.EventVoice:
+		w.SetVoice(render.VoiceState(ev.Voice))
 	case session.EventWaiting:
 		waiting := fmt.Sprintf("Waiting for your helper… (the invitation expires %s)", session.ExpiryText(ev.Expires))
 		t.Println(waiting)

@@ -1,0 +1,221 @@
+package voicecall_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ra-p2p/ra-p2p/audio"
+	"github.com/ra-p2p/ra-p2p/channel/voicecall"
+	"github.com/ra-p2p/ra-p2p/internal/leakcheck"
+	"github.com/ra-p2p/ra-p2p/session"
+	"github.com/ra-p2p/ra-p2p/session/sessiontest"
+	"github.com/ra-p2p/ra-p2p/test/soundserver"
+)
+
+func TestMain(m *testing.M) { leakcheck.Main(m) }
+
+// sounds starts a private sound server for the test with a microphone
+// and a speaker per side: a null sink whose monitor is the microphone
+// ("alice-mic": what is played into it, Alice says), and a null sink as
+// the speaker, whose monitor the test records.
+func sounds(t *testing.T) *soundserver.Server {
+	s := soundserver.Start(t)
+	for _, name := range []string{"alice-mic", "alice-speaker", "bob-mic", "bob-speaker"} {
+		s.NullSink(t, name)
+	}
+	s.Setenv(t)
+	return s
+}
+
+func channels() (bob, alice *voicecall.Channel) {
+	bob = &voicecall.Channel{Helper: true, Microphone: "pulse:bob-mic.monitor", Speaker: "pulse:bob-speaker", Log: sessiontest.Logger()}
+	alice = &voicecall.Channel{Microphone: "pulse:alice-mic.monitor", Speaker: "pulse:alice-speaker", Log: sessiontest.Logger()}
+	return bob, alice
+}
+
+func voiceIs(st session.VoiceState) func(session.Event) bool {
+	return func(ev session.Event) bool { return ev.Kind == session.EventVoice && ev.Voice == st }
+}
+
+func allowMicrophone(_ context.Context, q session.Question) bool {
+	return q.Kind == session.AskAllowMicrophone
+}
+
+// TestTalkBothWays: two real sessions on loopback (QUIC, so the packets
+// are datagrams), a real PipeWire with a microphone and a speaker per side.
+// Bob clicks Start Talking, Alice is asked and allows it; speech played
+// into Alice's microphone comes out of Bob's speaker, and Bob's out of
+// Alice's; Alice mutes and Bob hears nothing; Bob stops and both
+// histories say so.
+func TestTalkBothWays(t *testing.T) {
+	srv := sounds(t)
+	bobVoice, aliceVoice := channels()
+	bob, alice := sessiontest.Pair(t, sessiontest.Options{
+		HelperChannels: []session.Channel{bobVoice}, NoviceChannels: []session.Channel{aliceVoice},
+		NoviceAnswers: allowMicrophone,
+	})
+	if _, ok := bob.Datagrams(); !ok {
+		t.Fatalf("the loopback session has no datagrams: %s", bob.ConnectionText())
+	}
+	bobVoice.Start()
+	bob.WaitFor(t, "calling", voiceIs(session.VoiceCalling))
+	alice.WaitFor(t, "asked", voiceIs(session.VoiceAsked))
+	alice.WaitStatus(t, "Bob started talking")
+	bob.WaitStatus(t, "You started talking with Alice")
+	bob.WaitFor(t, "talking", voiceIs(session.VoiceOn))
+	alice.WaitFor(t, "talking", voiceIs(session.VoiceOn))
+	if q := alice.Questions(); !slices.ContainsFunc(q, func(q session.Question) bool {
+		return q.Kind == session.AskAllowMicrophone && q.Text() == "Bob wants to talk with you. Allow microphone?"
+	}) {
+		t.Errorf("Alice was not asked to allow her microphone: %+v", q)
+	}
+
+	dir := t.TempDir()
+	speech := filepath.Join(dir, "speech.wav")
+	soundserver.Speech(t, "Hello Bob, can you hear me? My printer says it is out of paper, but it is full.", speech)
+	hear := func(from, to string) (corr float64, delay time.Duration) {
+		t.Helper()
+		return mouthToEar(t, srv, speech, from+"-mic", to+"-speaker")
+	}
+	corr, delay := hear("alice", "bob")
+	t.Logf("Alice → Bob: correlation %.3f, mouth to ear %v", corr, delay)
+	if corr < 0.8 {
+		t.Errorf("Bob's speaker did not play Alice's speech: correlation %.3f < 0.8", corr)
+	}
+	corr, delay = hear("bob", "alice")
+	t.Logf("Bob → Alice: correlation %.3f, mouth to ear %v", corr, delay)
+	if corr < 0.8 {
+		t.Errorf("Alice's speaker did not play Bob's speech: correlation %.3f < 0.8", corr)
+	}
+
+	aliceVoice.SetMuted(true)
+	bob.WaitStatus(t, "Alice muted the microphone")
+	corr, _ = hear("alice", "bob")
+	t.Logf("muted: correlation %.3f", corr)
+	if corr > 0.3 {
+		t.Errorf("Bob heard Alice while she was muted: correlation %.3f", corr)
+	}
+	aliceVoice.SetMuted(false)
+	bob.WaitStatus(t, "Alice's microphone is on again")
+
+	bobVoice.Stop()
+	bob.WaitStatus(t, "Voice ended")
+	alice.WaitStatus(t, "Voice ended: Bob stopped talking.")
+	bob.WaitFor(t, "off", voiceIs(session.VoiceOff))
+	alice.WaitFor(t, "off", voiceIs(session.VoiceOff))
+	if m, th := aliceVoice.Levels(); m != 0 || th != 0 {
+		t.Errorf("Alice's meters after the call: %v %v", m, th)
+	}
+}
+
+var probes atomic.Int32 // names the probe sinks apart
+
+// mouthToEar plays speech into the microphone sink mic and records, on
+// one clock, what that microphone heard (left) and what the speaker sink
+// played (right): the delay between them is the call's mouth to ear
+// (sound servers and device buffers included, paplay's start excluded),
+// and their correlation after a jitter buffer's alignment says whether
+// the speech came through.
+func mouthToEar(t *testing.T, srv *soundserver.Server, speech, mic, speaker string) (corr float64, delay time.Duration) {
+	t.Helper()
+	probe := fmt.Sprintf("probe%d-%s-%s", probes.Add(1), mic, speaker)
+	srv.StereoNullSink(t, probe)
+	srv.Link(t, mic+":monitor_MONO", probe+":playback_FL")
+	srv.Link(t, speaker+":monitor_MONO", probe+":playback_FR")
+	rec := filepath.Join(t.TempDir(), probe+".wav")
+	stop := srv.RecordChannels(context.Background(), t, probe+".monitor", rec, 2)
+	srv.Play(t, speech, mic)
+	time.Sleep(500 * time.Millisecond) // the tail through the buffers
+	stop()
+	if d := os.Getenv("RA_P2P_KEEP_SOUND"); d != "" {
+		os.Link(rec, filepath.Join(d, probe+".wav"))
+	}
+	chans, _ := soundserver.ReadWAVChannels(t, rec)
+	mouth, ear := chans[0], chans[1]
+	lag, _ := soundserver.BestLag(mouth, ear, audio.SampleRate/2)
+	corr, _ = soundserver.Aligned(mouth, ear, lag, audio.SampleRate/10, audio.SampleRate/50)
+	return corr, time.Duration(lag) * time.Second / audio.SampleRate
+}
+
+// TestTalkDeclined: Alice declines; Bob reads so, and neither side opened
+// a sound device (the channel's state never reached talking).
+func TestTalkDeclined(t *testing.T) {
+	sounds(t)
+	bobVoice, aliceVoice := channels()
+	var opened atomic.Int32
+	for _, c := range []*voicecall.Channel{bobVoice, aliceVoice} {
+		c.OpenDevice = func(cfg audio.Config) (voicecall.Device, error) {
+			opened.Add(1)
+			return audio.Open(cfg)
+		}
+	}
+	bob, alice := sessiontest.Pair(t, sessiontest.Options{
+		HelperChannels: []session.Channel{bobVoice}, NoviceChannels: []session.Channel{aliceVoice},
+	})
+	bobVoice.Start()
+	bob.WaitStatus(t, "Alice declined to talk.")
+	alice.WaitStatus(t, "You declined to talk with Bob.")
+	bob.WaitFor(t, "off", voiceIs(session.VoiceOff))
+	if n := opened.Load(); n != 0 {
+		t.Errorf("a sound device was opened %d times for a declined call", n)
+	}
+	if slices.ContainsFunc(bob.Events(), voiceIs(session.VoiceOn)) {
+		t.Errorf("Bob's side showed talking: %v", bob.Texts())
+	}
+}
+
+// TestBothStartAtOnce: both click Start Talking at the same moment; one
+// call runs (the helper's), nobody is asked, both talk.
+func TestBothStartAtOnce(t *testing.T) {
+	sounds(t)
+	bobVoice, aliceVoice := channels()
+	bob, alice := sessiontest.Pair(t, sessiontest.Options{
+		HelperChannels: []session.Channel{bobVoice}, NoviceChannels: []session.Channel{aliceVoice},
+		NoviceAnswers: allowMicrophone, HelperAnswers: allowMicrophone,
+	})
+	bobVoice.Start()
+	aliceVoice.Start()
+	bob.WaitFor(t, "talking", voiceIs(session.VoiceOn))
+	alice.WaitFor(t, "talking", voiceIs(session.VoiceOn))
+	time.Sleep(time.Second) // a second call would show by now
+	for _, side := range []*sessiontest.Side{bob, alice} {
+		n := 0
+		for _, ev := range side.Events() {
+			if voiceIs(session.VoiceOn)(ev) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s's side started talking %d times: %v", side.SelfName, n, side.Texts())
+		}
+	}
+	if bobVoice.State() != session.VoiceOn || aliceVoice.State() != session.VoiceOn {
+		t.Errorf("states: Bob %v, Alice %v", bobVoice.State(), aliceVoice.State())
+	}
+	aliceVoice.Stop()
+	bob.WaitStatus(t, "Voice ended: Alice stopped talking.")
+	alice.WaitFor(t, "off", voiceIs(session.VoiceOff))
+}
+
+// TestPeerWithoutVoice: the other side's ra-p2p has no voice channel (an
+// older version): Start Talking says so at once.
+func TestPeerWithoutVoice(t *testing.T) {
+	sounds(t)
+	bobVoice, _ := channels()
+	bob, _ := sessiontest.Pair(t, sessiontest.Options{HelperChannels: []session.Channel{bobVoice}})
+	bobVoice.Start()
+	ev := bob.WaitFor(t, "the reason", func(ev session.Event) bool {
+		return ev.Kind == session.EventStatus && strings.Contains(ev.Text, "cannot talk yet")
+	})
+	if ev.Text != "Alice's ra-p2p cannot talk yet: ask Alice to update it." {
+		t.Errorf("status %q", ev.Text)
+	}
+	bob.WaitFor(t, "off", voiceIs(session.VoiceOff))
+}
