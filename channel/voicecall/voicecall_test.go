@@ -2,8 +2,6 @@ package voicecall_test
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -82,7 +80,7 @@ func TestTalkBothWays(t *testing.T) {
 	soundserver.Speech(t, "Hello Bob, can you hear me? My printer says it is out of paper, but it is full.", speech)
 	hear := func(from, to string) (corr float64, delay time.Duration) {
 		t.Helper()
-		return mouthToEar(t, srv, speech, from+"-mic", to+"-speaker")
+		return srv.MouthToEar(t, speech, from+"-mic", to+"-speaker")
 	}
 	corr, delay := hear("alice", "bob")
 	t.Logf("Alice → Bob: correlation %.3f, mouth to ear %v", corr, delay)
@@ -113,35 +111,6 @@ func TestTalkBothWays(t *testing.T) {
 	if m, th := aliceVoice.Levels(); m != 0 || th != 0 {
 		t.Errorf("Alice's meters after the call: %v %v", m, th)
 	}
-}
-
-var probes atomic.Int32 // names the probe sinks apart
-
-// mouthToEar plays speech into the microphone sink mic and records, on
-// one clock, what that microphone heard (left) and what the speaker sink
-// played (right): the delay between them is the call's mouth to ear
-// (sound servers and device buffers included, paplay's start excluded),
-// and their correlation after a jitter buffer's alignment says whether
-// the speech came through.
-func mouthToEar(t *testing.T, srv *soundserver.Server, speech, mic, speaker string) (corr float64, delay time.Duration) {
-	t.Helper()
-	probe := fmt.Sprintf("probe%d-%s-%s", probes.Add(1), mic, speaker)
-	srv.StereoNullSink(t, probe)
-	srv.Link(t, mic+":monitor_MONO", probe+":playback_FL")
-	srv.Link(t, speaker+":monitor_MONO", probe+":playback_FR")
-	rec := filepath.Join(t.TempDir(), probe+".wav")
-	stop := srv.RecordChannels(context.Background(), t, probe+".monitor", rec, 2)
-	srv.Play(t, speech, mic)
-	time.Sleep(500 * time.Millisecond) // the tail through the buffers
-	stop()
-	if d := os.Getenv("RA_P2P_KEEP_SOUND"); d != "" {
-		os.Link(rec, filepath.Join(d, probe+".wav"))
-	}
-	chans, _ := soundserver.ReadWAVChannels(t, rec)
-	mouth, ear := chans[0], chans[1]
-	lag, _ := soundserver.BestLag(mouth, ear, audio.SampleRate/2)
-	corr, _ = soundserver.Aligned(mouth, ear, lag, audio.SampleRate/10, audio.SampleRate/50)
-	return corr, time.Duration(lag) * time.Second / audio.SampleRate
 }
 
 // TestTalkDeclined: Alice declines; Bob reads so, and neither side opened

@@ -1,6 +1,15 @@
 package soundserver
 
-import "math"
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+)
 
 // BestLag finds the delay (0..maxLag samples) at which got best matches
 // want, and the normalized cross-correlation there: first on 8-sample
@@ -91,4 +100,34 @@ func Aligned(want, got []int16, lag, block, slack int) (corr float64, lags []int
 		return 0, lags
 	}
 	return xy / math.Sqrt(xx*yy), lags
+}
+
+var probes atomic.Int32 // names the probe sinks apart
+
+// MouthToEar plays speech into the microphone sink mic and records, on
+// one clock, what that microphone heard (left) and what the speaker sink
+// played (right): the delay between them is a call's mouth to ear (sound
+// servers and device buffers included, paplay's start excluded), and
+// their correlation after a jitter buffer's alignment (Aligned) says
+// whether the speech came through. RA_P2P_KEEP_SOUND=DIR keeps the
+// recordings there.
+func (s *Server) MouthToEar(tb testing.TB, speech, mic, speaker string) (corr float64, delay time.Duration) {
+	tb.Helper()
+	probe := fmt.Sprintf("probe%d-%s-%s", probes.Add(1), mic, speaker)
+	s.StereoNullSink(tb, probe)
+	s.Link(tb, mic+":monitor_MONO", probe+":playback_FL")
+	s.Link(tb, speaker+":monitor_MONO", probe+":playback_FR")
+	rec := filepath.Join(tb.TempDir(), probe+".wav")
+	stop := s.RecordChannels(context.Background(), tb, probe+".monitor", rec, 2)
+	s.Play(tb, speech, mic)
+	time.Sleep(500 * time.Millisecond) // the tail through the buffers
+	stop()
+	if d := os.Getenv("RA_P2P_KEEP_SOUND"); d != "" {
+		os.Link(rec, filepath.Join(d, probe+".wav"))
+	}
+	chans, rate := ReadWAVChannels(tb, rec)
+	mouth, ear := chans[0], chans[1]
+	lag, _ := BestLag(mouth, ear, rate/2)
+	corr, _ = Aligned(mouth, ear, lag, rate/10, rate/50)
+	return corr, time.Duration(lag) * time.Second / time.Duration(rate)
 }
