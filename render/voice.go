@@ -3,9 +3,11 @@ package render
 import (
 	"image/color"
 	"math"
+	"time"
 
 	euiimage "github.com/ebitenui/ebitenui/image"
 	"github.com/ebitenui/ebitenui/widget"
+	"github.com/hajimehoshi/ebiten/v2"
 )
 
 // VoiceState is where the voice call stands, as the window shows it.
@@ -41,10 +43,49 @@ type voiceControls struct {
 	shown        VoiceState
 	muted        bool
 	levels       [2]int // the meters' values shown, to redraw only on a change
+	waking       bool   // meterLoop runs (under the panel's mu)
 }
 
 // SetVoice changes the voice state shown.
-func (p *panel) SetVoice(v VoiceState) { p.update(func() { p.voiceSet = v }) }
+func (p *panel) SetVoice(v VoiceState) {
+	start := false
+	p.update(func() {
+		p.voiceSet = v
+		start = v == VoiceOn && !p.voice.waking
+		p.voice.waking = p.voice.waking || start
+	})
+	if start {
+		go p.meterLoop()
+	}
+}
+
+// meterLoop wakes the window while talking so that the meters move: the
+// window draws only when something changed, and the sound levels change
+// without telling it. It ends with the call or the window.
+func (p *panel) meterLoop() {
+	t := time.NewTicker(meterInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stopped:
+			return
+		case <-t.C:
+		}
+		p.mu.Lock()
+		on := p.voiceSet == VoiceOn
+		if !on {
+			p.voice.waking = false
+		}
+		p.mu.Unlock()
+		if !on {
+			return
+		}
+		ebiten.ScheduleFrame()
+	}
+}
+
+// meterInterval is how often the meters are read while talking.
+const meterInterval = 50 * time.Millisecond
 
 // newVoiceControls makes Start Talking, and the row shown under the
 // buttons while talking: Mute and the meters.

@@ -44,18 +44,27 @@ func startWindowed(t testing.TB, w *world, nd, hd *xdisplay.Display, noviceArgs 
 // at the origin); without --yes in noviceArgs the novice is asked to accept.
 func startBoth(t testing.TB, w *world, nd, hd *xdisplay.Display, noviceArgs []string, helperArgs ...string) *windowed {
 	t.Helper()
-	dir := t.TempDir()
+	return startBothIn(t, w, nd, hd, t.TempDir(), nil, noviceArgs, helperArgs...)
+}
+
+// startBothIn is startBoth with the folder holding the novice's and the
+// helper's XDG_CONFIG_HOME (novice/, helper/: a test may have written
+// their config files there) and more environment for both programs (a
+// sound server's, for example; the programs' own XDG_CONFIG_HOME wins over
+// one in env).
+func startBothIn(t testing.TB, w *world, nd, hd *xdisplay.Display, dir string, env []string, noviceArgs []string, helperArgs ...string) *windowed {
+	t.Helper()
 	s := &windowed{file: filepath.Join(dir, "alice.rainvite"), dir: dir}
 	args := append([]string{"invite", "--testnet", "--name", "Alice", "-o", s.file}, w.bootstrapArgs()...)
 	s.novice = w.lab.Start(w.lab.HostNS("novice"), binPath, append(args, noviceArgs...),
-		[]string{nd.Env(), "XDG_CONFIG_HOME=" + filepath.Join(dir, "novice")})
+		append(slices.Clone(env), nd.Env(), "XDG_CONFIG_HOME="+filepath.Join(dir, "novice")))
 	mustWait(t, s.novice, `Waiting for your helper`, 40*time.Second)
 	if !slices.Contains(noviceArgs, "--no-gui") {
 		s.nw = nd.WaitWindow("waiting for your helper", 10*time.Second)
 		nd.Move(s.nw, 850, 60)
 	}
 	s.helper = w.lab.Start(w.lab.HostNS("helper"), binPath, append([]string{"help", s.file, "--testnet", "--yes", "--name", "Bob"}, helperArgs...),
-		[]string{hd.Env(), "XDG_CONFIG_HOME=" + filepath.Join(dir, "helper")})
+		append(slices.Clone(env), hd.Env(), "XDG_CONFIG_HOME="+filepath.Join(dir, "helper")))
 	s.hw = hd.WaitWindow("Remote Assistance — Alice", 10*time.Second)
 	hd.Move(s.hw, 0, 0)
 	return s
