@@ -46,6 +46,10 @@ type voiceControls struct {
 	waking       bool   // meterLoop runs (under the panel's mu)
 }
 
+// SetPeerName names the other side once it is known (the novice's window
+// starts with "your helper"): the voice meters are labelled with it.
+func (p *panel) SetPeerName(name string) { p.update(func() { p.peerNameSet = name }) }
+
 // SetVoice changes the voice state shown.
 func (p *panel) SetVoice(v VoiceState) {
 	start := false
@@ -110,10 +114,13 @@ func (p *panel) newVoiceControls() (talk *widget.Button) {
 		}
 		p.applyVoice()
 	}, "")
+	vc.mute.GetWidget().MinWidth = 78 // room for "Unmute" as for "Mute"
 	meter := func() *widget.ProgressBar {
 		return widget.NewProgressBar(
-			widget.ProgressBarOpts.WidgetOpts(widget.WidgetOpts.MinSize(80, 10),
-				widget.WidgetOpts.LayoutData(widget.GridLayoutData{VerticalPosition: widget.GridLayoutPositionCenter})),
+			widget.ProgressBarOpts.WidgetOpts(widget.WidgetOpts.MinSize(60, 10),
+				// A thin bar, centred on the row: stretched to the
+				// button's height it looked like a text box.
+				widget.WidgetOpts.LayoutData(widget.GridLayoutData{VerticalPosition: widget.GridLayoutPositionCenter, MaxHeight: 10})),
 			widget.ProgressBarOpts.Images(
 				&widget.ProgressBarImage{Idle: euiimage.NewBorderedNineSliceColor(color.NRGBA{0xe5, 0xe7, 0xeb, 0xff}, color.NRGBA{0xb8, 0xbc, 0xc4, 0xff}, 1)},
 				&widget.ProgressBarImage{Idle: euiimage.NewNineSliceColor(color.NRGBA{0x22, 0xa0, 0x5a, 0xff})}),
@@ -160,9 +167,14 @@ func (p *panel) applyVoice() {
 		vc.row.RemoveChildren()
 		if v == VoiceOn {
 			st := p.style
-			peer := st.newLabel(p.cfg.PeerName, st.small, st.dim)
-			peer.MaxWidth = 90
-			vc.row.AddChild(vc.mute, st.newLabel("You", st.small, st.dim), vc.mine, peer, vc.theirs)
+			label := func(text string) *widget.Text {
+				l := st.newLabel(text, st.small, st.dim)
+				l.MaxWidth = 80
+				l.GetWidget().LayoutData = widget.GridLayoutData{VerticalPosition: widget.GridLayoutPositionCenter,
+					MaxHeight: int(st.small.Metrics().HAscent + st.small.Metrics().HDescent + 2)}
+				return l
+			}
+			vc.row.AddChild(vc.mute, label("You"), vc.mine, label(p.peerNameNow), vc.theirs)
 		}
 		vc.levels = [2]int{}
 		vc.mine.SetCurrent(0)

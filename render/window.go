@@ -1,6 +1,7 @@
 package render
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -113,6 +114,7 @@ type panel struct {
 	pastedDialog []string         // the same for the open dialog's line
 	transfersIn  []transferChange // ShowTransfer and EndTransfer calls not yet shown
 	voiceSet     VoiceState
+	peerNameSet  string // SetPeerName's; "" = cfg.PeerName
 
 	// game goroutine only
 	keysFromX    bool    // this frame's typed text comes from X: the chat box refuses Ebiten's
@@ -122,6 +124,7 @@ type panel struct {
 	hist         history // the chat history's entries and selection
 	transferRows map[string]*transferRow
 	voice        voiceControls
+	peerNameNow  string // the other side's name as shown now
 	quitting     bool
 	open         []*openDialog // the open dialogs, newest last
 	control      ControlState
@@ -412,6 +415,7 @@ func (p *panel) updatePanel() error {
 	closeReq := p.closeReq
 	controlSet := p.controlSet
 	voiceSet := p.voiceSet
+	p.peerNameNow = cmp.Or(p.peerNameSet, p.cfg.PeerName)
 	pasted := p.pasted
 	p.pasted = nil
 	pastedDialog := p.pastedDialog

@@ -25,6 +25,7 @@ type window interface {
 	SetConnected(bool)
 	SetControl(render.ControlState)
 	SetVoice(render.VoiceState)
+	SetPeerName(string)
 	Ask(ctx context.Context, question, yes, no string) (bool, error)
 	Choose(ctx context.Context, question string, labels ...string) (int, error)
 	AskPassword(ctx context.Context, prompt string) (password string, ok bool, err error)
@@ -179,6 +180,7 @@ func (u *ui) Show(ev session.Event) {
 		} else {
 			w.SetTitle("Remote Assistance — " + s.PeerName + " is helping you")
 		}
+		w.SetPeerName(s.PeerName)
 		w.SetConnected(true)
 		if u.onConnected != nil {
 			u.onConnected()
