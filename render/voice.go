@@ -59,7 +59,7 @@ func (p *panel) SetVoice(v VoiceState) {
 		p.voice.waking = p.voice.waking || start
 	})
 	if start {
-		go p.meterLoop()
+		p.bg.Go(p.meterLoop)
 	}
 }
 
@@ -71,7 +71,7 @@ func (p *panel) meterLoop() {
 	defer t.Stop()
 	for {
 		select {
-		case <-p.stopped:
+		case <-p.bgCtx.Done():
 			return
 		case <-t.C:
 		}
