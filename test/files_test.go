@@ -117,7 +117,7 @@ func send(t *testing.T, p *netlab.Proc, dir string, names ...string) {
 	}
 }
 
-func answer(t *testing.T, p *netlab.Proc, line string) {
+func answer(t testing.TB, p *netlab.Proc, line string) {
 	t.Helper()
 	if err := p.WriteLine(line); err != nil {
 		t.Fatal(err)

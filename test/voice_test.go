@@ -1,8 +1,6 @@
 package test
 
 import (
-	"context"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,15 +14,16 @@ import (
 // talkWorld is the voice tests' set-up: a private PipeWire with a
 // microphone and a speaker per side (null sinks: what is played into
 // "novice-mic" is what Alice says, "helper-speaker" is what Bob hears),
-// two homes behind cone routers holding every packet delayMS, and the env
+// two homes behind cone routers holding every packet as link says (its
+// DelayMS, JitterMS, Loss), and the env
 // of each side's ra-p2p: the sound server, and a config file naming its
 // devices.
-func talkWorld(t *testing.T, delayMS int) (w *world, srv *soundserver.Server, env func(side string) []string) {
+func talkWorld(t testing.TB, link netlab.Options) (w *world, srv *soundserver.Server, env func(side string) []string) {
 	srv = soundserver.Start(t)
 	for _, name := range []string{"novice-mic", "novice-speaker", "helper-mic", "helper-speaker"} {
 		srv.NullSink(t, name)
 	}
-	w = newWorld(t, netlab.Options{Nodes: 2, DelayMS: delayMS,
+	w = newWorld(t, netlab.Options{Nodes: 2, DelayMS: link.DelayMS, JitterMS: link.JitterMS, Loss: link.Loss,
 		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
 	env = func(side string) []string {
 		dir := t.TempDir()
@@ -49,7 +48,7 @@ func talkWorld(t *testing.T, delayMS int) (w *world, srv *soundserver.Server, en
 // measured on one clock; /mute silences Alice for Bob; Bob's /talk ends the
 // call for both.
 func TestTalkAcrossTwoNATs(t *testing.T) {
-	w, srv, env := talkWorld(t, 20)
+	w, srv, env := talkWorld(t, netlab.Options{DelayMS: 20})
 	n := w.startNovice("novice", nil, env("novice"))
 	h := w.startHelper("helper", n.file, nil, env("helper"))
 	acceptDirect(t, n, h, time.Now(), 30*time.Second)
@@ -99,7 +98,7 @@ func TestTalkAcrossTwoNATs(t *testing.T) {
 // least 20 dB below her voice, once Bob's echo canceller has heard her
 // for a few seconds.
 func TestTalkEchoCancelled(t *testing.T) {
-	w, srv, env := talkWorld(t, 20)
+	w, srv, env := talkWorld(t, netlab.Options{DelayMS: 20})
 	roomEcho(t, srv, "helper-speaker", "helper-mic", "-6dB") // Bob's room
 	n := w.startNovice("novice", nil, env("novice"))
 	h := w.startHelper("helper", n.file, nil, env("helper"))
@@ -109,22 +108,11 @@ func TestTalkEchoCancelled(t *testing.T) {
 	answer(t, h, "y")
 	mustWait(t, n.proc, `You started talking with Bob`, 10*time.Second)
 
-	dir := t.TempDir()
-	speech := filepath.Join(dir, "speech.wav")
+	speech := filepath.Join(t.TempDir(), "speech.wav")
 	soundserver.Speech(t, "Hello Bob, thank you for helping. When I open the mail program it asks for a password, and then it says the server is not there.", speech)
-	srv.StereoNullSink(t, "probe")
-	srv.Link(t, "novice-mic:monitor_MONO", "probe:playback_FL")
-	srv.Link(t, "novice-speaker:monitor_MONO", "probe:playback_FR")
 	srv.Play(t, speech, "novice-mic") // Bob's canceller learns his room
-	rec := filepath.Join(dir, "probe.wav")
-	stop := srv.RecordChannels(context.Background(), t, "probe.monitor", rec, 2)
-	srv.Play(t, speech, "novice-mic")
-	time.Sleep(500 * time.Millisecond)
-	stop()
-	chans, _ := soundserver.ReadWAVChannels(t, rec)
-	voice, echo := power(chans[0]), power(chans[1])
-	below := 10 * math.Log10(voice/max(echo, 1e-9))
-	t.Logf("Alice's voice %.1f dBFS, its echo back from Bob %.1f dBFS: %.1f dB below", 10*math.Log10(voice/(32768*32768)), 10*math.Log10(max(echo, 1e-9)/(32768*32768)), below)
+	below := echoBelow(t, srv, speech)
+	t.Logf("Alice's voice comes back from Bob's room %.1f dB below itself", below)
 	// Issue 14 asks for 20 dB; this run's 14–19 dB is short of it
 	// (docs/DESIGN.md, "The voice path": capture overruns under load shift
 	// the echo's delay). Without a canceller the echo would come back
@@ -141,7 +129,7 @@ func TestTalkEchoCancelled(t *testing.T) {
 // roomEcho feeds what speaker plays into mic at gain (pactl's volume,
 // "-6dB"), through a loopback of the sound server, as a room returns a
 // loudspeaker's sound into a microphone.
-func roomEcho(t *testing.T, srv *soundserver.Server, speaker, mic, gain string) {
+func roomEcho(t testing.TB, srv *soundserver.Server, speaker, mic, gain string) {
 	t.Helper()
 	module := strings.TrimSpace(srv.Pactl(t, "load-module", "module-loopback", "source="+speaker+".monitor", "sink="+mic,
 		"latency_msec=20", "source_dont_move=true", "sink_dont_move=true"))
@@ -164,7 +152,7 @@ func roomEcho(t *testing.T, srv *soundserver.Server, speaker, mic, gain string) 
 }
 
 // sinkName is the name of the sink with index idx.
-func sinkName(t *testing.T, srv *soundserver.Server, idx string) string {
+func sinkName(t testing.TB, srv *soundserver.Server, idx string) string {
 	for line := range strings.Lines(srv.Pactl(t, "list", "sinks", "short")) {
 		if f := strings.Fields(line); len(f) > 1 && f[0] == idx {
 			return f[1]
@@ -180,4 +168,26 @@ func power(s []int16) float64 {
 		sum += float64(v) * float64(v)
 	}
 	return sum / float64(max(len(s), 1))
+}
+
+// TestTalkOverALossyLink: as TestTalkAcrossTwoNATs, but each router drops
+// 5 % of the packets coming in and holds the others 20 ms give or take 20:
+// Alice's speech still reaches Bob (correlation ≥ 0.6), the jitter buffer
+// and Opus's FEC filling the gaps.
+func TestTalkOverALossyLink(t *testing.T) {
+	w, srv, env := talkWorld(t, netlab.Options{DelayMS: 20, JitterMS: 20, Loss: 0.05})
+	n := w.startNovice("novice", nil, env("novice"))
+	h := w.startHelper("helper", n.file, nil, env("helper"))
+	acceptDirect(t, n, h, time.Now(), 60*time.Second)
+	answer(t, h, "/talk")
+	mustWait(t, n.proc, `Bob wants to talk with you\. Allow microphone\? \[y/N\]`, 30*time.Second)
+	answer(t, n.proc, "y")
+	mustWait(t, h, `You started talking with Alice`, 20*time.Second)
+	speech := filepath.Join(t.TempDir(), "speech.wav")
+	soundserver.Speech(t, "Hello, can you hear me? The printer in the office says it is out of paper, but the tray is full.", speech)
+	corr, delay := srv.MouthToEar(t, speech, "novice-mic", "helper-speaker")
+	t.Logf("Alice → Bob over 5 %% loss and ±20 ms jitter: correlation %.3f, mouth to ear %v", corr, delay.Round(time.Millisecond))
+	if corr < 0.6 {
+		t.Errorf("the speech did not come through the lossy link: correlation %.3f < 0.6", corr)
+	}
 }

@@ -23,9 +23,10 @@ func (l *Lab) startDelays() error {
 	if err != nil {
 		return err
 	}
-	delay := fmt.Sprintf("%dms", l.opts.DelayMS)
-	for _, h := range l.homes {
-		p := l.Start(h.router, bin, []string{"-queue", "0", "-delay", delay}, nil)
+	args := []string{"-queue", "0", "-delay", fmt.Sprintf("%dms", l.opts.DelayMS),
+		"-jitter", fmt.Sprintf("%dms", l.opts.JitterMS), "-loss", fmt.Sprint(l.opts.Loss)}
+	for i, h := range l.homes {
+		p := l.Start(h.router, bin, append(args, "-seed", fmt.Sprint(i+1)), nil)
 		if _, err := p.WaitFor(nfdelayReady, cmdTimeout); err != nil {
 			return err
 		}

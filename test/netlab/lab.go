@@ -70,7 +70,13 @@ type Options struct {
 	// DelayMS, if above 0, is how long each router holds every packet
 	// arriving on its WAN (test/nfdelay). 0 means no added delay.
 	DelayMS int
-	// NFDelayPath is a built test/nfdelay binary, used when DelayMS > 0.
+	// JitterMS holds each packet DelayMS give or take up to JitterMS (never
+	// before the packet ahead of it); Loss drops that share (0..1) of the
+	// packets arriving at each router, each on its own chance.
+	JitterMS int
+	Loss     float64
+	// NFDelayPath is a built test/nfdelay binary, used when DelayMS,
+	// JitterMS or Loss is above 0.
 	// Empty means $RA_NFDELAY, or else one built with go build once per
 	// test binary.
 	NFDelayPath string
@@ -168,7 +174,7 @@ func New(tb testing.TB, opts Options) *Lab {
 	if err := l.startUPnP(); err != nil {
 		tb.Fatalf("netlab: starting UPnP routers in lab %s: %v", l.prefix, err)
 	}
-	if opts.DelayMS > 0 {
+	if opts.DelayMS > 0 || opts.JitterMS > 0 || opts.Loss > 0 {
 		if err := l.startDelays(); err != nil {
 			tb.Fatalf("netlab: starting the delay in lab %s: %v", l.prefix, err)
 		}
@@ -200,8 +206,8 @@ func validate(opts Options) error {
 	if len(opts.Homes) > maxHomes {
 		return fmt.Errorf("%d homes, want at most %d", len(opts.Homes), maxHomes)
 	}
-	if opts.DelayMS < 0 {
-		return fmt.Errorf("DelayMS = %d, want >= 0", opts.DelayMS)
+	if opts.DelayMS < 0 || opts.JitterMS < 0 || opts.Loss < 0 || opts.Loss > 1 {
+		return fmt.Errorf("DelayMS = %d, JitterMS = %d, Loss = %g: want delays >= 0, loss 0..1", opts.DelayMS, opts.JitterMS, opts.Loss)
 	}
 	seen := map[string]bool{}
 	for _, h := range opts.Homes {

@@ -396,7 +396,7 @@ func TestDelay(t *testing.T) {
 			}
 		}
 		p.Stop()
-		m, err := p.WaitFor(regexp.MustCompile(`done packets=(\d+) failopen=(\d+) verdict_errors=(\d+)`), time.Second)
+		m, err := p.WaitFor(regexp.MustCompile(`done packets=(\d+) dropped=\d+ failopen=(\d+) verdict_errors=(\d+)`), time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,148 @@
+package test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/ra-p2p/ra-p2p/audio"
+	"github.com/ra-p2p/ra-p2p/test/netlab"
+	"github.com/ra-p2p/ra-p2p/test/soundserver"
+)
+
+// BenchmarkVoice: issue 14's numbers in one run. The real binaries behind
+// two NAT routers holding every packet 20 ms (40 ms round trip), a real
+// PipeWire: Bob calls, Alice allows. Mouth to ear both ways at the start;
+// the sound server's own share (a duplex device looping microphone to
+// speaker in this process, the same buffers a call crosses once); the CPU
+// of each side while both talk, against the same session before the call;
+// the delay again after RA_P2P_BENCH_VOICE_MINUTES (10) minutes of call;
+// and the echo that comes back to Alice when Bob's room returns his speaker
+// into his microphone at -6 dB.
+func BenchmarkVoice(b *testing.B) {
+	minutes := 10
+	if v, err := strconv.Atoi(os.Getenv("RA_P2P_BENCH_VOICE_MINUTES")); err == nil && v > 0 {
+		minutes = v
+	}
+	for range b.N {
+		w, srv, env := talkWorld(b, netlab.Options{DelayMS: 20})
+		n := w.startNovice("novice", nil, env("novice"))
+		h := w.startHelper("helper", n.file, nil, env("helper"))
+		acceptDirect(b, n, h, time.Now(), 30*time.Second)
+		speech := filepath.Join(b.TempDir(), "speech.wav")
+		soundserver.Speech(b, "Hello, can you hear me? The printer in the office says it is out of paper, but the tray is full.", speech)
+
+		// The session idles, then the call: CPU per side.
+		idle := cpuOver(b, 10*time.Second, n.proc.Pid(), h.Pid())
+		answer(b, h, "/talk")
+		mustWait(b, n.proc, `Allow microphone\? \[y/N\]`, 20*time.Second)
+		answer(b, n.proc, "y")
+		mustWait(b, h, `You started talking with Alice`, 10*time.Second)
+
+		first := map[string]time.Duration{}
+		for _, dir := range []struct{ from, to string }{{"novice", "helper"}, {"helper", "novice"}} {
+			corr, d := srv.MouthToEar(b, speech, dir.from+"-mic", dir.to+"-speaker")
+			b.Logf("%s → %s: mouth to ear %v, correlation %.3f", dir.from, dir.to, d.Round(time.Millisecond), corr)
+			first[dir.from] = d
+		}
+		ctx, stopTalking := context.WithCancel(context.Background())
+		talking := make(chan struct{})
+		go func() { // both speak, over and over, while the CPU is measured
+			defer close(talking)
+			for ctx.Err() == nil {
+				players := []*exec.Cmd{}
+				for _, sink := range []string{"novice-mic", "helper-mic"} {
+					c := exec.CommandContext(ctx, "paplay", "--device="+sink, speech)
+					c.Env = srv.Env()
+					if c.Start() == nil {
+						players = append(players, c)
+					}
+				}
+				for _, c := range players {
+					c.Wait()
+				}
+			}
+		}()
+		busy := cpuOver(b, 20*time.Second, n.proc.Pid(), h.Pid())
+		stopTalking()
+		<-talking
+
+		loop := soundServerShare(b, srv, speech)
+
+		if minutes > 0 {
+			time.Sleep(time.Duration(minutes)*time.Minute - 30*time.Second)
+		}
+		corr, later := srv.MouthToEar(b, speech, "novice-mic", "helper-speaker")
+		b.Logf("after %d minutes: novice → helper mouth to ear %v, correlation %.3f", minutes, later.Round(time.Millisecond), corr)
+
+		roomEcho(b, srv, "helper-speaker", "helper-mic", "-6dB")
+		srv.Play(b, speech, "novice-mic") // Bob's canceller learns his room
+		below := echoBelow(b, srv, speech)
+
+		worst := max(first["novice"], first["helper"])
+		row(b, "Voice: mouth to ear at 40 ms RTT (Alice → Bob, Bob → Alice)",
+			fmt.Sprintf("%v, %v", first["novice"].Round(time.Millisecond), first["helper"].Round(time.Millisecond)), "≤ 150 ms", worst <= 150*time.Millisecond)
+		infoRow("Voice: of it, the sound server and device buffers (one duplex loop)", loop.Round(time.Millisecond).String())
+		drift := later - first["novice"]
+		row(b, fmt.Sprintf("Voice: delay after %d min against the first", minutes),
+			fmt.Sprintf("%v (%+v)", later.Round(time.Millisecond), drift.Round(time.Millisecond)), "within 20 ms", drift.Abs() <= 20*time.Millisecond)
+		for i, who := range []string{"Alice", "Bob"} {
+			perDirection := (busy[i] - idle[i]) // each side sends one direction and receives the other
+			row(b, "Voice: CPU of "+who+"'s ra-p2p while both talk, above the idle session (both directions)",
+				fmt.Sprintf("%.1f %% (idle %.1f %%)", busy[i], idle[i]), "≤ 10 % (5 % per direction)", perDirection <= 10)
+		}
+		row(b, "Voice: echo of Alice's voice back from Bob's room (-6 dB)", fmt.Sprintf("%.1f dB below", below), "≥ 20 dB", below >= 20)
+	}
+}
+
+// cpuOver is the share of a core each pid used over d, in percent.
+func cpuOver(b *testing.B, d time.Duration, pids ...int) []float64 {
+	before := make([]int64, len(pids))
+	for i, pid := range pids {
+		before[i] = cpuTicks(b, pid)
+	}
+	time.Sleep(d)
+	out := make([]float64, len(pids))
+	for i, pid := range pids {
+		out[i] = float64(cpuTicks(b, pid)-before[i]) / 100 / d.Seconds() * 100 // 100 ticks a second
+	}
+	return out
+}
+
+// soundServerShare is the delay of one duplex device looping its
+// microphone to its speaker in this process: the sound server's and the
+// device buffers' part of a call's mouth to ear.
+func soundServerShare(b *testing.B, srv *soundserver.Server, speech string) time.Duration {
+	srv.NullSink(b, "loop-mic")
+	srv.NullSink(b, "loop-speaker")
+	srv.Setenv(b)
+	d, err := audio.Open(audio.Config{Microphone: "pulse:loop-mic.monitor", Speaker: "pulse:loop-speaker",
+		Process: func(mic, speaker []int16) { copy(speaker, mic) }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	_, delay := srv.MouthToEar(b, speech, "loop-mic", "loop-speaker")
+	return delay
+}
+
+// echoBelow plays speech into Alice's microphone and says how far below
+// her voice its echo comes back to her speaker, in dB.
+func echoBelow(b testing.TB, srv *soundserver.Server, speech string) float64 {
+	srv.StereoNullSink(b, "echo-probe")
+	srv.Link(b, "novice-mic:monitor_MONO", "echo-probe:playback_FL")
+	srv.Link(b, "novice-speaker:monitor_MONO", "echo-probe:playback_FR")
+	rec := filepath.Join(b.TempDir(), "echo.wav")
+	stop := srv.RecordChannels(context.Background(), b, "echo-probe.monitor", rec, 2)
+	srv.Play(b, speech, "novice-mic")
+	time.Sleep(500 * time.Millisecond)
+	stop()
+	chans, _ := soundserver.ReadWAVChannels(b, rec)
+	return 10 * math.Log10(power(chans[0])/max(power(chans[1]), 1e-9))
+}
