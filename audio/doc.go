@@ -13,7 +13,9 @@
 // with that reason. It never starts a sound server (no autospawn) and never
 // changes the system's volumes or default devices.
 //
-// It knows nothing of codecs, the network, jitter or echo: Config.Process
-// is where those plug in. Process runs on the sound server's real-time
-// thread: it must not block, and this package allocates nothing there.
+// It knows nothing of codecs, the network, jitter or echo: Config.Play
+// and Config.Capture are where those plug in (Capture gets, beside each
+// microphone frame, the speaker frame played at that moment: an echo
+// canceller's reference). They run on the sound server's real-time thread:
+// they must not block, and this package allocates nothing there.
 package audio

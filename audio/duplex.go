@@ -22,12 +22,20 @@ type Config struct {
 	Microphone string // a Device.ID from Microphones; "" = the system's default
 	Speaker    string // a Device.ID from Speakers; "" = the system's default
 
-	// Process runs on the audio thread once per 10 ms with exactly
-	// FrameSamples of what the microphone heard and must fill speaker
-	// (FrameSamples, zeroed before the call) with what to play. Both
-	// slices are reused after it returns. It must not block: a late
-	// Process is a gap in what both sides hear. nil: play silence.
-	Process func(mic, speaker []int16)
+	// Play runs on the audio thread whenever the speaker needs sound and
+	// fills speaker (FrameSamples, zeroed before the call) with the next
+	// 10 ms to play. nil: silence.
+	Play func(speaker []int16)
+	// Capture runs on the audio thread once per 10 ms with exactly
+	// FrameSamples of what the microphone heard, and the FrameSamples the
+	// speaker played at that same moment: an echo canceller's reference,
+	// whose echo then always follows at the device's own round trip,
+	// whatever period the sound server runs at (a frame made for the
+	// speaker waits a varying while before it plays; a frame played does
+	// not). nil: the microphone is not heard.
+	Capture func(mic, played []int16)
+	// Both slices are reused after the call returns. Neither may block: a
+	// late call is a gap in what both sides hear.
 
 	Log *slog.Logger // nil: slog.Default()
 }
@@ -35,8 +43,8 @@ type Config struct {
 // Buffers, kept small because every millisecond here adds to mouth-to-ear
 // delay (target ≤ 150 ms in all): a 10 ms period, so a callback carries
 // one frame, and 3 periods of slack for a busy machine. With PipeWire
-// 0.3.65 (pipewire-pulse) the loop microphone→Process→speaker measured
-// 51–73 ms, with no underruns, on a shared two-core machine.
+// 0.3.65 (pipewire-pulse) the loop microphone→Capture, Play→speaker
+// measured 51–73 ms on a shared two-core machine.
 const (
 	periodMillis = 10
 	periods      = 3
@@ -53,31 +61,35 @@ type Duplex struct {
 	closeOnce sync.Once
 	closeErr  error
 
-	process func(mic, speaker []int16)
+	play    func(speaker []int16)
+	capture func(mic, played []int16)
 
-	// Only the audio thread touches these (after Open returns).
-	mic, speaker       fifo
-	micFrame, spkFrame [FrameSamples]int16
-	primed             bool // the first callback has been
+	// Only the audio thread touches these (after Open returns). mic and
+	// played are written the same number of samples in every callback,
+	// so their frames stay paired.
+	mic, played, speaker            fifo
+	micFrame, playedFrame, spkFrame [FrameSamples]int16
 
 	callbacks  atomic.Int64 // device callbacks so far
-	frames     atomic.Int64 // Process calls so far
-	underruns  atomic.Int64 // samples of silence played because Process had not made them yet
+	frames     atomic.Int64 // Capture calls so far
 	overflowed atomic.Int64
 }
 
 // Open opens the microphone and speaker as one duplex device, so each
-// Process call gets microphone and speaker frames that belong together,
-// and starts it. ErrNoSoundSystem: there is no sound system; ErrNoDevice: a
+// Capture call gets the microphone frame and the speaker frame of the same
+// moment, and starts it. ErrNoSoundSystem: there is no sound system; ErrNoDevice: a
 // device in cfg does not exist.
 func Open(cfg Config) (*Duplex, error) {
-	d := &Duplex{log: cfg.Log, process: cfg.Process}
+	d := &Duplex{log: cfg.Log, play: cfg.Play, capture: cfg.Capture}
 	if d.log == nil {
 		d.log = slog.Default()
 	}
 	d.log = d.log.With("component", "audio")
-	if d.process == nil {
-		d.process = func(_, _ []int16) {}
+	if d.play == nil {
+		d.play = func([]int16) {}
+	}
+	if d.capture == nil {
+		d.capture = func(_, _ []int16) {}
 	}
 
 	// miniaudio says the buffer sizes it got only in its log.
@@ -157,58 +169,42 @@ func orDefault(id string) string {
 }
 
 // callback runs on miniaudio's audio thread. It re-blocks whatever the
-// backend delivers into FrameSamples frames; it allocates nothing.
+// backend delivers into FrameSamples frames; it allocates nothing. The
+// speaker gets whole frames from Play as this period needs them (what is
+// left waits for the next period, less than a frame); what it plays goes
+// beside what the microphone heard, sample for sample, to Capture.
 func (d *Duplex) callback(out, in []byte, frameCount uint32) {
 	d.callbacks.Add(1)
 	spk := samples(out)
-	mic := samples(in)
-	if mic == nil {
-		// No capture data this time (should not happen in duplex):
-		// keep the two sides in step with silence.
-		for range len(spk) / FrameSamples {
-			d.mic.write(zeros[:])
-		}
-		d.mic.write(zeros[:len(spk)%FrameSamples])
-	} else {
-		d.mic.write(mic)
-	}
-	if !d.primed {
-		d.primed = true
-		// A period that is not a whole number of frames: the speaker
-		// must start this much late, or it runs dry every few calls.
-		// The most a call can lack is FrameSamples - gcd(period,
-		// FrameSamples) samples; whole 10 ms periods need nothing.
-		if r := len(spk) % FrameSamples; r != 0 {
-			d.speaker.write(zeros[:FrameSamples-gcd(len(spk), FrameSamples)])
-		}
-	}
-	for d.mic.len() >= FrameSamples {
-		d.mic.read(d.micFrame[:])
+	for d.speaker.len() < len(spk) {
 		clear(d.spkFrame[:])
-		d.process(d.micFrame[:], d.spkFrame[:])
+		d.play(d.spkFrame[:])
 		d.speaker.write(d.spkFrame[:])
+	}
+	d.speaker.read(spk)
+	d.played.write(spk)
+	if mic := samples(in); mic != nil {
+		d.mic.write(mic)
+	} else {
+		// No capture data this time (should not happen in duplex): keep
+		// the microphone in step with the speaker with silence.
+		for n := len(spk); n > 0; n -= min(n, FrameSamples) {
+			d.mic.write(zeros[:min(n, FrameSamples)])
+		}
+	}
+	for d.mic.len() >= FrameSamples && d.played.len() >= FrameSamples {
+		d.mic.read(d.micFrame[:])
+		d.played.read(d.playedFrame[:])
+		d.capture(d.micFrame[:], d.playedFrame[:])
 		d.frames.Add(1)
 	}
-	if n := d.speaker.read(spk); n < len(spk) {
-		// Only when the period changes: silence now, and the frames that
-		// follow stay this much later.
-		clear(spk[n:])
-		d.underruns.Add(int64(len(spk) - n))
-	}
-	if o := d.mic.overflowed + d.speaker.overflowed; o != 0 {
+	if o := d.mic.overflowed + d.played.overflowed + d.speaker.overflowed; o != 0 {
 		d.overflowed.Add(int64(o))
-		d.mic.overflowed, d.speaker.overflowed = 0, 0
+		d.mic.overflowed, d.played.overflowed, d.speaker.overflowed = 0, 0, 0
 	}
 }
 
 var zeros [FrameSamples]int16
-
-func gcd(a, b int) int {
-	for b != 0 {
-		a, b = b, a%b
-	}
-	return a
-}
 
 // samples views a callback's bytes as native-endian int16 samples (the
 // device is opened as S16, mono).
@@ -224,24 +220,23 @@ func samples(b []byte) []int16 {
 // side). With the PulseAudio backend these are the streams' maximum
 // lengths, an upper bound: 70 ms with pipewire-pulse, whose measured loop
 // was 51–73 ms. Re-blocking adds nothing while the backend calls back with
-// whole 10 ms frames, as miniaudio's fixed-size callback does (else up to
-// a frame). What the sound server adds beyond these buffers (PipeWire's
+// whole 10 ms frames, as miniaudio's fixed-size callback does (else less
+// than a frame, on the speaker's side). What the sound server adds beyond these buffers (PipeWire's
 // graph quantum, the sound card) is not in it.
 func (d *Duplex) Latency() time.Duration { return d.latency }
 
-// Stats says how the device has run so far: device callbacks, Process
-// calls (frames), samples of silence played because a frame was late
-// (underruns) and samples dropped because a buffer was full.
+// Stats says how the device has run so far: device callbacks, Capture
+// calls (frames) and samples dropped because a buffer was full.
 type Stats struct {
-	Callbacks, Frames, Underruns, Dropped int64
+	Callbacks, Frames, Dropped int64
 }
 
 // Stats reports the counters; it may be called from any goroutine.
 func (d *Duplex) Stats() Stats {
-	return Stats{d.callbacks.Load(), d.frames.Load(), d.underruns.Load(), d.overflowed.Load()}
+	return Stats{d.callbacks.Load(), d.frames.Load(), d.overflowed.Load()}
 }
 
-// Close stops the device and returns when Process will not be called
+// Close stops the device and returns when Play and Capture will not be called
 // again. It may be called more than once.
 func (d *Duplex) Close() error {
 	d.closeOnce.Do(func() {

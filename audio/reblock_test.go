@@ -6,54 +6,66 @@ import (
 )
 
 // TestReblock feeds the callback periods that are not 10 ms (as some
-// backends give) and checks Process always gets FrameSamples, and the
-// speaker plays what the microphone heard, in order, at one constant
-// delay below one frame, with no gap once it started.
+// backends give) and checks that Play and Capture always get FrameSamples;
+// that the speaker plays what Play made, in order, without a gap; and that
+// Capture gets beside each microphone sample the speaker sample of the same
+// moment (the callback position where both were), whatever the period.
 func TestReblock(t *testing.T) {
 	for _, period := range []int{480, 441, 512, 1024, 100, 1440} {
 		var d Duplex
-		d.process = func(mic, speaker []int16) {
-			if len(mic) != FrameSamples || len(speaker) != FrameSamples {
-				t.Fatalf("period %d: Process got %d and %d samples", period, len(mic), len(speaker))
+		made := int16(1) // what Play makes: 1, 2, 3, …
+		d.play = func(speaker []int16) {
+			if len(speaker) != FrameSamples {
+				t.Fatalf("period %d: Play got %d samples", period, len(speaker))
 			}
-			copy(speaker, mic)
+			for i := range speaker {
+				speaker[i] = made
+				made++
+			}
+		}
+		playedAt := map[int16]int16{} // microphone sample → speaker sample of the same position
+		var pairs [][2]int16          // what Capture got, checked after each callback
+		d.capture = func(mic, played []int16) {
+			if len(mic) != FrameSamples || len(played) != FrameSamples {
+				t.Fatalf("period %d: Capture got %d and %d samples", period, len(mic), len(played))
+			}
+			for i := range mic {
+				pairs = append(pairs, [2]int16{mic[i], played[i]})
+			}
 		}
 		in := make([]int16, period)
 		out := make([]int16, period)
-		next, delay := int16(1), -1
-		var played []int16
-		for range 200 {
+		next, expect := int16(1), int16(1)
+		calls := 30000 / period // the samples' numbers stay below 32768
+		captured := 0
+		for range calls {
 			for i := range in {
 				in[i] = next
 				next++
-				if next == 0 {
-					next = 1
-				}
 			}
 			d.callback(bytesOf(out), bytesOf(in), uint32(period))
-			played = append(played, out...)
-		}
-		// played[k] = the sample heard at k-delay; 0 before the first.
-		for k, v := range played {
-			if v == 0 {
-				if delay >= 0 {
-					t.Fatalf("period %d: silence at %d after sound started", period, k)
+			for i := range out {
+				if out[i] != expect {
+					t.Fatalf("period %d: the speaker played %d, want %d", period, out[i], expect)
 				}
-				continue
+				expect++
+				playedAt[in[i]] = out[i]
 			}
-			if delay < 0 {
-				delay = k - int(v-1)
+			for _, p := range pairs {
+				if want, ok := playedAt[p[0]]; !ok || p[1] != want {
+					t.Fatalf("period %d: microphone sample %d came with speaker sample %d, want %d", period, p[0], p[1], want)
+				}
 			}
-			if want := int16((k-delay)%65535 + 1); v != want {
-				t.Fatalf("period %d: sample %d is %d, want %d (delay %d)", period, k, v, want, delay)
-			}
+			captured += len(pairs)
+			pairs = pairs[:0]
 		}
-		if delay < 0 || delay >= FrameSamples {
-			t.Errorf("period %d: delay %d samples, want 0..%d", period, delay, FrameSamples-1)
+		if captured < calls*period-FrameSamples {
+			t.Errorf("period %d: %d samples captured of %d", period, captured, calls*period)
 		}
-		if s := d.Stats(); s.Underruns != 0 || s.Dropped != 0 {
+		if s := d.Stats(); s.Dropped != 0 {
 			t.Errorf("period %d: %+v", period, s)
 		}
+		d.capture = func(_, _ []int16) {}
 		allocs := testing.AllocsPerRun(100, func() { d.callback(bytesOf(out), bytesOf(in), uint32(period)) })
 		if allocs != 0 {
 			t.Errorf("period %d: the callback allocates %.1f times", period, allocs)

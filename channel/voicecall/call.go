@@ -365,18 +365,20 @@ func (cl *call) talk() {
 	sender.SetMuted(c.Muted())
 
 	clean := make([]int16, audio.FrameSamples)
-	process := func(mic, speaker []int16) {
+	play := func(speaker []int16) {
 		receiver.Pull(speaker)
-		canceller.Process(mic, speaker, clean)
+		c.theirs.Store(math.Float64bits(voice.Level(speaker)))
+	}
+	capture := func(mic, played []int16) {
+		canceller.Process(mic, played, clean)
 		sender.Push(clean)
 		c.mine.Store(math.Float64bits(voice.Level(clean)))
-		c.theirs.Store(math.Float64bits(voice.Level(speaker)))
 	}
 	open := c.OpenDevice
 	if open == nil {
 		open = func(cfg audio.Config) (Device, error) { return audio.Open(cfg) }
 	}
-	dev, err := open(audio.Config{Microphone: c.Microphone, Speaker: c.Speaker, Process: process, Log: logger})
+	dev, err := open(audio.Config{Microphone: c.Microphone, Speaker: c.Speaker, Play: play, Capture: capture, Log: logger})
 	if err != nil {
 		cl.conn.Send(talk.Message{Op: talk.OpStop, Reason: "no-sound"})
 		cl.ended(plainDeviceError(err))

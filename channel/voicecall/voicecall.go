@@ -15,8 +15,8 @@ import (
 	"github.com/ra-p2p/ra-p2p/stream/talk"
 )
 
-// Device is a call's sound device: it calls the Config's Process every
-// 10 ms until closed.
+// Device is a call's sound device: it calls the Config's Play and
+// Capture every 10 ms until closed.
 type Device interface{ Close() error }
 
 // Channel is the voice channel; both sides run the same one. Set its

@@ -62,12 +62,21 @@ func decimate(s []int16, k int) []float64 {
 // from BestLag), then each block of want (100 ms at 48 kHz) is matched at
 // its best lag within slack samples of the block before, as a receiver
 // that drops or adds 10 ms of sound to keep its delay flat shifts what
-// follows. Lags are the block lags found, for a log.
+// follows. Blocks where want pauses are left out. Lags are the block lags
+// found, for a log.
 func Aligned(want, got []int16, lag, block, slack int) (corr float64, lags []int) {
+	const quiet = 30 // RMS of a pause in want: -60 dBFS
 	w, g := decimate(want, 1), decimate(got, 1)
 	var xy, xx, yy float64
 	cur := lag
 	for start := 0; start+block <= len(w); start += block {
+		var energy float64
+		for _, x := range w[start : start+block] {
+			energy += x * x
+		}
+		if energy < float64(block)*quiet*quiet {
+			continue // a pause: nothing to align on (the lag would wander)
+		}
 		bestC, bestL := math.Inf(-1), cur
 		var bx, bxx, byy float64
 		for l := cur - slack; l <= cur+slack; l++ {
@@ -119,6 +128,10 @@ func (s *Server) MouthToEar(tb testing.TB, speech, mic, speaker string) (corr fl
 	s.Link(tb, speaker+":monitor_MONO", probe+":playback_FR")
 	rec := filepath.Join(tb.TempDir(), probe+".wav")
 	stop := s.RecordChannels(context.Background(), tb, probe+".monitor", rec, 2)
+	// A new sink, link or stream reconfigures the sound server's graph,
+	// which jolts the streams already running (a call's jitter buffer
+	// then grows for a while): let it settle before the speech.
+	time.Sleep(time.Second)
 	s.Play(tb, speech, mic)
 	time.Sleep(500 * time.Millisecond) // the tail through the buffers
 	stop()

@@ -293,10 +293,26 @@ func (s *Server) StereoNullSink(tb testing.TB, name string) {
 	s.nullSink(tb, name, 2)
 }
 
-func (s *Server) nullSink(tb testing.TB, name string, channels int) {
+// Room returns what the sink speaker plays into the sink mic, gainDB
+// (e.g. -6) lower, as a room returns a loudspeaker's sound into a
+// microphone: through a mono null sink of that volume whose monitor carries
+// it (monitor.channel-volumes), linked in the graph on both sides, so the
+// echo's delay is fixed, as a room's is (a loopback module resamples to
+// keep its latency, which moves the echo by fractions of a sample, and an
+// echo canceller cannot follow that).
+func (s *Server) Room(tb testing.TB, speaker, mic string, gainDB float64) {
+	tb.Helper()
+	room := "room-" + speaker + "-" + mic
+	s.nullSink(tb, room, 1, "monitor.channel-volumes=true")
+	s.Pactl(tb, "set-sink-volume", room, fmt.Sprintf("%+.1fdB", gainDB))
+	s.Link(tb, speaker+":monitor_MONO", room+":playback_MONO")
+	s.Link(tb, room+":monitor_MONO", mic+":playback_MONO")
+}
+
+func (s *Server) nullSink(tb testing.TB, name string, channels int, props ...string) {
 	tb.Helper()
 	s.Pactl(tb, "load-module", "module-null-sink", "sink_name="+name, "rate=48000", "channels="+strconv.Itoa(channels),
-		"sink_properties=device.description="+name)
+		"sink_properties="+strings.Join(append([]string{"device.description=" + name}, props...), " "))
 	s.waitFor(tb, "null sink "+name, func() error {
 		sinks, err := s.pactl("list", "short", "sinks")
 		if err != nil {
