@@ -158,9 +158,14 @@ func clickRow(t *testing.T, hd *xdisplay.Display, hw string, list image.Rectangl
 	y := list.Min.Y + 1 + i*chooserRowHeight + chooserRowHeight/2
 	for range 3 {
 		hd.Click(hw, list.Min.X+120, y)
-		time.Sleep(600 * time.Millisecond) // more than a double-click apart, should it click again
-		if same(hd.Screenshot(hw, ""), list.Min.X+4, y, rowSelected) {
-			return
+		// A click selects or unselects: look for a while before clicking
+		// again, so that a click that only showed late (a busy machine)
+		// is not undone by the next (also more than a double-click apart).
+		for range 10 {
+			time.Sleep(250 * time.Millisecond)
+			if same(hd.Screenshot(hw, ""), list.Min.X+4, y, rowSelected) {
+				return
+			}
 		}
 	}
 	t.Fatalf("row %d of the file chooser's list never showed selected", i)

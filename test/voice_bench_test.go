@@ -24,7 +24,9 @@ import (
 // of each side while both talk, against the same session before the call;
 // the delay again after RA_P2P_BENCH_VOICE_MINUTES (10) minutes of call;
 // and the echo that comes back to Alice when Bob's room returns his speaker
-// into his microphone at -6 dB.
+// into his microphone at -6 dB. RA_P2P_BENCH_LOGS=DIR runs both with
+// --verbose and keeps their logs there (voice-novice.log, voice-helper.log:
+// the call's jitter buffer and device every 10 s).
 func BenchmarkVoice(b *testing.B) {
 	minutes := 10
 	if v, err := strconv.Atoi(os.Getenv("RA_P2P_BENCH_VOICE_MINUTES")); err == nil && v > 0 {
@@ -32,8 +34,12 @@ func BenchmarkVoice(b *testing.B) {
 	}
 	for range b.N {
 		w, srv, env := talkWorld(b, netlab.Options{DelayMS: 20})
-		n := w.startNovice("novice", nil, env("novice"))
-		h := w.startHelper("helper", n.file, nil, env("helper"))
+		verbose := []string(nil)
+		if os.Getenv("RA_P2P_BENCH_LOGS") != "" {
+			verbose = []string{"--verbose"}
+		}
+		n := w.startNovice("novice", verbose, env("novice"))
+		h := w.startHelper("helper", n.file, verbose, env("helper"))
 		acceptDirect(b, n, h, time.Now(), 30*time.Second)
 		speech := filepath.Join(b.TempDir(), "speech.wav")
 		soundserver.Speech(b, "Hello, can you hear me? The printer in the office says it is out of paper, but the tray is full.", speech)
@@ -95,6 +101,10 @@ func BenchmarkVoice(b *testing.B) {
 			perDirection := (busy[i] - idle[i]) // each side sends one direction and receives the other
 			row(b, "Voice: CPU of "+who+"'s ra-p2p while both talk, above the idle session (both directions)",
 				fmt.Sprintf("%.1f %% (idle %.1f %%)", busy[i], idle[i]), "≤ 10 % (5 % per direction)", perDirection <= 10)
+		}
+		if dir := os.Getenv("RA_P2P_BENCH_LOGS"); dir != "" {
+			os.WriteFile(filepath.Join(dir, "voice-novice.log"), []byte(n.proc.Output()), 0o644)
+			os.WriteFile(filepath.Join(dir, "voice-helper.log"), []byte(h.Output()), 0o644)
 		}
 		row(b, "Voice: echo of Alice's voice back from Bob's room (-6 dB)", fmt.Sprintf("%.1f dB below", below), "≥ 20 dB", below >= 20)
 	}

@@ -31,6 +31,11 @@ const (
 // kbit/s is little beside the screen on a direct connection.
 const callBitrate = 48000
 
+// callComplexity is Opus's encoder effort: 5 of 10 halves its CPU (the
+// encoder was the largest part of a call's) for a quality a listener does
+// not tell apart at 48 kbit/s.
+const callComplexity = 5
+
 // echoTail is how much delay and room echo the canceller covers: a sound
 // server's buffers (up to about 100 ms) and a room's reverberation.
 const echoTail = 250 * time.Millisecond
@@ -306,6 +311,10 @@ func (cl *call) read() {
 			gotRequest = true
 			cl.request <- struct{}{}
 		case talk.OpAllow, talk.OpDecline:
+			if !cl.outgoing {
+				cl.ended("the other side's ra-p2p broke the rules of a call.")
+				return
+			}
 			select {
 			case cl.answer <- m:
 			default: // a second answer
@@ -346,7 +355,7 @@ func (cl *call) talk() {
 		}
 	}()
 
-	sender, err := voice.NewSender(voice.SenderConfig{Bitrate: callBitrate})
+	sender, err := voice.NewSender(voice.SenderConfig{Bitrate: callBitrate, Complexity: callComplexity})
 	if err != nil {
 		status(s, "Could not start the voice encoder: "+err.Error())
 		return
@@ -403,7 +412,21 @@ func (cl *call) talk() {
 	if dg, ok := s.Datagrams(); ok {
 		wg.Go(func() { cl.readDatagrams(dg, receiver) })
 	}
-	<-cl.ctx.Done()
+	// How the call goes, now and then, for --verbose: where a delay that
+	// grows comes from (the jitter buffer, or the sound device).
+	stats := time.NewTicker(statsEvery)
+	defer stats.Stop()
+	for running := true; running; {
+		select {
+		case <-cl.ctx.Done():
+			running = false
+		case <-stats.C:
+			st := receiver.Stats()
+			logger.Debug("voice call", "target", st.Target, "delay", st.Delay, "jitter", st.Jitter, "late", st.Late,
+				"lost", st.Lost, "fec", st.FECRecovered, "concealed", st.Concealed, "dropped", st.Dropped, "stretched", st.Stretched,
+				"device", fmt.Sprintf("%+v", deviceStats(dev)))
+		}
+	}
 
 	c.mu.Lock()
 	c.call = nil
@@ -417,6 +440,17 @@ func (cl *call) talk() {
 	c.theirs.Store(0)
 	st := receiver.Stats()
 	logger.Info("voice call ended", "stats", fmt.Sprintf("%+v", st))
+}
+
+// statsEvery is how often a call logs how it goes (at debug level).
+const statsEvery = 10 * time.Second
+
+// deviceStats are dev's counters when it is an audio.Duplex.
+func deviceStats(dev Device) any {
+	if d, ok := dev.(*audio.Duplex); ok {
+		return d.Stats()
+	}
+	return nil
 }
 
 // sendFunc sends packets as datagrams when the connection has them, on the

@@ -1,7 +1,9 @@
 package voicecall_test
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,6 +16,9 @@ import (
 	"github.com/ra-p2p/ra-p2p/internal/leakcheck"
 	"github.com/ra-p2p/ra-p2p/session"
 	"github.com/ra-p2p/ra-p2p/session/sessiontest"
+	"github.com/ra-p2p/ra-p2p/stream"
+	"github.com/ra-p2p/ra-p2p/stream/framing"
+	"github.com/ra-p2p/ra-p2p/stream/talk"
 	"github.com/ra-p2p/ra-p2p/test/soundserver"
 )
 
@@ -187,4 +192,74 @@ func TestPeerWithoutVoice(t *testing.T) {
 		t.Errorf("status %q", ev.Text)
 	}
 	bob.WaitFor(t, "off", voiceIs(session.VoiceOff))
+}
+
+// TestHostileCaller: a peer that breaks the rules of a call (an answer
+// nobody asked for, packets before any request, a message that is not the
+// protocol's, a second request) gets its stream ended; Alice is asked only
+// for a real request (and declines), her microphone is never opened, and
+// her channel is ready for the next call.
+func TestHostileCaller(t *testing.T) {
+	sounds(t)
+	_, aliceVoice := channels()
+	var opened atomic.Int32
+	aliceVoice.OpenDevice = func(cfg audio.Config) (voicecall.Device, error) {
+		opened.Add(1)
+		return audio.Open(cfg)
+	}
+	bob, alice := sessiontest.Pair(t, sessiontest.Options{NoviceChannels: []session.Channel{aliceVoice}})
+	for name, frames := range map[string][][]byte{
+		"an answer first":        {talkFrame(talk.Message{Op: talk.OpAllow})},
+		"packets, then allow":    {packetFrame(1), packetFrame(2), talkFrame(talk.Message{Op: talk.OpAllow})},
+		"a request then junk":    {talkFrame(talk.Message{Op: talk.OpRequest}), {0x03, 0x99, 0x01, 0x02}},
+		"two requests":           {talkFrame(talk.Message{Op: talk.OpRequest}), talkFrame(talk.Message{Op: talk.OpRequest})},
+		"a frame over the limit": {framing.AppendFrame(nil, talk.MsgVoicePacket, make([]byte, talk.MaxMessage))},
+	} {
+		rw, err := bob.OpenChannel(context.Background(), stream.VoiceProtocol)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, f := range frames {
+			rw.Write(f)
+		}
+		// Alice's side ends the stream: reading sees its end (or her decline).
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			io.Copy(io.Discard, rw)
+		}()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			t.Fatalf("%s: Alice's side kept the stream open", name)
+		}
+		rw.Close()
+	}
+	if n := opened.Load(); n != 0 {
+		t.Errorf("Alice's sound device was opened %d times", n)
+	}
+	asked := 0
+	for _, k := range alice.Asked() {
+		if k == session.AskAllowMicrophone {
+			asked++
+		}
+	}
+	if asked > 2 { // only the two streams that began with a request
+		t.Errorf("Alice was asked %d times: %v", asked, alice.Texts())
+	}
+	if st := aliceVoice.State(); st != session.VoiceOff {
+		t.Errorf("Alice's voice state %v after the hostile calls", st)
+	}
+}
+
+func talkFrame(m talk.Message) []byte {
+	var b bytes.Buffer
+	talk.NewConn(&b).Send(m)
+	return b.Bytes()
+}
+
+func packetFrame(seq uint32) []byte {
+	var b bytes.Buffer
+	talk.NewConn(&b).SendPacket(talk.Packet{Seq: seq, Time: seq * 960, Payload: []byte{0xfc, 0xff, 0xfe}})
+	return b.Bytes()
 }
