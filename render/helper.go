@@ -148,7 +148,7 @@ func helperHelp(peer string) string {
 		"• Take Control asks " + peer + " to let you use the mouse and keyboard over the screen on the right. Once allowed, click in the screen to type there; click in the chat box to type a message. Release Control gives it back.\n" +
 		"• " + peer + " can take control back at any moment by pressing ESC on their keyboard.\n" +
 		"• Send a File sends files or folders to " + peer + ", who is asked first; dropping them onto this window does the same. Each transfer shows a bar with Cancel; " + peer + "'s files come to you the same way, and the history says where they were saved (Open the folder).\n" +
-		"• Settings chooses how " + peer + "'s screen comes to you: Best quality (every pixel exact), Balanced, Fastest (for a slow connection) or your own frame rate, colours, size and photo quality. OK applies it at once, and it is kept for your next session.\n" +
+		"• Settings chooses how " + peer + "'s screen comes to you: Best quality (every pixel exact), Balanced, Fastest (for a slow connection) or your own frame rate, colours, size and photo quality. OK applies it at once, and it is kept for your next session. When you can talk, Settings also chooses your microphone and speaker for the next call.\n" +
 		"• Start Talking asks " + peer + " to talk with you, through the microphones and speakers of both computers; once " + peer + " allows it the button says Stop Talking, Mute silences your microphone, and the meters show that the microphones work (yours, and what " + peer + "'s speaker plays). Either of you can stop at any time. Headphones are best; an echo canceller keeps laptop speakers from sending " + peer + "'s voice back.\n" +
 		"• Disconnect (or closing the window) ends the session for both of you."
 }

@@ -1,6 +1,7 @@
 package test
 
 import (
+	"cmp"
 	"encoding/json"
 	"image"
 	"image/color"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -160,6 +162,47 @@ func TestTalkInWindows(t *testing.T) {
 			t.Fatal("after Voice ended the buttons do not read Start Talking again (voice-*-ended.png)")
 		}
 	}
+
+	// Settings has the microphone and speaker (after the screen's rows):
+	// Bob picks alice-speaker; the history says it is for the next call,
+	// and his config file keeps it.
+	openSettings(t, hd, hw)
+	away()
+	time.Sleep(500 * time.Millisecond)
+	shot := hd.Screenshot(hw, filepath.Join(shots, "voice-helper-settings.png"))
+	frame := dialogFrame(shot)
+	boxes := append(dialogButtons(shot, frame), borderedBoxes(shot, frame.Inset(2), chosenBorder, 30)...)
+	slices.SortFunc(boxes, func(a, b image.Rectangle) int { return cmp.Or(a.Min.Y-b.Min.Y, a.Min.X-b.Min.X) })
+	// The screen's options, then Microphone (the default and bob-mic's
+	// monitor, the one chosen: monitors are offered only when chosen),
+	// then Speaker (the default and the four speakers), OK and Cancel.
+	if want := optionCount + 2 + 5; len(boxes) != want {
+		t.Fatalf("%d buttons in the Settings dialog, want %d (voice-helper-settings.png)", len(boxes), want)
+	}
+	pick := boxes[len(boxes)-5] // …, alice-speaker, bob-mic, bob-speaker, OK, Cancel
+	hd.Click(hw, (pick.Min.X+pick.Max.X)/2, (pick.Min.Y+pick.Max.Y)/2)
+	time.Sleep(300 * time.Millisecond)
+	away()
+	hd.Screenshot(hw, filepath.Join(shots, "voice-helper-settings-chosen.png"))
+	ok := boxes[len(boxes)-2]
+	clickUntil(t, hd, hw, (ok.Min.X+ok.Max.X)/2, (ok.Min.Y+ok.Max.Y)/2, helper, `Sound for the next call: speaker alice-speaker\.`)
+	if slices.ContainsFunc(strings.Split(helper.Output(), "\n"), func(l string) bool { return strings.HasPrefix(l, "Screen quality:") }) {
+		t.Errorf("choosing a speaker changed the screen quality:\n%s", helper.Output())
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b, _ := os.ReadFile(filepath.Join(dir, "helper", "ra-p2p", "config.json"))
+		var c struct{ Microphone, Speaker string }
+		json.Unmarshal(b, &c)
+		if c.Microphone == "pulse:bob-mic.monitor" && c.Speaker == "pulse:alice-speaker" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the config file does not keep the speaker chosen: %s", b)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
 	if m := regexp.MustCompile(`panic|fatal error`).FindString(helper.Output() + novice.Output()); m != "" {
 		t.Errorf("a program crashed: %s", m)
 	}

@@ -387,7 +387,8 @@ func (cl *call) talk() {
 	if open == nil {
 		open = func(cfg audio.Config) (Device, error) { return audio.Open(cfg) }
 	}
-	dev, err := open(audio.Config{Microphone: c.Microphone, Speaker: c.Speaker, Play: play, Capture: capture, Log: logger})
+	mic, spk := c.ChosenDevices()
+	dev, err := open(audio.Config{Microphone: mic, Speaker: spk, Play: play, Capture: capture, Log: logger})
 	if err != nil {
 		cl.conn.Send(talk.Message{Op: talk.OpStop, Reason: "no-sound"})
 		cl.ended(plainDeviceError(err))

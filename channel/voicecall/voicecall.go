@@ -27,7 +27,8 @@ type Channel struct {
 	// moment, the helper's request stands and the novice's is dropped.
 	Helper bool
 	// Microphone and Speaker are audio device IDs (audio.Device.ID); ""
-	// is the system's default.
+	// is the system's default. Set them before the session starts;
+	// SetDevices changes them later.
 	Microphone, Speaker string
 	// OpenDevice opens a call's sound device; nil = audio.Open.
 	OpenDevice func(audio.Config) (Device, error)
@@ -80,6 +81,32 @@ func (c *Channel) commands() chan command {
 		c.cmds = make(chan command, 1)
 	}
 	return c.cmds
+}
+
+// Devices lists the microphones and speakers there are now.
+func (c *Channel) Devices() (microphones, speakers []audio.Device, err error) {
+	if microphones, err = audio.Microphones(); err != nil {
+		return nil, nil, err
+	}
+	if speakers, err = audio.Speakers(); err != nil {
+		return nil, nil, err
+	}
+	return microphones, speakers, nil
+}
+
+// SetDevices chooses the microphone and speaker (audio.Device.ID; "" =
+// the system's default) from the next call on.
+func (c *Channel) SetDevices(microphone, speaker string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.Microphone, c.Speaker = microphone, speaker
+}
+
+// ChosenDevices are the microphone and speaker the next call opens.
+func (c *Channel) ChosenDevices() (microphone, speaker string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.Microphone, c.Speaker
 }
 
 // SetMuted mutes or opens this side's microphone; it is kept for the next

@@ -56,6 +56,17 @@ func rememberQuality(q screenshare.Quality) error {
 	return config.Save(c)
 }
 
+// rememberDevices keeps the microphone and speaker chosen in the window's
+// Settings in the config file, beside what the file already says.
+func rememberDevices(microphone, speaker string) error {
+	c, err := config.Load()
+	if err != nil {
+		return err
+	}
+	c.Microphone, c.Speaker = microphone, speaker
+	return config.Save(c)
+}
+
 // bootstrapList picks the bootstrap peers: flags first, then the config
 // file; nil means "use what the invitation says, else the public DHT".
 func bootstrapList(flags []string) ([]string, []peer.AddrInfo, error) {

@@ -85,7 +85,7 @@ func runHelp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		if wc.Quality, err = screenQuality(); err != nil {
 			return err
 		}
-		wc.RememberQuality = rememberQuality
+		wc.RememberQuality, wc.RememberDevices = rememberQuality, rememberDevices
 		return helpInWindow(ctx, cfg, wc)
 	}
 	return session.RunHelper(ctx, cfg, t)

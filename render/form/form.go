@@ -32,6 +32,10 @@ type Preset struct {
 type Row struct {
 	Label   string   // "Colours"
 	Options []string // "Full colour", "65536 colours", …
+	// Own rows stand apart from the presets (the microphone beside the
+	// screen's quality): a preset leaves them as they are, and choosing in
+	// them leaves the preset as it is.
+	Own bool
 }
 
 // Clone is f with a Chosen of its own, so a dialog can change it and
@@ -61,11 +65,12 @@ func (f *Form) ChoosePreset(i int) {
 	}
 	f.Preset = i
 	p := f.Presets[i]
-	switch {
-	case len(p.Chosen) == len(f.Chosen):
-		copy(f.Chosen, p.Chosen)
-	case !p.Custom:
-		for r := range f.Chosen {
+	for r := range f.Chosen {
+		switch {
+		case r < len(f.Rows) && f.Rows[r].Own:
+		case r < len(p.Chosen):
+			f.Chosen[r] = p.Chosen[r]
+		case !p.Custom:
 			f.Chosen[r] = -1
 		}
 	}
@@ -73,10 +78,18 @@ func (f *Form) ChoosePreset(i int) {
 
 // ChooseOption chooses option i of row r, which makes the choice the
 // person's own (the Custom preset); without a Custom preset the rows only
-// show the presets' options and nothing changes.
+// show the presets' options and nothing changes. An Own row just takes the
+// option.
 func (f *Form) ChooseOption(r, i int) {
 	c := slices.IndexFunc(f.Presets, func(p Preset) bool { return p.Custom })
-	if c < 0 || r < 0 || r >= len(f.Chosen) || r >= len(f.Rows) || i < 0 || i >= len(f.Rows[r].Options) {
+	if r < 0 || r >= len(f.Chosen) || r >= len(f.Rows) || i < 0 || i >= len(f.Rows[r].Options) {
+		return
+	}
+	if f.Rows[r].Own {
+		f.Chosen[r] = i
+		return
+	}
+	if c < 0 {
 		return
 	}
 	f.Preset, f.Chosen[r] = c, i

@@ -57,3 +57,29 @@ func TestSettingsChoices(t *testing.T) {
 		t.Errorf("without a Custom preset an option was chosen: %+v", noCustom)
 	}
 }
+
+// TestOwnRows: a row that stands apart from the presets (the microphone)
+// keeps its choice when a preset is chosen, and choosing in it keeps the
+// preset, Automatic (which picks its values as it goes) included.
+func TestOwnRows(t *testing.T) {
+	f := settings()
+	f.Presets = append(f.Presets, Preset{Label: "Automatic"})
+	f.Rows = append(f.Rows, Row{Label: "Microphone", Options: []string{"System default", "USB headset"}, Own: true})
+	f.Chosen = append(f.Chosen, 0)
+	f.ChooseOption(2, 1)
+	if f.Preset != 1 || !slices.Equal(f.Chosen, []int{0, 1, 1}) {
+		t.Errorf("the headset chosen: preset %d, rows %v; want Balanced kept, [0 1 1]", f.Preset, f.Chosen)
+	}
+	f.ChoosePreset(2)
+	if !slices.Equal(f.Chosen, []int{2, 1, 1}) {
+		t.Errorf("Fastest chosen: rows %v, want [2 1 1] (the microphone kept)", f.Chosen)
+	}
+	f.ChoosePreset(4)
+	if !slices.Equal(f.Chosen, []int{-1, -1, 1}) {
+		t.Errorf("Automatic chosen: rows %v, want [-1 -1 1]", f.Chosen)
+	}
+	f.ChooseOption(2, 0)
+	if f.Preset != 4 || f.Chosen[2] != 0 {
+		t.Errorf("the default chosen under Automatic: preset %d, rows %v", f.Preset, f.Chosen)
+	}
+}

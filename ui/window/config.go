@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/ra-p2p/ra-p2p/audio"
 	"github.com/ra-p2p/ra-p2p/channel/screenshare"
 	"github.com/ra-p2p/ra-p2p/session"
 	"github.com/ra-p2p/ra-p2p/ui/terminal"
@@ -42,6 +43,9 @@ type Config struct {
 	// The novice's window has neither.
 	Quality         screenshare.Quality
 	RememberQuality func(screenshare.Quality) error
+	// RememberDevices keeps the microphone and speaker chosen in Settings
+	// for the next session (nil: they are not kept), as RememberQuality.
+	RememberDevices func(microphone, speaker string) error
 }
 
 // Files is the file channel as the window drives it.
@@ -56,6 +60,12 @@ type Voice interface {
 	terminal.Voice
 	// Levels are the meters while talking, each 0..1.
 	Levels() (mine, theirs float64)
+	// Devices lists the microphones and speakers there are now;
+	// ChosenDevices and SetDevices are the ones calls use (IDs, "" = the
+	// system's default).
+	Devices() (microphones, speakers []audio.Device, err error)
+	ChosenDevices() (microphone, speaker string)
+	SetDevices(microphone, speaker string)
 }
 
 // networkCheck is the Help page's "Check this network": the check of

@@ -3,9 +3,11 @@
 package window
 
 import (
+	"strings"
 	"sync"
 	"sync/atomic"
 
+	"github.com/ra-p2p/ra-p2p/audio"
 	"github.com/ra-p2p/ra-p2p/channel/screenshare"
 	"github.com/ra-p2p/ra-p2p/render"
 	"github.com/ra-p2p/ra-p2p/render/form"
@@ -19,12 +21,24 @@ import (
 func (u *ui) setSettings(c *render.HelperConfig, view *screenshare.View, peer string) {
 	view.SetQuality(u.cfg.Quality)
 	c.Settings = settingsForm(peer, u.cfg.Quality)
+	sound := u.soundRows(&c.Settings)
 	var (
-		saving sync.Mutex // one RememberQuality at a time…
+		saving sync.Mutex // one write of the config file at a time…
 		newest atomic.Pointer[screenshare.Quality]
 	)
+	keep := func(write func()) {
+		u.bg.Go(func() {
+			saving.Lock()
+			defer saving.Unlock()
+			write()
+		})
+	}
 	c.ApplySettings = func(f form.Form) {
+		sound.apply(u, f, keep)
 		q := chosenQuality(f, view.Quality())
+		if q.Kept() == view.Quality().Kept() {
+			return // only the sound changed
+		}
 		view.SetQuality(q)
 		said := "Screen quality: " + q.Label()
 		u.w.Post(render.Entry{Text: said})
@@ -34,9 +48,7 @@ func (u *ui) setSettings(c *render.HelperConfig, view *screenshare.View, peer st
 		}
 		kept := q.Kept()
 		newest.Store(&kept)
-		u.bg.Go(func() {
-			saving.Lock()
-			defer saving.Unlock()
+		keep(func() {
 			if q := newest.Swap(nil); q != nil { // …and the newest choice last
 				if err := u.cfg.RememberQuality(*q); err != nil {
 					u.w.Post(render.Entry{Text: "The screen quality will not be kept for your next session: " + err.Error()})
@@ -44,6 +56,116 @@ func (u *ui) setSettings(c *render.HelperConfig, view *screenshare.View, peer st
 			}
 		})
 	}
+}
+
+// soundChoice is the Settings dialog's Microphone and Speaker rows: the
+// devices they list, and where the rows are in the form.
+type soundChoice struct {
+	row               int // the Microphone row; Speaker follows it; -1: no rows
+	mics, speakers    []audio.Device
+	chosenM, chosenSp string
+}
+
+// soundRows adds Microphone and Speaker to f when this computer can talk:
+// the system's default first, then each device by name, the one calls use
+// chosen.
+func (u *ui) soundRows(f *form.Form) *soundChoice {
+	sc := &soundChoice{row: -1}
+	v := u.cfg.Voice
+	if v == nil || v.Available() != nil {
+		return sc
+	}
+	mics, speakers, err := v.Devices()
+	if err != nil {
+		return sc
+	}
+	sc.row = len(f.Rows)
+	f.Text += " Microphone and Speaker are for your next call."
+	sc.chosenM, sc.chosenSp = v.ChosenDevices()
+	for _, r := range []struct {
+		label  string
+		devs   []audio.Device
+		chosen string
+	}{{"Microphone", mics, sc.chosenM}, {"Speaker", speakers, sc.chosenSp}} {
+		options := []string{"System default"}
+		chosen := 0
+		if r.chosen != "" {
+			chosen = -1 // unplugged since: none shown chosen
+		}
+		var listed []audio.Device
+		for _, d := range r.devs {
+			// A sound server lists what each speaker plays as a
+			// microphone too ("Monitor of …"): nobody talks through one,
+			// so only the one chosen already is offered.
+			if strings.HasSuffix(d.ID, ".monitor") && d.ID != r.chosen {
+				continue
+			}
+			listed = append(listed, d)
+			options = append(options, shortName(d.Name))
+			if d.ID == r.chosen {
+				chosen = len(options) - 1
+			}
+		}
+		if r.label == "Microphone" {
+			sc.mics = listed
+		} else {
+			sc.speakers = listed
+		}
+		f.Rows = append(f.Rows, form.Row{Label: r.label, Options: options, Own: true})
+		f.Chosen = append(f.Chosen, chosen)
+	}
+	return sc
+}
+
+// apply takes the devices chosen in f for the next call, says so, and
+// keeps them for the next session (through keep, which writes the config
+// file one change at a time).
+func (sc *soundChoice) apply(u *ui, f form.Form, keep func(write func())) {
+	if sc.row < 0 || len(f.Chosen) < sc.row+2 {
+		return
+	}
+	id := func(devs []audio.Device, i int, was string) (string, string) {
+		switch {
+		case i == 0:
+			return "", "the system's default"
+		case i > 0 && i <= len(devs):
+			return devs[i-1].ID, devs[i-1].Name
+		}
+		return was, ""
+	}
+	mic, micName := id(sc.mics, f.Chosen[sc.row], sc.chosenM)
+	spk, spkName := id(sc.speakers, f.Chosen[sc.row+1], sc.chosenSp)
+	if mic == sc.chosenM && spk == sc.chosenSp {
+		return
+	}
+	var changed []string
+	if mic != sc.chosenM {
+		changed = append(changed, "microphone "+micName)
+	}
+	if spk != sc.chosenSp {
+		changed = append(changed, "speaker "+spkName)
+	}
+	said := "Sound for the next call: " + strings.Join(changed, ", ") + "."
+	sc.chosenM, sc.chosenSp = mic, spk
+	u.cfg.Voice.SetDevices(mic, spk)
+	u.w.Post(render.Entry{Text: said})
+	u.cfg.Mirror.Println(said)
+	if u.cfg.RememberDevices != nil {
+		keep(func() {
+			if err := u.cfg.RememberDevices(mic, spk); err != nil {
+				u.w.Post(render.Entry{Text: "The microphone and speaker will not be kept for your next session: " + err.Error()})
+			}
+		})
+	}
+}
+
+// shortName is a device's name as an option shows it: at most 40
+// characters.
+func shortName(name string) string {
+	if r := []rune(name); len(r) > 40 {
+		return string(r[:39]) + "…"
+	}
+	return name
 }
 
 // settingsForm is the Settings dialog for a helper seeing peer's screen
