@@ -73,6 +73,8 @@ const (
 	dropEvery      = 6 // pulls: 60 ms
 	stretchBelow   = 5 * time.Millisecond
 	stretchEvery   = 4          // pulls: 40 ms
+	holdOff        = 50         // pulls (500 ms) after a drop before a stretch, and the other way
+	smoothing      = 16         // units: the delay steered by is averaged over about this many
 	quietRMS       = 1000       // −30 dBFS: a pause in speech
 	maxJump        = 10 * 48000 // a Time step larger than 10 s (either way) restarts the jitter estimate
 	margin         = 10 * time.Millisecond
@@ -98,7 +100,13 @@ type Receiver struct {
 	stall                 time.Duration
 	pulls                 int64 // 10 ms units made; the steering's clock
 	lastDrop, lastStretch int64
-	lastQuiet             bool // the last unit decoded was quiet
+	// smooth is the delay averaged over the last units: the delay seen at
+	// one unit swings by a packet or a sound-server period (pulls come in
+	// bursts of a period), and steering by it dropped and stretched ten
+	// times a second in a calm call.
+	smooth    time.Duration
+	smoothed  bool
+	lastQuiet bool // the last unit decoded was quiet
 
 	haveClock bool
 	lastTime  uint32 // the newest Time seen, and its unwrapped value
@@ -259,14 +267,20 @@ func (r *Receiver) nextLocked(now time.Duration) {
 	target := r.targetLocked()
 	delay := r.delayLocked(now, r.pos)
 	r.stats.Delay = delay
-	excess := delay - target
+	if !r.smoothed {
+		r.smooth, r.smoothed = delay, true
+	}
+	r.smooth += (delay - r.smooth) / smoothing
+	excess := r.smooth - target
 
 	s := &r.slots[r.playSeq%slotCount]
 	switch {
 	case s.full:
-		if excess < -stretchBelow && r.pulls-r.lastStretch >= stretchEvery && (r.lastQuiet || excess < -3*stretchBelow) {
+		if excess < -stretchBelow && r.pulls-r.lastStretch >= stretchEvery && r.pulls-r.lastDrop >= holdOff &&
+			(r.lastQuiet || excess < -3*stretchBelow) {
 			r.lastStretch = r.pulls
 			r.stats.Stretched++
+			r.smooth += 10 * time.Millisecond
 			r.concealLocked(FrameSamples, false)
 			return
 		}
@@ -284,12 +298,13 @@ func (r *Receiver) nextLocked(now time.Duration) {
 		r.popLocked()
 		quiet := rms(r.pcm[:r.pcmN]) < quietRMS
 		r.lastQuiet = quiet
-		if excess > dropAbove && r.pcmN == PacketSamples &&
+		if excess > dropAbove && r.pcmN == PacketSamples && r.pulls-r.lastStretch >= holdOff &&
 			(quiet || excess > forceDropAbove && r.pulls-r.lastDrop >= dropEvery) {
 			r.lastDrop = r.pulls
 			r.stats.Dropped++
 			r.crossfadeHalvesLocked()
 			r.pos += FrameSamples // the 10 ms dropped
+			r.smooth -= 10 * time.Millisecond
 		}
 	case r.count > 0: // missing, and something after it has come: lost or late
 		r.stats.Lost++
@@ -359,6 +374,7 @@ func (r *Receiver) idleLocked() {
 	}
 	r.count = 0
 	r.playing = false
+	r.smoothed = false // a new start: the delay is measured afresh
 	r.stats.Playing = false
 	r.stats.Delay = 0
 }
