@@ -263,3 +263,27 @@ func packetFrame(seq uint32) []byte {
 	talk.NewConn(&b).SendPacket(talk.Packet{Seq: seq, Time: seq * 960, Payload: []byte{0xfc, 0xff, 0xfe}})
 	return b.Bytes()
 }
+
+// TestTalkOverTCP: a connection without datagrams (TCP): the packets go
+// on the call's stream, and the speech still comes through.
+func TestTalkOverTCP(t *testing.T) {
+	srv := sounds(t)
+	bobVoice, aliceVoice := channels()
+	bob, alice := sessiontest.Pair(t, sessiontest.Options{
+		HelperChannels: []session.Channel{bobVoice}, NoviceChannels: []session.Channel{aliceVoice},
+		NoviceAnswers: allowMicrophone, Listen: sessiontest.TCPLoopback,
+	})
+	if _, ok := bob.Datagrams(); ok {
+		t.Fatalf("a TCP session has datagrams: %s", bob.ConnectionText())
+	}
+	bobVoice.Start()
+	alice.WaitFor(t, "talking", voiceIs(session.VoiceOn))
+	bob.WaitFor(t, "talking", voiceIs(session.VoiceOn))
+	speech := filepath.Join(t.TempDir(), "speech.wav")
+	soundserver.Speech(t, "Hello Bob, can you hear me over this connection?", speech)
+	corr, delay := srv.MouthToEar(t, speech, "alice-mic", "bob-speaker")
+	t.Logf("Alice → Bob over TCP: correlation %.3f, mouth to ear %v", corr, delay)
+	if corr < 0.8 {
+		t.Errorf("Bob's speaker did not play Alice's speech over TCP: correlation %.3f < 0.8", corr)
+	}
+}

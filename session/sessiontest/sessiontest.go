@@ -38,7 +38,13 @@ type Options struct {
 	// ResumeGrace is both sides' (session.HelpConfig.ResumeGrace); 0 = the
 	// default.
 	ResumeGrace time.Duration
+	// Listen is where both sides listen; nil = Loopback (QUIC is then the
+	// connection; TCPLoopback makes it TCP).
+	Listen []string
 }
+
+// TCPLoopback listens on TCP only: a session over it has no datagrams.
+var TCPLoopback = []string{"/ip4/127.0.0.1/tcp/0"}
 
 // Side is one side of a connected pair: its session and everything it
 // showed its user.
@@ -62,6 +68,10 @@ func Pair(t testing.TB, opts Options) (helper, novice *Side) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	listen := opts.Listen
+	if listen == nil {
+		listen = Loopback
+	}
 	store := invite.Store{Dir: t.TempDir()}
 	if err := store.Save(inv, priv, pwKey); err != nil {
 		t.Fatal(err)
@@ -74,7 +84,7 @@ func Pair(t testing.TB, opts Options) (helper, novice *Side) {
 	noviceUser := &user{answer: opts.NoviceAnswers, accept: true, ctx: asking}
 	n, err := session.StartNovice(ctx, session.NoviceConfig{
 		Entry: &invite.Entry{Invitation: inv, Key: priv, PasswordKey: pwKey}, Store: store, Prompter: noviceUser,
-		Bootstrap: bootstrap, Listen: Loopback, Logger: Logger(), Channels: opts.NoviceChannels, ResumeGrace: opts.ResumeGrace,
+		Bootstrap: bootstrap, Listen: listen, Logger: Logger(), Channels: opts.NoviceChannels, ResumeGrace: opts.ResumeGrace,
 	})
 	if err != nil {
 		t.Fatalf("StartNovice: %v", err)
@@ -91,7 +101,7 @@ func Pair(t testing.TB, opts Options) (helper, novice *Side) {
 	helperUser := &user{answer: opts.HelperAnswers, ctx: asking}
 	var before []session.Event // the helper's steps before the session (Help returns after them)
 	hs, err := session.Help(ctx, session.HelpConfig{
-		Invitation: inv, Name: "Bob", Prompter: helperUser, Bootstrap: bootstrap, Listen: Loopback,
+		Invitation: inv, Name: "Bob", Prompter: helperUser, Bootstrap: bootstrap, Listen: listen,
 		FindTimeout: Wait, ConnectTimeout: Wait, Logger: Logger(), Channels: opts.HelperChannels, ResumeGrace: opts.ResumeGrace,
 		Progress: func(ev session.Event) { before = append(before, ev) },
 	})
