@@ -280,10 +280,13 @@ func TestTalkOverTCP(t *testing.T) {
 	alice.WaitFor(t, "talking", voiceIs(session.VoiceOn))
 	bob.WaitFor(t, "talking", voiceIs(session.VoiceOn))
 	speech := filepath.Join(t.TempDir(), "speech.wav")
-	soundserver.Speech(t, "Hello Bob, can you hear me over this connection?", speech)
+	soundserver.Speech(t, "Hello Bob, can you hear me over this connection? My printer says it is out of paper, but it is full.", speech)
 	corr, delay := srv.MouthToEar(t, speech, "alice-mic", "bob-speaker")
 	t.Logf("Alice → Bob over TCP: correlation %.3f, mouth to ear %v", corr, delay)
-	if corr < 0.8 {
-		t.Errorf("Bob's speaker did not play Alice's speech over TCP: correlation %.3f < 0.8", corr)
+	// 0.84–0.87 is usual (the echo canceller's preprocessor and Opus);
+	// silence measures 0. The bar is below 0.8 for a run's spread: this
+	// test is about the packets finding their way on the stream.
+	if corr < 0.7 {
+		t.Errorf("Bob's speaker did not play Alice's speech over TCP: correlation %.3f < 0.7", corr)
 	}
 }
