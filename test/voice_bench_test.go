@@ -23,8 +23,9 @@ import (
 // speaker in this process, the same buffers a call crosses once); the CPU
 // of each side while both talk, against the same session before the call;
 // the delay again after RA_P2P_BENCH_VOICE_MINUTES (10) minutes of call;
-// and the echo that comes back to Alice once Bob's room returns his
-// speaker into his microphone at -6 dB. RA_P2P_BENCH_LOGS=DIR runs both with
+// then, in a session of its own (echoCall, as TestTalkEchoCancelled), a
+// call with Bob's room returning his speaker into his microphone at -6 dB:
+// the echo that comes back to Alice. RA_P2P_BENCH_LOGS=DIR runs both with
 // --verbose and keeps their logs there (voice-novice.log, voice-helper.log:
 // the call's jitter buffer and device every 10 s).
 func BenchmarkVoice(b *testing.B) {
@@ -87,13 +88,15 @@ func BenchmarkVoice(b *testing.B) {
 		corr, later := srv.MouthToEar(b, speech, "novice-mic", "helper-speaker")
 		b.Logf("after %d minutes: novice → helper mouth to ear %v, correlation %.3f", minutes, later.Round(time.Millisecond), corr)
 
-		// Bob's room, from now on: with it there from the start, the
-		// call's delay one way once measured 430 ms (the graph's cycle
-		// through Bob's client, not yet understood); TestTalkEchoCancelled
-		// has it from the start, and measures no delay.
-		srv.Room(b, "helper-speaker", "helper-mic", -6)
-		below := echoBelow(b, srv, speech)
-
+		// Bob hangs up. The echo is measured in a call of its own, with
+		// Bob's room there from its start, as on a laptop: linked into this
+		// call after ten minutes (and three probes) it measured 17–23 dB,
+		// and with this session's graph Bob's device then ran slow (84
+		// callbacks a second instead of 100, the jitter buffer on Alice's
+		// side at 780 ms): the bench's graph, not a room's echo.
+		answer(b, h, "/talk")
+		mustWait(b, h, `Voice ended`, 10*time.Second)
+		below := echoCall(b)
 		worst := max(first["novice"], first["helper"])
 		row(b, "Voice: mouth to ear at 40 ms RTT (Alice → Bob, Bob → Alice)",
 			fmt.Sprintf("%v, %v", first["novice"].Round(time.Millisecond), first["helper"].Round(time.Millisecond)), "≤ 150 ms", worst <= 150*time.Millisecond)
@@ -110,7 +113,7 @@ func BenchmarkVoice(b *testing.B) {
 			os.WriteFile(filepath.Join(dir, "voice-novice.log"), []byte(n.proc.Output()), 0o644)
 			os.WriteFile(filepath.Join(dir, "voice-helper.log"), []byte(h.Output()), 0o644)
 		}
-		row(b, "Voice: echo of Alice's voice back from Bob's room (-6 dB)", fmt.Sprintf("%.1f dB below", below), "≥ 20 dB", below >= 20)
+		row(b, "Voice: echo of Alice's voice back from Bob's room (-6 dB), in a call with the room from its start", fmt.Sprintf("%.1f dB below", below), "≥ 20 dB", below >= 20)
 	}
 }
 

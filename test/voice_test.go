@@ -97,23 +97,30 @@ func TestTalkAcrossTwoNATs(t *testing.T) {
 // least 20 dB below her voice, once Bob's echo canceller has heard her
 // for a few seconds (echoBelow).
 func TestTalkEchoCancelled(t *testing.T) {
-	w, srv, env := talkWorld(t, netlab.Options{DelayMS: 20})
-	srv.Room(t, "helper-speaker", "helper-mic", -6) // Bob's room
-	n := w.startNovice("novice", nil, env("novice"))
-	h := w.startHelper("helper", n.file, nil, env("helper"))
-	acceptDirect(t, n, h, time.Now(), 30*time.Second)
-	answer(t, n.proc, "/talk")
-	mustWait(t, h, `Alice wants to talk with you\. Allow microphone\? \[y/N\]`, 20*time.Second)
-	answer(t, h, "y")
-	mustWait(t, n.proc, `You started talking with Bob`, 10*time.Second)
-
-	speech := filepath.Join(t.TempDir(), "speech.wav")
-	soundserver.Speech(t, "Hello Bob, thank you for helping. When I open the mail program it asks for a password, and then it says the server is not there.", speech)
-	below := echoBelow(t, srv, speech)
+	below := echoCall(t)
 	t.Logf("Alice's voice comes back from Bob's room %.1f dB below itself", below)
 	if below < 20 {
 		t.Errorf("the echo of Alice's voice came back only %.1f dB below it, want at least 20 dB", below)
 	}
+}
+
+// echoCall is a call with Bob on speakers: his room there before the
+// call, Alice calls, Bob allows; it says how far below Alice's voice its
+// echo comes back to her (echoBelow).
+func echoCall(tb testing.TB) float64 {
+	w, srv, env := talkWorld(tb, netlab.Options{DelayMS: 20})
+	srv.Room(tb, "helper-speaker", "helper-mic", -6) // Bob's room
+	n := w.startNovice("novice", nil, env("novice"))
+	h := w.startHelper("helper", n.file, nil, env("helper"))
+	acceptDirect(tb, n, h, time.Now(), 30*time.Second)
+	answer(tb, n.proc, "/talk")
+	mustWait(tb, h, `Alice wants to talk with you\. Allow microphone\? \[y/N\]`, 20*time.Second)
+	answer(tb, h, "y")
+	mustWait(tb, n.proc, `You started talking with Bob`, 10*time.Second)
+
+	speech := filepath.Join(tb.TempDir(), "speech.wav")
+	soundserver.Speech(tb, "Hello Bob, thank you for helping. When I open the mail program it asks for a password, and then it says the server is not there.", speech)
+	return echoBelow(tb, srv, speech)
 }
 
 // power is the mean square of samples.
