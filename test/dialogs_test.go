@@ -1,6 +1,7 @@
 package test
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 	"path/filepath"
@@ -36,7 +37,7 @@ func TestNoviceDialogsAtMinimumSize(t *testing.T) {
 
 	mustWait(t, s.novice, `Bob wants to connect to your computer`, 30*time.Second)
 	time.Sleep(500 * time.Millisecond)
-	checkDialog(t, "Accept/Decline", nd.Screenshot(nw, filepath.Join(shots, "novice-min-accept.png")), 2)
+	waitDialog(t, "Accept/Decline", func() image.Image { return nd.Screenshot(nw, filepath.Join(shots, "novice-min-accept.png")) }, 2)
 	pressUntil(t, nd, nw, "Return", s.novice, `Connected to Bob`)
 	mustWait(t, s.helper, `Connected to Alice`, 20*time.Second)
 	mustWait(t, s.novice, `Bob can see your screen`, 10*time.Second)
@@ -100,14 +101,43 @@ func same(img image.Image, x, y int, c color.RGBA) bool {
 // inside its frame.
 func checkDialog(t *testing.T, what string, shot image.Image, buttons int) {
 	t.Helper()
+	for _, p := range dialogProblems(what, shot, buttons) {
+		t.Error(p)
+	}
+}
+
+// waitDialog is checkDialog on the window's screenshots (shoot) until one
+// passes, for up to 5 s: a window just made smaller lays its dialog out
+// again a few frames later, later still on a busy machine. It returns
+// that screenshot.
+func waitDialog(t *testing.T, what string, shoot func() image.Image, buttons int) image.Image {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		shot := shoot()
+		problems := dialogProblems(what, shot, buttons)
+		if len(problems) == 0 {
+			return shot
+		}
+		if time.Now().After(deadline) {
+			for _, p := range problems {
+				t.Error(p)
+			}
+			return shot
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+func dialogProblems(what string, shot image.Image, buttons int) []string {
+	var problems []string
 	b := shot.Bounds()
 	frame := dialogFrame(shot)
 	if frame.Empty() {
-		t.Errorf("%s: no dialog in the window", what)
-		return
+		return []string{what + ": no dialog in the window"}
 	}
 	if frame.Min.X <= b.Min.X || frame.Min.Y <= b.Min.Y || frame.Max.X >= b.Max.X || frame.Max.Y >= b.Max.Y {
-		t.Errorf("%s: the dialog %v reaches the edge of the %v window: it is cut off", what, frame, b.Size())
+		problems = append(problems, fmt.Sprintf("%s: the dialog %v reaches the edge of the %v window: it is cut off", what, frame, b.Size()))
 	}
 	full := func(x0, y0, dx, dy, n int) bool { // n pixels from (x0,y0) stepping (dx,dy) all border-blue (≥ 95%)
 		hit := 0
@@ -120,11 +150,12 @@ func checkDialog(t *testing.T, what string, shot image.Image, buttons int) {
 	}
 	if !full(frame.Min.X, frame.Min.Y, 1, 0, frame.Dx()) || !full(frame.Min.X, frame.Max.Y-1, 1, 0, frame.Dx()) ||
 		!full(frame.Min.X, frame.Min.Y, 0, 1, frame.Dy()) || !full(frame.Max.X-1, frame.Min.Y, 0, 1, frame.Dy()) {
-		t.Errorf("%s: the dialog's frame %v is not whole", what, frame)
+		problems = append(problems, fmt.Sprintf("%s: the dialog's frame %v is not whole", what, frame))
 	}
 	if boxes := dialogButtons(shot, frame); len(boxes) < buttons {
-		t.Errorf("%s: %d whole buttons inside the dialog %v, want %d (boxes %v)", what, len(boxes), frame, buttons, boxes)
+		problems = append(problems, fmt.Sprintf("%s: %d whole buttons inside the dialog %v, want %d (boxes %v)", what, len(boxes), frame, buttons, boxes))
 	}
+	return problems
 }
 
 // dialogFrame is the rectangle the open dialog's blue frame spans in shot
