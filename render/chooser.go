@@ -119,7 +119,7 @@ func (p *panel) showChooser(d *dialog) {
 		c.done(dialogAnswer{button: button})
 	}
 
-	c.title = st.newLabel(d.text, st.plain, st.text)
+	c.title = st.newLabel(d.text, &st.plain, st.text)
 	od.pw = widget.NewTextInput(
 		widget.TextInputOpts.Image(st.input), widget.TextInputOpts.Face(&st.face),
 		widget.TextInputOpts.Color(st.inputColor), widget.TextInputOpts.Padding(widget.NewInsetsSimple(6)),
@@ -170,7 +170,7 @@ func (p *panel) showChooser(d *dialog) {
 			widget.GridLayoutOpts.Stretch([]bool{true, false}, []bool{true}))))
 	c.list.AddChild(c.scroll, c.slider)
 
-	c.status = st.newLabel("", st.small, st.dim)
+	c.status = st.newLabel("", &st.small, st.dim)
 	od.buttons = []*widget.Button{
 		st.newButton("Send", func() { od.answer(0) }, ""),
 		st.newButton("Cancel", func() { od.answer(1) }, ""),
@@ -297,6 +297,9 @@ func (c *chooser) makeRows(width int) {
 	c.rowWidgets = c.rowWidgets[:0]
 	const padL, padR, gap = 6, 8, 6
 	rowInner := width - 2 - scrollbarWidth - padL - padR
+	for _, e := range c.entries { // a file's name may be in Chinese
+		st.need(e.Label())
+	}
 	advance := func(s string) float64 { return text.Advance(s, st.face) }
 	for i, e := range c.entries {
 		size := ""

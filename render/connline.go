@@ -24,7 +24,7 @@ func (w *HelperWindow) connLineKey() {
 	w.mu.Unlock()
 	if w.connLabel == nil {
 		st := w.style
-		w.connLabel = st.newLabel("Measuring the connection…", st.small, st.dim)
+		w.connLabel = st.newLabel("Measuring the connection…", &st.small, st.dim)
 		w.connLabel.MaxWidth = leftWidth - 24
 	}
 	if shown {

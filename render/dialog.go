@@ -219,7 +219,7 @@ func (p *panel) fitDialog(od *openDialog, win image.Point) {
 	}
 	// ebitenui breaks lines only at spaces: a long word (an address) is
 	// broken here, 2 px spare for rounding.
-	msg := st.newLabel(wrap(od.d.text, st.face, float64(inner-2)), st.face, st.text)
+	msg := st.newLabel(wrap(od.d.text, st.face, float64(inner-2)), &st.face, st.text)
 	msg.MaxWidth = float64(inner)
 	var body widget.PreferredSizeLocateableWidget = msg
 	var extra widget.PreferredSizeLocateableWidget
@@ -243,7 +243,7 @@ func (p *panel) fitDialog(od *openDialog, win image.Point) {
 	if limit := view.DialogMaxHeight(win.Y); h > limit {
 		// The text's row is the grid's stretched one: it gets the height
 		// the buttons leave, and scrolls.
-		body = st.newTextArea(st.face, inner, 2*dialogSpacing,
+		body = st.newTextArea(&st.face, inner, 2*dialogSpacing,
 			widget.TextAreaOpts.Text(wrap(od.d.text, st.face, float64(inner-historyPadX-2))), widget.TextAreaOpts.VerticalScrollMode(widget.ScrollBeginning))
 		place()
 		h = limit

@@ -48,7 +48,7 @@ const (
 // reports clicks on messages.
 func (p *panel) newHistory() *widget.TextArea {
 	p.hist.anchor = -1
-	t := p.style.newTextArea(p.style.small, leftWidth-24, 100,
+	t := p.style.newTextArea(&p.style.small, leftWidth-24, 100,
 		widget.TextAreaOpts.VerticalScrollMode(widget.ScrollEnd),
 		widget.TextAreaOpts.ProcessBBCode(true),
 		widget.TextAreaOpts.LinkClickedEvent(func(a *widget.LinkEventArgs) { p.clickEntry(a.Id) }))

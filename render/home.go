@@ -52,12 +52,12 @@ func NewHome(cfg HomeConfig) (*HomeWindow, error) {
 		c := widget.NewContainer(widget.ContainerOpts.Layout(widget.NewGridLayout(
 			widget.GridLayoutOpts.Columns(1), widget.GridLayoutOpts.Spacing(0, 4),
 			widget.GridLayoutOpts.Stretch([]bool{true}, nil))))
-		c.AddChild(b, st.newLabel(wrap(caption, st.small, homeWidth-80), st.small, st.dim))
+		c.AddChild(b, st.newLabel(wrap(caption, st.small, homeWidth-80), &st.small, st.dim))
 		return c
 	}
-	heading := st.newLabel("Remote Assistance", st.title, st.text)
+	heading := st.newLabel("Remote Assistance", &st.title, st.text)
 	intro := st.newLabel(wrap("Two computers connect directly, with no account and no server in between, so that one "+
-		"person can help the other. What would you like to do?", st.face, homeWidth-80), st.face, st.text)
+		"person can help the other. What would you like to do?", st.face, homeWidth-80), &st.face, st.text)
 	body := widget.NewContainer(
 		widget.ContainerOpts.BackgroundImage(st.panel),
 		widget.ContainerOpts.Layout(widget.NewGridLayout(

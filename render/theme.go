@@ -20,6 +20,7 @@ type style struct {
 	// button taller and move them.
 	face, small       text.Face
 	plain, plainSmall text.Face
+	fonts             *fontSet // face and small's sources: more are parsed when text needs them (need)
 	title             text.Face // a window's heading (the home window)
 	text              color.Color
 	link              color.Color // a message under the pointer in the history (it can be clicked)
@@ -38,8 +39,8 @@ type style struct {
 
 // newStyle makes the theme, its faces from Go's own font and the fallbacks
 // (font files) for the characters Go's font lacks.
-func newStyle(fallbacks []string) (*style, error) {
-	srcs, missing, err := fontSources(fallbacks)
+func newStyle(fallbacks []fallbackFont) (*style, error) {
+	fonts, missing, err := loadFonts(fallbacks)
 	if err != nil {
 		return nil, err
 	}
@@ -48,11 +49,12 @@ func newStyle(fallbacks []string) (*style, error) {
 			"Install the Debian packages fonts-noto-core, fonts-droid-fallback and fonts-symbola (scripts/install-deps.sh does).",
 			"missing", strings.Join(missing, ", "))
 	}
+	srcs := fonts.sources()
 	face, small := newFace(srcs, 16), newFace(srcs, 14)
 	plain, plainSmall := newFace(srcs[:1], 16), newFace(srcs[:1], 14)
 	border := color.NRGBA{0xb8, 0xbc, 0xc4, 0xff}
 	return &style{
-		face: face, small: small, plain: plain, plainSmall: plainSmall, title: newFace(srcs[:1], 24),
+		face: face, small: small, plain: plain, plainSmall: plainSmall, title: newFace(srcs[:1], 24), fonts: fonts,
 		text:  color.NRGBA{0x1b, 0x1f, 0x24, 0xff},
 		link:  color.NRGBA{0x25, 0x63, 0xeb, 0xff},
 		dim:   color.NRGBA{0x8a, 0x8f, 0x98, 0xff},
@@ -97,6 +99,19 @@ func newStyle(fallbacks []string) (*style, error) {
 	}, nil
 }
 
+// need makes face and small draw every character of texts that a font on
+// demand has (game goroutine). Widgets hold the faces by pointer
+// (&s.face), so they draw with the new ones; it reports whether the faces
+// changed, so that the caller lays out again.
+func (s *style) need(texts ...string) bool {
+	if !s.fonts.need(texts...) {
+		return false
+	}
+	srcs := s.fonts.sources()
+	s.face, s.small = newFace(srcs, 16), newFace(srcs, 14)
+	return true
+}
+
 // buttonPadX is the space left and right of a button's label.
 const buttonPadX = 8
 
@@ -130,8 +145,10 @@ func (s *style) newBigButton(label string, onClick func()) *widget.Button {
 	return s.newButton(label, onClick, "", widget.ButtonOpts.TextPadding(&widget.Insets{Left: buttonPadX, Right: buttonPadX, Top: 16, Bottom: 16}))
 }
 
-func (s *style) newLabel(label string, face text.Face, c color.Color) *widget.Text {
-	return widget.NewText(widget.TextOpts.Text(label, &face, c))
+// newLabel makes a label drawn with *face: a face of the style (&s.face),
+// so that it draws with the faces need makes.
+func (s *style) newLabel(label string, face *text.Face, c color.Color) *widget.Text {
+	return widget.NewText(widget.TextOpts.Text(label, face, c))
 }
 
 // wrap breaks s into lines no wider than width in face (view.Wrap).
@@ -149,10 +166,10 @@ func wrap(s string, face text.Face, width float64) string {
 // newTextArea makes a text that wraps and scrolls vertically, at least w×h
 // pixels (a grid stretches it further), its lines kept clear of the
 // scrollbar.
-func (s *style) newTextArea(face text.Face, w, h int, opts ...widget.TextAreaOpt) *widget.TextArea {
+func (s *style) newTextArea(face *text.Face, w, h int, opts ...widget.TextAreaOpt) *widget.TextArea {
 	return widget.NewTextArea(append([]widget.TextAreaOpt{
 		widget.TextAreaOpts.ContainerOpts(widget.ContainerOpts.WidgetOpts(widget.WidgetOpts.MinSize(w, h))),
-		widget.TextAreaOpts.FontFace(&face),
+		widget.TextAreaOpts.FontFace(face),
 		widget.TextAreaOpts.FontColor(s.text),
 		widget.TextAreaOpts.ShowVerticalScrollbar(),
 		widget.TextAreaOpts.TextPadding(widget.Insets{Left: 6, Right: historyPadX - 6, Top: 4, Bottom: 4}),

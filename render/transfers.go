@@ -77,8 +77,8 @@ func (p *panel) applyTransfers(changes []transferChange) {
 func (p *panel) newTransferRow(id string) *transferRow {
 	st := p.style
 	row := &transferRow{
-		text:   st.newLabel("", st.small, st.text),
-		detail: st.newLabel("", st.small, st.dim),
+		text:   st.newLabel("", &st.small, st.text),
+		detail: st.newLabel("", &st.small, st.dim),
 		bar: widget.NewProgressBar(
 			widget.ProgressBarOpts.WidgetOpts(widget.WidgetOpts.MinSize(100, 12),
 				widget.WidgetOpts.LayoutData(widget.GridLayoutData{VerticalPosition: widget.GridLayoutPositionCenter})),

@@ -168,7 +168,7 @@ func (p *panel) applyVoice() {
 		if v == VoiceOn {
 			st := p.style
 			label := func(text string) *widget.Text {
-				l := st.newLabel(text, st.small, st.dim)
+				l := st.newLabel(text, &st.small, st.dim)
 				l.MaxWidth = 80
 				l.GetWidget().LayoutData = widget.GridLayoutData{VerticalPosition: widget.GridLayoutPositionCenter,
 					MaxHeight: int(st.small.Metrics().HAscent + st.small.Metrics().HDescent + 2)}

@@ -178,7 +178,7 @@ func (p *panel) newSendFileButton() *widget.Button {
 // box. The window type places p.left and sets p.ui.
 func (p *panel) buildPanel(buttons ...widget.PreferredSizeLocateableWidget) {
 	st := p.style
-	p.status = st.newLabel("", st.face, st.text)
+	p.status = st.newLabel("", &st.face, st.text)
 	p.status.MaxWidth = leftWidth - 24
 
 	p.disc = st.newButton("Disconnect", p.onDisconnect, "")
@@ -222,7 +222,7 @@ func (p *panel) buildPanel(buttons ...widget.PreferredSizeLocateableWidget) {
 			widget.GridLayoutOpts.Padding(widget.NewInsetsSimple(12)),
 			widget.GridLayoutOpts.Stretch([]bool{true}, []bool{false, false, false, false, false, true, false}))),
 	)
-	chatTitle := st.newLabel("Chat history", st.plainSmall, st.dim)
+	chatTitle := st.newLabel("Chat history", &st.plainSmall, st.dim)
 	p.transfers = p.newTransfers()
 	voiceRow := p.voice.row
 	if voiceRow == nil { // a window without voice buttons (home)
@@ -431,6 +431,18 @@ func (p *panel) updatePanel() error {
 	if closeReq {
 		return ebiten.Termination
 	}
+	p.needFonts(status, p.peerNameNow)
+	for _, e := range pending {
+		p.needFonts(e.From, e.Text)
+	}
+	for _, t := range transfers {
+		p.needFonts(t.t.Text)
+	}
+	for _, d := range newDialogs {
+		p.needFonts(d.text, d.initial)
+	}
+	p.needFonts(pasted...)
+	p.needFonts(pastedDialog...)
 	// Ebiten may run Update more than once per Draw: keep the mark until a
 	// Draw has shown the panel.
 	p.uiDirty = p.uiChanged(len(pending) > 0 || len(pasted) > 0 || len(pastedDialog) > 0 || len(transfers) > 0 || status != p.status.Label || connected != p.connectedNow ||
@@ -480,6 +492,15 @@ func (p *panel) updatePanel() error {
 	return nil
 }
 
+// needFonts makes the text faces draw every character of texts, parsing a
+// font on demand when one is needed (style.need), and redraws the panel
+// then (game goroutine).
+func (p *panel) needFonts(texts ...string) {
+	if p.style.need(texts...) {
+		p.uiDirty = true
+	}
+}
+
 // setSizeLimits makes the widgets' preferred size, with room for a status
 // of three lines, the window's minimum size: below it the status line was
 // clipped and the history's scrollbar came loose. It runs before the
@@ -511,6 +532,12 @@ func (p *panel) updateWidgets(keys []typed, fromX bool) {
 	p.ui.Update()
 	p.inUIUpdate = false
 	p.historyClicks()
+	if len(keys) > 0 { // what was typed: the chat box's line, the dialog's
+		p.needFonts(p.input.GetText())
+		if n := len(p.open); n > 0 && p.open[n-1].pw != nil {
+			p.needFonts(p.open[n-1].pw.GetText())
+		}
+	}
 }
 
 // drawPanel draws the widgets and dialogs (game goroutine).
