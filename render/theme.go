@@ -20,7 +20,7 @@ type style struct {
 	// button taller and move them.
 	face, small       text.Face
 	plain, plainSmall text.Face
-	fonts             *fontSet // face and small's sources: more are parsed when text needs them (need)
+	fonts             *fontSet  // face and small's sources: more are parsed when text needs them (need)
 	title             text.Face // a window's heading (the home window)
 	text              color.Color
 	link              color.Color // a message under the pointer in the history (it can be clicked)
