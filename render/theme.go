@@ -101,8 +101,9 @@ func newStyle(fallbacks []fallbackFont) (*style, error) {
 
 // need makes face and small draw every character of texts that a font on
 // demand has (game goroutine). Widgets hold the faces by pointer
-// (&s.face), so they draw with the new ones; it reports whether the faces
-// changed, so that the caller lays out again.
+// (&s.face), so they draw with the new ones, and the line metrics stay
+// (fallbackFont.onDemand): it reports whether the faces changed, so that
+// the caller draws again.
 func (s *style) need(texts ...string) bool {
 	if !s.fonts.need(texts...) {
 		return false
