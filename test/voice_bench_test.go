@@ -1,13 +1,17 @@
 package test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,7 +80,11 @@ func BenchmarkVoice(b *testing.B) {
 				}
 			}
 		}()
+		threadsBefore := []map[int]int64{threadTicks(n.proc.Pid()), threadTicks(h.Pid())}
 		busy := cpuOver(b, 20*time.Second, n.proc.Pid(), h.Pid())
+		for i, pid := range []int{n.proc.Pid(), h.Pid()} {
+			b.Logf("%s's threads while both talk: %s", []string{"Alice", "Bob"}[i], busiestThreads(pid, threadsBefore[i], threadTicks(pid), 20*time.Second))
+		}
 		stopTalking()
 		<-talking
 
@@ -178,4 +186,49 @@ func echoBelow(b testing.TB, srv *soundserver.Server, speech string) float64 {
 	first := min(len(said)+rate/4, len(chans[0])) // the first play, its echo, and paplay's start
 	voice, echo := chans[0][first:], chans[1][first:]
 	return 10 * math.Log10(power(voice)/max(power(echo), 1e-9))
+}
+
+// threadTicks is the CPU time of each thread of pid so far, in clock ticks.
+func threadTicks(pid int) map[int]int64 {
+	out := map[int]int64{}
+	dir := fmt.Sprintf("/proc/%d/task", pid)
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		tid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		st, err := os.ReadFile(filepath.Join(dir, e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(st[strings.LastIndexByte(string(st), ')')+2:]))
+		ut, _ := strconv.ParseInt(f[11], 10, 64)
+		sy, _ := strconv.ParseInt(f[12], 10, 64)
+		out[tid] = ut + sy
+	}
+	return out
+}
+
+// busiestThreads says which threads of pid used the most CPU over d, by
+// their order of creation (#2 of a Go program is its sysmon), in percent
+// of a core: where a call's CPU goes.
+func busiestThreads(pid int, before, after map[int]int64, d time.Duration) string {
+	tids := slices.Sorted(maps.Keys(after))
+	type use struct {
+		nth int
+		pct float64
+	}
+	var uses []use
+	for i, tid := range tids {
+		if p := float64(after[tid]-before[tid]) / 100 / d.Seconds() * 100; p >= 0.5 {
+			uses = append(uses, use{i + 1, p})
+		}
+	}
+	slices.SortFunc(uses, func(a, b use) int { return cmp.Compare(b.pct, a.pct) })
+	var parts []string
+	for _, u := range uses {
+		parts = append(parts, fmt.Sprintf("#%d %.1f %%", u.nth, u.pct))
+	}
+	return fmt.Sprintf("%d threads; %s", len(tids), strings.Join(parts, ", "))
 }
