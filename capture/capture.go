@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"image"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/shm"
+	"github.com/jezek/xgb/xfixes"
 	"github.com/jezek/xgb/xproto"
 
 	"github.com/ra-p2p/ra-p2p/desktop"
@@ -44,6 +46,8 @@ type Grabber struct {
 	seg     *shmSegment // nil without shm
 	pix     []byte      // the previous grab, and the frame's Pix
 	tiles   tiler
+	area    tiler  // the tiles to copy, from the damaged rectangles
+	shots   []shot // this Grab's image requests
 	cursor  cursorState
 	damage  damageState
 	frame   desktop.Frame
@@ -133,7 +137,7 @@ func (g *Grabber) setup(display string, opts Options) error {
 		slog.Debug("capture: using MIT-SHM", "display", g.display, "width", g.w, "height", g.h)
 	}
 	g.cursor.start(g.conn, g.root)
-	g.damage.start(g.conn, g.root)
+	g.damage.start(g.conn, g.root, g.cursor.ok)
 	return nil
 }
 
@@ -149,6 +153,7 @@ func (g *Grabber) resizeLocked(w, h int) {
 	}
 	g.pix = g.pix[:size]
 	g.tiles.setSize(w, h, g.tile)
+	g.area.setSize(w, h, g.tile)
 	g.reset.Store(true)
 	if g.seg != nil && len(g.seg.mem) != size {
 		if err := g.seg.release(g.conn); err != nil {
@@ -180,7 +185,8 @@ func (g *Grabber) Reset() {
 	g.reset.Store(true)
 }
 
-// Grab captures the whole root window and compares it with the previous grab.
+// Grab captures what changed on the root window and compares it with the
+// previous grab.
 //
 // The frame's Dirty lists the regions changed since the previous Grab (the
 // whole screen on the first Grab, after Reset and after a screen size
@@ -197,10 +203,7 @@ func (g *Grabber) Grab() (*desktop.Frame, error) {
 		return nil, ErrClosed
 	}
 
-	var (
-		src []byte
-		ptr *xproto.QueryPointerReply
-	)
+	var ptr *xproto.QueryPointerReply
 	// xgb's event queue is bounded and its reader stops (and with it every
 	// reply) when the queue is full: empty it before waiting for replies, in
 	// case many cursor changes piled up while nobody called Grab.
@@ -208,52 +211,29 @@ func (g *Grabber) Grab() (*desktop.Frame, error) {
 	all := g.reset.Swap(false)
 	// Nothing drawn since the last copy: only the pointer is asked.
 	copyScreen := all || g.damage.needGrab()
+	whole := all // copy the whole screen, not only the damage
 	for attempt := 0; ; attempt++ {
-		// Three requests in flight at once: one round trip in all. The
-		// geometry is asked first so that a size change (RandR) is seen
-		// before the image is trusted.
+		// The geometry, the pointer, the damage's rectangles (or the whole
+		// image) in flight at once: one round trip, and one more for the
+		// image of the damaged area. The geometry is asked first so that a
+		// size change (RandR) is seen before the image is trusted.
 		geomC := xproto.GetGeometry(g.conn, xproto.Drawable(g.root))
 		ptrC := xproto.QueryPointer(g.conn, g.root)
 		var (
-			shmC shm.GetImageCookie
-			imgC xproto.GetImageCookie
+			regC  xfixes.FetchRegionCookie
+			where bool
 		)
+		g.shots = g.shots[:0]
 		if copyScreen {
-			g.damage.repair(g.conn)
-		}
-		switch {
-		case !copyScreen:
-		case g.seg != nil:
-			shmC = shm.GetImage(g.conn, xproto.Drawable(g.root), 0, 0, uint16(g.w), uint16(g.h),
-				^uint32(0), xproto.ImageFormatZPixmap, g.seg.seg, 0)
-		default:
-			imgC = xproto.GetImage(g.conn, xproto.ImageFormatZPixmap, xproto.Drawable(g.root), 0, 0,
-				uint16(g.w), uint16(g.h), ^uint32(0))
+			regC, where = g.damage.take(g.conn, !whole)
+			if !where {
+				whole = true
+				g.requestLocked(image.Rect(0, 0, g.w, g.h))
+			}
 		}
 		geom, gerr := geomC.Reply()
 		var perr, ierr error
 		ptr, perr = ptrC.Reply()
-		switch {
-		case !copyScreen:
-		case g.seg != nil:
-			var rep *shm.GetImageReply
-			rep, ierr = shmC.Reply()
-			if ierr == nil {
-				src = g.seg.mem
-				if int(rep.Size) < len(g.pix) {
-					ierr = fmt.Errorf("short shm image: %d bytes, want %d", rep.Size, len(g.pix))
-				}
-			}
-		default:
-			var rep *xproto.GetImageReply
-			rep, ierr = imgC.Reply()
-			if ierr == nil {
-				src = rep.Data
-				if len(src) < len(g.pix) {
-					ierr = fmt.Errorf("short image: %d bytes, want %d", len(src), len(g.pix))
-				}
-			}
-		}
 		if errors.Is(gerr, io.EOF) {
 			return nil, fmt.Errorf("capture: lost the connection to display %s: %w", g.display, gerr)
 		}
@@ -264,16 +244,31 @@ func (g *Grabber) Grab() (*desktop.Frame, error) {
 			slog.Debug("capture: screen size changed", "display", g.display,
 				"from", image.Pt(g.w, g.h), "to", image.Pt(int(geom.Width), int(geom.Height)))
 			g.resizeLocked(int(geom.Width), int(geom.Height))
-			all, copyScreen = true, true
+			all, whole, copyScreen = true, true, true
 			g.reset.Store(false)
 			if attempt < 3 {
 				continue
 			}
 			return nil, errors.New("capture: screen size keeps changing")
 		}
+		if where {
+			rep, err := regC.Reply()
+			if err != nil {
+				ierr = fmt.Errorf("fetching the damaged region: %w", err)
+			} else {
+				for _, r := range g.areaLocked(rep.Rectangles) {
+					g.requestLocked(r)
+				}
+			}
+		}
+		if ierr == nil {
+			ierr = g.readShotsLocked()
+		}
 		if ierr != nil {
 			// A resize between our GetGeometry and GetImage makes the image
 			// request fail (BadMatch); ask again, the geometry will tell.
+			// The damage is emptied already: the next try copies it all.
+			whole = true
 			if attempt < 3 {
 				continue
 			}
@@ -311,7 +306,11 @@ func (g *Grabber) Grab() (*desktop.Frame, error) {
 	f.Width, f.Height, f.Stride = g.w, g.h, g.stride
 	f.Dirty = nil
 	if copyScreen {
-		f.Dirty = g.tiles.update(g.pix, src, g.w, g.h, g.stride, all)
+		g.tiles.begin()
+		for _, s := range g.shots {
+			g.tiles.band(g.pix, g.stride, s.pix, s.stride, s.r, all)
+		}
+		f.Dirty = g.tiles.merge(g.w, g.h)
 	}
 	f.Pix = g.pix
 	f.Seq = g.seq
@@ -325,6 +324,101 @@ func (g *Grabber) Grab() (*desktop.Frame, error) {
 		HotY:    g.cursor.hotY,
 	}
 	return f, nil
+}
+
+// maxShots is the most image requests of one Grab: a damage scattered over
+// more rectangles of tiles is copied as their bounding box.
+const maxShots = 8
+
+// areaLocked turns the damaged rectangles into what to copy: the tiles they
+// touch, merged into at most maxShots rectangles that share no tile.
+func (g *Grabber) areaLocked(damaged []xproto.Rectangle) []image.Rectangle {
+	screen := image.Rect(0, 0, g.w, g.h)
+	g.area.begin()
+	for _, d := range damaged {
+		r := image.Rect(int(d.X), int(d.Y), int(d.X)+int(d.Width), int(d.Y)+int(d.Height)).Intersect(screen)
+		if r.Empty() {
+			continue
+		}
+		t := g.area.tile
+		for ty := r.Min.Y / t; ty <= (r.Max.Y-1)/t; ty++ {
+			row := g.area.dirty[ty*g.area.cols : (ty+1)*g.area.cols]
+			for tx := r.Min.X / t; tx <= (r.Max.X-1)/t; tx++ {
+				row[tx] = true
+			}
+		}
+	}
+	rs := g.area.merge(g.w, g.h)
+	if len(rs) > maxShots {
+		var u image.Rectangle
+		for _, r := range rs {
+			u = u.Union(r)
+		}
+		rs = append(rs[:0], u)
+	}
+	return rs
+}
+
+// shot is one image request of a Grab: rectangle r of the screen, whose
+// pixels are read into pix, stride bytes a row.
+type shot struct {
+	r      image.Rectangle
+	off    int // where in the shm segment
+	shmC   shm.GetImageCookie
+	imgC   xproto.GetImageCookie
+	pix    []byte
+	stride int
+}
+
+// requestLocked asks for the image of r (not empty, inside the screen):
+// into the shm segment after the previous shots of this Grab, or as a plain
+// GetImage.
+func (g *Grabber) requestLocked(r image.Rectangle) {
+	s := shot{r: r, stride: (r.Dx()*g.bpp + g.pad - 1) / g.pad * g.pad}
+	if n := len(g.shots); n > 0 {
+		p := g.shots[n-1]
+		s.off = p.off + p.stride*p.r.Dy()
+	}
+	x, y, w, h := int16(r.Min.X), int16(r.Min.Y), uint16(r.Dx()), uint16(r.Dy())
+	if g.seg != nil && s.off+s.stride*r.Dy() <= len(g.seg.mem) {
+		s.shmC = shm.GetImage(g.conn, xproto.Drawable(g.root), x, y, w, h,
+			^uint32(0), xproto.ImageFormatZPixmap, g.seg.seg, uint32(s.off))
+	} else {
+		s.off = -1
+		s.imgC = xproto.GetImage(g.conn, xproto.ImageFormatZPixmap, xproto.Drawable(g.root), x, y, w, h, ^uint32(0))
+	}
+	g.shots = append(g.shots, s)
+}
+
+// readShotsLocked waits for the images of this Grab's shots.
+func (g *Grabber) readShotsLocked() error {
+	var first error
+	for i := range g.shots {
+		s := &g.shots[i]
+		size := s.stride * s.r.Dy()
+		if s.off >= 0 {
+			rep, err := s.shmC.Reply()
+			switch {
+			case err != nil:
+				first = cmp.Or(first, err)
+			case int(rep.Size) < size:
+				first = cmp.Or(first, fmt.Errorf("short shm image of %v: %d bytes, want %d", s.r, rep.Size, size))
+			default:
+				s.pix = g.seg.mem[s.off : s.off+size]
+			}
+			continue
+		}
+		rep, err := s.imgC.Reply()
+		switch {
+		case err != nil:
+			first = cmp.Or(first, err)
+		case len(rep.Data) < size:
+			first = cmp.Or(first, fmt.Errorf("short image of %v: %d bytes, want %d", s.r, len(rep.Data), size))
+		default:
+			s.pix = rep.Data
+		}
+	}
+	return first
 }
 
 // drainEventsLocked handles the events xgb has queued: cursor changes, and
