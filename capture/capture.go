@@ -31,7 +31,9 @@ type Options struct {
 
 // Grabber captures one X screen. Create it with Open.
 type Grabber struct {
-	reset atomic.Bool // report everything dirty at the next Grab
+	reset   atomic.Bool     // report everything dirty at the next Grab
+	changed chan struct{}   // 1 slot, signalled by watch
+	changes <-chan struct{} // what Changes returns: changed, or nil without a watcher; set by Open
 
 	mu      sync.Mutex
 	conn    *xgb.Conn // nil after Close
@@ -50,6 +52,7 @@ type Grabber struct {
 	shots   []shot // this Grab's image requests
 	cursor  cursorState
 	damage  damageState
+	watch   *watcher // nil: Changes is nil
 	frame   desktop.Frame
 	seq     uint64
 }
@@ -58,7 +61,8 @@ type Grabber struct {
 // default screen. It uses MIT-SHM when the server offers it on a local
 // connection and falls back to plain GetImage otherwise (about 10× slower for
 // a full screen). It fails on visuals other than little-endian TrueColor with
-// 32 bits per pixel.
+// 32 bits per pixel. With DAMAGE it opens a second connection to the
+// display, to wake Changes (a goroutine reads it; Close ends it).
 func Open(display string, opts Options) (*Grabber, error) {
 	name := display
 	if name == "" {
@@ -78,10 +82,17 @@ func Open(display string, opts Options) (*Grabber, error) {
 	if err != nil {
 		return nil, fmt.Errorf("capture: cannot open display %s: %w", name, err)
 	}
-	g := &Grabber{conn: conn, display: name, tile: tile}
+	g := &Grabber{conn: conn, display: name, tile: tile, changed: make(chan struct{}, 1)}
 	if err := g.setup(display, opts); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("capture: display %s: %w", name, err)
+	}
+	if g.damage.ok {
+		if g.watch, err = startWatcher(display, g.changed); err != nil {
+			slog.Debug("capture: changes are not watched, callers poll", "display", name, "err", err)
+		} else {
+			g.changes = g.changed
+		}
 	}
 	g.reset.Store(true)
 	return g, nil
@@ -208,6 +219,11 @@ func (g *Grabber) Grab() (*desktop.Frame, error) {
 	// reply) when the queue is full: empty it before waiting for replies, in
 	// case many cursor changes piled up while nobody called Grab.
 	g.drainEventsLocked()
+	// What was drawn up to now is in this Grab: Changes need not tell it.
+	select {
+	case <-g.changed:
+	default:
+	}
 	all := g.reset.Swap(false)
 	// Nothing drawn since the last copy: only the pointer is asked.
 	copyScreen := all || g.damage.needGrab()
@@ -439,6 +455,15 @@ func (g *Grabber) drainEventsLocked() {
 	}
 }
 
+// Changes receives when something was drawn on the screen or the cursor's
+// shape changed since the last Grab began, so that a caller can sleep
+// while the screen is still instead of polling it. It is only a wake-up:
+// it may receive for something a Grab has copied already, and it is nil
+// (never receives) without DAMAGE, where only polling shows changes. What
+// Grab copies does not depend on it. One slot: any number of changes is
+// one receive.
+func (g *Grabber) Changes() <-chan struct{} { return g.changes }
+
 // Close detaches the shm segment and closes the X connection, waiting for
 // xgb's goroutines to end. It is idempotent. Frames obtained before stay
 // readable (Pix is ordinary memory).
@@ -454,6 +479,10 @@ func (g *Grabber) Close() error {
 			err = fmt.Errorf("capture: releasing shm segment: %w", rerr)
 		}
 		g.seg = nil
+	}
+	if g.watch != nil {
+		g.watch.close()
+		g.watch = nil
 	}
 	g.conn.Close()
 	// The event channel is closed once xgb's reader has stopped.

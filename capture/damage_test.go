@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ra-p2p/ra-p2p/desktop"
 )
@@ -133,4 +134,36 @@ func TestDrawingDuringGrabIsNotLost(t *testing.T) {
 		wg.Wait()
 		samePixels(t, fmt.Sprintf("round %d, the Grab after the drawing stopped", round), grab(t, g), wholeGrab(t, whole))
 	}
+}
+
+// TestChanges: Changes stays quiet while nothing is drawn and receives
+// soon after a drawing, each time.
+func TestChanges(t *testing.T) {
+	x := startXvfb(t, testW, testH)
+	p := newPainter(t, x.display)
+	g := openGrabber(t, x.display, Options{})
+	if g.Changes() == nil {
+		t.Fatal("Xvfb offers DAMAGE, but Changes is nil")
+	}
+	grab(t, g)
+	time.Sleep(50 * time.Millisecond) // whatever the first grab raised
+	grab(t, g)
+	select {
+	case <-g.Changes():
+		t.Fatal("Changes received with nothing drawn since the last Grab")
+	case <-time.After(200 * time.Millisecond):
+	}
+	for i := range 5 {
+		p.fill(0x102030*uint32(i+1), image.Rect(10*i, 10, 10*i+5, 15))
+		select {
+		case <-g.Changes():
+		case <-time.After(5 * time.Second):
+			t.Fatalf("drawing %d: Changes did not receive", i)
+		}
+		if f := grab(t, g); len(f.Dirty) == 0 {
+			t.Fatalf("drawing %d: Changes received, the Grab found nothing", i)
+		}
+	}
+	g.Close()
+	g.Close() // idempotent
 }
