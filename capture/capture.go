@@ -10,6 +10,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/shm"
@@ -52,7 +53,8 @@ type Grabber struct {
 	shots   []shot // this Grab's image requests
 	cursor  cursorState
 	damage  damageState
-	watch   *watcher // nil: Changes is nil
+	watch   *watcher  // nil: Changes is nil
+	geomAt  time.Time // when the root's geometry was last asked
 	frame   desktop.Frame
 	seq     uint64
 }
@@ -232,8 +234,14 @@ func (g *Grabber) Grab() (*desktop.Frame, error) {
 		// The geometry, the pointer, the damage's rectangles (or the whole
 		// image) in flight at once: one round trip, and one more for the
 		// image of the damaged area. The geometry is asked first so that a
-		// size change (RandR) is seen before the image is trusted.
-		geomC := xproto.GetGeometry(g.conn, xproto.Drawable(g.root))
+		// size change (RandR) is seen before the image is trusted; when
+		// nothing is copied, only now and then (a poll of the pointer alone
+		// costs half as much).
+		var geomC xproto.GetGeometryCookie
+		askGeom := copyScreen || time.Since(g.geomAt) >= geometryEvery
+		if askGeom {
+			geomC = xproto.GetGeometry(g.conn, xproto.Drawable(g.root))
+		}
 		ptrC := xproto.QueryPointer(g.conn, g.root)
 		var (
 			regC  xfixes.FetchRegionCookie
@@ -247,25 +255,31 @@ func (g *Grabber) Grab() (*desktop.Frame, error) {
 				g.requestLocked(image.Rect(0, 0, g.w, g.h))
 			}
 		}
-		geom, gerr := geomC.Reply()
 		var perr, ierr error
 		ptr, perr = ptrC.Reply()
-		if errors.Is(gerr, io.EOF) {
-			return nil, fmt.Errorf("capture: lost the connection to display %s: %w", g.display, gerr)
+		if errors.Is(perr, io.EOF) {
+			return nil, fmt.Errorf("capture: lost the connection to display %s: %w", g.display, perr)
 		}
-		if gerr != nil {
-			return nil, fmt.Errorf("capture: querying root geometry: %w", gerr)
-		}
-		if int(geom.Width) != g.w || int(geom.Height) != g.h {
-			slog.Debug("capture: screen size changed", "display", g.display,
-				"from", image.Pt(g.w, g.h), "to", image.Pt(int(geom.Width), int(geom.Height)))
-			g.resizeLocked(int(geom.Width), int(geom.Height))
-			all, whole, copyScreen = true, true, true
-			g.reset.Store(false)
-			if attempt < 3 {
-				continue
+		if askGeom {
+			geom, gerr := geomC.Reply()
+			if errors.Is(gerr, io.EOF) {
+				return nil, fmt.Errorf("capture: lost the connection to display %s: %w", g.display, gerr)
 			}
-			return nil, errors.New("capture: screen size keeps changing")
+			if gerr != nil {
+				return nil, fmt.Errorf("capture: querying root geometry: %w", gerr)
+			}
+			g.geomAt = time.Now()
+			if int(geom.Width) != g.w || int(geom.Height) != g.h {
+				slog.Debug("capture: screen size changed", "display", g.display,
+					"from", image.Pt(g.w, g.h), "to", image.Pt(int(geom.Width), int(geom.Height)))
+				g.resizeLocked(int(geom.Width), int(geom.Height))
+				all, whole, copyScreen = true, true, true
+				g.reset.Store(false)
+				if attempt < 3 {
+					continue
+				}
+				return nil, errors.New("capture: screen size keeps changing")
+			}
 		}
 		if where {
 			rep, err := regC.Reply()
@@ -341,6 +355,12 @@ func (g *Grabber) Grab() (*desktop.Frame, error) {
 	}
 	return f, nil
 }
+
+// geometryEvery is how often a Grab that copies nothing asks the root's
+// geometry; a Grab that copies always does. A size change draws (the
+// root is repainted), so it is seen at once anyway; this is for a change
+// that draws nothing.
+const geometryEvery = time.Second
 
 // maxShots is the most image requests of one Grab: a damage scattered over
 // more rectangles of tiles is copied as their bounding box.
