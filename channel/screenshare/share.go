@@ -17,13 +17,19 @@ import (
 // The novice's screen is grabbed when the X server says something was
 // drawn (capture's Changes), at most every 5 ms (a grab costs ~0.2 ms when
 // only the damaged tiles are copied; the 10 ms interval cost ~3 ms of
-// latency in the benchmark), and every 20 ms regardless, for the pointer,
-// which draws nothing. Without DAMAGE it is polled: every 5 ms while it
-// changes and every 20 ms after 250 ms without a change. The sender keeps
-// only the newest state and paces updates to what the viewer asked for.
+// latency in the benchmark). The pointer draws nothing and is polled:
+// every 20 ms while it moves, every 40 ms once it has been still for half a
+// second (x0vncserver polls every 30 ms; on these test machines a wake-up
+// alone costs ~0.2 ms of CPU, a poll of the pointer ~0.5 ms, so 50 polls a
+// second cost 2.5% of a core). Without DAMAGE the screen is polled too:
+// every 5 ms while it changes and every 20 ms after 250 ms without a
+// change. The sender keeps only the newest state and paces updates to what
+// the viewer asked for.
 const (
 	grabBusy     = 5 * time.Millisecond
 	grabIdle     = 20 * time.Millisecond
+	pointerStill = 40 * time.Millisecond
+	stillAfter   = 500 * time.Millisecond
 	busyDuration = 250 * time.Millisecond
 	// statsInterval is how often the sender's counters are logged (debug
 	// level only), in whole seconds.
@@ -74,7 +80,7 @@ func (sh *Share) serve(ctx context.Context, s *session.Session, rw io.ReadWriteC
 		defer tick.Stop()
 		statsTick = tick.C
 	}
-	var lastChange, lastGrab time.Time
+	var lastChange, lastGrab, lastMove time.Time
 	var prev screen.Stats
 	var prevCursor desktop.Cursor
 	changes := g.Changes()
@@ -111,8 +117,14 @@ func (sh *Share) serve(ctx context.Context, s *session.Session, rw io.ReadWriteC
 		if err == nil && len(f.Dirty) > 0 {
 			lastChange = lastGrab
 		}
-		if changes == nil && time.Since(lastChange) < busyDuration {
+		if err == nil && (f.Cursor.X != prevCursor.X || f.Cursor.Y != prevCursor.Y) {
+			lastMove = lastGrab
+		}
+		switch {
+		case changes == nil && time.Since(lastChange) < busyDuration:
 			next = grabBusy
+		case changes != nil && time.Since(lastMove) >= stillAfter:
+			next = pointerStill
 		}
 		t.Reset(next)
 		if err != nil {
