@@ -265,3 +265,27 @@ func BenchmarkEncodePaletteTiles(b *testing.B) {
 	b.ReportMetric(float64(len(out)), "B/part")
 	b.ReportMetric(float64(p.nLossless), "palette-tiles")
 }
+
+// BenchmarkSharpPhotoTiles: the sharpness test of every photo tile of the
+// desktop screenshot, which classify runs on each tile of more than
+// jpegColours colours (the slideshow's photos).
+func BenchmarkSharpPhotoTiles(b *testing.B) {
+	f := toBGRX(screenshot(b, "desktop-1920x1080.png"))
+	e := newTileEncoder()
+	var tiles []image.Rectangle
+	for y := 0; y+Tile <= f.Height; y += Tile {
+		for x := 0; x+Tile <= f.Width; x += Tile {
+			r := image.Rect(x, y, x+Tile, y+Tile)
+			if _, photo := e.classify(f.Pix, f.Stride, r, true); photo {
+				tiles = append(tiles, r)
+			}
+		}
+	}
+	b.ResetTimer()
+	for range b.N {
+		for _, r := range tiles {
+			sharp(f.Pix, f.Stride, r)
+		}
+	}
+	b.ReportMetric(float64(len(tiles)), "tiles")
+}
