@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"image"
@@ -9,9 +10,11 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/shm"
+	"github.com/jezek/xgb/xfixes"
 	"github.com/jezek/xgb/xproto"
 
 	"github.com/ra-p2p/ra-p2p/desktop"
@@ -29,7 +32,9 @@ type Options struct {
 
 // Grabber captures one X screen. Create it with Open.
 type Grabber struct {
-	reset atomic.Bool // report everything dirty at the next Grab
+	reset   atomic.Bool     // report everything dirty at the next Grab
+	changed chan struct{}   // 1 slot, signalled by watch
+	changes <-chan struct{} // what Changes returns: changed, or nil without a watcher; set by Open
 
 	mu      sync.Mutex
 	conn    *xgb.Conn // nil after Close
@@ -44,8 +49,12 @@ type Grabber struct {
 	seg     *shmSegment // nil without shm
 	pix     []byte      // the previous grab, and the frame's Pix
 	tiles   tiler
+	area    tiler  // the tiles to copy, from the damaged rectangles
+	shots   []shot // this Grab's image requests
 	cursor  cursorState
 	damage  damageState
+	watch   *watcher  // nil: Changes is nil
+	geomAt  time.Time // when the root's geometry was last asked
 	frame   desktop.Frame
 	seq     uint64
 }
@@ -54,7 +63,8 @@ type Grabber struct {
 // default screen. It uses MIT-SHM when the server offers it on a local
 // connection and falls back to plain GetImage otherwise (about 10× slower for
 // a full screen). It fails on visuals other than little-endian TrueColor with
-// 32 bits per pixel.
+// 32 bits per pixel. With DAMAGE it opens a second connection to the
+// display, to wake Changes (a goroutine reads it; Close ends it).
 func Open(display string, opts Options) (*Grabber, error) {
 	name := display
 	if name == "" {
@@ -74,10 +84,17 @@ func Open(display string, opts Options) (*Grabber, error) {
 	if err != nil {
 		return nil, fmt.Errorf("capture: cannot open display %s: %w", name, err)
 	}
-	g := &Grabber{conn: conn, display: name, tile: tile}
+	g := &Grabber{conn: conn, display: name, tile: tile, changed: make(chan struct{}, 1)}
 	if err := g.setup(display, opts); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("capture: display %s: %w", name, err)
+	}
+	if g.damage.ok {
+		if g.watch, err = startWatcher(display, g.changed); err != nil {
+			slog.Debug("capture: changes are not watched, callers poll", "display", name, "err", err)
+		} else {
+			g.changes = g.changed
+		}
 	}
 	g.reset.Store(true)
 	return g, nil
@@ -133,7 +150,7 @@ func (g *Grabber) setup(display string, opts Options) error {
 		slog.Debug("capture: using MIT-SHM", "display", g.display, "width", g.w, "height", g.h)
 	}
 	g.cursor.start(g.conn, g.root)
-	g.damage.start(g.conn, g.root)
+	g.damage.start(g.conn, g.root, g.cursor.ok)
 	return nil
 }
 
@@ -149,6 +166,7 @@ func (g *Grabber) resizeLocked(w, h int) {
 	}
 	g.pix = g.pix[:size]
 	g.tiles.setSize(w, h, g.tile)
+	g.area.setSize(w, h, g.tile)
 	g.reset.Store(true)
 	if g.seg != nil && len(g.seg.mem) != size {
 		if err := g.seg.release(g.conn); err != nil {
@@ -180,7 +198,8 @@ func (g *Grabber) Reset() {
 	g.reset.Store(true)
 }
 
-// Grab captures the whole root window and compares it with the previous grab.
+// Grab captures what changed on the root window and compares it with the
+// previous grab.
 //
 // The frame's Dirty lists the regions changed since the previous Grab (the
 // whole screen on the first Grab, after Reset and after a screen size
@@ -197,83 +216,89 @@ func (g *Grabber) Grab() (*desktop.Frame, error) {
 		return nil, ErrClosed
 	}
 
-	var (
-		src []byte
-		ptr *xproto.QueryPointerReply
-	)
+	var ptr *xproto.QueryPointerReply
 	// xgb's event queue is bounded and its reader stops (and with it every
 	// reply) when the queue is full: empty it before waiting for replies, in
 	// case many cursor changes piled up while nobody called Grab.
 	g.drainEventsLocked()
+	// What was drawn up to now is in this Grab: Changes need not tell it.
+	select {
+	case <-g.changed:
+	default:
+	}
 	all := g.reset.Swap(false)
 	// Nothing drawn since the last copy: only the pointer is asked.
 	copyScreen := all || g.damage.needGrab()
+	whole := all // copy the whole screen, not only the damage
 	for attempt := 0; ; attempt++ {
-		// Three requests in flight at once: one round trip in all. The
-		// geometry is asked first so that a size change (RandR) is seen
-		// before the image is trusted.
-		geomC := xproto.GetGeometry(g.conn, xproto.Drawable(g.root))
+		// The geometry, the pointer, the damage's rectangles (or the whole
+		// image) in flight at once: one round trip, and one more for the
+		// image of the damaged area. The geometry is asked first so that a
+		// size change (RandR) is seen before the image is trusted; when
+		// nothing is copied, only now and then (a poll of the pointer alone
+		// costs half as much).
+		var geomC xproto.GetGeometryCookie
+		askGeom := copyScreen || time.Since(g.geomAt) >= geometryEvery
+		if askGeom {
+			geomC = xproto.GetGeometry(g.conn, xproto.Drawable(g.root))
+		}
 		ptrC := xproto.QueryPointer(g.conn, g.root)
 		var (
-			shmC shm.GetImageCookie
-			imgC xproto.GetImageCookie
+			regC  xfixes.FetchRegionCookie
+			where bool
 		)
+		g.shots = g.shots[:0]
 		if copyScreen {
-			g.damage.repair(g.conn)
+			regC, where = g.damage.take(g.conn, !whole)
+			if !where {
+				whole = true
+				g.requestLocked(image.Rect(0, 0, g.w, g.h))
+			}
 		}
-		switch {
-		case !copyScreen:
-		case g.seg != nil:
-			shmC = shm.GetImage(g.conn, xproto.Drawable(g.root), 0, 0, uint16(g.w), uint16(g.h),
-				^uint32(0), xproto.ImageFormatZPixmap, g.seg.seg, 0)
-		default:
-			imgC = xproto.GetImage(g.conn, xproto.ImageFormatZPixmap, xproto.Drawable(g.root), 0, 0,
-				uint16(g.w), uint16(g.h), ^uint32(0))
-		}
-		geom, gerr := geomC.Reply()
 		var perr, ierr error
 		ptr, perr = ptrC.Reply()
-		switch {
-		case !copyScreen:
-		case g.seg != nil:
-			var rep *shm.GetImageReply
-			rep, ierr = shmC.Reply()
-			if ierr == nil {
-				src = g.seg.mem
-				if int(rep.Size) < len(g.pix) {
-					ierr = fmt.Errorf("short shm image: %d bytes, want %d", rep.Size, len(g.pix))
+		if errors.Is(perr, io.EOF) {
+			return nil, fmt.Errorf("capture: lost the connection to display %s: %w", g.display, perr)
+		}
+		if askGeom {
+			geom, gerr := geomC.Reply()
+			if errors.Is(gerr, io.EOF) {
+				return nil, fmt.Errorf("capture: lost the connection to display %s: %w", g.display, gerr)
+			}
+			if gerr != nil {
+				return nil, fmt.Errorf("capture: querying root geometry: %w", gerr)
+			}
+			g.geomAt = time.Now()
+			if int(geom.Width) != g.w || int(geom.Height) != g.h {
+				slog.Debug("capture: screen size changed", "display", g.display,
+					"from", image.Pt(g.w, g.h), "to", image.Pt(int(geom.Width), int(geom.Height)))
+				g.resizeLocked(int(geom.Width), int(geom.Height))
+				all, whole, copyScreen = true, true, true
+				g.reset.Store(false)
+				if attempt < 3 {
+					continue
+				}
+				return nil, errors.New("capture: screen size keeps changing")
+			}
+		}
+		if where {
+			rep, err := regC.Reply()
+			if err != nil {
+				ierr = fmt.Errorf("fetching the damaged region: %w", err)
+			} else {
+				for _, r := range g.areaLocked(rep.Rectangles) {
+					g.requestLocked(r)
 				}
 			}
-		default:
-			var rep *xproto.GetImageReply
-			rep, ierr = imgC.Reply()
-			if ierr == nil {
-				src = rep.Data
-				if len(src) < len(g.pix) {
-					ierr = fmt.Errorf("short image: %d bytes, want %d", len(src), len(g.pix))
-				}
-			}
 		}
-		if errors.Is(gerr, io.EOF) {
-			return nil, fmt.Errorf("capture: lost the connection to display %s: %w", g.display, gerr)
-		}
-		if gerr != nil {
-			return nil, fmt.Errorf("capture: querying root geometry: %w", gerr)
-		}
-		if int(geom.Width) != g.w || int(geom.Height) != g.h {
-			slog.Debug("capture: screen size changed", "display", g.display,
-				"from", image.Pt(g.w, g.h), "to", image.Pt(int(geom.Width), int(geom.Height)))
-			g.resizeLocked(int(geom.Width), int(geom.Height))
-			all, copyScreen = true, true
-			g.reset.Store(false)
-			if attempt < 3 {
-				continue
-			}
-			return nil, errors.New("capture: screen size keeps changing")
+		if ierr == nil {
+			ierr = g.readShotsLocked()
 		}
 		if ierr != nil {
 			// A resize between our GetGeometry and GetImage makes the image
 			// request fail (BadMatch); ask again, the geometry will tell.
+			// The damage is emptied already: the next try copies it all.
+			whole = true
 			if attempt < 3 {
 				continue
 			}
@@ -311,7 +336,11 @@ func (g *Grabber) Grab() (*desktop.Frame, error) {
 	f.Width, f.Height, f.Stride = g.w, g.h, g.stride
 	f.Dirty = nil
 	if copyScreen {
-		f.Dirty = g.tiles.update(g.pix, src, g.w, g.h, g.stride, all)
+		g.tiles.begin()
+		for _, s := range g.shots {
+			g.tiles.band(g.pix, g.stride, s.pix, s.stride, s.r, all)
+		}
+		f.Dirty = g.tiles.merge(g.w, g.h)
 	}
 	f.Pix = g.pix
 	f.Seq = g.seq
@@ -325,6 +354,107 @@ func (g *Grabber) Grab() (*desktop.Frame, error) {
 		HotY:    g.cursor.hotY,
 	}
 	return f, nil
+}
+
+// geometryEvery is how often a Grab that copies nothing asks the root's
+// geometry; a Grab that copies always does. A size change draws (the
+// root is repainted), so it is seen at once anyway; this is for a change
+// that draws nothing.
+const geometryEvery = time.Second
+
+// maxShots is the most image requests of one Grab: a damage scattered over
+// more rectangles of tiles is copied as their bounding box.
+const maxShots = 8
+
+// areaLocked turns the damaged rectangles into what to copy: the tiles they
+// touch, merged into at most maxShots rectangles that share no tile.
+func (g *Grabber) areaLocked(damaged []xproto.Rectangle) []image.Rectangle {
+	screen := image.Rect(0, 0, g.w, g.h)
+	g.area.begin()
+	for _, d := range damaged {
+		r := image.Rect(int(d.X), int(d.Y), int(d.X)+int(d.Width), int(d.Y)+int(d.Height)).Intersect(screen)
+		if r.Empty() {
+			continue
+		}
+		t := g.area.tile
+		for ty := r.Min.Y / t; ty <= (r.Max.Y-1)/t; ty++ {
+			row := g.area.dirty[ty*g.area.cols : (ty+1)*g.area.cols]
+			for tx := r.Min.X / t; tx <= (r.Max.X-1)/t; tx++ {
+				row[tx] = true
+			}
+		}
+	}
+	rs := g.area.merge(g.w, g.h)
+	if len(rs) > maxShots {
+		var u image.Rectangle
+		for _, r := range rs {
+			u = u.Union(r)
+		}
+		rs = append(rs[:0], u)
+	}
+	return rs
+}
+
+// shot is one image request of a Grab: rectangle r of the screen, whose
+// pixels are read into pix, stride bytes a row.
+type shot struct {
+	r      image.Rectangle
+	off    int // where in the shm segment
+	shmC   shm.GetImageCookie
+	imgC   xproto.GetImageCookie
+	pix    []byte
+	stride int
+}
+
+// requestLocked asks for the image of r (not empty, inside the screen):
+// into the shm segment after the previous shots of this Grab, or as a plain
+// GetImage.
+func (g *Grabber) requestLocked(r image.Rectangle) {
+	s := shot{r: r, stride: (r.Dx()*g.bpp + g.pad - 1) / g.pad * g.pad}
+	if n := len(g.shots); n > 0 {
+		p := g.shots[n-1]
+		s.off = p.off + p.stride*p.r.Dy()
+	}
+	x, y, w, h := int16(r.Min.X), int16(r.Min.Y), uint16(r.Dx()), uint16(r.Dy())
+	if g.seg != nil && s.off+s.stride*r.Dy() <= len(g.seg.mem) {
+		s.shmC = shm.GetImage(g.conn, xproto.Drawable(g.root), x, y, w, h,
+			^uint32(0), xproto.ImageFormatZPixmap, g.seg.seg, uint32(s.off))
+	} else {
+		s.off = -1
+		s.imgC = xproto.GetImage(g.conn, xproto.ImageFormatZPixmap, xproto.Drawable(g.root), x, y, w, h, ^uint32(0))
+	}
+	g.shots = append(g.shots, s)
+}
+
+// readShotsLocked waits for the images of this Grab's shots.
+func (g *Grabber) readShotsLocked() error {
+	var first error
+	for i := range g.shots {
+		s := &g.shots[i]
+		size := s.stride * s.r.Dy()
+		if s.off >= 0 {
+			rep, err := s.shmC.Reply()
+			switch {
+			case err != nil:
+				first = cmp.Or(first, err)
+			case int(rep.Size) < size:
+				first = cmp.Or(first, fmt.Errorf("short shm image of %v: %d bytes, want %d", s.r, rep.Size, size))
+			default:
+				s.pix = g.seg.mem[s.off : s.off+size]
+			}
+			continue
+		}
+		rep, err := s.imgC.Reply()
+		switch {
+		case err != nil:
+			first = cmp.Or(first, err)
+		case len(rep.Data) < size:
+			first = cmp.Or(first, fmt.Errorf("short image of %v: %d bytes, want %d", s.r, len(rep.Data), size))
+		default:
+			s.pix = rep.Data
+		}
+	}
+	return first
 }
 
 // drainEventsLocked handles the events xgb has queued: cursor changes, and
@@ -345,6 +475,15 @@ func (g *Grabber) drainEventsLocked() {
 	}
 }
 
+// Changes receives when something was drawn on the screen or the cursor's
+// shape changed since the last Grab began, so that a caller can sleep
+// while the screen is still instead of polling it. It is only a wake-up:
+// it may receive for something a Grab has copied already, and it is nil
+// (never receives) without DAMAGE, where only polling shows changes. What
+// Grab copies does not depend on it. One slot: any number of changes is
+// one receive.
+func (g *Grabber) Changes() <-chan struct{} { return g.changes }
+
 // Close detaches the shm segment and closes the X connection, waiting for
 // xgb's goroutines to end. It is idempotent. Frames obtained before stay
 // readable (Pix is ordinary memory).
@@ -360,6 +499,10 @@ func (g *Grabber) Close() error {
 			err = fmt.Errorf("capture: releasing shm segment: %w", rerr)
 		}
 		g.seg = nil
+	}
+	if g.watch != nil {
+		g.watch.close()
+		g.watch = nil
 	}
 	g.conn.Close()
 	// The event channel is closed once xgb's reader has stopped.

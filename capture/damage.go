@@ -5,27 +5,34 @@ import (
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/damage"
+	"github.com/jezek/xgb/xfixes"
 	"github.com/jezek/xgb/xproto"
 )
 
 // damageState follows what the X server drew (the DAMAGE extension, as
 // x11vnc does), so that a screen where nothing was drawn is not copied and
-// compared at all: an idle or slowly changing screen then costs one round
-// trip per Grab instead of a full-screen copy and diff.
+// compared at all, and a screen where something was drawn is copied and
+// compared only where it was.
 //
 // The report level is "non-empty": one event when the damage goes from
-// nothing to something; Grab empties it (Subtract) in the same request
-// batch as the image, before it, so whatever is drawn after the image was
-// taken raises a new event.
+// nothing to something, so a busy screen costs one event per Grab, not one
+// per drawing. The damage's rectangles are asked when they are needed:
+// Grab moves the damage into an XFixes region (Subtract) and fetches that
+// region, then copies what it covers. The Subtract comes before the image
+// requests, so whatever is drawn after it, even while the image is being
+// taken, raises a new event and is copied by the next Grab.
 type damageState struct {
 	ok      bool // DAMAGE works and we are subscribed
 	id      damage.Damage
-	pending bool // something was drawn since the last Subtract
+	region  xfixes.Region // receives the damage at each take; 0: no XFixes regions, every copy is whole
+	pending bool          // something was drawn since the last Subtract
 }
 
-// start subscribes to the root window's damage. Without DAMAGE every Grab
-// copies the screen, as before.
-func (d *damageState) start(conn *xgb.Conn, root xproto.Window) {
+// start subscribes to the root window's damage and, when XFixes is there
+// (haveXFixes: initialised with version ≥ 2), makes the region the damage
+// is moved into. Without DAMAGE every Grab copies the whole screen, as
+// without the region.
+func (d *damageState) start(conn *xgb.Conn, root xproto.Window, haveXFixes bool) {
 	err := damage.Init(conn)
 	if err == nil {
 		// DAMAGE requires the client to announce its version first.
@@ -42,6 +49,19 @@ func (d *damageState) start(conn *xgb.Conn, root xproto.Window) {
 		return
 	}
 	d.ok, d.pending = true, true
+	if !haveXFixes {
+		slog.Debug("capture: no XFixes, every copy is of the whole screen")
+		return
+	}
+	region, err := xfixes.NewRegionId(conn)
+	if err == nil {
+		err = xfixes.CreateRegionChecked(conn, region, nil).Check()
+	}
+	if err != nil {
+		slog.Debug("capture: no XFixes region, every copy is of the whole screen", "err", err)
+		return
+	}
+	d.region = region
 }
 
 // event handles one X event; it reports whether it was a damage one.
@@ -56,11 +76,20 @@ func (d *damageState) event(ev xgb.Event) bool {
 // needGrab says whether the screen must be copied: always without DAMAGE.
 func (d *damageState) needGrab() bool { return !d.ok || d.pending }
 
-// repair empties the damage (queued before the image request, so the
-// image holds everything it covered).
-func (d *damageState) repair(conn *xgb.Conn) {
-	if d.ok {
-		damage.Subtract(conn, d.id, 0, 0)
-		d.pending = false
+// take empties the damage; it must be sent before the image requests, so
+// that the image holds everything it covered. With where set and an
+// XFixes region to move the damage into, it also asks for the damaged
+// rectangles and reports true: the caller reads the cookie's reply and
+// copies what it covers. Otherwise the caller copies the whole screen.
+func (d *damageState) take(conn *xgb.Conn, where bool) (xfixes.FetchRegionCookie, bool) {
+	if !d.ok {
+		return xfixes.FetchRegionCookie{}, false
 	}
+	d.pending = false
+	if !where || d.region == 0 {
+		damage.Subtract(conn, d.id, 0, 0)
+		return xfixes.FetchRegionCookie{}, false
+	}
+	damage.Subtract(conn, d.id, 0, d.region)
+	return xfixes.FetchRegion(conn, d.region), true
 }

@@ -35,66 +35,77 @@ func (t *tiler) setSize(w, h, tile int) {
 // pixels. With all set, every tile is dirty and cur is copied whole. The
 // returned slice is reused by the next call.
 func (t *tiler) update(prev, cur []byte, w, h, stride int, all bool) []image.Rectangle {
-	rowBytes := 4 * w
+	t.begin()
+	t.band(prev, stride, cur, stride, image.Rect(0, 0, w, h), all)
+	return t.merge(w, h)
+}
+
+// begin starts a comparison: no tile is dirty.
+func (t *tiler) begin() { clear(t.dirty) }
+
+// band compares the tiles of rectangle b of the screen: b's corners are on
+// tile corners or on the screen's edges, and no two bands of one comparison
+// share a tile. cur holds b's pixels (BGRX) from its top-left corner,
+// curStride bytes a row; prev is the whole screen, stride bytes a row.
+// band marks the tiles that differ and copies exactly those from cur into
+// prev. With all set, every tile of b is dirty and b is copied whole.
+func (t *tiler) band(prev []byte, stride int, cur []byte, curStride int, b image.Rectangle, all bool) {
+	rowBytes := 4 * b.Dx()
 	tileBytes := 4 * t.tile
-	for ty := 0; ty < t.rows; ty++ {
+	px := 4 * b.Min.X
+	tx0, tx1 := b.Min.X/t.tile, (b.Max.X+t.tile-1)/t.tile
+	for ty := b.Min.Y / t.tile; ty*t.tile < b.Max.Y; ty++ {
 		y0 := ty * t.tile
-		y1 := min(y0+t.tile, h)
-		row := t.dirty[ty*t.cols : (ty+1)*t.cols]
-		clean := t.cols
+		y1 := min(y0+t.tile, b.Max.Y)
+		row := t.dirty[ty*t.cols+tx0 : ty*t.cols+tx1]
+		clean := len(row)
 		if all {
 			for i := range row {
 				row[i] = true
 			}
 			clean = 0
 		} else {
-			clear(row)
 			// Whole rows first: on a quiet screen almost every row is equal
 			// and one long bytes.Equal is the cheapest test. Only a row that
 			// differs is looked at tile by tile, and only for tiles not yet
 			// known dirty. The band is done once every tile in it is dirty.
 			for y := y0; y < y1 && clean > 0; y++ {
-				o := y * stride
-				a, b := cur[o:o+rowBytes], prev[o:o+rowBytes]
-				if bytes.Equal(a, b) {
+				a := cur[(y-b.Min.Y)*curStride:][:rowBytes]
+				p := prev[y*stride+px:][:rowBytes]
+				if bytes.Equal(a, p) {
 					continue
 				}
-				for tx, x := 0, 0; tx < t.cols; tx, x = tx+1, x+tileBytes {
-					if row[tx] {
+				for i, x := 0, 0; i < len(row); i, x = i+1, x+tileBytes {
+					if row[i] {
 						continue
 					}
 					e := min(x+tileBytes, rowBytes)
-					if !bytes.Equal(a[x:e], b[x:e]) {
-						row[tx] = true
+					if !bytes.Equal(a[x:e], p[x:e]) {
+						row[i] = true
 						clean--
 					}
 				}
 			}
 		}
-		switch clean {
-		case t.cols:
-			// Nothing changed in this band.
-		case 0:
-			copy(prev[y0*stride:(y1-1)*stride+rowBytes], cur[y0*stride:(y1-1)*stride+rowBytes])
-		default:
-			for tx := 0; tx < t.cols; {
-				if !row[tx] {
-					tx++
-					continue
-				}
-				start := tx
-				for tx < t.cols && row[tx] {
-					tx++
-				}
-				xa, xb := start*tileBytes, min(tx*tileBytes, rowBytes)
-				for y := y0; y < y1; y++ {
-					o := y * stride
-					copy(prev[o+xa:o+xb], cur[o+xa:o+xb])
-				}
+		if clean == len(row) {
+			continue // nothing changed in this tile row
+		}
+		for i := 0; i < len(row); {
+			if !row[i] {
+				i++
+				continue
+			}
+			start := i
+			for i < len(row) && row[i] {
+				i++
+			}
+			xa, xb := start*tileBytes, min(i*tileBytes, rowBytes)
+			for y := y0; y < y1; y++ {
+				o := y*stride + px
+				copy(prev[o+xa:o+xb], cur[(y-b.Min.Y)*curStride+xa:])
 			}
 		}
 	}
-	return t.merge(w, h)
 }
 
 // merge turns the dirty tile map into rectangles: runs of dirty tiles along a

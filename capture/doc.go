@@ -6,13 +6,25 @@
 // # What it is for
 //
 // A Grabber holds one connection to an X server (pure Go, github.com/jezek/xgb).
-// Each Grab copies the whole root window (XShm when the server offers MIT-SHM
-// on a local connection, else a plain GetImage), compares it with the previous
-// grab tile by tile (Options.TileSize, 64 px by default), and returns the
-// changed tiles merged into non-overlapping rectangles, plus the pointer
-// position and, when it changed, the cursor image (XFixes). Where the server
-// has the DAMAGE extension, a Grab after which nothing was drawn copies
-// nothing: it asks only where the pointer is (a still screen costs a tenth).
+// Each Grab copies what changed on the root window since the previous one
+// (XShm when the server offers MIT-SHM on a local connection, else a plain
+// GetImage), compares it with the previous grab tile by tile
+// (Options.TileSize, 64 px by default), and returns the changed tiles merged
+// into non-overlapping rectangles, plus the pointer position and, when it
+// changed, the cursor image (XFixes).
+//
+// What changed, the X server says (the DAMAGE extension, as x11vnc uses it):
+// a Grab after which nothing was drawn copies nothing and asks only where
+// the pointer is; otherwise it moves the damage into an XFixes region,
+// fetches its rectangles and copies only the tiles they touch (at most
+// eight rectangles of tiles, else their bounding box). The damage is taken
+// before the image is asked, so what is drawn meanwhile is damage again
+// and the next Grab copies it: nothing drawn is ever missed, and what was
+// drawn before a Grab began is in it. The whole screen is copied on the
+// first Grab, after Reset and a size change, and always without DAMAGE or
+// XFixes. Changes wakes a caller when something was drawn (a second
+// connection with a damage object of its own, read by a goroutine), so a
+// still screen need not be polled.
 //
 // # What it must never do
 //
@@ -21,7 +33,8 @@
 // sends, stores or logs pixels anywhere. What leaves the machine is decided by
 // the caller (the session, with the novice's consent). It only reads the
 // screen: it creates no windows and changes no X state other than its own shm
-// segment, its cursor-event subscription and its damage object.
+// segment, its cursor-event subscriptions, its two damage objects and the
+// region it moves the damage into.
 //
 // # Pixel format
 //
@@ -40,7 +53,7 @@
 // The Frame returned by Grab, its Pix and its Dirty slice are owned by the
 // Grabber and are overwritten in place by the next Grab: copy what you keep
 // (for example only the Dirty rectangles). Cursor.Shape is freshly allocated
-// and may be kept. A Grabber's Grab, Size and Close take a lock; Reset may be
-// called from any goroutine at any time (for example when a viewer asks for a
-// key frame) and never blocks.
+// and may be kept. A Grabber's Grab, Size and Close take a lock; Reset and
+// Changes may be called from any goroutine at any time (for example when a
+// viewer asks for a key frame) and never block.
 package capture

@@ -8,19 +8,28 @@ import (
 	"time"
 
 	"github.com/ra-p2p/ra-p2p/capture"
+	"github.com/ra-p2p/ra-p2p/desktop"
 	"github.com/ra-p2p/ra-p2p/session"
 	"github.com/ra-p2p/ra-p2p/stream"
 	"github.com/ra-p2p/ra-p2p/stream/screen"
 )
 
-// The novice's screen is grabbed every 5 ms while it changes (a grab of
-// 1080p costs ~1 ms; the 10 ms interval cost ~3 ms of latency in the
-// benchmark) and every 20 ms after 250 ms without a change, so an idle
-// desktop costs ~5% of a core. The sender keeps only the newest state and
-// paces updates to what the viewer asked for.
+// The novice's screen is grabbed when the X server says something was
+// drawn (capture's Changes), at most every 5 ms (a grab costs ~0.2 ms when
+// only the damaged tiles are copied; the 10 ms interval cost ~3 ms of
+// latency in the benchmark). The pointer draws nothing and is polled:
+// every 20 ms while it moves, every 40 ms once it has been still for half a
+// second (x0vncserver polls every 30 ms; on these test machines a wake-up
+// alone costs ~0.2 ms of CPU, a poll of the pointer ~0.5 ms, so 50 polls a
+// second cost 2.5% of a core). Without DAMAGE the screen is polled too:
+// every 5 ms while it changes and every 20 ms after 250 ms without a
+// change. The sender keeps only the newest state and paces updates to what
+// the viewer asked for.
 const (
 	grabBusy     = 5 * time.Millisecond
 	grabIdle     = 20 * time.Millisecond
+	pointerStill = 40 * time.Millisecond
+	stillAfter   = 500 * time.Millisecond
 	busyDuration = 250 * time.Millisecond
 	// statsInterval is how often the sender's counters are logged (debug
 	// level only), in whole seconds.
@@ -71,8 +80,10 @@ func (sh *Share) serve(ctx context.Context, s *session.Session, rw io.ReadWriteC
 		defer tick.Stop()
 		statsTick = tick.C
 	}
-	var lastChange time.Time
+	var lastChange, lastGrab, lastMove time.Time
 	var prev screen.Stats
+	var prevCursor desktop.Cursor
+	changes := g.Changes()
 	for {
 		select {
 		case <-ctx.Done():
@@ -90,15 +101,30 @@ func (sh *Share) serve(ctx context.Context, s *session.Session, rw io.ReadWriteC
 				"auto_kbit_s", int64(st.AutoRate*8/1000), "auto_cuts", st.AutoCuts, "auto", st.AutoState)
 			prev = st
 			continue
+		case <-changes:
+			if wait := grabBusy - time.Since(lastGrab); wait > 0 {
+				// Too soon after the last grab: the timer will do it.
+				t.Reset(wait)
+				changes = nil
+				continue
+			}
 		case <-t.C:
 		}
 		f, err := g.Grab()
+		lastGrab = time.Now()
+		changes = g.Changes()
 		next := grabIdle
 		if err == nil && len(f.Dirty) > 0 {
-			lastChange = time.Now()
+			lastChange = lastGrab
 		}
-		if time.Since(lastChange) < busyDuration {
+		if err == nil && (f.Cursor.X != prevCursor.X || f.Cursor.Y != prevCursor.Y) {
+			lastMove = lastGrab
+		}
+		switch {
+		case changes == nil && time.Since(lastChange) < busyDuration:
 			next = grabBusy
+		case changes != nil && time.Since(lastMove) >= stillAfter:
+			next = pointerStill
 		}
 		t.Reset(next)
 		if err != nil {
@@ -108,6 +134,12 @@ func (sh *Share) serve(ctx context.Context, s *session.Session, rw io.ReadWriteC
 			<-done
 			return
 		}
+		cur := f.Cursor
+		cur.Shape = nil
+		if len(f.Dirty) == 0 && f.Cursor.Shape == nil && cur == prevCursor {
+			continue // nothing for the sender: do not wake it
+		}
+		prevCursor = cur
 		if err := snd.Offer(*f); err != nil {
 			logger.Info("screen sender refused a frame", "err", err)
 		}

@@ -232,3 +232,60 @@ func BenchmarkScreenScale(b *testing.B) {
 	}
 	b.ReportMetric((processCPU()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
 }
+
+// BenchmarkEncodePaletteTiles encodes every tile of the xterm screenshot
+// turned into two colours (the shaped benchmark's xterm has a bitmap font:
+// black and white), as palette tiles in one part with photos allowed, as
+// Automatic sends them: the encoder's share of the novice's CPU on that
+// workload.
+func BenchmarkEncodePaletteTiles(b *testing.B) {
+	f := toBGRX(screenshot(b, "xterm-1280x800.png"))
+	for i := 0; i+3 < len(f.Pix); i += 4 {
+		v := byte(0)
+		if int(f.Pix[i])+int(f.Pix[i+1])+int(f.Pix[i+2]) > 3*128 {
+			v = 0xff
+		}
+		f.Pix[i], f.Pix[i+1], f.Pix[i+2] = v, v, v
+	}
+	p := &part{screenW: f.Width, screenH: f.Height, imageW: f.Width, imageH: f.Height, quality: 80, palette: true}
+	for y := 0; y < f.Height; y += Tile {
+		for x := 0; x < f.Width; x += Tile {
+			p.tiles = append(p.tiles, image.Rect(x, y, min(x+Tile, f.Width), min(y+Tile, f.Height)))
+		}
+	}
+	e := newTileEncoder()
+	var out []byte
+	b.ResetTimer()
+	for range b.N {
+		var err error
+		if out, err = e.encode(out[:0], f.Pix, f.Stride, nil, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(out)), "B/part")
+	b.ReportMetric(float64(p.nLossless), "palette-tiles")
+}
+
+// BenchmarkSharpPhotoTiles: the sharpness test of every photo tile of the
+// desktop screenshot, which classify runs on each tile of more than
+// jpegColours colours (the slideshow's photos).
+func BenchmarkSharpPhotoTiles(b *testing.B) {
+	f := toBGRX(screenshot(b, "desktop-1920x1080.png"))
+	e := newTileEncoder()
+	var tiles []image.Rectangle
+	for y := 0; y+Tile <= f.Height; y += Tile {
+		for x := 0; x+Tile <= f.Width; x += Tile {
+			r := image.Rect(x, y, x+Tile, y+Tile)
+			if _, photo := e.classify(f.Pix, f.Stride, r, true); photo {
+				tiles = append(tiles, r)
+			}
+		}
+	}
+	b.ResetTimer()
+	for range b.N {
+		for _, r := range tiles {
+			sharp(f.Pix, f.Stride, r)
+		}
+	}
+	b.ReportMetric(float64(len(tiles)), "tiles")
+}

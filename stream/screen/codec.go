@@ -128,9 +128,10 @@ type tileEncoder struct {
 	colours [1024]uint32
 	// a tile's palette (palette): its colours, and a hash of colour+1 to
 	// its index
-	pal    []uint32
-	palKey [1024]uint32
-	palIdx [1024]byte
+	pal     []uint32
+	palKey  [1024]uint32
+	palIdx  [1024]byte
+	counted bool // classify left the tile's colours in pal
 }
 
 func newTileEncoder() *tileEncoder {
@@ -263,6 +264,20 @@ func (e *tileEncoder) encode(dst []byte, canvas []byte, stride int, sc *scaler, 
 // 17th colour rather than scanning the tile), or for one (a solid tile).
 func (e *tileEncoder) palette(pix []byte, ps int, r image.Rectangle) bool {
 	clear(e.palKey[:])
+	if e.counted {
+		// classify has the colours: only the hash to make.
+		if len(e.pal) < 2 || len(e.pal) > paletteMax {
+			return false
+		}
+		for i, c := range e.pal {
+			h := (c * 0x9e3779b1) >> 22
+			for e.palKey[h] != 0 {
+				h = (h + 1) & 1023
+			}
+			e.palKey[h], e.palIdx[h] = c+1, byte(i)
+		}
+		return e.sortPalette()
+	}
 	e.pal = e.pal[:0]
 	prev := ^uint32(0)
 	for y := r.Min.Y; y < r.Max.Y; y++ {
@@ -290,8 +305,13 @@ func (e *tileEncoder) palette(pix []byte, ps int, r image.Rectangle) bool {
 	if len(e.pal) < 2 {
 		return false
 	}
-	// In order of value, so that the same colours get the same indices in
-	// every tile and zstd still finds a glyph repeated across tiles.
+	return e.sortPalette()
+}
+
+// sortPalette puts e.pal in order of value, so that the same colours get
+// the same indices in every tile and zstd still finds a glyph repeated
+// across tiles, and the hash's indices with it.
+func (e *tileEncoder) sortPalette() bool {
 	slices.Sort(e.pal)
 	for i, c := range e.pal {
 		for h := (c * 0x9e3779b1) >> 22; ; h = (h + 1) & 1023 {
@@ -345,6 +365,36 @@ func paletteRowBytes(w, bits int) int { return (w*bits + 7) / 8 }
 // appendIndices appends the palette indices of rectangle r, bits each,
 // most significant first, each row padded to a byte.
 func (e *tileEncoder) appendIndices(dst []byte, pix []byte, ps int, r image.Rectangle, bits int) []byte {
+	if bits == 1 {
+		// Two colours (a bitmap font): a pixel's index is whether it is
+		// the second, eight pixels a byte.
+		one := e.pal[1]
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			row := pix[y*ps+4*r.Min.X:][:4*r.Dx()]
+			for len(row) >= 32 {
+				var acc byte
+				for k := 0; k < 32; k += 4 {
+					acc <<= 1
+					if bgrx(row[k:]) == one {
+						acc |= 1
+					}
+				}
+				dst = append(dst, acc)
+				row = row[32:]
+			}
+			if len(row) > 0 {
+				var acc byte
+				for k := 0; k < len(row); k += 4 {
+					acc <<= 1
+					if bgrx(row[k:]) == one {
+						acc |= 1
+					}
+				}
+				dst = append(dst, acc<<(8-len(row)/4))
+			}
+		}
+		return dst
+	}
 	prev, prevIdx := ^uint32(0), byte(0)
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		row := pix[y*ps+4*r.Min.X:][:4*r.Dx()]
@@ -373,8 +423,11 @@ func bgrx(b []byte) uint32 { return binary.LittleEndian.Uint32(b) & 0xffffff }
 
 // classify says whether rectangle r of BGRX pixels (stride ps) is one
 // colour, and (when lossy is allowed) whether it is photo-like: more than
-// jpegColours colours and not sharp.
+// jpegColours colours and not sharp. When it counted the colours (lossy)
+// it leaves the first paletteMax+1 of them in e.pal and sets e.counted,
+// so palette need not look at the pixels again.
 func (e *tileEncoder) classify(pix []byte, ps int, r image.Rectangle, lossy bool) (solid, photo bool) {
+	e.counted = false
 	w := 4 * r.Dx()
 	c0 := bgrx(pix[r.Min.Y*ps+4*r.Min.X:])
 	if !lossy {
@@ -392,6 +445,7 @@ func (e *tileEncoder) classify(pix []byte, ps int, r image.Rectangle, lossy bool
 	clear(tab[:])
 	n := 0
 	prev := ^uint32(0)
+	e.pal = e.pal[:0]
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		row := pix[y*ps+4*r.Min.X:][:w]
 		for i := 0; i+4 <= len(row); i += 4 {
@@ -410,11 +464,15 @@ func (e *tileEncoder) classify(pix []byte, ps int, r image.Rectangle, lossy bool
 					if n > jpegColours {
 						return false, !sharp(pix, ps, r)
 					}
+					if n <= paletteMax+1 {
+						e.pal = append(e.pal, c)
+					}
 					break
 				}
 			}
 		}
 	}
+	e.counted = true
 	return n == 1, false
 }
 
@@ -422,15 +480,17 @@ func (e *tileEncoder) classify(pix []byte, ps int, r image.Rectangle, lossy bool
 // their left neighbour by more than 128 summed over R, G and B: the edges of
 // text. See jpegColours.
 func sharp(pix []byte, ps int, r image.Rectangle) bool {
-	jumps, limit := 0, r.Dx()*r.Dy()/16
+	jumps, limit := 0, max(r.Dx()*r.Dy()/16, 1)
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		row := pix[y*ps+4*r.Min.X:][:4*r.Dx()]
 		for i := 4; i+4 <= len(row); i += 4 {
 			a, b := row[i:i+3:i+3], row[i-4:i-1:i-1]
-			if absDiff(a[0], b[0])+absDiff(a[1], b[1])+absDiff(a[2], b[2]) > 128 {
-				if jumps++; jumps >= limit {
-					return true
-				}
+			d := absDiff(a[0], b[0]) + absDiff(a[1], b[1]) + absDiff(a[2], b[2])
+			// Without branches on the pixels: a photo's are a coin
+			// toss each, and mispredicted they cost 3/4 of the time.
+			jumps += int(uint(128-d) >> 63) // d > 128
+			if jumps >= limit {
+				return true
 			}
 		}
 	}
@@ -438,10 +498,9 @@ func sharp(pix []byte, ps int, r image.Rectangle) bool {
 }
 
 func absDiff(a, b byte) int {
-	if a > b {
-		return int(a - b)
-	}
-	return int(b - a)
+	d := int(a) - int(b)
+	m := d >> 63
+	return (d ^ m) - m
 }
 
 // appendRGB appends rectangle r of BGRX pixels (stride ps) as RGB rows.
