@@ -110,8 +110,8 @@ func TestSendFileInWindows(t *testing.T) {
 	shot := hd.Screenshot(s.hw, filepath.Join(shots, "files-helper-choose.png"))
 	checkDialog(t, "the file chooser", shot, 2)
 	send := chooserButtons(t, shot)[0]
-	hd.Click(s.hw, (send.Min.X+send.Max.X)/2, (send.Min.Y+send.Max.Y)/2)
-	mustWait(t, s.novice, `Bob wants to send you 2 files \([^)]*\): (photos/, notes\.txt|notes\.txt, photos/)\. They will be saved in `, 20*time.Second)
+	clickUntil(t, hd, s.hw, (send.Min.X+send.Max.X)/2, (send.Min.Y+send.Max.Y)/2, s.novice,
+		`Bob wants to send you 2 files \([^)]*\): (photos/, notes\.txt|notes\.txt, photos/)\. They will be saved in `)
 	pressUntil(t, nd, s.nw, "Escape", s.novice, `You declined`)
 }
 
@@ -167,7 +167,7 @@ func clickRow(t *testing.T, hd *xdisplay.Display, hw string, list image.Rectangl
 	t.Helper()
 	y := list.Min.Y + 1 + i*chooserRowHeight + chooserRowHeight/2
 	for range 3 {
-		hd.Click(hw, list.Min.X+120, y)
+		hd.ClickHeld(hw, list.Min.X+120, y, 400*time.Millisecond) // seen even if a frame comes late
 		// A click selects or unselects: look for a while before clicking
 		// again, so that a click that only showed late (a busy machine)
 		// is not undone by the next (also more than a double-click apart).
