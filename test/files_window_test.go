@@ -2,6 +2,7 @@ package test
 
 import (
 	"crypto/rand"
+	"fmt"
 	"image"
 	"image/color"
 	"os"
@@ -162,23 +163,31 @@ func chooserList(t *testing.T, hd *xdisplay.Display, hw string) image.Rectangle 
 }
 
 // clickRow clicks row i of the chooser's list until it shows selected (a
-// click can be lost on a busy machine).
+// click can be lost on a busy machine). On failure it says what colour
+// each row showed, for a CI log.
 func clickRow(t *testing.T, hd *xdisplay.Display, hw string, list image.Rectangle, i int) {
 	t.Helper()
-	y := list.Min.Y + 1 + i*chooserRowHeight + chooserRowHeight/2
+	rowY := func(r int) int { return list.Min.Y + 1 + r*chooserRowHeight + chooserRowHeight/2 }
+	y := rowY(i)
 	for range 3 {
 		hd.ClickHeld(hw, list.Min.X+120, y, 400*time.Millisecond) // seen even if a frame comes late
 		// A click selects or unselects: look for a while before clicking
 		// again, so that a click that only showed late (a busy machine)
 		// is not undone by the next (also more than a double-click apart).
-		for i := range 10 {
+		for k := range 16 {
 			time.Sleep(250 * time.Millisecond)
-			if i >= 2 && same(hd.Screenshot(hw, ""), list.Min.X+4, y, rowSelected) {
+			if k >= 2 && same(hd.Screenshot(hw, ""), list.Min.X+4, y, rowSelected) {
 				return // 750 ms after the click: the next click is no double-click
 			}
 		}
 	}
-	t.Fatalf("row %d of the file chooser's list never showed selected", i)
+	shot := hd.Screenshot(hw, "")
+	var rows []string
+	for r := 0; rowY(r) < list.Max.Y; r++ {
+		c := color.RGBAModel.Convert(shot.At(list.Min.X+4, rowY(r))).(color.RGBA)
+		rows = append(rows, fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B))
+	}
+	t.Fatalf("row %d of the file chooser's list never showed selected; the rows' colours: %v", i, rows)
 }
 
 // chooserButtons are the buttons at the bottom of the dialog in shot
