@@ -1,6 +1,7 @@
 package test
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"regexp"
@@ -88,8 +89,14 @@ func cpuTicks(b *testing.B, pid int) int64 {
 	if err != nil {
 		b.Fatal(err)
 	}
+	return statTicks(s)
+}
+
+// statTicks is the user and system CPU time in a /proc stat file (a
+// process's or a thread's), in clock ticks.
+func statTicks(stat []byte) int64 {
 	// Fields after the command name (which may contain spaces) start after ")".
-	f := strings.Fields(string(s[strings.LastIndexByte(string(s), ')')+2:]))
+	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+2:]))
 	ut, _ := strconv.ParseInt(f[11], 10, 64)
 	st, _ := strconv.ParseInt(f[12], 10, 64)
 	return ut + st

@@ -210,10 +210,7 @@ func threadTicks(pid int) map[int]int64 {
 		if err != nil {
 			continue
 		}
-		f := strings.Fields(string(st[strings.LastIndexByte(string(st), ')')+2:]))
-		ut, _ := strconv.ParseInt(f[11], 10, 64)
-		sy, _ := strconv.ParseInt(f[12], 10, 64)
-		out[tid] = ut + sy
+		out[tid] = statTicks(st)
 	}
 	return out
 }
