@@ -6,7 +6,6 @@ import (
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/damage"
-	"github.com/jezek/xgb/xfixes"
 	"github.com/jezek/xgb/xproto"
 )
 
@@ -29,30 +28,13 @@ func startWatcher(display string, changed chan<- struct{}) (*watcher, error) {
 		return nil, err
 	}
 	root := xproto.Setup(conn).DefaultScreen(conn).Root
-	err = damage.Init(conn)
-	var id damage.Damage
-	if err == nil {
-		_, err = damage.QueryVersion(conn, 1, 1).Reply()
-	}
-	if err == nil {
-		id, err = damage.NewDamageId(conn)
-	}
-	if err == nil {
-		err = damage.CreateChecked(conn, id, xproto.Drawable(root), damage.ReportLevelNonEmpty).Check()
-	}
+	id, err := watchDamage(conn, root)
 	if err != nil {
 		conn.Close()
 		return nil, errors.Join(errors.New("no DAMAGE"), err)
 	}
-	cerr := xfixes.Init(conn)
-	if cerr == nil {
-		_, cerr = xfixes.QueryVersion(conn, 4, 0).Reply()
-	}
-	if cerr == nil {
-		cerr = xfixes.SelectCursorInputChecked(conn, root, xfixes.CursorNotifyMaskDisplayCursor).Check()
-	}
-	if cerr != nil {
-		slog.Debug("capture: cursor changes will not wake Changes", "err", cerr)
+	if err := watchCursor(conn, root); err != nil {
+		slog.Debug("capture: cursor changes will not wake Changes", "err", err)
 	}
 	w := &watcher{conn: conn, done: make(chan struct{})}
 	go w.run(id, changed)

@@ -24,9 +24,9 @@ type cursorState struct {
 	shape  *image.RGBA // current shape, never handed out (copies are)
 }
 
-// start subscribes to cursor changes on root. Without XFixes the cursor is
-// still reported (position, Visible), just never its shape.
-func (c *cursorState) start(conn *xgb.Conn, root xproto.Window) {
+// watchCursor subscribes conn to the cursor's shape changes on root
+// (XFixes CursorNotify).
+func watchCursor(conn *xgb.Conn, root xproto.Window) error {
 	err := xfixes.Init(conn)
 	if err == nil {
 		// XFixes requires the client to announce its version first.
@@ -35,7 +35,13 @@ func (c *cursorState) start(conn *xgb.Conn, root xproto.Window) {
 	if err == nil {
 		err = xfixes.SelectCursorInputChecked(conn, root, xfixes.CursorNotifyMaskDisplayCursor).Check()
 	}
-	if err != nil {
+	return err
+}
+
+// start subscribes to cursor changes on root. Without XFixes the cursor is
+// still reported (position, Visible), just never its shape.
+func (c *cursorState) start(conn *xgb.Conn, root xproto.Window) {
+	if err := watchCursor(conn, root); err != nil {
 		slog.Debug("capture: no XFixes, cursor shape will not be captured", "err", err)
 		return
 	}

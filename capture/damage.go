@@ -28,23 +28,31 @@ type damageState struct {
 	pending bool          // something was drawn since the last Subtract
 }
 
-// start subscribes to the root window's damage and, when XFixes is there
-// (haveXFixes: initialised with version ≥ 2), makes the region the damage
-// is moved into. Without DAMAGE every Grab copies the whole screen, as
-// without the region.
-func (d *damageState) start(conn *xgb.Conn, root xproto.Window, haveXFixes bool) {
+// watchDamage subscribes conn to the root window's damage at the
+// "non-empty" level: one event when it goes from nothing to something.
+func watchDamage(conn *xgb.Conn, root xproto.Window) (damage.Damage, error) {
 	err := damage.Init(conn)
 	if err == nil {
 		// DAMAGE requires the client to announce its version first.
 		_, err = damage.QueryVersion(conn, 1, 1).Reply()
 	}
+	var id damage.Damage
 	if err == nil {
-		d.id, err = damage.NewDamageId(conn)
+		id, err = damage.NewDamageId(conn)
 	}
 	if err == nil {
-		err = damage.CreateChecked(conn, d.id, xproto.Drawable(root), damage.ReportLevelNonEmpty).Check()
+		err = damage.CreateChecked(conn, id, xproto.Drawable(root), damage.ReportLevelNonEmpty).Check()
 	}
-	if err != nil {
+	return id, err
+}
+
+// start subscribes to the root window's damage and, when XFixes is there
+// (haveXFixes: initialised with version ≥ 2), makes the region the damage
+// is moved into. Without DAMAGE every Grab copies the whole screen, as
+// without the region.
+func (d *damageState) start(conn *xgb.Conn, root xproto.Window, haveXFixes bool) {
+	var err error
+	if d.id, err = watchDamage(conn, root); err != nil {
 		slog.Debug("capture: no DAMAGE, every grab copies the screen", "err", err)
 		return
 	}
