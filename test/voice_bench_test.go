@@ -80,7 +80,7 @@ func BenchmarkVoice(b *testing.B) {
 				}
 			}
 		}()
-		threadsBefore := []map[int]int64{threadTicks(n.proc.Pid()), threadTicks(h.Pid())}
+		threadsBefore := []map[int]threadUse{threadTicks(n.proc.Pid()), threadTicks(h.Pid())}
 		busy := cpuOver(b, 20*time.Second, n.proc.Pid(), h.Pid())
 		for i, pid := range []int{n.proc.Pid(), h.Pid()} {
 			b.Logf("%s's threads while both talk: %s", []string{"Alice", "Bob"}[i], busiestThreads(pid, threadsBefore[i], threadTicks(pid), 20*time.Second))
@@ -196,9 +196,13 @@ func echoBelow(b testing.TB, srv *soundserver.Server, speech string) (second, th
 	return below(voice[:half], echo[:half]), below(voice[half:], echo[half:])
 }
 
-// threadTicks is the CPU time of each thread of pid so far, in clock ticks.
-func threadTicks(pid int) map[int]int64 {
-	out := map[int]int64{}
+// threadUse is one thread's CPU time so far, in clock ticks, and how
+// often it was switched off its core (waiting or pre-empted).
+type threadUse struct{ ticks, switches int64 }
+
+// threadTicks is what each thread of pid used so far.
+func threadTicks(pid int) map[int]threadUse {
+	out := map[int]threadUse{}
 	dir := fmt.Sprintf("/proc/%d/task", pid)
 	ents, _ := os.ReadDir(dir)
 	for _, e := range ents {
@@ -210,30 +214,47 @@ func threadTicks(pid int) map[int]int64 {
 		if err != nil {
 			continue
 		}
-		out[tid] = statTicks(st)
+		status, _ := os.ReadFile(filepath.Join(dir, e.Name(), "status"))
+		out[tid] = threadUse{statTicks(st), contextSwitches(status)}
 	}
 	return out
 }
 
+// contextSwitches adds up a /proc status file's voluntary and
+// nonvoluntary context switches.
+func contextSwitches(status []byte) int64 {
+	var n int64
+	for _, line := range strings.Split(string(status), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.HasSuffix(k, "ctxt_switches") {
+			c, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			n += c
+		}
+	}
+	return n
+}
+
 // busiestThreads says which threads of pid used the most CPU over d, by
 // their order of creation (#2 of a Go program is its sysmon), in percent
-// of a core: where a call's CPU goes.
-func busiestThreads(pid int, before, after map[int]int64, d time.Duration) string {
+// of a core and switches a second, and the switches of all of them: where
+// a call's CPU goes (about half of it is switching threads).
+func busiestThreads(pid int, before, after map[int]threadUse, d time.Duration) string {
 	tids := slices.Sorted(maps.Keys(after))
 	type use struct {
-		nth int
-		pct float64
+		nth      int
+		pct, sps float64
 	}
 	var uses []use
+	var switches int64
 	for i, tid := range tids {
-		if p := float64(after[tid]-before[tid]) / 100 / d.Seconds() * 100; p >= 0.5 {
-			uses = append(uses, use{i + 1, p})
+		switches += after[tid].switches - before[tid].switches
+		if p := float64(after[tid].ticks-before[tid].ticks) / 100 / d.Seconds() * 100; p >= 0.5 {
+			uses = append(uses, use{i + 1, p, float64(after[tid].switches-before[tid].switches) / d.Seconds()})
 		}
 	}
 	slices.SortFunc(uses, func(a, b use) int { return cmp.Compare(b.pct, a.pct) })
 	var parts []string
 	for _, u := range uses {
-		parts = append(parts, fmt.Sprintf("#%d %.1f %%", u.nth, u.pct))
+		parts = append(parts, fmt.Sprintf("#%d %.1f %% (%.0f switches/s)", u.nth, u.pct, u.sps))
 	}
-	return fmt.Sprintf("%d threads; %s", len(tids), strings.Join(parts, ", "))
+	return fmt.Sprintf("%d threads, %.0f switches/s in all; %s", len(tids), float64(switches)/d.Seconds(), strings.Join(parts, ", "))
 }

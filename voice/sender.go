@@ -128,6 +128,12 @@ func (s *Sender) Push(pcm []int16) {
 	c := copy(s.ring[i:], pcm)
 	copy(s.ring[:], pcm[c:])
 	s.w.Store(w + n)
+	// Run encodes 20 ms at a time: waking it for every 10 ms frame would
+	// wake it for nothing every other time, and each wake-up costs a
+	// thread switch or two (a call's CPU is half switching).
+	if w+n-s.r.Load() < PacketSamples {
+		return
+	}
 	select {
 	case s.wake <- struct{}{}:
 	default:
