@@ -575,6 +575,50 @@ func (t *shapedTool) recovery(level time.Duration) (time.Duration, bool) {
 	return 0, false
 }
 
+// paceRecovery is how long after the last step began the novice's
+// updates a second and Automatic's photo quality were back to 90 % of the
+// first step's (its mean updates a second, its median quality): the
+// first of the sender's once-a-second lines from which three in a row
+// average that many updates and each has that quality. ok is false if that never happened
+// in the step, or without the sender's lines.
+func (t *shapedTool) paceRecovery() (rec time.Duration, updates, quality float64, ok bool) {
+	in := func(i int) []paceLine {
+		var out []paceLine
+		for _, p := range t.pace {
+			if !p.at.Before(t.steps[i].start) && p.at.Before(t.steps[i].end) {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	first, last := in(0), in(len(t.steps)-1)
+	if len(first) == 0 || len(last) < 3 {
+		return 0, 0, 0, false
+	}
+	var qs []int
+	for _, p := range first {
+		updates += float64(p.updates)
+		qs = append(qs, p.quality)
+	}
+	updates /= float64(len(first))
+	slices.Sort(qs)
+	quality = float64(qs[len(qs)/2])
+	for i := 0; i+3 <= len(last); i++ {
+		var n float64
+		good := true
+		for _, p := range last[i : i+3] {
+			n += float64(p.updates)
+			good = good && float64(p.quality) >= 0.9*quality
+		}
+		if good && n/3 >= 0.9*updates {
+			// when that line was written: its quality is the one then (its
+			// updates are the second before it)
+			return last[i].at.Sub(t.steps[len(t.steps)-1].start), updates, quality, true
+		}
+	}
+	return 0, updates, quality, false
+}
+
 // paceLine is one of the novice's "screen sender" debug lines.
 type paceLine struct {
 	at         time.Time
@@ -583,10 +627,11 @@ type paceLine struct {
 	jpeg       int64
 	lossless   int64
 	cuts       int
+	quality    int // Automatic's photo quality
 	state      string
 }
 
-var paceRe = regexp.MustCompile(`time=(\S+) level=DEBUG msg="screen sender" kbit_s=(\d+) updates=(\d+) jpeg_tiles=(\d+) lossless_tiles=(\d+) auto_kbit_s=(\d+) auto_cuts=(\d+) auto="?([^"]*)"?`)
+var paceRe = regexp.MustCompile(`time=(\S+) level=DEBUG msg="screen sender" kbit_s=(\d+) updates=(\d+) jpeg_tiles=(\d+) lossless_tiles=(\d+) auto_kbit_s=(\d+) auto_cuts=(\d+) auto_quality=(\d+) auto_fps=\d+ auto="?([^"]*)"?`)
 
 func parsePace(out string) []paceLine {
 	var ps []paceLine
@@ -596,7 +641,7 @@ func parsePace(out string) []paceLine {
 			continue
 		}
 		n := func(i int) int64 { v, _ := strconv.ParseInt(m[i], 10, 64); return v }
-		ps = append(ps, paceLine{at: at, sent: n(2), updates: n(3), jpeg: n(4), lossless: n(5), pace: n(6), cuts: int(n(7)), state: m[8]})
+		ps = append(ps, paceLine{at: at, sent: n(2), updates: n(3), jpeg: n(4), lossless: n(5), pace: n(6), cuts: int(n(7)), quality: int(n(8)), state: m[9]})
 	}
 	return ps
 }
@@ -653,10 +698,10 @@ func reportShaped(b *testing.B, workload string, rtt time.Duration, ra, x0 *shap
 		var vals []string
 		for _, p := range ra.pace {
 			if !p.at.Before(sp.start) && p.at.Before(sp.end) {
-				vals = append(vals, fmt.Sprintf("%d/%d/%d/%d/%d", p.pace, p.sent, p.updates, p.jpeg, p.lossless))
+				vals = append(vals, fmt.Sprintf("%d/%d/%d/%d/%d/%d", p.pace, p.sent, p.updates, p.jpeg, p.lossless, p.quality))
 			}
 		}
-		fmt.Printf("shaped: ra-p2p each second (pace kbit/s / sent kbit/s / updates / JPEG tiles / lossless tiles), %s: %s\n", st.label, strings.Join(vals, " "))
+		fmt.Printf("shaped: ra-p2p each second (pace kbit/s / sent kbit/s / updates / JPEG tiles / lossless tiles / photo quality), %s: %s\n", st.label, strings.Join(vals, " "))
 	}
 	fmt.Println()
 
@@ -708,6 +753,13 @@ func reportShaped(b *testing.B, workload string, rtt time.Duration, ra, x0 *shap
 				xm = fmt.Sprintf("%.1f s", xrec.Seconds())
 			}
 			referenceRow(what(i, x0)+": back to the first step's level", fmt.Sprintf("%s (level: the first step's p90, %.0f ms)", xm, latency.MS(x0.step(0).p90)))
+			prec, updates, quality, pok := ra.paceRecovery()
+			pm := "not within the step"
+			if pok {
+				pm = fmt.Sprintf("%.1f s", prec.Seconds())
+			}
+			row(b, what(i, ra)+": frame rate and photo quality back to 90 % of the first step's",
+				fmt.Sprintf("%s (the first step's: %.1f updates/s, quality %.0f)", pm, updates, quality), "≤ 5 s", pok && prec <= 5*time.Second)
 		default:
 			infoRow(what(i, ra), desc(r))
 		}

@@ -98,7 +98,8 @@ func (sh *Share) serve(ctx context.Context, s *session.Session, rw io.ReadWriteC
 			st := snd.Stats()
 			logger.Debug("screen sender", "kbit_s", (st.Bytes-prev.Bytes)*8/1000/int64(statsInterval/time.Second),
 				"updates", st.Updates-prev.Updates, "jpeg_tiles", st.TilesJPEG-prev.TilesJPEG, "lossless_tiles", st.TilesLossless-prev.TilesLossless,
-				"auto_kbit_s", int64(st.AutoRate*8/1000), "auto_cuts", st.AutoCuts, "auto", st.AutoState)
+				"auto_kbit_s", int64(st.AutoRate*8/1000), "auto_cuts", st.AutoCuts, "auto_quality", st.AutoQuality, "auto_fps", st.AutoFPS,
+				"auto", st.AutoState)
 			prev = st
 			continue
 		case <-changes:

@@ -256,3 +256,34 @@ func TestScreenTopOff(t *testing.T) {
 		t.Logf("link: %+v (%s)", link, link.Pace.State())
 	})
 }
+
+// TestPaceRegrowsByTime: once the path is fast again, the pace climbs
+// from 0.5 to 8 Mbit/s (photo quality back to full) within 2.5 s whether
+// updates come back 5 or 50 times a second, and at least 5 % an ack.
+func TestPaceRegrowsByTime(t *testing.T) {
+	for _, perSecond := range []int{5, 10, 50} {
+		p := newPacer()
+		p.rate = 0.5e6 / 8
+		start := time.Unix(1000, 0)
+		gap := time.Second / time.Duration(perSecond)
+		const rtt = 40 * time.Millisecond
+		var reached time.Duration
+		for seq := uint64(0); reached == 0 && seq < 1000; seq++ {
+			at := start.Add(time.Duration(seq) * gap)
+			p.sent(seq, at, 200, 1)
+			p.heldBack(at) // the sender had more: growth has evidence
+			before := p.rate
+			p.acked(seq, at.Add(rtt))
+			if p.rate < before*1.05*0.999 {
+				t.Fatalf("%d acks/s: ack %d grew the pace %.3f×, want at least 1.05×", perSecond, seq, p.rate/before)
+			}
+			if q, _ := p.choose(); q == 80 {
+				reached = at.Add(rtt).Sub(start)
+			}
+		}
+		t.Logf("%d acks/s: full quality after %v", perSecond, reached)
+		if reached == 0 || reached > 2500*time.Millisecond {
+			t.Errorf("%d acks/s: full photo quality after %v, want within 2.5 s", perSecond, reached)
+		}
+	}
+}

@@ -177,10 +177,13 @@ type Stats struct {
 	Copies        int64 // updates that moved rows (scrolling) instead of resending them
 	EncodeTime    time.Duration
 	// Automatic (Settings.Auto): the pace in bytes a second, the times it
-	// was cut, and what it is doing, in a person's words.
-	AutoRate  float64
-	AutoCuts  int
-	AutoState string
+	// was cut, what it is doing, in a person's words, and the photo
+	// quality and frame-rate cap it chose for that pace.
+	AutoRate    float64
+	AutoCuts    int
+	AutoState   string
+	AutoQuality int
+	AutoFPS     int
 }
 
 // imageSize is the image size for a screen under the viewer's limits:

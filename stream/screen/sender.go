@@ -181,7 +181,8 @@ func (s *Sender) Stats() Stats {
 	defer s.mu.Unlock()
 	st := s.stats
 	if s.settings.Auto {
-		st.AutoRate, st.AutoCuts, st.AutoState = s.pace.rate, s.pace.cuts, s.pace.report().State()
+		r := s.pace.report()
+		st.AutoRate, st.AutoCuts, st.AutoState, st.AutoQuality, st.AutoFPS = s.pace.rate, s.pace.cuts, r.State(), r.Quality, r.FPS
 	}
 	return st
 }
