@@ -18,6 +18,7 @@ import (
 	"github.com/jezek/xgb/xproto"
 
 	"github.com/ra-p2p/ra-p2p/desktop"
+	"github.com/ra-p2p/ra-p2p/internal/xshm"
 )
 
 // ErrClosed is returned by Grab after Close.
@@ -43,11 +44,11 @@ type Grabber struct {
 	tile    int
 	w, h    int
 	stride  int
-	bpp     int         // bytes per pixel on the wire, always 4
-	pad     int         // scanline pad in bytes
-	useShm  bool        // MIT-SHM works on this connection
-	seg     *shmSegment // nil without shm
-	pix     []byte      // the previous grab, and the frame's Pix
+	bpp     int           // bytes per pixel on the wire, always 4
+	pad     int           // scanline pad in bytes
+	useShm  bool          // MIT-SHM works on this connection
+	seg     *xshm.Segment // nil without shm
+	pix     []byte        // the previous grab, and the frame's Pix
 	tiles   tiler
 	area    tiler  // the tiles to copy, from the damaged rectangles
 	shots   []shot // this Grab's image requests
@@ -168,14 +169,14 @@ func (g *Grabber) resizeLocked(w, h int) {
 	g.tiles.setSize(w, h, g.tile)
 	g.area.setSize(w, h, g.tile)
 	g.reset.Store(true)
-	if g.seg != nil && len(g.seg.mem) != size {
-		if err := g.seg.release(g.conn); err != nil {
+	if g.seg != nil && len(g.seg.Mem) != size {
+		if err := g.seg.Release(g.conn); err != nil {
 			slog.Debug("capture: releasing shm segment", "err", err)
 		}
 		g.seg = nil
 	}
 	if g.useShm && g.seg == nil {
-		seg, err := newShmSegment(g.conn, size)
+		seg, err := xshm.New(g.conn, size)
 		if err != nil {
 			slog.Debug("capture: MIT-SHM failed, using GetImage", "display", g.display, "err", err)
 			g.useShm = false
@@ -416,9 +417,9 @@ func (g *Grabber) requestLocked(r image.Rectangle) {
 		s.off = p.off + p.stride*p.r.Dy()
 	}
 	x, y, w, h := int16(r.Min.X), int16(r.Min.Y), uint16(r.Dx()), uint16(r.Dy())
-	if g.seg != nil && s.off+s.stride*r.Dy() <= len(g.seg.mem) {
+	if g.seg != nil && s.off+s.stride*r.Dy() <= len(g.seg.Mem) {
 		s.shmC = shm.GetImage(g.conn, xproto.Drawable(g.root), x, y, w, h,
-			^uint32(0), xproto.ImageFormatZPixmap, g.seg.seg, uint32(s.off))
+			^uint32(0), xproto.ImageFormatZPixmap, g.seg.Seg, uint32(s.off))
 	} else {
 		s.off = -1
 		s.imgC = xproto.GetImage(g.conn, xproto.ImageFormatZPixmap, xproto.Drawable(g.root), x, y, w, h, ^uint32(0))
@@ -440,7 +441,7 @@ func (g *Grabber) readShotsLocked() error {
 			case int(rep.Size) < size:
 				first = cmp.Or(first, fmt.Errorf("short shm image of %v: %d bytes, want %d", s.r, rep.Size, size))
 			default:
-				s.pix = g.seg.mem[s.off : s.off+size]
+				s.pix = g.seg.Mem[s.off : s.off+size]
 			}
 			continue
 		}
@@ -495,7 +496,7 @@ func (g *Grabber) Close() error {
 	}
 	var err error
 	if g.seg != nil {
-		if rerr := g.seg.release(g.conn); rerr != nil {
+		if rerr := g.seg.Release(g.conn); rerr != nil {
 			err = fmt.Errorf("capture: releasing shm segment: %w", rerr)
 		}
 		g.seg = nil
@@ -514,4 +515,12 @@ func (g *Grabber) Close() error {
 	}
 	g.conn = nil
 	return err
+}
+
+// shmUsable says why MIT-SHM is not used for this display, or nil.
+func shmUsable(conn *xgb.Conn, display string, opts Options) error {
+	if opts.noShm {
+		return errors.New("disabled by the caller")
+	}
+	return xshm.Usable(conn, display)
 }

@@ -441,7 +441,7 @@ func TestResize(t *testing.T) {
 		if len(f.Pix) < f.Stride*f.Height || f.Stride < 4*f.Width {
 			t.Errorf("after resizing to %v: stride %d, %d bytes", size, f.Stride, len(f.Pix))
 		}
-		if !g.useShm || g.seg == nil || len(g.seg.mem) != f.Stride*f.Height {
+		if !g.useShm || g.seg == nil || len(g.seg.Mem) != f.Stride*f.Height {
 			t.Errorf("shm segment not re-created for %v", size)
 		}
 		if f := grab(t, g); len(f.Dirty) != 0 {

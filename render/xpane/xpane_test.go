@@ -92,7 +92,16 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 	}
 }
 
+// TestPaneDrawsTheImagePointerAndChanges draws through shared memory (the
+// display is on this machine) and through the X socket (PutImage, as for
+// a display elsewhere).
 func TestPaneDrawsTheImagePointerAndChanges(t *testing.T) {
+	for _, shared := range []bool{true, false} {
+		t.Run(map[bool]string{true: "MIT-SHM", false: "PutImage"}[shared], func(t *testing.T) { paneDraws(t, shared) })
+	}
+}
+
+func paneDraws(t *testing.T, shared bool) {
 	d := xdisplay.Start(t, 800, 600)
 	title := "Remote Assistance — test"
 	conn, parent := d.GameWindow(title, 700, 500)
@@ -104,6 +113,15 @@ func TestPaneDrawsTheImagePointerAndChanges(t *testing.T) {
 	if p.parent != parent {
 		t.Fatalf("found window %d, want %d", p.parent, parent)
 	}
+	if !p.useShm {
+		t.Fatal("the pane does not use MIT-SHM on a display of this machine")
+	}
+	p.useShm = shared
+	defer func() {
+		if used := p.seg != nil; used != shared {
+			t.Errorf("shared memory used: %v, want %v", used, shared)
+		}
+	}()
 
 	// A 300x200 image centred in a pane at 100,50 of 400x300.
 	pane := image.Rect(100, 50, 500, 350)
