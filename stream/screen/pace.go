@@ -37,7 +37,7 @@ type pacer struct {
 	basePrev  time.Duration
 	baseFrom  time.Time
 	lastCut   time.Time
-	lastAck   time.Time
+	lastAck   time.Time // the last ack: the pace grows by the time since it, too
 	limitedAt time.Time // when the pace last held something back
 	tileBytes float64   // bytes per tile sent lately (an average), to size updates
 	// pathRTT is the transport's least round trip (QUIC's), or nil: the
