@@ -67,6 +67,11 @@ var rules = map[string]map[string]string{
 	"internal/appicon": {
 		module + "/...": appIconAlone,
 	},
+	"internal/xshm": {
+		module + "/...":                     "the shared-memory segment is a leaf that capture and the X pane share",
+		"github.com/libp2p/...":             "the shared-memory segment is X's business, never the network's",
+		"github.com/hajimehoshi/ebiten/...": "the shared-memory segment is X's business, not the window toolkit's",
+	},
 	"stream": {
 		"github.com/libp2p/...":             wireOnly + " (so not even go-libp2p/core)",
 		module + "/p2p":                     wireOnly,
@@ -272,13 +277,15 @@ var rules = map[string]map[string]string{
 }
 
 // allowed lists, per package, what its rules would forbid but it may
-// import: the window's X-side leaves share the window lookup; the file
-// protocol and transfer share the framing.
+// import: the window's X-side leaves share the window lookup, and with
+// capture the MIT-SHM segment; the file protocol and transfer share the
+// framing.
 var allowed = map[string][]string{
 	"stream/files": {module + "/stream/framing"},
 	"stream/talk":  {module + "/stream/framing"},
 	"transfer":     {module + "/stream/files", module + "/stream/framing"},
-	"render/xpane": {module + "/render/xwin"},
+	"render/xpane": {module + "/render/xwin", module + "/internal/xshm"},
+	"capture":      {module + "/internal/xshm"},
 	"render/xkeys": {module + "/render/xwin"},
 }
 
