@@ -60,6 +60,16 @@ func TestCheckUnderWine(t *testing.T) {
 	d := xdisplay.Start(t, 640, 480)
 	p := kit.Prefix(t, d.Name)
 	st, _ := os.Stat(exe)
+	// Start-up: a command's usage, twice (the first run also starts the
+	// prefix's wineserver).
+	for i := range 2 {
+		start := time.Now()
+		out, code, err := p.Run(90*time.Second, exe, "check", "-h")
+		if err != nil || code != 0 || !strings.Contains(out, "-timeout") {
+			t.Fatalf("ra-p2p.exe check -h: exit %d, %v\n%s", code, err, out)
+		}
+		t.Logf("ra-p2p.exe check -h under Wine, run %d: %v", i+1, time.Since(start).Round(time.Millisecond))
+	}
 	// A bootstrap node where nothing listens (the discard port).
 	boot := "/ip4/127.0.0.1/udp/9/quic-v1/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN"
 	start := time.Now()
@@ -76,6 +86,52 @@ func TestCheckUnderWine(t *testing.T) {
 	}
 	if code == 0 {
 		t.Error("exit 0 with no node answering")
+	}
+}
+
+// TestHomeWindowUnderWine: ra-p2p.exe with no arguments (a double-click)
+// opens the home window under Wine, drawn by Ebiten through Wine's OpenGL
+// (Mesa on Xvfb): it appears, and it is not blank.
+func TestHomeWindowUnderWine(t *testing.T) {
+	exe := build(t, "cmd/ra-p2p", false)
+	d := xdisplay.Start(t, 1024, 768)
+	p := kit.Prefix(t, d.Name)
+	start := time.Now()
+	p.Start(t, exe)
+	win := d.WaitWindow("^Remote Assistance$", 90*time.Second)
+	t.Logf("the home window appeared %v after starting ra-p2p.exe", time.Since(start).Round(time.Millisecond))
+	shot := filepath.Join(t.TempDir(), "home.png")
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(500 * time.Millisecond) {
+		img := d.Screenshot(win, shot)
+		colours := map[color.RGBA]bool{}
+		b := img.Bounds()
+		for y := b.Min.Y; y < b.Max.Y; y += 3 {
+			for x := b.Min.X; x < b.Max.X; x += 3 {
+				r, g, bl, _ := img.At(x, y).RGBA()
+				colours[color.RGBA{uint8(r >> 8), uint8(g >> 8), uint8(bl >> 8), 255}] = true
+			}
+		}
+		if len(colours) >= 8 {
+			t.Logf("drawn %v after start: %dx%d, %d colours", time.Since(start).Round(time.Millisecond), b.Dx(), b.Dy(), len(colours))
+			keepShot(t, shot, "wine-home-window.png")
+			return
+		}
+		if time.Now().After(deadline) {
+			keepShot(t, shot, "wine-home-window.png")
+			t.Fatalf("the home window stays blank (%d colours)", len(colours))
+		}
+	}
+}
+
+// keepShot copies a screenshot into the folder RA_P2P_SCREENSHOTS names
+// (as the end-to-end tests keep theirs), when set, as name.
+func keepShot(t *testing.T, path, name string) {
+	dir := os.Getenv("RA_P2P_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), mustRead(t, path), 0o644); err != nil {
+		t.Log(err)
 	}
 }
 
