@@ -108,25 +108,46 @@ func (k *Kit) BootTime() time.Duration { return k.bootTime }
 // removed with their temporary directories.
 func (k *Kit) Close() error { return os.RemoveAll(k.dir) }
 
-// Build builds pkg (a package path relative to the module root, such as
-// "cmd/ra-p2p") for Windows without cgo, once per kit: its program, or
-// with test set its test binary (go test -c), whose tests then run under
-// Wine. It returns the .exe's path.
-func (k *Kit) Build(pkg string, test bool) (string, error) {
+// Target is what Kit.Build makes.
+type Target struct {
+	Pkg  string // a package path relative to the module root, such as "cmd/ra-p2p"
+	Test bool   // its test binary (go test -c), whose tests then run under Wine, instead of its program
+	// WineUDP patches the standard library's net package for the build
+	// (go build -overlay) so that UDP sockets open under Wine 8.0: from Go
+	// 1.24 on, net sets SIO_UDP_NETRESET on every UDP socket and fails
+	// when that is refused, and Wine 8.0 refuses it (WSAEOPNOTSUPP), so
+	// the shipped ra-p2p.exe has no QUIC, UPnP or NAT-PMP there and its
+	// TCP ports are not kept (Windows has no SO_REUSEPORT): no direct
+	// session through two NATs. Windows itself supports the ioctl; the
+	// patch only ignores that one refusal. Tests that need UDP say so.
+	WineUDP bool
+}
+
+// Build builds t for Windows without cgo (GOOS=windows, CGO_ENABLED=0, as
+// ra-p2p.exe ships), once per kit, and returns the .exe's path.
+func (k *Kit) Build(t Target) (string, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	key := fmt.Sprint(pkg, test)
+	key := fmt.Sprintf("%+v", t)
 	if exe, ok := k.built[key]; ok {
 		return exe, nil
 	}
-	name := strings.ReplaceAll(pkg, "/", "-")
+	name := strings.ReplaceAll(t.Pkg, "/", "-")
 	args := []string{"build"}
-	if test {
+	if t.Test {
 		name += ".test"
 		args = []string{"test", "-c"}
 	}
+	if t.WineUDP {
+		name += "-wineudp"
+		overlay, err := k.udpOverlay()
+		if err != nil {
+			return "", err
+		}
+		args = append(args, "-overlay", overlay)
+	}
 	exe := filepath.Join(k.dir, name+".exe")
-	args = append(args, "-o", exe, "./"+pkg)
+	args = append(args, "-o", exe, "./"+t.Pkg)
 	cmd := exec.Command(goTool(), args...)
 	cmd.Dir = k.root
 	cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
@@ -135,6 +156,32 @@ func (k *Kit) Build(pkg string, test bool) (string, error) {
 	}
 	k.built[key] = exe
 	return exe, nil
+}
+
+// udpOverlay writes the overlay of Target.WineUDP and returns its path:
+// net/fd_windows.go with a WSAEOPNOTSUPP (10045) from SIO_UDP_NETRESET
+// ignored.
+func (k *Kit) udpOverlay() (string, error) {
+	path := filepath.Join(k.dir, "overlay.json")
+	if fileExists(path) {
+		return path, nil
+	}
+	orig := filepath.Join(goRoot(), "src", "net", "fd_windows.go")
+	src, err := os.ReadFile(orig)
+	if err != nil {
+		return "", fmt.Errorf("wine: reading Go's %s for the UDP overlay: %w", orig, err)
+	}
+	const call = "err = syscall.WSAIoctl(fd.pfd.Sysfd, windows.SIO_UDP_NETRESET, (*byte)(unsafe.Pointer(&flag)), size, nil, 0, &ret, nil, 0)\n\t\tif err != nil {"
+	if !bytes.Contains(src, []byte(call)) {
+		return "", fmt.Errorf("wine: %s no longer sets SIO_UDP_NETRESET as test/wine expects: look at the overlay again", orig)
+	}
+	patched := bytes.Replace(src, []byte(call), []byte(strings.Replace(call, "err != nil", "err != nil && err != syscall.Errno(10045)", 1)), 1)
+	file := filepath.Join(k.dir, "fd_windows.go")
+	if err := os.WriteFile(file, patched, 0o644); err != nil {
+		return "", err
+	}
+	overlay := fmt.Sprintf(`{"Replace":{%q:%q}}`, orig, file)
+	return path, os.WriteFile(path, []byte(overlay), 0o644)
 }
 
 // Need returns k, or when it could not be made (err from NewKit) skips tb
@@ -170,7 +217,23 @@ func (k *Kit) Prefix(tb testing.TB, display string) *Prefix {
 	return p
 }
 
-// env is the environment of Wine programs in p.
+// Env is what a program started under Wine in p needs in its environment
+// (WINEPREFIX, WINEDEBUG, WINEDLLOVERRIDES, DISPLAY), added after the
+// test's own: for programs started by other means (netlab, in a network
+// namespace).
+func (p *Prefix) Env() []string {
+	env := []string{"WINEPREFIX=" + p.Dir, "WINEARCH=win64", "WINEDEBUG=-all",
+		// The stand-in, not Wine's (missing) builtin; no Mono or Gecko
+		// installer dialogs while booting.
+		"WINEDLLOVERRIDES=bcryptprimitives=n;mscoree,mshtml="}
+	if p.Display != "" {
+		env = append(env, "DISPLAY="+p.Display)
+	}
+	return env
+}
+
+// env is the environment of Wine programs in p: the test's, without its
+// own display or Wine settings, and Env.
 func (p *Prefix) env() []string {
 	env := []string{}
 	for _, e := range os.Environ() {
@@ -178,14 +241,7 @@ func (p *Prefix) env() []string {
 			env = append(env, e)
 		}
 	}
-	env = append(env, "WINEPREFIX="+p.Dir, "WINEARCH=win64", "WINEDEBUG=-all",
-		// The stand-in, not Wine's (missing) builtin; no Mono or Gecko
-		// installer dialogs while booting.
-		"WINEDLLOVERRIDES=bcryptprimitives=n;mscoree,mshtml=")
-	if p.Display != "" {
-		env = append(env, "DISPLAY="+p.Display)
-	}
-	return env
+	return append(env, p.Env()...)
 }
 
 // Command is exe (a Windows program: a path, or a name Wine finds, such as
@@ -273,10 +329,19 @@ func moduleRoot() (string, error) {
 
 // goTool is the go command of the running toolchain.
 func goTool() string {
-	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); fileExists(p) {
+	if p := filepath.Join(goRoot(), "bin", "go"); fileExists(p) {
 		return p
 	}
 	return "go"
+}
+
+// goRoot is the toolchain's root, as `go env GOROOT` says (runtime.GOROOT
+// is deprecated and may be empty).
+func goRoot() string {
+	if out, err := exec.Command("go", "env", "GOROOT").Output(); err == nil {
+		return strings.TrimSpace(string(out))
+	}
+	return runtime.GOROOT()
 }
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }

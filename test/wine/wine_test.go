@@ -37,14 +37,14 @@ func TestMain(m *testing.M) {
 }
 
 // build is kit.Build for t (making the kit first), failing t on error.
-func build(t *testing.T, pkg string, test bool) string {
+func build(t *testing.T, target Target) string {
 	t.Helper()
 	kitOnce.Do(func() {
 		if kit, kitErr = NewKit(); kitErr == nil {
 			t.Logf("the template Wine prefix booted in %v", kit.BootTime().Round(time.Millisecond))
 		}
 	})
-	exe, err := Need(t, kit, kitErr).Build(pkg, test)
+	exe, err := Need(t, kit, kitErr).Build(target)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func build(t *testing.T, pkg string, test bool) string {
 // diagnosis: with no public node reachable, a plain sentence and a non-zero
 // exit, within its timeout.
 func TestCheckUnderWine(t *testing.T) {
-	exe := build(t, "cmd/ra-p2p", false)
+	exe := build(t, Target{Pkg: "cmd/ra-p2p"})
 	d := xdisplay.Start(t, 640, 480)
 	p := kit.Prefix(t, d.Name)
 	st, _ := os.Stat(exe)
@@ -93,7 +93,7 @@ func TestCheckUnderWine(t *testing.T) {
 // opens the home window under Wine, drawn by Ebiten through Wine's OpenGL
 // (Mesa on Xvfb): it appears, and it is not blank.
 func TestHomeWindowUnderWine(t *testing.T) {
-	exe := build(t, "cmd/ra-p2p", false)
+	exe := build(t, Target{Pkg: "cmd/ra-p2p"})
 	d := xdisplay.Start(t, 1024, 768)
 	p := kit.Prefix(t, d.Name)
 	start := time.Now()
@@ -140,7 +140,7 @@ func keepShot(t *testing.T, path, name string) {
 // the screen and writes it out, and the picture equals X's own (GetImage
 // through ImageMagick's import) of the same test card, pixel for pixel.
 func TestGrabUnderWine(t *testing.T) {
-	exe := build(t, "capture", true)
+	exe := build(t, Target{Pkg: "capture", Test: true})
 	const w, h = 800, 600
 	d := xdisplay.Start(t, w, h)
 	d.ShowImage(testCard(w, h))
@@ -178,7 +178,7 @@ func TestGrabUnderWine(t *testing.T) {
 // Wine's Notepad (read back from its edit control), BackSpace deletes, and
 // the pointer lands where it is put: control's Windows test does it.
 func TestSendInputUnderWine(t *testing.T) {
-	exe := build(t, "control", true)
+	exe := build(t, Target{Pkg: "control", Test: true})
 	d := xdisplay.Start(t, 800, 600)
 	p := kit.Prefix(t, d.Name)
 	out, code, err := p.Run(2*time.Minute, exe, "-test.run", "^TestSendInputWindows$", "-test.v")
@@ -196,7 +196,7 @@ func TestSendInputUnderWine(t *testing.T) {
 // pressed on the keyboard: xdotool presses it on the X display while
 // Notepad has the focus.
 func TestEscapeUnderWine(t *testing.T) {
-	exe := build(t, "control", true)
+	exe := build(t, Target{Pkg: "control", Test: true})
 	d := xdisplay.Start(t, 800, 600)
 	p := kit.Prefix(t, d.Name)
 	cmd := p.Command(t.Context(), exe, "-test.run", "^TestEscapeWindows$", "-test.v", "-esc-from-outside")
