@@ -56,7 +56,7 @@ func startBoth(t testing.TB, w *world, nd, hd *xdisplay.Display, noviceArgs []st
 // one in env).
 func startBothIn(t testing.TB, w *world, nd, hd *xdisplay.Display, dir string, env []string, noviceArgs []string, helperArgs ...string) *windowed {
 	t.Helper()
-	return startBothWith(t, w, nd, hd, dir, env, linuxProgram(), noviceArgs, helperArgs...)
+	return startBothWith(t, w, nd, hd, dir, env, linuxProgram(), linuxProgram(), noviceArgs, helperArgs...)
 }
 
 // program is how a side's ra-p2p is run: the Linux build, or ra-p2p.exe
@@ -71,8 +71,8 @@ type program struct {
 // linuxProgram is the ra-p2p this test process built.
 func linuxProgram() program { return program{bin: binPath, path: func(p string) string { return p }} }
 
-// startBothWith is startBothIn with the novice's program given.
-func startBothWith(t testing.TB, w *world, nd, hd *xdisplay.Display, dir string, env []string, novice program, noviceArgs []string, helperArgs ...string) *windowed {
+// startBothWith is startBothIn with each side's program given.
+func startBothWith(t testing.TB, w *world, nd, hd *xdisplay.Display, dir string, env []string, novice, helper program, noviceArgs []string, helperArgs ...string) *windowed {
 	t.Helper()
 	s := &windowed{file: filepath.Join(dir, "alice.rainvite"), dir: dir}
 	args := append(slices.Clone(novice.pre), "invite", "--testnet", "--name", "Alice", "-o", novice.path(s.file))
@@ -81,12 +81,13 @@ func startBothWith(t testing.TB, w *world, nd, hd *xdisplay.Display, dir string,
 		append(slices.Concat(env, novice.env), nd.Env(), "XDG_CONFIG_HOME="+filepath.Join(dir, "novice")))
 	mustWait(t, s.novice, `Waiting for your helper`, 40*time.Second)
 	if !slices.Contains(noviceArgs, "--no-gui") {
-		s.nw = nd.WaitWindow("waiting for your helper", 10*time.Second)
+		s.nw = nd.WaitWindow("waiting for your helper", 30*time.Second)
 		nd.Move(s.nw, 850, 60)
 	}
-	s.helper = w.lab.Start(w.lab.HostNS("helper"), binPath, append([]string{"help", s.file, "--testnet", "--yes", "--name", "Bob"}, helperArgs...),
-		append(slices.Clone(env), hd.Env(), "XDG_CONFIG_HOME="+filepath.Join(dir, "helper")))
-	s.hw = hd.WaitWindow("Remote Assistance — Alice", 10*time.Second)
+	args = append(slices.Clone(helper.pre), "help", helper.path(s.file), "--testnet", "--yes", "--name", "Bob")
+	s.helper = w.lab.Start(w.lab.HostNS("helper"), helper.bin, append(args, helperArgs...),
+		append(slices.Concat(env, helper.env), hd.Env(), "XDG_CONFIG_HOME="+filepath.Join(dir, "helper")))
+	s.hw = hd.WaitWindow("Remote Assistance — Alice", 30*time.Second)
 	hd.Move(s.hw, 0, 0)
 	return s
 }
