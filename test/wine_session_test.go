@@ -116,17 +116,18 @@ func wineProgram(t *testing.T, d *xdisplay.Display) (program, *wine.Prefix) {
 	return program{bin: wine.Loader, pre: []string{exe}, env: prefix.Env(), path: wine.WinPath}, prefix
 }
 
-// startWineSession starts both sides (the novice accepting with --yes),
+// startWineSession starts both sides (the novice accepting with --yes, and
+// noviceArgs),
 // waits until they are connected, checks that the connection is direct and
 // that the helper's pane shows the novice's screen (nd, wineScreenW ×
 // wineScreenH) as TestScreenAcrossTwoNATs requires: scaled to fit
 // (940x529 at 340,135) PSNR ≥ 35 dB, at 100% (F11) pixel for pixel where the
 // codec is lossless. Screenshots are named after shot.
-func startWineSession(t *testing.T, w *world, nd, hd *xdisplay.Display, novice, helper program, shot string) *windowed {
+func startWineSession(t *testing.T, w *world, nd, hd *xdisplay.Display, novice, helper program, shot string, noviceArgs ...string) *windowed {
 	t.Helper()
 	shots := screenshotDir(t)
 	start := time.Now()
-	s := startBothWith(t, w, nd, hd, t.TempDir(), nil, novice, helper, []string{"--yes"})
+	s := startBothWith(t, w, nd, hd, t.TempDir(), nil, novice, helper, append([]string{"--yes"}, noviceArgs...))
 	mustWait(t, s.helper, `Connected to Alice`, 60*time.Second)
 	t.Logf("Alice waiting → Bob connected in %v", time.Since(start).Round(time.Millisecond))
 	mustWait(t, s.novice, `Bob can see your screen`, 20*time.Second)
@@ -208,4 +209,17 @@ func TestWindowsHelperUnderWine(t *testing.T) {
 	mustWait(t, novice, `Screen View Only`, 3*time.Second)
 	t.Logf("ESC → control ended after %v (measured through the novice's output)", time.Since(escAt).Round(time.Millisecond))
 	mustWait(t, helper, `Alice took control back`, 5*time.Second)
+}
+
+// TestWindowsNoControlUnderWine: with `ra-p2p.exe invite --no-control`
+// under Wine nobody is asked about control: the helper's Take Control is
+// disabled, as with the Linux novice (TestNoControlInvitation).
+func TestWindowsNoControlUnderWine(t *testing.T) {
+	w := twoConeHomes(t)
+	nd := xdisplay.Start(t, wineScreenW, wineScreenH)
+	hd := xdisplay.Start(t, 1400, 900)
+	nd.ShowImage(testPattern(wineScreenW, wineScreenH))
+	alice, _ := wineProgram(t, nd)
+	s := startWineSession(t, w, nd, hd, alice, linuxProgram(), "wine-no-control", "--no-control")
+	checkNobodyAsked(t, hd, s)
 }
