@@ -7,6 +7,7 @@ import (
 	"image"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -95,6 +96,20 @@ func notepadText(t *testing.T, d *xdisplay.Display, np, want string) string {
 	return ""
 }
 
+// wineKit is made by the first Wine test of this process (booting a
+// prefix takes a while) and closed by TestMain (closeWineKit).
+var wineKit struct {
+	once sync.Once
+	kit  *wine.Kit
+	err  error
+}
+
+func closeWineKit() {
+	if wineKit.kit != nil {
+		wineKit.kit.Close()
+	}
+}
+
 // The novice's screen in the Wine session tests.
 const wineScreenW, wineScreenH = 1280, 720
 
@@ -104,10 +119,12 @@ const wineScreenW, wineScreenH = 1280, 720
 // NATs, no direct session (docs/DESIGN.md, Windows).
 func wineProgram(t *testing.T, d *xdisplay.Display) (program, *wine.Prefix) {
 	t.Helper()
-	kit, err := wine.NewKit()
-	kit = wine.Need(t, kit, err)
-	t.Cleanup(func() { kit.Close() })
-	t.Logf("the template Wine prefix booted in %v", kit.BootTime().Round(time.Millisecond))
+	wineKit.once.Do(func() {
+		if wineKit.kit, wineKit.err = wine.NewKit(); wineKit.err == nil {
+			t.Logf("the template Wine prefix booted in %v", wineKit.kit.BootTime().Round(time.Millisecond))
+		}
+	})
+	kit := wine.Need(t, wineKit.kit, wineKit.err)
 	exe, err := kit.Build(wine.Target{Pkg: "cmd/ra-p2p", WineUDP: true})
 	if err != nil {
 		t.Fatal(err)
