@@ -1,3 +1,5 @@
+//go:build !windows
+
 package capture
 
 import (
@@ -20,16 +22,6 @@ import (
 	"github.com/ra-p2p/ra-p2p/desktop"
 	"github.com/ra-p2p/ra-p2p/internal/xshm"
 )
-
-// ErrClosed is returned by Grab after Close.
-var ErrClosed = errors.New("capture: grabber is closed")
-
-// Options configures a Grabber. The zero value is valid.
-type Options struct {
-	TileSize int // side of the comparison tiles in pixels; 0 = 64
-
-	noShm bool // tests: force the GetImage path
-}
 
 // Grabber captures one X screen. Create it with Open.
 type Grabber struct {
@@ -74,12 +66,9 @@ func Open(display string, opts Options) (*Grabber, error) {
 			name = "(DISPLAY is not set)"
 		}
 	}
-	tile := opts.TileSize
-	if tile == 0 {
-		tile = 64
-	}
-	if tile < 0 {
-		return nil, fmt.Errorf("capture: tile size %d is negative", opts.TileSize)
+	tile, err := opts.tileSize()
+	if err != nil {
+		return nil, err
 	}
 	conn, err := xgb.NewConnDisplay(display)
 	if err != nil {

@@ -1,3 +1,5 @@
+//go:build !windows
+
 package capture
 
 import (
@@ -39,25 +41,6 @@ func grab(tb testing.TB, g *Grabber) *desktop.Frame {
 		tb.Fatal(err)
 	}
 	return f
-}
-
-// tileSet lists the tiles (in tile coordinates) that rectangles touch.
-func tileSet(rs []image.Rectangle, tile int) []image.Point {
-	var out []image.Point
-	for _, r := range rs {
-		for ty := r.Min.Y / tile; ty*tile < r.Max.Y; ty++ {
-			for tx := r.Min.X / tile; tx*tile < r.Max.X; tx++ {
-				out = append(out, image.Pt(tx, ty))
-			}
-		}
-	}
-	slices.SortFunc(out, func(a, b image.Point) int {
-		if a.Y != b.Y {
-			return a.Y - b.Y
-		}
-		return a.X - b.X
-	})
-	return slices.Compact(out)
 }
 
 // checkDirty checks that dirty covers exactly the tiles of drawn, without

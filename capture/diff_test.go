@@ -151,3 +151,22 @@ func BenchmarkUpdate1080pIdle(b *testing.B) {
 		tl.update(prev, cur, w, h, 4*w, false)
 	}
 }
+
+// tileSet lists the tiles (in tile coordinates) that rectangles touch.
+func tileSet(rs []image.Rectangle, tile int) []image.Point {
+	var out []image.Point
+	for _, r := range rs {
+		for ty := r.Min.Y / tile; ty*tile < r.Max.Y; ty++ {
+			for tx := r.Min.X / tile; tx*tile < r.Max.X; tx++ {
+				out = append(out, image.Pt(tx, ty))
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b image.Point) int {
+		if a.Y != b.Y {
+			return a.Y - b.Y
+		}
+		return a.X - b.X
+	})
+	return slices.Compact(out)
+}

@@ -26,6 +26,18 @@
 // connection with a damage object of its own, read by a goroutine), so a
 // still screen need not be polled.
 //
+// # On Windows
+//
+// The same Grabber API is built from GDI without cgo (capture_windows.go,
+// through golang.org/x/sys/windows): each Grab copies the primary screen
+// with one BitBlt into a DIB section, whose memory has X's BGRX layout,
+// and the same tiler compares it with the previous grab, so Dirty means
+// the same on both systems. GDI reports no damage: Changes is nil and the
+// caller polls. The pointer comes from GetCursorInfo, its shape, when the
+// cursor handle changes, from DrawIconEx over black and over white.
+// Open takes only display "" there. The X11 files are built everywhere
+// else (//go:build !windows).
+//
 // # What it must never do
 //
 // This package knows nothing about the network: it never imports libp2p or

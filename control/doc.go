@@ -113,6 +113,19 @@
 // module proxy does not serve, replaced by the empty module in
 // third_party/gosseract-stub (go.mod).
 //
+// # Windows
+//
+// NewInjector is SendInput there (injector_windows.go, no cgo, no
+// robotgo): the pointer in absolute coordinates of the primary screen,
+// keys by virtual-key code, text as KEYEVENTF_UNICODE characters. Without
+// Xlib, the keysyms a helper may send are those Windows has keys for
+// (keysym_windows.go: editing, function and modifier keys, the keypad,
+// ASCII and Latin-1 by name, U+hex); Validate refuses others there.
+// WatchEscape is a low-level keyboard hook (WH_KEYBOARD_LL) on a locked OS
+// thread of its own with a message loop; it drops every key flagged
+// LLKHF_INJECTED, so the gate's own Escape is never taken for the
+// novice's (the time window above is then only a second guard).
+//
 // # Pitfalls
 //
 //   - robotgo keeps one X display per process (a static in its C code), so

@@ -3,7 +3,6 @@ package control
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 )
 
@@ -20,8 +19,21 @@ const escapeHold = 30 * time.Millisecond
 // so that it sees ctx end.
 const watchTimeout = 100 * time.Millisecond
 
-// WatchEscape watches the keyboards of the X display ("" = $DISPLAY) for
-// ESC and calls onEsc once per press, on the goroutine running it, until ctx ends
+// escEvent is what an escWatch (escape_x11.go, escape_windows.go) reports.
+// The values are those escNext returns in the X11 watcher's C code.
+type escEvent int
+
+const (
+	escBroken  escEvent = -1 // the watch broke (the X connection, the hook's thread)
+	escNone    escEvent = 0  // nothing within the timeout
+	escPress   escEvent = 1
+	escRelease escEvent = 2
+	escMapping escEvent = 3 // the keyboard map changed
+)
+
+// WatchEscape watches the keyboards of the X display ("" = $DISPLAY; on
+// Windows the session's own, display "") for ESC and calls onEsc once per
+// press, on the goroutine running it, until ctx ends
 // (then it returns nil). It returns an error when it cannot watch (no
 // display, no XInput 2) or when the X connection breaks; a caller must then
 // not leave control granted, since the novice could not take it back.
@@ -30,15 +42,10 @@ const watchTimeout = 100 * time.Millisecond
 // EscapeIgnoreWindow of an Escape the gate injected (gate may be nil: none
 // is ignored), unless that press is still held escapeHold later, which the
 // gate's own never is. It is event-driven (XInput2 raw key events, seen
-// before any grab or focus decision), so a tap as short as xdotool's
+// before any grab or focus decision; on Windows a low-level keyboard hook,
+// which also drops every injected key), so a tap as short as xdotool's
 // (about 6 ms) is never missed, and costs nothing while no key is pressed.
 func WatchEscape(ctx context.Context, display string, gate *Gate, onEsc func()) error {
-	if display == "" {
-		display = os.Getenv("DISPLAY")
-	}
-	if display == "" {
-		return fmt.Errorf("control: no X display to watch for ESC: DISPLAY is not set")
-	}
 	w, err := openEscWatch(display)
 	if err != nil {
 		return err
@@ -61,7 +68,7 @@ func WatchEscape(ctx context.Context, display string, gate *Gate, onEsc func()) 
 			if ctx.Err() != nil {
 				return nil
 			}
-			return fmt.Errorf("control: the connection to X display %s broke while watching for ESC", display)
+			return fmt.Errorf("control: %s broke while watching for ESC", w.what())
 		case escPress:
 			if down[kc] {
 				continue // a repeat of a key held down

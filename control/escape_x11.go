@@ -1,3 +1,5 @@
+//go:build !windows
+
 package control
 
 /*
@@ -171,24 +173,27 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"os"
 	"unsafe"
 )
 
 // escWatch is an X connection that reports Escape presses and releases
 // from every keyboard (XInput2 raw events). Not safe for concurrent use.
-type escWatch struct{ w *C.escWatch }
+type escWatch struct {
+	w       *C.escWatch
+	display string
+}
 
-type escEvent int
-
-const (
-	escBroken  escEvent = -1 // the X connection broke
-	escNone    escEvent = 0  // nothing within the timeout
-	escPress   escEvent = 1
-	escRelease escEvent = 2
-	escMapping escEvent = 3 // the keyboard map changed
-)
+// what names the watch in errors.
+func (e *escWatch) what() string { return "the connection to X display " + e.display }
 
 func openEscWatch(display string) (*escWatch, error) {
+	if display == "" {
+		display = os.Getenv("DISPLAY")
+	}
+	if display == "" {
+		return nil, fmt.Errorf("control: no X display to watch for ESC: DISPLAY is not set")
+	}
 	name := C.CString(display)
 	defer C.free(unsafe.Pointer(name))
 	var why C.int
@@ -202,7 +207,7 @@ func openEscWatch(display string) (*escWatch, error) {
 		}
 		return nil, errors.New("control: too many ESC watchers")
 	}
-	return &escWatch{w: w}, nil
+	return &escWatch{w: w, display: display}, nil
 }
 
 // next waits up to timeoutMS for an Escape event.

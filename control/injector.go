@@ -1,3 +1,5 @@
+//go:build !windows
+
 package control
 
 import (
@@ -11,20 +13,6 @@ import (
 	"github.com/jezek/xgb/xproto"
 	"github.com/jezek/xgb/xtest"
 )
-
-// Injector puts events into the novice's desktop. It does no checking of
-// its own: only a Gate decides what reaches it. Its methods may be called
-// from any goroutine; they are applied one at a time, in call order, and
-// each has reached the X server when it returns.
-type Injector interface {
-	Move(x, y int) error                // pointer to x, y (screen pixels)
-	Button(button int, down bool) error // 1 left, 2 middle, 3 right
-	Scroll(dx, dy int) error            // wheel clicks; dx > 0 right, dy > 0 down
-	Key(keysym string, down bool) error // an X keysym name, on whatever keycode carries it
-	Text(s string) error                // types Unicode text, including characters not on the keyboard map ("日本")
-	ScreenSize() (w, h int)             // 0, 0 when it cannot be had
-	Close() error
-}
 
 // robot is robotgo's one X connection: robotgo keeps a single Display for
 // the whole process (its C code holds it in a static variable), so at most
@@ -45,6 +33,9 @@ type x11Injector struct {
 	root   xproto.Window
 	kb     *keyboard
 }
+
+// openInjector is NewInjector on X11.
+func openInjector(display string) (Injector, error) { return NewX11Injector(display) }
 
 // NewX11Injector opens an injector on the X display ("" = $DISPLAY). It
 // fails when the display cannot be reached, lacks XTEST, or another
@@ -149,8 +140,6 @@ func (i *x11Injector) robot(f func()) error {
 	f()
 	return nil
 }
-
-var errClosed = errors.New("control: the injector is closed")
 
 func (i *x11Injector) Key(keysym string, down bool) error {
 	ks, err := lookupKeysym(keysym)

@@ -1,15 +1,8 @@
 package control
 
-// #cgo LDFLAGS: -lX11
-// #include <stdlib.h>
-// #include <X11/Xlib.h>
-import "C"
-
 import (
 	"errors"
 	"fmt"
-	"sync"
-	"unsafe"
 
 	"github.com/ra-p2p/ra-p2p/desktop"
 )
@@ -49,52 +42,35 @@ var deniedKeysyms = []struct {
 	{0x1008ffa7, 0x1008ffa8, "a power key (XF86Suspend, XF86Hibernate)"},
 }
 
-// errUnknownKey is wrapped for a keysym name X does not know.
-var errUnknownKey = errors.New("keysym name unknown to X")
+// errUnknownKey is wrapped for a keysym name this system does not know.
+var errUnknownKey = errors.New("keysym name unknown")
 
-var keysyms struct {
-	mu    sync.Mutex        // serializes XStringToKeysym, whose first use of XKeysymDB is not thread-safe
-	known map[string]uint32 // names that passed, at most the few thousand X knows
-}
-
-// lookupKeysym returns the keysym named name (an X keysym name as
-// XStringToKeysym knows it: "Return", "a", "eacute", "U65E5", "XF86Copy")
-// after checking it: 1..desktop.MaxKeyName bytes of [A-Za-z0-9_], not a numeric
-// "0x…" spelling, known to X, and not denied.
-func lookupKeysym(name string) (uint32, error) {
+// checkKeysymName checks a keysym name's form: 1..desktop.MaxKeyName bytes
+// of [A-Za-z0-9_], and not a numeric "0x…" spelling.
+func checkKeysymName(name string) error {
 	if len(name) == 0 || len(name) > desktop.MaxKeyName {
-		return 0, fmt.Errorf("keysym name of %d bytes (want 1..%d)", len(name), desktop.MaxKeyName)
+		return fmt.Errorf("keysym name of %d bytes (want 1..%d)", len(name), desktop.MaxKeyName)
 	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
-			return 0, fmt.Errorf("keysym name %q has a character other than A-Z, a-z, 0-9 and _", name)
+			return fmt.Errorf("keysym name %q has a character other than A-Z, a-z, 0-9 and _", name)
 		}
 	}
 	if len(name) > 2 && name[0] == '0' && (name[1] == 'x' || name[1] == 'X') {
-		return 0, fmt.Errorf("keysym %q: numeric keysyms are not accepted, only names", name)
+		return fmt.Errorf("keysym %q: numeric keysyms are not accepted, only names", name)
 	}
-	keysyms.mu.Lock()
-	defer keysyms.mu.Unlock()
-	if ks, ok := keysyms.known[name]; ok {
-		return ks, nil
-	}
-	cs := C.CString(name)
-	ks := uint32(C.XStringToKeysym(cs))
-	C.free(unsafe.Pointer(cs))
-	if ks == noSymbol || ks > maxKeysym {
-		return 0, fmt.Errorf("keysym %q: %w", name, errUnknownKey)
-	}
+	return nil
+}
+
+// checkDenied refuses the keysyms in deniedKeysyms.
+func checkDenied(name string, ks uint32) error {
 	for _, d := range deniedKeysyms {
 		if d.lo <= ks && ks <= d.hi {
-			return 0, fmt.Errorf("keysym %q (%#x) is %s and is never injected", name, ks, d.why)
+			return fmt.Errorf("keysym %q (%#x) is %s and is never injected", name, ks, d.why)
 		}
 	}
-	if keysyms.known == nil {
-		keysyms.known = make(map[string]uint32)
-	}
-	keysyms.known[name] = ks
-	return ks, nil
+	return nil
 }
 
 // keysymForRune is the keysym that types r: Return for \n, Tab for \t, the

@@ -157,7 +157,7 @@ func helperHelp(peer string) string {
 // Close is called (nil). It must be called on the main goroutine.
 func (w *HelperWindow) Run() error {
 	var loops []func(stop <-chan struct{})
-	if !w.cfg.GLPane {
+	if !w.cfg.GLPane && x11Window {
 		loops = append(loops, w.xpaneLoop)
 	}
 	if w.cfg.ConnectionLine != nil {

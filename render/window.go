@@ -256,7 +256,10 @@ func (p *panel) run(game ebiten.Game, loops ...func(stop <-chan struct{})) error
 	var running sync.WaitGroup
 	defer func() { close(stop); running.Wait(); p.bgCancel(); p.bg.Wait(); close(p.stopped) }()
 	running.Go(func() { p.wakeLoop(stop) })
-	for _, loop := range append(loops, p.keysLoop) {
+	if x11Window {
+		loops = append(loops, p.keysLoop)
+	}
+	for _, loop := range loops {
 		running.Go(func() { loop(stop) })
 	}
 	err := ebiten.RunGameWithOptions(game, &ebiten.RunGameOptions{X11ClassName: x11Class, X11InstanceName: x11Instance})

@@ -25,6 +25,7 @@ pkgs=(
   libfile-mimeinfo-perl libglib2.0-bin                                               # how xdg-mime reads that database outside GNOME and KDE (xdg-utils recommends it; else it asks file(1), which knows no .rainvite) and in GNOME, Xfce, MATE (gio)
   pipewire pipewire-pulse wireplumber pipewire-bin dbus-daemon pulseaudio-utils       # voice tests: a private headless PipeWire with null sinks, paplay/parec (test/soundserver); audio/ reaches it through libpulse (malgo dlopens it)
   espeak-ng sox                                                                      # voice tests: real speech, resampled to 48 kHz (test/soundserver.Speech, voice, audio/echo)
+  wine64 gcc-mingw-w64-x86-64                                                        # the Windows build under Wine 8.0 (test/wine), and the bcryptprimitives.dll stand-in it needs (RECIPES §G)
 )
 missing=()
 for p in "${pkgs[@]}"; do

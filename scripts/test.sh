@@ -13,6 +13,8 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 echo "Building and running tests…"
 go vet ./... || exit 1
+# The Windows build (issue 16): pure Go, no cgo; its tests run under Wine (test/wine).
+GOOS=windows CGO_ENABLED=0 go vet ./... || exit 1
 go test -count=1 -timeout 14m -v ./... 2>&1 | tee "$log" | grep -E '^(=== RUN|--- |ok|FAIL|PASS|panic|\s+\S+_test\.go)' | grep -v '^=== RUN'
 status=${PIPESTATUS[0]}
 

@@ -1,3 +1,5 @@
+//go:build linux
+
 package test
 
 import (
@@ -204,14 +206,20 @@ func TestNoControlInvitation(t *testing.T) {
 	nd := xdisplay.Start(t, 1280, 720)
 	hd := xdisplay.Start(t, 1400, 900)
 	s := startWindowed(t, w, nd, hd, "--no-control")
-	novice, helper, hw := s.novice, s.helper, s.hw
-	hd.Click(hw, 89, takeControlY)
+	checkNobodyAsked(t, hd, s)
+}
+
+// checkNobodyAsked clicks the helper's Take Control button and checks that
+// nobody was asked: the session s is of a --no-control invitation.
+func checkNobodyAsked(t *testing.T, hd *xdisplay.Display, s *windowed) {
+	t.Helper()
+	hd.Click(s.hw, 89, takeControlY)
 	time.Sleep(2 * time.Second)
-	if strings.Contains(helper.Output(), "Asking for control") {
-		t.Errorf("the disabled Take Control button asked for control:\n%s", helper.Output())
+	if strings.Contains(s.helper.Output(), "Asking for control") {
+		t.Errorf("the disabled Take Control button asked for control:\n%s", s.helper.Output())
 	}
-	if strings.Contains(novice.Output(), "would like to share control") {
-		t.Errorf("the novice was asked about control on a --no-control invitation:\n%s", novice.Output())
+	if strings.Contains(s.novice.Output(), "would like to share control") {
+		t.Errorf("the novice was asked about control on a --no-control invitation:\n%s", s.novice.Output())
 	}
 }
 

@@ -1,3 +1,5 @@
+//go:build linux
+
 package test
 
 import (
@@ -54,18 +56,38 @@ func startBoth(t testing.TB, w *world, nd, hd *xdisplay.Display, noviceArgs []st
 // one in env).
 func startBothIn(t testing.TB, w *world, nd, hd *xdisplay.Display, dir string, env []string, noviceArgs []string, helperArgs ...string) *windowed {
 	t.Helper()
+	return startBothWith(t, w, nd, hd, dir, env, linuxProgram(), linuxProgram(), noviceArgs, helperArgs...)
+}
+
+// program is how a side's ra-p2p is run: the Linux build, or ra-p2p.exe
+// under Wine (wine_session_test.go).
+type program struct {
+	bin  string              // what netlab starts
+	pre  []string            // arguments before ra-p2p's own (the .exe, for the Wine loader)
+	env  []string            // more environment (a Wine prefix's)
+	path func(string) string // a file's path as the program spells it
+}
+
+// linuxProgram is the ra-p2p this test process built.
+func linuxProgram() program { return program{bin: binPath, path: func(p string) string { return p }} }
+
+// startBothWith is startBothIn with each side's program given.
+func startBothWith(t testing.TB, w *world, nd, hd *xdisplay.Display, dir string, env []string, novice, helper program, noviceArgs []string, helperArgs ...string) *windowed {
+	t.Helper()
 	s := &windowed{file: filepath.Join(dir, "alice.rainvite"), dir: dir}
-	args := append([]string{"invite", "--testnet", "--name", "Alice", "-o", s.file}, w.bootstrapArgs()...)
-	s.novice = w.lab.Start(w.lab.HostNS("novice"), binPath, append(args, noviceArgs...),
-		append(slices.Clone(env), nd.Env(), "XDG_CONFIG_HOME="+filepath.Join(dir, "novice")))
+	args := append(slices.Clone(novice.pre), "invite", "--testnet", "--name", "Alice", "-o", novice.path(s.file))
+	args = append(args, w.bootstrapArgs()...)
+	s.novice = w.lab.Start(w.lab.HostNS("novice"), novice.bin, append(args, noviceArgs...),
+		append(slices.Concat(env, novice.env), nd.Env(), "XDG_CONFIG_HOME="+filepath.Join(dir, "novice")))
 	mustWait(t, s.novice, `Waiting for your helper`, 40*time.Second)
 	if !slices.Contains(noviceArgs, "--no-gui") {
-		s.nw = nd.WaitWindow("waiting for your helper", 10*time.Second)
+		s.nw = nd.WaitWindow("waiting for your helper", 30*time.Second)
 		nd.Move(s.nw, 850, 60)
 	}
-	s.helper = w.lab.Start(w.lab.HostNS("helper"), binPath, append([]string{"help", s.file, "--testnet", "--yes", "--name", "Bob"}, helperArgs...),
-		append(slices.Clone(env), hd.Env(), "XDG_CONFIG_HOME="+filepath.Join(dir, "helper")))
-	s.hw = hd.WaitWindow("Remote Assistance — Alice", 10*time.Second)
+	args = append(slices.Clone(helper.pre), "help", helper.path(s.file), "--testnet", "--yes", "--name", "Bob")
+	s.helper = w.lab.Start(w.lab.HostNS("helper"), helper.bin, append(args, helperArgs...),
+		append(slices.Concat(env, helper.env), hd.Env(), "XDG_CONFIG_HOME="+filepath.Join(dir, "helper")))
+	s.hw = hd.WaitWindow("Remote Assistance — Alice", 30*time.Second)
 	hd.Move(s.hw, 0, 0)
 	return s
 }

@@ -1,3 +1,5 @@
+//go:build linux
+
 package test
 
 import (
@@ -39,6 +41,7 @@ func TestMain(m *testing.M) {
 		}
 	}
 	code := m.Run()
+	closeWineKit()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

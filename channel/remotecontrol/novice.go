@@ -17,13 +17,14 @@ import (
 // control stream and the gate.
 type Novice struct {
 	Enabled bool   // false with --no-control: the gate refuses without asking
-	Display string // the X display to control; "" = $DISPLAY
-	// NewInjector opens what injects allowed input; nil = X11 on Display
-	// (control.NewX11Injector). An error leaves control disabled.
+	Display string // the X display to control; "" = $DISPLAY (on Windows, the session's desktop)
+	// NewInjector opens what injects allowed input; nil = this system's
+	// desktop (control.NewInjector: X11 on Display, SendInput on
+	// Windows). An error leaves control disabled.
 	NewInjector func() (control.Injector, error)
 	// WatchEscape calls onEsc whenever the novice presses ESC on their own
-	// keyboard, until ctx ends; nil = XInput2 on Display
-	// (control.WatchEscape).
+	// keyboard, until ctx ends; nil = control.WatchEscape on Display
+	// (XInput2 on X11, a keyboard hook on Windows).
 	WatchEscape func(ctx context.Context, gate *control.Gate, onEsc func()) error
 	Log         *slog.Logger // nil = slog.Default()
 
@@ -72,7 +73,7 @@ func (n *Novice) serve(ctx context.Context, s *session.Session, rw io.ReadWriteC
 	if enabled {
 		newInjector := n.NewInjector
 		if newInjector == nil {
-			newInjector = func() (control.Injector, error) { return control.NewX11Injector(n.Display) }
+			newInjector = func() (control.Injector, error) { return control.NewInjector(n.Display) }
 		}
 		var err error
 		if inj, err = newInjector(); err != nil {

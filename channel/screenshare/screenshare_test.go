@@ -1,3 +1,5 @@
+//go:build linux
+
 package screenshare_test
 
 import (

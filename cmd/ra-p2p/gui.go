@@ -21,7 +21,7 @@ import (
 // useGUI says whether to open windows: not with --no-gui, and only when
 // there is a display to open them on.
 func useGUI(noGUI bool) bool {
-	return !noGUI && (os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != "")
+	return !noGUI && canOpenWindows()
 }
 
 // glPane is RA_P2P_PANE=gl: draw the remote screen with OpenGL (for

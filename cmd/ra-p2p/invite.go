@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -150,6 +149,3 @@ func makeInvitation(store invite.Store, opts invite.Options, file string, t *ter
 	t.Println(oneLine)
 	return entry, nil
 }
-
-// hasDisplay says whether this computer has a screen to share (X11).
-func hasDisplay() bool { return os.Getenv("DISPLAY") != "" }

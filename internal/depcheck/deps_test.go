@@ -360,6 +360,30 @@ func TestTerminalOnlyBuild(t *testing.T) {
 	}
 }
 
+// TestWindowsBuild: ra-p2p.exe is built without cgo (issue 16): it must
+// link none of the modules that need cgo. robotgo does not build there at
+// all; miniaudio and libopus are replaced by stand-ins that say this build
+// has no sound (audio/nosound.go, voice/noopus.go).
+func TestWindowsBuild(t *testing.T) {
+	root := moduleRoot(t)
+	t.Setenv("CGO_ENABLED", "0") // as it is built (the default when cross-compiling, unless set)
+	graph := listDeps(t, root, "windows", []string{"cmd/ra-p2p"})
+	path := module + "/cmd/ra-p2p"
+	forbidden := []string{"github.com/go-vgo/robotgo/...", "github.com/gen2brain/malgo", "github.com/hraban/opus", "runtime/cgo"}
+	for _, dep := range graph[path].Deps {
+		for _, pattern := range forbidden {
+			if matches(pattern, dep) {
+				t.Errorf("ra-p2p.exe must not link %s (%s)\n\timport chain: %s", dep, pattern, strings.Join(chain(graph, path, dep), " → "))
+			}
+		}
+	}
+	for _, want := range []string{module + "/capture", module + "/control", module + "/render"} {
+		if !slices.Contains(graph[path].Deps, want) {
+			t.Errorf("ra-p2p.exe does not link %s: the check sees nothing", want)
+		}
+	}
+}
+
 // TestChecksSeeImports guards against a check that passes because it sees
 // nothing: p2p really does import libp2p, so the same lookup finds it.
 func TestChecksSeeImports(t *testing.T) {

@@ -1,3 +1,5 @@
+//go:build !windows
+
 // Package nodisplay lets the windowed ra-p2p binary run where there is no
 // display (a server, an SSH session, the namespace tests): Ebiten opens the
 // display in its package init and panics without one, before main can look
@@ -7,7 +9,8 @@
 // with the terminal-only build beside it, ra-p2p-nogui, with the same
 // arguments and environment.
 //
-// It must never do anything else: no flags, no logging, no network.
+// It must never do anything else: no flags, no logging, no network. On
+// Windows it does nothing: there is always a desktop to open windows on.
 package nodisplay
 
 import "syscall"

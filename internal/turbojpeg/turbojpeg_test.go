@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-func loadRGBA(t *testing.T, path string) *image.RGBA {
+func loadRGBA(t testing.TB, path string) *image.RGBA {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {

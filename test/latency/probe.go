@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package latency measures how long a change on the novice's screen takes to
 // show on the helper's, the way a person would notice it: a small square on
 // the novice's display changes colour, and a probe watches the same place on

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package netlab builds a small internet with home NAT routers out of Linux
 // network namespaces, for end-to-end tests that run the real ra-p2p binary.
 //

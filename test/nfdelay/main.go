@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command nfdelay holds every packet of a netfilter queue for a constant time
 // and then accepts it, in arrival order. It stands in for netem's delay on
 // kernels without sch_netem; the network lab of package netlab runs one in

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package pipeline benchmarks the novice's half of the screen path on a
 // real 1920x1080 Xvfb: capture (XShm grab + tile diff) and encode (the
 // screen sender), with a real receiver decoding on the other end of a pipe.

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package soak runs one session for a long time with everything moving,
 // and checks that memory and goroutines stay flat: the screen churns (a
 // scrolling xterm on Xvfb), chat goes both ways every second, and control

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package soundserver starts a private, headless sound server for a test:
 // PipeWire with WirePlumber and pipewire-pulse (Debian 12's desktop sound
 // server), on a D-Bus session bus of its own, in a runtime directory of

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package xdisplay starts a private Xvfb display for a test and drives
 // windows on it with xdotool and imagemagick's import, as a person would:
 // find a window by title, click (with a person's 150 ms press, so a window

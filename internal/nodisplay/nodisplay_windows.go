@@ -1,0 +1,3 @@
+package nodisplay
+
+// Windows always has a desktop to open windows on: nothing to replace.
