@@ -95,7 +95,7 @@ func (g *Grabber) resizeLocked(w, h int) error {
 	}
 	old, _, _ := procSelectObject.Call(g.mem, r)
 	if g.bitmap != 0 {
-		procDeleteObject.Call(g.bitmap) // no longer selected: old is it
+		procDeleteObject.Call(g.bitmap) // the previous DIB, deselected by the SelectObject above
 	} else {
 		g.old = old
 	}
