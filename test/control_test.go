@@ -90,11 +90,7 @@ func TestTakeControlAcrossTwoNATs(t *testing.T) {
 	hd.Screenshot(hw, filepath.Join(shots, "helper-in-control.png"))
 
 	// 3. ESC on the novice's own keyboard ends control at once.
-	start := time.Now()
-	nd.Do("xdotool", "key", "Escape")
-	mustWait(t, novice, `Screen View Only`, 2*time.Second)
-	t.Logf("ESC → control ended after %v (measured through the novice's output)", time.Since(start).Round(time.Millisecond))
-	mustWait(t, helper, `Alice took control back`, 5*time.Second)
+	escapeEndsControl(t, nd, novice, helper, 2*time.Second)
 	before, _ := os.ReadFile(typed)
 	hd.Do("xdotool", "mousemove", "--window", hw, "900", "650")
 	hd.Type("after", false)
@@ -171,6 +167,18 @@ func waitPointer(t *testing.T, pointer func() (int, int), x, y, tol int) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// escapeEndsControl presses ESC on the novice's display and waits until
+// her side says control ended (within limit) and the helper's says she
+// took it back.
+func escapeEndsControl(t *testing.T, nd *xdisplay.Display, novice, helper *netlab.Proc, limit time.Duration) {
+	t.Helper()
+	start := time.Now()
+	nd.Do("xdotool", "key", "Escape")
+	mustWait(t, novice, `Screen View Only`, limit)
+	t.Logf("ESC → control ended after %v (measured through the novice's output)", time.Since(start).Round(time.Millisecond))
+	mustWait(t, helper, `Alice took control back`, 5*time.Second)
 }
 
 func waitFile(t *testing.T, path, want string) {

@@ -68,11 +68,7 @@ func TestWindowsNoviceUnderWine(t *testing.T) {
 
 	// ESC on Alice's keyboard ends control at once.
 	nd.Do("xdotool", "windowfocus", "--sync", np)
-	escAt := time.Now()
-	nd.Do("xdotool", "key", "Escape")
-	mustWait(t, novice, `Screen View Only`, 3*time.Second)
-	t.Logf("ESC → control ended after %v (measured through the novice's output)", time.Since(escAt).Round(time.Millisecond))
-	mustWait(t, helper, `Alice took control back`, 5*time.Second)
+	escapeEndsControl(t, nd, novice, helper, 3*time.Second)
 }
 
 // notepadText waits until Notepad (window np on d, Wine's) holds want: it
@@ -221,11 +217,7 @@ func TestWindowsHelperUnderWine(t *testing.T) {
 	waitFile(t, typed, "hello é ß\n")
 	hd.Screenshot(hw, filepath.Join(shots, "wine-helper-in-control.png"))
 
-	escAt := time.Now()
-	nd.Do("xdotool", "key", "Escape")
-	mustWait(t, novice, `Screen View Only`, 3*time.Second)
-	t.Logf("ESC → control ended after %v (measured through the novice's output)", time.Since(escAt).Round(time.Millisecond))
-	mustWait(t, helper, `Alice took control back`, 5*time.Second)
+	escapeEndsControl(t, nd, novice, helper, 3*time.Second)
 }
 
 // TestWindowsNoControlUnderWine: with `ra-p2p.exe invite --no-control`
