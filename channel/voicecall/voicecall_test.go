@@ -85,9 +85,19 @@ func TestTalkBothWays(t *testing.T) {
 	dir := t.TempDir()
 	speech := filepath.Join(dir, "speech.wav")
 	soundserver.Speech(t, "Hello Bob, can you hear me? My printer says it is out of paper, but it is full.", speech)
+	// A probe's sinks, made for the first measurement, reconfigure the
+	// sound server's graph and may jolt the call's streams while the
+	// sentence plays (DESIGN, "The echo in a real call"); on a busy machine
+	// that once left 0.15 of a sentence. Such a measurement is said and
+	// made once more; a call that does not carry the voice fails both.
 	hear := func(from, to string) (corr float64, delay time.Duration) {
 		t.Helper()
-		return srv.MouthToEar(t, speech, from+"-mic", to+"-speaker")
+		corr, delay = srv.MouthToEar(t, speech, from+"-mic", to+"-speaker")
+		if corr < 0.8 {
+			t.Logf("%s → %s: correlation %.3f, mouth to ear %v; measuring again", from, to, corr, delay)
+			corr, delay = srv.MouthToEar(t, speech, from+"-mic", to+"-speaker")
+		}
+		return corr, delay
 	}
 	corr, delay := hear("alice", "bob")
 	t.Logf("Alice → Bob: correlation %.3f, mouth to ear %v", corr, delay)
