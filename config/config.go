@@ -30,6 +30,10 @@ type File struct {
 	// as the sound system names them); "" = the system's default.
 	Microphone string `json:"microphone,omitempty"`
 	Speaker    string `json:"speaker,omitempty"`
+	// InvitationFilesOff is set by `ra-p2p --unregister` on Windows: the
+	// user does not want invitation files to open with ra-p2p, so the
+	// program no longer registers them when it starts.
+	InvitationFilesOff bool `json:"invitation_files_off,omitempty"`
 }
 
 // Screen is the helper's choice of screen quality as the file keeps it

@@ -76,6 +76,15 @@ func TestBadInput(t *testing.T) {
 		}
 	})
 
+	// On Linux the installation registers invitation files: the
+	// program's --unregister says how to undo it instead of pretending.
+	t.Run("unregister on Linux", func(t *testing.T) {
+		out, code := runBinaryEnv(t, []string{"XDG_CONFIG_HOME=" + t.TempDir()}, "--unregister")
+		if code != 2 || !strings.Contains(out, "through its installation") {
+			t.Errorf("exit %d; want 2 and a sentence on how Linux registers invitation files:\n%s", code, out)
+		}
+	})
+
 	// A mistyped network flag is refused before anything is made: no
 	// invitation file and no key is left behind.
 	t.Run("unknown port-mapping method", func(t *testing.T) {

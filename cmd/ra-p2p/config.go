@@ -10,8 +10,8 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/ra-p2p/ra-p2p/channel/filetransfer"
-	"github.com/ra-p2p/ra-p2p/channel/voicecall"
 	"github.com/ra-p2p/ra-p2p/channel/screenshare"
+	"github.com/ra-p2p/ra-p2p/channel/voicecall"
 	"github.com/ra-p2p/ra-p2p/config"
 	"github.com/ra-p2p/ra-p2p/p2p"
 )

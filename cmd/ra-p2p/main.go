@@ -38,6 +38,7 @@ const usage = `ra-p2p: remote help between two computers, directly, with no acco
   ra-p2p help FILE|LINE          help the person who sent you the invitation
   ra-p2p node                    run a bootstrap node (DHT, AutoNAT, hole-punch coordination)
   ra-p2p check                   say what this network allows for direct connections
+  ra-p2p --unregister            (Windows) invitation files no longer open with ra-p2p; --register undoes it
 
 Run "ra-p2p COMMAND -h" for a command's options.
 `
@@ -47,6 +48,13 @@ func main() {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 1 && (args[0] == "--register" || args[0] == "--unregister") {
+		return exitCode("ra-p2p", runRegistration(args[0] == "--register", stdout), stderr)
+	}
+	var registered string
+	if len(args) == 0 || args[0] != "node" {
+		registered = registerInvitationFiles(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	}
 	if onlyFlags(args) && useGUI(false) {
 		// From the app menu: the home window, no terminal. Flags given
 		// (--bootstrap, --verbose…) go on to the command it runs next.
@@ -56,7 +64,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if slices.Contains(args, "--verbose") || slices.Contains(args, "-verbose") {
 			level = slog.LevelInfo
 		}
-		if err := homeInWindow(ctx, homeStart{flags: args}, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))); err != nil {
+		if err := homeInWindow(ctx, homeStart{flags: args, notice: registered}, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))); err != nil {
 			fmt.Fprintln(stderr, session.UserMessage(err))
 			return 1
 		}
@@ -68,6 +76,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 2
 		}
 		return 0
+	}
+	if registered != "" {
+		fmt.Fprintln(stderr, registered)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -86,6 +97,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ra-p2p: unknown command %q.\n\n%s", cmd, usage)
 		return 2
 	}
+	return exitCode("ra-p2p "+cmd, err, stderr)
+}
+
+// exitCode says err to the user, if any, and returns the process's exit
+// code: 2 for a mistake in the command line (named after what), 1 for
+// any other failure.
+func exitCode(what string, err error, stderr io.Writer) int {
 	var ue usageError
 	switch {
 	case err == nil:
@@ -93,7 +111,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "ra-p2p %s: %s\n", cmd, ue.msg)
+		fmt.Fprintf(stderr, "%s: %s\n", what, ue.msg)
 		return 2
 	default:
 		fmt.Fprintln(stderr, session.UserMessage(err))

@@ -67,6 +67,11 @@ var rules = map[string]map[string]string{
 	"internal/appicon": {
 		module + "/...": appIconAlone,
 	},
+	"fileassoc": {
+		module + "/...":                     "registering invitation files is a leaf of its own: cmd decides when, the registry (or nothing, on Linux) is all it knows",
+		"github.com/libp2p/...":             "registering invitation files never touches the network",
+		"github.com/hajimehoshi/ebiten/...": "registering invitation files never draws: cmd says what it did",
+	},
 	"internal/xshm": {
 		module + "/...":                     "the shared-memory segment is a leaf that capture and the X pane share",
 		"github.com/libp2p/...":             "the shared-memory segment is X's business, never the network's",

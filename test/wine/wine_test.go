@@ -91,7 +91,9 @@ func TestCheckUnderWine(t *testing.T) {
 
 // TestHomeWindowUnderWine: ra-p2p.exe with no arguments (a double-click)
 // opens the home window under Wine, drawn by Ebiten through Wine's OpenGL
-// (Mesa on Xvfb): it appears, and it is not blank.
+// (Mesa on Xvfb): it appears, and it is not blank. On this first run of
+// the prefix it shows first that invitation files now open with ra-p2p
+// (TestInvitationFilesUnderWine checks the registry).
 func TestHomeWindowUnderWine(t *testing.T) {
 	exe := build(t, Target{Pkg: "cmd/ra-p2p"})
 	d := xdisplay.Start(t, 1024, 768)
@@ -317,7 +319,7 @@ func readPNG(t *testing.T, path string) image.Image {
 var purePackages = []string{
 	"stream", "stream/framing", "stream/screen", "stream/traversal", "stream/files", "stream/talk",
 	"render/view", "render/form", "internal/humansize", "internal/turbojpeg",
-	"control", "capture", "audio", "voice",
+	"control", "capture", "audio", "voice", "fileassoc",
 }
 
 // TestPackagesUnderWine runs those packages' tests (-test.short) under
