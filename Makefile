@@ -1,7 +1,7 @@
 # ra-p2p: the README's commands live here.
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: demo test build install uninstall deb bench fuzz soak
+.PHONY: demo test build exe version install uninstall deb bench fuzz soak
 
 # Where make install puts things: $(DESTDIR)$(PREFIX)/bin and /share.
 # DESTDIR is a packager's staging folder, prepended to every path and never
@@ -31,6 +31,14 @@ test:            ## the whole test suite (namespace tests need root)
 build:           ## bin/ra-p2p (windows) and bin/ra-p2p-nogui (terminal only; ra-p2p runs it when there is no display)
 	go build -o bin/ra-p2p ./cmd/ra-p2p
 	go build -tags nogui -o bin/ra-p2p-nogui ./cmd/ra-p2p
+
+exe:             ## $(DIST)/ra-p2p.exe, the Windows build (no cgo), with its icon, version information and manifest (packaging/winres)
+	go run ./packaging/winres -version '$(VERSION)' -o cmd/ra-p2p/rsrc_windows_amd64.syso
+	mkdir -p $(DIST)
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go build -ldflags='-s -w' -o $(DIST)/ra-p2p.exe ./cmd/ra-p2p
+
+version:         ## the version make deb and make exe write into what they make
+	@echo '$(VERSION)'
 
 install: build    ## both binaries into $(PREFIX)/bin (/usr/local/bin), the menu entry, the invitation MIME type and the icon into $(PREFIX)/share
 	install -d $(BINDIR)
