@@ -88,16 +88,7 @@ func BenchmarkScreenLatency(b *testing.B) {
 	// takes ~15 s to be ready here (it waits for a relay reservation that no
 	// loopback node gives), so they start now and wait idle.
 	tmp := b.TempDir()
-	node := startProc(b, nil, filepath.Join(bin, "ra-p2p-nogui"), "node",
-		"--listen", "/ip4/127.0.0.1/tcp/0", "--listen", "/ip4/127.0.0.1/udp/0/quic-v1")
-	node.waitFor(b, `--bootstrap \S+`, 20*time.Second)
-	time.Sleep(200 * time.Millisecond) // the node prints all its addresses at once
-	var boot []string
-	for _, l := range strings.Split(node.out.String(), "\n") {
-		if f := strings.Fields(l); len(f) == 2 && f[0] == "--bootstrap" {
-			boot = append(boot, "--bootstrap", f[1])
-		}
-	}
+	boot := startNode(b, bin)
 	type novice struct {
 		p    *proc
 		file string
@@ -130,57 +121,9 @@ func BenchmarkScreenLatency(b *testing.B) {
 	fmt.Printf("latency: floor (%s→%s, same display) median %.3f ms, p90 %.3f ms, max %.3f ms\n",
 		nd.Name, nd.Name, MS(floor), MS(Percentile(floorSamples, 0.9)), MS(floorSamples[len(floorSamples)-1]))
 
-	probe, err := NewProbe(nd.Name, vd.Name, probeX, probeY, uint64(time.Now().UnixNano()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer probe.Close()
-
-	// measure runs one peer's samples once its picture is on the viewer's display.
+	m := newMeter(b, nd, vd, shots)
 	measure := func(res *result, round int, server, viewer *proc) {
-		b.Helper()
-		var err error
-		for i := 0; i < 2; i++ { // the first update may take a while: connecting, a key frame
-			if _, err = probe.Measure(20 * time.Second); err == nil {
-				break
-			}
-		}
-		if err != nil {
-			path := filepath.Join(shots, res.key+"-not-ready.png")
-			vd.Screenshot("root", path)
-			b.Fatalf("%s: the viewer does not show the novice's screen at its origin: %v (see %s)\nserver:\n%s\nviewer:\n%s",
-				res.label, err, path, server.out.String(), viewer.out.String())
-		}
-		if round == 1 {
-			vd.Screenshot("root", filepath.Join(shots, res.key+"-viewer.png"))
-		}
-		for i := 0; i < warmup; i++ {
-			probe.Measure(sampleTimeout)
-			probe.Pause()
-		}
-		b0, s0, v0, t0 := wireBytes(b, server.pid(), viewer.pid()), cpuTicks(b, server.pid()), cpuTicks(b, viewer.pid()), time.Now()
-		samples, misses, err := probe.Run(samplesPerRun, sampleTimeout)
-		t1 := time.Now()
-		b1, s1, v1 := wireBytes(b, server.pid(), viewer.pid()), cpuTicks(b, server.pid()), cpuTicks(b, viewer.pid())
-		if err != nil {
-			b.Fatalf("%s: %v", res.label, err)
-		}
-		if misses > samplesPerRun/10 {
-			b.Fatalf("%s: %d of %d changes never reached the viewer within %v", res.label, misses, samplesPerRun, sampleTimeout)
-		}
-		res.samples = append(res.samples, samples...)
-		res.misses += misses
-		res.bytes += b1 - b0
-		res.elapsed += t1.Sub(t0)
-		res.server += s1 - s0
-		res.viewer += v1 - v0
-		sorted := slices.Sorted(slices.Values(samples))
-		line := fmt.Sprintf("round %d: median %.1f ms (p10 %.1f, p90 %.1f), %.2f Mbit/s, server CPU %.1f %%, viewer CPU %.1f %%, %d misses, load %s",
-			round, MS(Percentile(sorted, 0.5)), MS(Percentile(sorted, 0.1)), MS(Percentile(sorted, 0.9)),
-			float64(b1-b0)*8/t1.Sub(t0).Seconds()/1e6, float64(s1-s0)/ticksPerSecond/t1.Sub(t0).Seconds()*100,
-			float64(v1-v0)/ticksPerSecond/t1.Sub(t0).Seconds()*100, misses, LoadAverage())
-		res.perRound = append(res.perRound, line)
-		fmt.Printf("latency: %s %s\n", res.label, line)
+		m.measure(res, round, server, viewer, func() []int { return []int{server.pid()} })
 	}
 
 	ra := &result{key: "ra-p2p", label: "ra-p2p"}
@@ -190,17 +133,7 @@ func BenchmarkScreenLatency(b *testing.B) {
 	runRaP2P := func(round int) {
 		n := novices[round-1]
 		n.p.waitFor(b, `Waiting for your helper`, 60*time.Second)
-		helper := startProc(b, []string{vd.Env(), "XDG_CONFIG_HOME=" + filepath.Join(tmp, fmt.Sprintf("helper%d", round))},
-			filepath.Join(bin, "ra-p2p"), "help", n.file, "--yes", "--name", "Bob", "--listen", "/ip4/127.0.0.1/tcp/0")
-		win := vd.WaitWindow("Remote Assistance — Alice", 30*time.Second)
-		vd.Move(win, 0, 0)
-		vd.Do("xdotool", "windowfocus", "--sync", win) // no window manager gives it the focus
-		conn := helper.waitFor(b, `Direct connection: (\S+)`, 60*time.Second)[1]
-		if !strings.Contains(conn, "/tcp/") {
-			b.Fatalf("the session runs over %s, not TCP: its wire bytes cannot be read with ss", conn)
-		}
-		n.p.waitFor(b, `Bob can see your screen`, 20*time.Second)
-		FullWindow(b, vd, win) // the remote screen 1:1 from the window's origin
+		helper := helpNovice(b, vd, bin, n.p, n.file, filepath.Join(tmp, fmt.Sprintf("helper%d", round)))
 		measure(ra, round, n.p, helper)
 		hr, hp := memMB(b, helper.pid())
 		nr, np := memMB(b, n.p.pid())

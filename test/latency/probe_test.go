@@ -82,10 +82,10 @@ func TestSessionBytesSent(t *testing.T) {
 	if len(socks) != 4 || socks[3].bytesSent != 0 || socks[1].bytesSent != 2579 {
 		t.Fatalf("parseSS = %+v", socks)
 	}
-	if sum, n := sessionBytesSent(socks, 7227, 9485); sum != 8074109 || n != 1 {
+	if sum, n := sessionBytesSent(socks, []int{7227}, 9485); sum != 8074109 || n != 1 {
 		t.Errorf("novice → helper = %d bytes on %d sockets, want 8074109 on 1", sum, n)
 	}
-	if sum, n := sessionBytesSent(socks, 9485, 7227); sum != 4321 || n != 1 {
+	if sum, n := sessionBytesSent(socks, []int{9485}, 7227); sum != 4321 || n != 1 {
 		t.Errorf("helper → novice = %d bytes on %d sockets, want 4321 on 1", sum, n)
 	}
 }

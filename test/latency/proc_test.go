@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -172,10 +173,11 @@ func parseSS(out string) []tcpSocket {
 	return socks
 }
 
-// sessionBytesSent sums bytes_sent of the sockets owned by server whose other
+// sessionBytesSent sums bytes_sent of the sockets owned by one of the server
+// processes whose other
 // end is a socket owned by viewer: what the server put on the wire to the
 // viewer (TCP payload, retransmissions included).
-func sessionBytesSent(socks []tcpSocket, server, viewer int) (int64, int) {
+func sessionBytesSent(socks []tcpSocket, server []int, viewer int) (int64, int) {
 	owns := func(s tcpSocket, pid int) bool {
 		for _, p := range s.pids {
 			if p == pid {
@@ -193,7 +195,7 @@ func sessionBytesSent(socks []tcpSocket, server, viewer int) (int64, int) {
 	var sum int64
 	n := 0
 	for _, s := range socks {
-		if owns(s, server) && viewerEnds[s.peer+" "+s.local] {
+		if slices.ContainsFunc(server, func(pid int) bool { return owns(s, pid) }) && viewerEnds[s.peer+" "+s.local] {
 			sum += s.bytesSent
 			n++
 		}
@@ -201,7 +203,7 @@ func sessionBytesSent(socks []tcpSocket, server, viewer int) (int64, int) {
 	return sum, n
 }
 
-func wireBytes(tb testing.TB, server, viewer int) int64 {
+func wireBytes(tb testing.TB, server []int, viewer int) int64 {
 	tb.Helper()
 	out, err := exec.Command("ss", "-tinpH", "state", "established").Output()
 	if err != nil {
@@ -209,7 +211,7 @@ func wireBytes(tb testing.TB, server, viewer int) int64 {
 	}
 	sum, n := sessionBytesSent(parseSS(string(out)), server, viewer)
 	if n == 0 {
-		tb.Fatalf("no TCP connection from pid %d to pid %d in `ss -tinp`:\n%s", server, viewer, out)
+		tb.Fatalf("no TCP connection from pid %v to pid %d in `ss -tinp`:\n%s", server, viewer, out)
 	}
 	return sum
 }
@@ -217,15 +219,29 @@ func wireBytes(tb testing.TB, server, viewer int) int64 {
 // cpuTicks is utime+stime of a process, in clock ticks (USER_HZ, 100 on Linux).
 func cpuTicks(tb testing.TB, pid int) int64 {
 	tb.Helper()
-	s, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	ticks, err := procTicks(pid)
 	if err != nil {
 		tb.Fatal(err)
+	}
+	return ticks
+}
+
+// cpuTicksIfAlive is cpuTicks for a process that may have ended: 0 then.
+func cpuTicksIfAlive(pid int) int64 {
+	ticks, _ := procTicks(pid)
+	return ticks
+}
+
+func procTicks(pid int) (int64, error) {
+	s, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
 	}
 	// The fields after the command name (which may hold spaces) start after ")".
 	f := strings.Fields(string(s[bytes.LastIndexByte(s, ')')+2:]))
 	ut, _ := strconv.ParseInt(f[11], 10, 64)
 	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return ut + st
+	return ut + st, nil
 }
 
 const ticksPerSecond = 100
