@@ -3,7 +3,6 @@
 package audio
 
 import (
-	"errors"
 	"fmt"
 	"runtime"
 	"slices"
@@ -12,31 +11,6 @@ import (
 
 	"github.com/gen2brain/malgo"
 )
-
-const (
-	SampleRate   = 48000 // Hz; mono, int16
-	FrameSamples = 480   // samples per Process call: 10 ms at SampleRate
-)
-
-var (
-	// ErrNoSoundSystem means neither a PulseAudio-protocol sound server
-	// (PipeWire or PulseAudio) nor ALSA devices were found: voice cannot
-	// work here. The error wrapping it says what each sound system said.
-	ErrNoSoundSystem = errors.New("audio: no sound system was found")
-	// ErrNoDevice means a Device.ID names no device that exists now (it
-	// may have been unplugged, or it was chosen under another sound system).
-	ErrNoDevice = errors.New("audio: no such device")
-)
-
-// Device is a microphone or a speaker.
-type Device struct {
-	// ID names the device for Config and for a configuration file: stable
-	// across runs for as long as the device exists, opaque to callers
-	// ("pulse:alsa_input.usb-…", "alsa:hw:1,0").
-	ID      string
-	Name    string // what the sound system calls it, for people
-	Default bool   // the system's default device of its kind
-}
 
 // backend is a sound system this package may use, in order of preference.
 type backend struct {

@@ -17,31 +17,6 @@ import (
 	"github.com/gen2brain/malgo"
 )
 
-// Config says which devices to open and what to do with the sound. The
-// zero value opens the system's default microphone and speaker and plays
-// silence.
-type Config struct {
-	Microphone string // a Device.ID from Microphones; "" = the system's default
-	Speaker    string // a Device.ID from Speakers; "" = the system's default
-
-	// Play runs on the audio thread whenever the speaker needs sound and
-	// fills speaker (FrameSamples, zeroed before the call) with the next
-	// 10 ms to play. nil: silence.
-	Play func(speaker []int16)
-	// Capture runs on the audio thread once per 10 ms with exactly
-	// FrameSamples of what the microphone heard, and the FrameSamples the
-	// speaker played at that same moment: an echo canceller's reference,
-	// whose echo then always follows at the device's own round trip,
-	// whatever period the sound server runs at (a frame made for the
-	// speaker waits a varying while before it plays; a frame played does
-	// not). nil: the microphone is not heard.
-	Capture func(mic, played []int16)
-	// Both slices are reused after the call returns. Neither may block: a
-	// late call is a gap in what both sides hear.
-
-	Log *slog.Logger // nil: slog.Default()
-}
-
 // Buffers, kept small because every millisecond here adds to mouth-to-ear
 // delay (target ≤ 150 ms in all): a 10 ms period, so a callback carries
 // one frame, and 3 periods of slack for a busy machine. With PipeWire
@@ -226,12 +201,6 @@ func samples(b []byte) []int16 {
 // than a frame, on the speaker's side). What the sound server adds beyond these buffers (PipeWire's
 // graph quantum, the sound card) is not in it.
 func (d *Duplex) Latency() time.Duration { return d.latency }
-
-// Stats says how the device has run so far: device callbacks, Capture
-// calls (frames) and samples dropped because a buffer was full.
-type Stats struct {
-	Callbacks, Frames, Dropped int64
-}
 
 // Stats reports the counters; it may be called from any goroutine.
 func (d *Duplex) Stats() Stats {

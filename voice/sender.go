@@ -4,39 +4,11 @@ package voice
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync/atomic"
 
 	"github.com/hraban/opus"
 )
-
-// ErrRunning is Run's error when the Sender's Run is already running or
-// has run: a Sender encodes one stream, once.
-var ErrRunning = errors.New("voice: the sender's Run was called twice")
-
-// SenderConfig is the encoder's settings. The zero value is a good voice
-// call: 28 kbit/s, FEC tuned for 10 % loss.
-type SenderConfig struct {
-	// Bitrate in bits per second; 0 means 28000. Opus needs about
-	// 24 kbit/s to carry in-band FEC for wideband speech; below 6000 or
-	// above 128000 is refused.
-	Bitrate int
-	// LossPercent is the packet loss the encoder expects, which sets how
-	// much of each packet carries the previous one again (in-band FEC);
-	// 0 means 10. −1 turns FEC off.
-	LossPercent int
-	// Complexity of the encoder, 1..10; 0 means 10 (about 2 % of one
-	// core here: see BenchmarkEncode).
-	Complexity int
-}
-
-// SenderStats counts what the Sender did.
-type SenderStats struct {
-	Packets uint64 // packets handed to send
-	Dropped uint64 // samples Push dropped because the encoder was behind
-	Muted   uint64 // samples not sent because the sender was muted
-}
 
 // ringSamples is the Push ring's size: 8192 samples, 170 ms. An encoder
 // further behind than that drops the newest audio rather than send old.
