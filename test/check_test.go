@@ -17,6 +17,7 @@ import (
 // account of what it means, within the timeout; with no node reachable the
 // check says so and exits non-zero.
 func TestCheckSaysWhatTheNetworkAllows(t *testing.T) {
+	t.Parallel() // namespaces only: beside the other network tests (doc.go)
 	w := newWorld(t, netlab.Options{Nodes: 2,
 		Homes: []netlab.HomeSpec{{Name: "cone", NAT: netlab.Cone}, {Name: "hard", NAT: netlab.Hard}}})
 	cases := []struct {

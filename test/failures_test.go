@@ -19,6 +19,7 @@ import (
 // can work; the helper must say so plainly within 30 s and exit non-zero,
 // never hang. (One hard router is punched: TestOneHardRouterIsPunched.)
 func TestHardNATIsExplained(t *testing.T) {
+	t.Parallel() // namespaces only: beside the other network tests (doc.go)
 	cases := map[string]struct {
 		novice, helper netlab.NATKind
 		want           string

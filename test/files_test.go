@@ -26,6 +26,7 @@ import (
 // is written) and then saves it twice: the second copy does not overwrite
 // the first.
 func TestSendFilesBothWays(t *testing.T) {
+	t.Parallel() // namespaces only: beside the other network tests (doc.go)
 	w := newWorld(t, netlab.Options{Nodes: 2,
 		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
 	noviceDir, helperDir, src := t.TempDir(), t.TempDir(), t.TempDir()
@@ -155,6 +156,7 @@ func sameFile(t *testing.T, want, got string) {
 // its last verified chunk: the file lands whole, and the helper's router
 // carried at most 1.05× the file to the novice's home.
 func TestFileResumesAfterLinkCut(t *testing.T) {
+	t.Parallel() // namespaces only: beside the other network tests (doc.go)
 	w := newWorld(t, netlab.Options{Nodes: 2,
 		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
 	noviceDir, src := t.TempDir(), t.TempDir()
@@ -213,6 +215,7 @@ func TestFileResumesAfterLinkCut(t *testing.T) {
 // not once something else filled the disk fails with "the disk is full"
 // on her side and the reason on the helper's, and the session goes on.
 func TestFilesToAFullDisk(t *testing.T) {
+	t.Parallel() // namespaces only: beside the other network tests (doc.go)
 	disk := t.TempDir()
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", disk).CombinedOutput(); err != nil {
 		t.Fatalf("mounting a tmpfs: %v: %s", err, out)

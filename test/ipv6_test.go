@@ -16,6 +16,7 @@ import (
 // in. The session must still be direct, over IPv6 (DCUtR opens both
 // firewalls by dialling from both sides at once).
 func TestIPv6WhenBothIPv4RoutersAreHard(t *testing.T) {
+	t.Parallel() // namespaces only: beside the other network tests (doc.go)
 	w := newWorld(t, netlab.Options{Nodes: 2, IPv6: true,
 		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Hard}, {Name: "helper", NAT: netlab.Hard}}})
 	n := w.startNovice("novice", nil, nil)

@@ -112,8 +112,10 @@ func (c natCell) run(tb testing.TB, w *world) (took time.Duration, ok bool, deta
 // wherever any technique allows it, the helper explains itself within 30 s
 // where none does, and no port forwarding outlives the peers.
 func TestNATMatrix(t *testing.T) {
+	t.Parallel() // namespaces only: beside the other network tests (doc.go)
 	for _, c := range natCells() {
 		t.Run(c.name(), func(t *testing.T) {
+			t.Parallel() // each cell is a lab of its own
 			w := c.world(t)
 			took, ok, detail := c.run(t, w)
 			t.Logf("%s after %v: %s", map[bool]string{true: "explained", false: "direct"}[c.explained()], took.Round(time.Millisecond), detail)

@@ -17,6 +17,7 @@ import (
 // through the forwarded port, and the forwarding is gone once the peer has
 // exited.
 func TestPortMappingMakesHardRoutersDirect(t *testing.T) {
+	t.Parallel() // namespaces only: beside the other network tests (doc.go)
 	cases := []struct {
 		name, forwarding, method string
 	}{

@@ -16,6 +16,7 @@ import (
 // punch must give a direct session, router to router, whichever side is
 // hard.
 func TestOneHardRouterIsPunched(t *testing.T) {
+	t.Parallel() // namespaces only: beside the other network tests (doc.go)
 	cases := map[string]struct{ novice, helper netlab.NATKind }{
 		"novice's router is hard": {netlab.Hard, netlab.Cone},
 		"helper's router is hard": {netlab.Cone, netlab.Hard},

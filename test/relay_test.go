@@ -19,6 +19,7 @@ import (
 // sides), the session runs through it and both sides say so; without the
 // choice there is only the explanation (TestHardNATIsExplained).
 func TestOwnRelayWhenNoDirectPath(t *testing.T) {
+	t.Parallel() // namespaces only: beside the other network tests (doc.go)
 	w := newWorldWith(t, netlab.Options{Nodes: 3,
 		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Hard}, {Name: "helper", NAT: netlab.Hard}}},
 		map[int][]string{2: {"--relay-sessions"}})

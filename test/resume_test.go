@@ -21,6 +21,7 @@ import (
 // comes back through the relay and DCUtR, once the novice's relay
 // reservation is renewed: 1.6 to 9.8 s here (docs/DESIGN.md).
 func TestSessionResumesAfterLinkCut(t *testing.T) {
+	t.Parallel() // namespaces only: beside the other network tests (doc.go)
 	w := newWorld(t, netlab.Options{Nodes: 2,
 		Homes: []netlab.HomeSpec{{Name: "novice", NAT: netlab.Cone}, {Name: "helper", NAT: netlab.Cone}}})
 	for _, transport := range []string{"quic", "tcp"} {

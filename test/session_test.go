@@ -16,6 +16,7 @@ import (
 // connection is direct (router to router, no /p2p-circuit), chat crosses
 // both ways, and the relays carried almost nothing.
 func TestDirectSessionAcrossTwoNATs(t *testing.T) {
+	t.Parallel() // namespaces only: beside the other network tests (doc.go)
 	for _, delay := range []int{0, 20} {
 		t.Run(fmt.Sprintf("delay=%dms", delay), func(t *testing.T) {
 			w := newWorld(t, netlab.Options{Nodes: 2, DelayMS: delay,
