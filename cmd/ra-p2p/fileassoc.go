@@ -11,9 +11,12 @@ import (
 	"github.com/ra-p2p/ra-p2p/fileassoc"
 )
 
-// registeredNotice is said once, when invitation files were just made to
-// open with this program.
-const registeredNotice = "Invitation files (.rainvite) now open with ra-p2p when you double-click them (for your Windows account only). To undo this, run: ra-p2p.exe --unregister"
+// What is said when invitation files were just made to open with this
+// program: by --register, or (with how to undo it) once by a start.
+const (
+	registeredNow    = "Invitation files (.rainvite) now open with ra-p2p when you double-click them (for your Windows account only)."
+	registeredNotice = registeredNow + " To undo this, run: ra-p2p.exe --unregister"
+)
 
 // registerInvitationFiles makes invitation files open with this program
 // when they do not (its first run, or it was moved), unless the user
@@ -75,7 +78,7 @@ func runRegistration(register bool, stdout io.Writer) error {
 		return err
 	}
 	if register {
-		fmt.Fprintln(stdout, "Invitation files (.rainvite) now open with ra-p2p when you double-click them (for your Windows account only).")
+		fmt.Fprintln(stdout, registeredNow)
 	} else {
 		fmt.Fprintln(stdout, "Invitation files (.rainvite) no longer open with ra-p2p. To make them open with it again, run: ra-p2p.exe --register")
 	}

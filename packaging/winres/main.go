@@ -9,6 +9,8 @@
 // It uses tc-hib/winres, the library of the go-winres tool. The object is
 // written beside and renamed into place, so that a build running at the
 // same time links either the old one or the new one, never half of one.
+// It writes nothing but that object, and it never runs at build time by
+// itself: a version baked in unasked would be a stale one.
 package main
 
 import (
