@@ -352,10 +352,6 @@ func (g *Grabber) Grab() (*desktop.Frame, error) {
 // that draws nothing.
 const geometryEvery = time.Second
 
-// maxShots is the most image requests of one Grab: a damage scattered over
-// more rectangles of tiles is copied as their bounding box.
-const maxShots = 8
-
 // areaLocked turns the damaged rectangles into what to copy: the tiles they
 // touch, merged into at most maxShots rectangles that share no tile.
 func (g *Grabber) areaLocked(damaged []xproto.Rectangle) []image.Rectangle {
@@ -374,15 +370,7 @@ func (g *Grabber) areaLocked(damaged []xproto.Rectangle) []image.Rectangle {
 			}
 		}
 	}
-	rs := g.area.merge(g.w, g.h)
-	if len(rs) > maxShots {
-		var u image.Rectangle
-		for _, r := range rs {
-			u = u.Union(r)
-		}
-		rs = append(rs[:0], u)
-	}
-	return rs
+	return g.area.mergeAtMost(g.w, g.h, maxShots)
 }
 
 // shot is one image request of a Grab: rectangle r of the screen, whose

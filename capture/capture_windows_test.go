@@ -6,6 +6,10 @@ import (
 	"image/png"
 	"os"
 	"testing"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/windows"
 )
 
 var grabPNG = flag.String("grab-png", "", "TestGrabWindows writes its first grab there, as PNG (test/wine compares it with X's picture of the same screen)")
@@ -81,4 +85,73 @@ func covers(rs []image.Rectangle, w, h int) bool {
 		area += r.Dx() * r.Dy()
 	}
 	return area == w*h
+}
+
+var (
+	testUser32           = windows.NewLazySystemDLL("user32.dll")
+	testGdi32            = windows.NewLazySystemDLL("gdi32.dll")
+	procFillRect         = testUser32.NewProc("FillRect")
+	procCreateSolidBrush = testGdi32.NewProc("CreateSolidBrush")
+)
+
+// TestGrabPollsHotTiles: between two copies of the whole screen a Grab
+// copies only the tiles that changed lately. A change where the screen
+// changed just before is found by the next Grab; a change elsewhere is
+// not, until the next copy of the whole screen finds it.
+func TestGrabPollsHotTiles(t *testing.T) {
+	g, err := Open("", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	g.fullEvery = time.Hour // the test says when the whole screen is copied
+	dc, _, _ := procGetDC.Call(0)
+	if dc == 0 {
+		t.Fatal("no screen device context")
+	}
+	defer procReleaseDC.Call(0, dc)
+	paint := func(r image.Rectangle, bgr uint32) {
+		brush, _, _ := procCreateSolidBrush.Call(uintptr(bgr))
+		rect := [4]int32{int32(r.Min.X), int32(r.Min.Y), int32(r.Max.X), int32(r.Max.Y)}
+		procFillRect.Call(dc, uintptr(unsafe.Pointer(&rect)), brush)
+		procDeleteObject.Call(brush)
+		procGdiFlush.Call()
+	}
+	grab := func(full bool) []image.Rectangle {
+		t.Helper()
+		if full {
+			g.full = time.Time{}
+		}
+		f, err := g.Grab()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f.Dirty
+	}
+	touches := func(dirty []image.Rectangle, r image.Rectangle) bool {
+		for _, d := range dirty {
+			if d.Overlaps(r) {
+				return true
+			}
+		}
+		return false
+	}
+	a, b := image.Rect(130, 130, 190, 190), image.Rect(450, 330, 510, 390) // tiles apart, away from the pointer
+	grab(true)
+	paint(a, 0x0000ff)
+	if d := grab(true); !touches(d, a) {
+		t.Fatalf("a copy of the whole screen misses the change at %v: dirty %v (does drawing on the screen's DC reach it here?)", a, d)
+	}
+	paint(a, 0xff0000)
+	paint(b, 0x00ff00)
+	d := grab(false)
+	if !touches(d, a) {
+		t.Errorf("the tiles that changed lately are not copied again: %v not in dirty %v", a, d)
+	}
+	if touches(d, b) {
+		t.Errorf("a tile that did not change lately was copied between two copies of the whole screen: %v in dirty %v", b, d)
+	}
+	if d := grab(true); !touches(d, b) || touches(d, a) {
+		t.Errorf("the next copy of the whole screen: dirty %v, want %v and not %v", d, b, a)
+	}
 }

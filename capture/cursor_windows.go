@@ -3,6 +3,7 @@ package capture
 import (
 	"image"
 	"log/slog"
+	"time"
 	"unsafe"
 
 	"github.com/ra-p2p/ra-p2p/desktop"
@@ -18,9 +19,11 @@ import (
 // black inverts the screen (the text cursor does); it is shown opaque
 // black, as X cursors have no inversion either.
 type winCursor struct {
-	resend bool    // hand out the current shape again at the next read
-	handle uintptr // the cursor whose shape is kept
-	serial uint32  // +1 per shape
+	resend bool           // hand out the current shape again at the next read
+	last   desktop.Cursor // the last read, without its shape
+	readAt time.Time      // when it was read
+	handle uintptr        // the cursor whose shape is kept
+	serial uint32         // +1 per shape
 	hotX   int
 	hotY   int
 	blank  bool
@@ -33,9 +36,26 @@ type winCursor struct {
 	w, h   int
 }
 
+// cursorEvery is how often the pointer is really read: a mouse reports
+// about 100 times a second, and a read costs 0.5 ms under Wine, a tenth
+// of a whole Grab there, while the screen may be polled every 2 ms.
+const cursorEvery = 10 * time.Millisecond
+
 // read says where the pointer is, with a copy of its shape when it changed
-// since the last read (or resend was set).
-func (c *winCursor) read() desktop.Cursor {
+// since the last read (or resend was set). Within cursorEvery of the last
+// read it says what that read said.
+func (c *winCursor) read(now time.Time) desktop.Cursor {
+	if !c.resend && !c.readAt.IsZero() && now.Sub(c.readAt) < cursorEvery {
+		return c.last
+	}
+	c.readAt = now
+	c.last = c.readNow()
+	cur := c.last
+	c.last.Shape = nil
+	return cur
+}
+
+func (c *winCursor) readNow() desktop.Cursor {
 	ci := cursorInfo{}
 	ci.Size = uint32(unsafe.Sizeof(ci))
 	if r, _, _ := procGetCursorInfo.Call(uintptr(unsafe.Pointer(&ci))); r == 0 {

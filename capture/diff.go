@@ -108,6 +108,24 @@ func (t *tiler) band(prev []byte, stride int, cur []byte, curStride int, b image
 	}
 }
 
+// maxShots is the most screen copies of one Grab: changes scattered over
+// more rectangles of tiles are copied as their bounding box.
+const maxShots = 8
+
+// mergeAtMost is merge, with more than n rectangles replaced by their
+// bounding box.
+func (t *tiler) mergeAtMost(w, h, n int) []image.Rectangle {
+	rs := t.merge(w, h)
+	if len(rs) > n {
+		var u image.Rectangle
+		for _, r := range rs {
+			u = u.Union(r)
+		}
+		rs = append(rs[:0], u)
+	}
+	return rs
+}
+
 // merge turns the dirty tile map into rectangles: runs of dirty tiles along a
 // tile row, and a run that has exactly the same columns as a rectangle ending
 // on the row above extends that rectangle downwards. Every dirty tile lands in
