@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ra-p2p/ra-p2p/test/netlab"
 	"github.com/ra-p2p/ra-p2p/test/wine"
 	"github.com/ra-p2p/ra-p2p/test/xdisplay"
 )
@@ -231,4 +232,39 @@ func TestWindowsNoControlUnderWine(t *testing.T) {
 	alice, _ := wineProgram(t, nd)
 	s := startWineSession(t, w, nd, hd, alice, linuxProgram(), "wine-no-control", "--no-control")
 	checkNobodyAsked(t, hd, s)
+}
+
+// TestWindowsPortMappingUnderWine: the port mapping of ra-p2p.exe (UPnP
+// IGD, pure Go like the rest of its NAT manager) works on Windows. Alice
+// runs the exe under Wine behind a hard router (a new public port to every
+// destination: no hole punching) that forwards ports over UPnP, Bob the
+// Linux build behind another hard router: the session is direct through
+// the port Alice's router forwards while it runs, and the forwarding is
+// gone once she has quit.
+func TestWindowsPortMappingUnderWine(t *testing.T) {
+	w := newWorld(t, netlab.Options{Nodes: 2, Homes: []netlab.HomeSpec{
+		{Name: "novice", NAT: netlab.Hard, UPnP: true}, {Name: "helper", NAT: netlab.Hard}}})
+	nd := xdisplay.Start(t, wineScreenW, wineScreenH)
+	hd := xdisplay.Start(t, 1400, 900)
+	nd.ShowImage(testPattern(wineScreenW, wineScreenH))
+	alice, _ := wineProgram(t, nd)
+	s := startBothWith(t, w, nd, hd, t.TempDir(), nil, alice, linuxProgram(),
+		[]string{"--yes", "--port-mapping", "upnp"}, "--port-mapping", "upnp")
+	mustWait(t, s.helper, `Connected to Alice`, 60*time.Second)
+	addr := mustWait(t, s.helper, `Direct connection: (\S+)`, 10*time.Second)[1]
+	if strings.Contains(addr, "p2p-circuit") || !strings.Contains(addr, "/"+w.lab.RouterWANIP("novice")+"/") {
+		t.Fatalf("the session is not direct to the novice's router (%s): %s", w.lab.RouterWANIP("novice"), addr)
+	}
+	rules, err := w.lab.Forwardings("novice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rules) == 0 {
+		t.Fatal("Alice's router forwards nothing while the session runs")
+	}
+	t.Logf("direct over %s; Alice's router forwards %q", addr, rules)
+	s.novice.Stop()
+	if rules, err := w.lab.Forwardings("novice"); err != nil || len(rules) != 0 {
+		t.Errorf("forwardings left after ra-p2p.exe quit: %q (%v)", rules, err)
+	}
 }
