@@ -66,7 +66,7 @@ func TestTalkAcrossTwoNATs(t *testing.T) {
 	speech := filepath.Join(t.TempDir(), "speech.wav")
 	soundserver.Speech(t, "Hello, can you hear me? The printer in the office says it is out of paper, but the tray is full.", speech)
 	for _, dir := range []struct{ from, to, what string }{{"novice", "helper", "Alice → Bob"}, {"helper", "novice", "Bob → Alice"}} {
-		corr, delay := srv.MouthToEar(t, speech, dir.from+"-mic", dir.to+"-speaker")
+		corr, delay := srv.Heard(t, speech, dir.from+"-mic", dir.to+"-speaker", 0.8)
 		t.Logf("%s: correlation %.3f, mouth to ear %v (40 ms round trip)", dir.what, corr, delay.Round(time.Millisecond))
 		if corr < 0.8 {
 			t.Errorf("%s: the speech did not come through: correlation %.3f < 0.8", dir.what, corr)
@@ -149,7 +149,7 @@ func TestTalkOverALossyLink(t *testing.T) {
 	mustWait(t, h, `You started talking with Alice`, 20*time.Second)
 	speech := filepath.Join(t.TempDir(), "speech.wav")
 	soundserver.Speech(t, "Hello, can you hear me? The printer in the office says it is out of paper, but the tray is full.", speech)
-	corr, delay := srv.MouthToEar(t, speech, "novice-mic", "helper-speaker")
+	corr, delay := srv.Heard(t, speech, "novice-mic", "helper-speaker", 0.6)
 	t.Logf("Alice → Bob over 5 %% loss and ±20 ms jitter: correlation %.3f, mouth to ear %v", corr, delay.Round(time.Millisecond))
 	if corr < 0.6 {
 		t.Errorf("the speech did not come through the lossy link: correlation %.3f < 0.6", corr)
