@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -263,6 +264,16 @@ func TestWindowsPortMappingUnderWine(t *testing.T) {
 		t.Fatal("Alice's router forwards nothing while the session runs")
 	}
 	t.Logf("direct over %s; Alice's router forwards %q", addr, rules)
+	// Ctrl-C (Wine delivers it as a console event), and time to say
+	// goodbye to the router: Proc.Stop's 3 s before SIGKILL were once too
+	// few for Wine on loaded cores, and a killed program leaves its
+	// forwardings behind.
+	quit := time.Now()
+	syscall.Kill(-s.novice.Cmd.Process.Pid, syscall.SIGINT)
+	if _, err := s.novice.Wait(30 * time.Second); err != nil {
+		t.Error(err)
+	}
+	t.Logf("ra-p2p.exe quit %v after Ctrl-C", time.Since(quit).Round(time.Millisecond))
 	s.novice.Stop()
 	if rules, err := w.lab.Forwardings("novice"); err != nil || len(rules) != 0 {
 		t.Errorf("forwardings left after ra-p2p.exe quit: %q (%v)", rules, err)
