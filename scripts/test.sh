@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit tests, fuzz seeds, (as root) the
 # end-to-end tests in network namespaces, then every fuzz target for
-# FUZZTIME (4s) each: 25 targets, the suite within 15 minutes on 2 cores;
+# FUZZTIME (6s) each: 25 targets, the suite within 15 minutes on 2 cores;
 # `make fuzz` fuzzes longer. Ends with a summary line.
 # RA_P2P_REQUIRE_ALL=1 (set by CI) turns "cannot run here" skips into failures.
 set -uo pipefail
@@ -44,8 +44,8 @@ if [ "$status" -ne 0 ]; then
 fi
 
 # Every decoder's fuzz target, briefly (make fuzz runs each for a minute).
-echo "Fuzzing every decoder for ${FUZZTIME:-4s} each…"
-scripts/fuzz.sh "${FUZZTIME:-4s}" | grep -v "fuzz: elapsed"
+echo "Fuzzing every decoder for ${FUZZTIME:-6s} each…"
+scripts/fuzz.sh "${FUZZTIME:-6s}" | grep -v "fuzz: elapsed"
 fuzz_status=${PIPESTATUS[0]}
 if [ "$fuzz_status" -ne 0 ] && [ "$status" -eq 0 ]; then status=$fuzz_status; fi
 

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ra-p2p/ra-p2p/test/procgroup"
 )
 
 // proc is a program the benchmark started. It leads its own process group
@@ -51,6 +53,10 @@ func (p *proc) pid() int { return p.cmd.Process.Pid }
 func (p *proc) stop() {
 	p.once.Do(func() {
 		pgid := p.cmd.Process.Pid
+		if p.exited() { // reaped: its group's number may be someone else's
+			procgroup.KillStragglers(pgid)
+			return
+		}
 		syscall.Kill(-pgid, syscall.SIGTERM)
 		select {
 		case <-p.done:
@@ -59,7 +65,7 @@ func (p *proc) stop() {
 			<-p.done
 		}
 		// Children that outlived the leader (an xterm's shell loop).
-		syscall.Kill(-pgid, syscall.SIGKILL)
+		procgroup.KillStragglers(pgid)
 	})
 }
 

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/ra-p2p/ra-p2p/test/procgroup"
 )
 
 // stopGrace is how long Stop waits after SIGINT before SIGKILL.
@@ -260,9 +262,9 @@ func (p *Proc) Stop() {
 			}
 			timer.Stop()
 		}
-		// Stragglers that stayed in the group (ESRCH when there are none;
-		// the group id cannot be reused while a member lives).
-		syscall.Kill(-pgid, syscall.SIGKILL)
+		// Stragglers that stayed in the group (ESRCH when there are none),
+		// unless the group's number is someone else's by now.
+		procgroup.KillStragglers(pgid)
 	})
 }
 

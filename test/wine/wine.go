@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ra-p2p/ra-p2p/test/procgroup"
 )
 
 // Loader and Server are where Debian's wine64 package puts Wine's 64-bit
@@ -289,8 +291,13 @@ func (p *Prefix) Start(tb testing.TB, exe string, args ...string) *exec.Cmd {
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
 	tb.Cleanup(func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-done
+		select {
+		case <-done: // reaped: its group's number may be someone else's
+			procgroup.KillStragglers(cmd.Process.Pid)
+		default:
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-done
+		}
 	})
 	return cmd
 }

@@ -25,6 +25,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ra-p2p/ra-p2p/test/procgroup"
+
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
 )
@@ -527,6 +529,12 @@ func (d *Display) SessionBus() string {
 		close(exited)
 	}()
 	d.tb.Cleanup(func() {
+		select {
+		case <-exited: // reaped: its group's number may be someone else's
+			procgroup.KillStragglers(cmd.Process.Pid)
+			return
+		default:
+		}
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
 		select {
 		case <-exited:
