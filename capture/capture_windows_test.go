@@ -97,7 +97,8 @@ var (
 // TestGrabPollsHotTiles: between two copies of the whole screen a Grab
 // copies only the tiles that changed lately. A change where the screen
 // changed just before is found by the next Grab; a change elsewhere is
-// not, until the next copy of the whole screen finds it.
+// not, until the next copy of the whole screen finds it. A large area that
+// changed lately is copied every bigEvery only, a small one at every Grab.
 func TestGrabPollsHotTiles(t *testing.T) {
 	g, err := Open("", Options{})
 	if err != nil {
@@ -153,5 +154,58 @@ func TestGrabPollsHotTiles(t *testing.T) {
 	}
 	if d := grab(true); !touches(d, b) || touches(d, a) {
 		t.Errorf("the next copy of the whole screen: dirty %v, want %v and not %v", d, b, a)
+	}
+
+	// A large busy area is copied every bigEvery, a small one at every Grab.
+	w, h := g.Size()
+	small, big := image.Rect(10, 10, 60, 50), image.Rect(100, h-150, w-100, h-10)
+	tiles := func(r image.Rectangle) image.Rectangle {
+		up := func(v, limit int) int { return min((v+g.tile-1)/g.tile*g.tile, limit) }
+		return image.Rect(r.Min.X/g.tile*g.tile, r.Min.Y/g.tile*g.tile, up(r.Max.X, w), up(r.Max.Y, h))
+	}
+	if area := func(r image.Rectangle) int { return r.Dx() * r.Dy() }; area(tiles(big)) <= w*h/smallPart || area(tiles(small)) > w*h/smallPart {
+		t.Fatalf("on a screen of %dx%d, %v is not a large area or %v not a small one", w, h, big, small)
+	}
+	paint(small, 0x00ffff)
+	paint(big, 0x0000ff)
+	if d := grab(true); !touches(d, small) || !touches(d, big) {
+		t.Fatalf("a copy of the whole screen: dirty %v, want %v and %v", d, small, big)
+	}
+	paint(small, 0xff00ff)
+	paint(big, 0xffff00)
+	g.big = time.Now() // the large area was just copied
+	if d := grab(false); !touches(d, small) || touches(d, big) {
+		t.Errorf("right after the large area was copied: dirty %v, want %v and not %v", d, small, big)
+	}
+	g.big = time.Time{} // bigEvery has passed
+	if d := grab(false); !touches(d, big) {
+		t.Errorf("bigEvery after the large area was copied: dirty %v, want %v", d, big)
+	}
+}
+
+// TestCursorReadEvery: the pointer is read at most every cursorEvery, also
+// after a key frame asked for its shape when there is none to send (under
+// Wine the session's pointer has none; a pending resend made every Grab
+// read it).
+func TestCursorReadEvery(t *testing.T) {
+	var c winCursor
+	defer c.close()
+	c.resend = true
+	c.shape = nil
+	now := time.Now()
+	c.read(now)
+	if c.resend && c.shape == nil {
+		t.Fatal("a read with no shape to send left the resend pending")
+	}
+	if !c.readAt.Equal(now) {
+		t.Fatalf("the first read is dated %v, want %v", c.readAt, now)
+	}
+	c.read(now.Add(cursorEvery / 2))
+	if !c.readAt.Equal(now) {
+		t.Errorf("a read within cursorEvery of the last asked Windows again (read at %v)", c.readAt)
+	}
+	c.read(now.Add(cursorEvery))
+	if !c.readAt.Equal(now.Add(cursorEvery)) {
+		t.Errorf("a read cursorEvery after the last did not ask Windows (last read %v)", c.readAt)
 	}
 }

@@ -36,10 +36,11 @@ type winCursor struct {
 	w, h   int
 }
 
-// cursorEvery is how often the pointer is really read: a mouse reports
-// about 100 times a second, and a read costs 0.5 ms under Wine, a tenth
-// of a whole Grab there, while the screen may be polled every 2 ms.
-const cursorEvery = 10 * time.Millisecond
+// cursorEvery is how often the pointer is really read: as often as the
+// X11 capture polls a moving pointer (x0vncserver: 30 ms). A read costs
+// 0.5 ms under Wine, a quarter of a hot Grab there, while the screen may be
+// polled every 2 ms.
+const cursorEvery = 20 * time.Millisecond
 
 // read says where the pointer is, with a copy of its shape when it changed
 // since the last read (or resend was set). Within cursorEvery of the last
@@ -73,9 +74,16 @@ func (c *winCursor) readNow() desktop.Cursor {
 		Serial:  c.serial,
 		HotX:    c.hotX, HotY: c.hotY,
 	}
-	if c.resend && c.shape != nil {
+	if c.resend {
+		// Cleared with no shape to hand out too (no cursor, or one whose
+		// shape could not be read): a resend left pending made every
+		// read skip cursorEvery, and under Wine, where the session's
+		// pointer has no shape, cost 0.6 ms at every Grab. A shape
+		// fetched later sets it again.
 		c.resend = false
-		cur.Shape = &image.RGBA{Pix: append([]byte(nil), c.shape.Pix...), Stride: c.shape.Stride, Rect: c.shape.Rect}
+		if c.shape != nil {
+			cur.Shape = &image.RGBA{Pix: append([]byte(nil), c.shape.Pix...), Stride: c.shape.Stride, Rect: c.shape.Rect}
+		}
 	}
 	return cur
 }

@@ -633,7 +633,7 @@ type paceLine struct {
 	state      string
 }
 
-var paceRe = regexp.MustCompile(`time=(\S+) level=DEBUG msg="screen sender" kbit_s=(\d+) updates=(\d+) jpeg_tiles=(\d+) lossless_tiles=(\d+) auto_kbit_s=(\d+) auto_cuts=(\d+) auto_quality=(\d+) auto_fps=\d+ auto="?([^"]*)"?`)
+var paceRe = regexp.MustCompile(`time=(\S+) level=DEBUG msg="screen sender" kbit_s=(\d+) updates=(\d+) jpeg_tiles=(\d+) lossless_tiles=(\d+) auto_kbit_s=(\d+) auto_cuts=(\d+) auto_quality=(\d+) auto_fps=\d+ auto=("[^"]*"|\S*)`)
 
 func parsePace(out string) []paceLine {
 	var ps []paceLine
@@ -643,7 +643,7 @@ func parsePace(out string) []paceLine {
 			continue
 		}
 		n := func(i int) int64 { v, _ := strconv.ParseInt(m[i], 10, 64); return v }
-		ps = append(ps, paceLine{at: at, sent: n(2), updates: n(3), jpeg: n(4), lossless: n(5), pace: n(6), cuts: int(n(7)), quality: int(n(8)), state: m[9]})
+		ps = append(ps, paceLine{at: at, sent: n(2), updates: n(3), jpeg: n(4), lossless: n(5), pace: n(6), cuts: int(n(7)), quality: int(n(8)), state: strings.Trim(m[9], `"`)})
 	}
 	return ps
 }

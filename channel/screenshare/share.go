@@ -79,8 +79,8 @@ func (sh *Share) serve(ctx context.Context, s *session.Session, rw io.ReadWriteC
 	t := time.NewTimer(grabIdle)
 	defer t.Stop()
 	// With --verbose, a line a second of what the sender does (what it
-	// wrote and, under Automatic, its pace): the shaped-link benchmark
-	// reads them.
+	// wrote and, under Automatic, its pace) and what the grabs cost: the
+	// shaped-link benchmark reads them.
 	var statsTick <-chan time.Time
 	if logger.Enabled(ctx, slog.LevelDebug) {
 		tick := time.NewTicker(statsInterval)
@@ -88,6 +88,8 @@ func (sh *Share) serve(ctx context.Context, s *session.Session, rw io.ReadWriteC
 		statsTick = tick.C
 	}
 	var lastChange, lastGrab, lastMove time.Time
+	var grabs int64            // grabs since the last stats line
+	var grabTime time.Duration // and their time
 	var prev screen.Stats
 	var prevCursor desktop.Cursor
 	changes := g.Changes()
@@ -106,8 +108,9 @@ func (sh *Share) serve(ctx context.Context, s *session.Session, rw io.ReadWriteC
 			logger.Debug("screen sender", "kbit_s", (st.Bytes-prev.Bytes)*8/1000/int64(statsInterval/time.Second),
 				"updates", st.Updates-prev.Updates, "jpeg_tiles", st.TilesJPEG-prev.TilesJPEG, "lossless_tiles", st.TilesLossless-prev.TilesLossless,
 				"auto_kbit_s", int64(st.AutoRate*8/1000), "auto_cuts", st.AutoCuts, "auto_quality", st.AutoQuality, "auto_fps", st.AutoFPS,
-				"auto", st.AutoState)
-			prev = st
+				"auto", st.AutoState, "grabs", grabs, "grab_ms", float64(grabTime)/float64(time.Millisecond)/float64(max(grabs, 1)),
+				"encode_ms", float64(st.EncodeTime-prev.EncodeTime)/float64(time.Millisecond)/float64(max(st.Updates-prev.Updates, 1)))
+			prev, grabs, grabTime = st, 0, 0
 			continue
 		case <-changes:
 			if wait := grabBusy - time.Since(lastGrab); wait > 0 {
@@ -122,6 +125,7 @@ func (sh *Share) serve(ctx context.Context, s *session.Session, rw io.ReadWriteC
 		f, err := g.Grab()
 		lastGrab = time.Now()
 		cost := lastGrab.Sub(start)
+		grabs, grabTime = grabs+1, grabTime+cost
 		changes = g.Changes()
 		next := grabIdle
 		if err == nil && len(f.Dirty) > 0 {
