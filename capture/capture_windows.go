@@ -129,7 +129,7 @@ func (g *Grabber) resizeLocked(w, h int) error {
 // maxShots rectangles, at every Grab when a rectangle holds at most
 // 1/smallPart of the screen, every bigEvery when it holds more. hotFor
 // outlasts a person's pauses between keys. Under Wine a scrolling xterm
-// (55 % of the screen) costs about 2 ms to copy: copied at every Grab it
+// (60 % of the screen) costs about 2 ms to copy: copied at every Grab it
 // made each poll of a small change beside it that much longer.
 const (
 	fullEvery = 40 * time.Millisecond
