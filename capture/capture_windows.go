@@ -173,9 +173,10 @@ func (g *Grabber) Grab() (*desktop.Frame, error) {
 		return nil, ErrClosed
 	}
 	now := time.Now()
+	whole := g.reset.Load() || now.Sub(g.full) >= g.fullEvery
 	// The screen's size is asked before each copy of the whole screen
 	// only: under Wine the two calls cost 0.5 ms, a fifth of a hot Grab.
-	if g.reset.Load() || now.Sub(g.full) >= g.fullEvery {
+	if whole {
 		if w, h := screenSize(); w != g.w || h != g.h {
 			slog.Debug("capture: screen size changed", "from", image.Pt(g.w, g.h), "to", image.Pt(w, h))
 			if err := g.resizeLocked(w, h); err != nil {
@@ -195,7 +196,7 @@ func (g *Grabber) Grab() (*desktop.Frame, error) {
 	}
 	stride := 4 * g.w
 	f := &g.frame
-	if all || now.Sub(g.full) >= g.fullEvery {
+	if all || whole { // all: a Reset since whole was decided
 		if err := g.copyLocked(image.Rect(0, 0, g.w, g.h)); err != nil {
 			return nil, err
 		}

@@ -273,8 +273,7 @@ func TestWindowsPortMappingUnderWine(t *testing.T) {
 	if _, err := s.novice.Wait(30 * time.Second); err != nil {
 		// What it was doing when it did not quit (seen once in CI, on
 		// loaded cores; it quit in seconds when run again).
-		out := s.novice.Output()
-		t.Errorf("%v; the end of its output:\n%s", err, out[max(0, len(out)-4096):])
+		t.Errorf("%v; the end of its output:\n%s", err, tail(s.novice.Output()))
 	}
 	t.Logf("ra-p2p.exe quit %v after Ctrl-C", time.Since(quit).Round(time.Millisecond))
 	s.novice.Stop()
