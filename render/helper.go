@@ -221,6 +221,22 @@ func (w *HelperWindow) Draw(screen *ebiten.Image) {
 	// through software GL for every remote update cost most of the viewer's
 	// CPU in the latency benchmark.
 	if w.uiDirty {
-		w.drawPanel(screen)
+		w.drawPanel(w.widgetsTarget(screen))
 	}
+}
+
+// widgetsTarget is the part of screen the widgets draw on: the left panel
+// alone while no dialog is open, the whole window otherwise. The chat
+// history and the chat box each keep two images the size of what they are
+// given, for clipping (ebitenui's MaskedRenderBuffer); given the whole
+// window they held 48 MB of textures at 1280x800. The panel starts at the
+// window's origin, so its part of the screen has the window's coordinates
+// and the widgets' clicks and places stay as they are; a tooltip is kept
+// within the panel, where the X pane does not cover it.
+func (w *HelperWindow) widgetsTarget(screen *ebiten.Image) *ebiten.Image {
+	b := screen.Bounds()
+	if len(w.open) > 0 || b.Dx() <= leftWidth {
+		return screen
+	}
+	return screen.SubImage(image.Rect(0, 0, leftWidth, b.Dy())).(*ebiten.Image)
 }

@@ -37,7 +37,6 @@ const (
 const (
 	latencyTarget = 0.8 // × x0vncserver's median
 	bytesTarget   = 0.8 // × x0vncserver's wire bytes per second
-	helperRSSMax  = 150.0
 	noviceRSSMax  = 120.0
 )
 
@@ -65,7 +64,8 @@ func (r *result) cpu(ticks int64) float64 {
 // the same displays, interleaved (ra-p2p, x0vncserver, x11vnc; twice when
 // time allows), with the method of package latency. See RECIPES §C.
 // Targets (issue 3): median latency ≤ 0.8× x0vncserver's, wire bytes/s ≤
-// 0.8× x0vncserver's, RSS of the helper ≤ 150 MB and of the novice ≤ 120 MB.
+// 0.8× x0vncserver's, RSS of the novice ≤ 120 MB (the helper's memory has
+// its own benchmark, BenchmarkHelperMemory).
 func BenchmarkScreenLatency(b *testing.B) {
 	began := time.Now()
 	requirements(b)
@@ -216,8 +216,10 @@ func BenchmarkScreenLatency(b *testing.B) {
 	row("screen wire bytes, x11vnc", fmt.Sprintf("%.2f Mbit/s", x11.mbits()), "reference", "reference")
 	row("server CPU: ra-p2p novice / x0vncserver / x11vnc", fmt.Sprintf("%.1f %% / %.1f %% / %.1f %%", ra.cpu(ra.server), x0.cpu(x0.server), x11.cpu(x11.server)), "—", "info")
 	row("viewer CPU: ra-p2p helper window / vncviewer (x0vncserver) / vncviewer (x11vnc)", fmt.Sprintf("%.1f %% / %.1f %% / %.1f %%", ra.cpu(ra.viewer), x0.cpu(x0.viewer), x11.cpu(x11.viewer)), "—", "info")
-	row("helper memory while viewing (RSS)", fmt.Sprintf("%.1f MB (peak %.1f MB)", ra.helperRSS, ra.helperPeak), fmt.Sprintf("≤ %.0f MB", helperRSSMax), met(ra.helperRSS <= helperRSSMax))
-	row("novice memory while shared (RSS)", fmt.Sprintf("%.1f MB (peak %.1f MB)", ra.noviceRSS, ra.novicePeak), fmt.Sprintf("≤ %.0f MB", noviceRSSMax), met(ra.noviceRSS <= noviceRSSMax))
+	// The helper's target is against the toolkit's floor (issue 13):
+	// BenchmarkHelperMemory's rows. Here the window is in F11 mode.
+	row("helper memory while viewing, F11 (RSS)", fmt.Sprintf("%.1f MiB (peak %.1f MiB)", ra.helperRSS, ra.helperPeak), "see the rows against an empty window", "info")
+	row("novice memory while shared (RSS)", fmt.Sprintf("%.1f MiB (peak %.1f MiB)", ra.noviceRSS, ra.novicePeak), fmt.Sprintf("≤ %.0f MiB", noviceRSSMax), met(ra.noviceRSS <= noviceRSSMax))
 	row("latency method floor (probe reading its own display)", fmt.Sprintf("%.3f ms", MS(floor)), "—", "info")
 	for _, r := range []*result{ra, x0, x11} {
 		for _, l := range r.perRound {

@@ -1,0 +1,124 @@
+//go:build linux
+
+package latency
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ra-p2p/ra-p2p/test/xdisplay"
+)
+
+// Issue 13's memory targets: what the helper window uses while viewing the
+// novice's screen, above an empty Ebiten window of the same size measured
+// in the same run (the toolkit's and the OpenGL stack's own floor).
+var helperOverEmptyMax = map[int]float64{800: 40, 1080: 60} // MiB, by screen height
+
+// BenchmarkHelperMemory measures, at 1280x800 and at 1920x1080, the RSS of
+// an empty Ebiten window of the display's size and of the helper window
+// (panel and remote screen, the window filling the display) viewing a
+// novice desktop of the same size with an xterm scrolling text, over
+// loopback. RSS is the largest of ten readings a second apart, taken after
+// the view has run for 5 s: the Go heap breathes with its collections.
+func BenchmarkHelperMemory(b *testing.B) {
+	requirements(b)
+	bin := buildRaP2P(b)
+	empty := buildEmptyWindow(b)
+	fmt.Printf("memory: load average at start %s (%d CPUs)\n", LoadAverage(), runtime.NumCPU())
+	for _, size := range [][2]int{{1280, 800}, {1920, 1080}} {
+		w, h := size[0], size[1]
+		floor, helper := helperMemory(b, bin, empty, w, h)
+		over := helper - floor
+		max := helperOverEmptyMax[h]
+		b.ReportMetric(floor, fmt.Sprintf("empty-%dx%d-MiB", w, h))
+		b.ReportMetric(helper, fmt.Sprintf("helper-%dx%d-MiB", w, h))
+		row(fmt.Sprintf("helper memory viewing %dx%d (RSS) above an empty Ebiten window of that size", w, h),
+			fmt.Sprintf("%.1f − %.1f = %.1f MiB", helper, floor, over),
+			fmt.Sprintf("≤ %.0f MiB", max), met(over <= max))
+	}
+	fmt.Printf("memory: load average at end %s\n", LoadAverage())
+}
+
+// helperMemory returns the RSS in MiB of the empty window and of the helper
+// viewing a w×h desktop.
+func helperMemory(b *testing.B, bin, empty string, w, h int) (floor, helper float64) {
+	nd := xdisplay.Start(b, w, h) // the novice's desktop
+	vd := xdisplay.Start(b, w, h) // the helper's screen
+	xterm := startProc(b, []string{nd.Env()}, "xterm", "-geometry", XTermGeometry, "-e", "sh", "-c", ScrollScript)
+	defer xterm.stop()
+	nd.WaitWindowClass("XTerm", 10*time.Second)
+
+	win := startProc(b, []string{vd.Env()}, empty, "-width", strconv.Itoa(w), "-height", strconv.Itoa(h))
+	vd.WaitWindow("empty window", 20*time.Second)
+	time.Sleep(3 * time.Second)
+	floor = settledRSS(b, win.pid())
+	win.stop()
+	fmt.Printf("memory: empty window %dx%d: %.1f MiB\n", w, h, floor)
+
+	tmp := b.TempDir()
+	boot := startNode(b, bin)
+	file := filepath.Join(tmp, "alice.rainvite")
+	novice := startProc(b, []string{nd.Env(), "XDG_CONFIG_HOME=" + filepath.Join(tmp, "novice")},
+		filepath.Join(bin, "ra-p2p"), append([]string{"invite", "--no-gui", "--yes", "--name", "Alice", "-o", file,
+			"--listen", "/ip4/127.0.0.1/tcp/0"}, boot...)...)
+	defer novice.stop()
+	novice.waitFor(b, `Waiting for your helper`, 60*time.Second)
+	hp := startProc(b, []string{vd.Env(), "XDG_CONFIG_HOME=" + filepath.Join(tmp, "helper")},
+		filepath.Join(bin, "ra-p2p"), "help", file, "--yes", "--name", "Bob", "--listen", "/ip4/127.0.0.1/tcp/0")
+	defer hp.stop()
+	id := vd.WaitWindow("Remote Assistance — Alice", 30*time.Second)
+	vd.Move(id, 0, 0)
+	novice.waitFor(b, `Bob can see your screen`, 60*time.Second)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(500 * time.Millisecond) {
+		vd.Do("xdotool", "windowsize", id, strconv.Itoa(w), strconv.Itoa(h))
+		got := vd.Screenshot(id, "").Bounds()
+		if got.Dx() == w && got.Dy() == h {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("the helper's window stayed %dx%d, not %dx%d", got.Dx(), got.Dy(), w, h)
+		}
+	}
+	time.Sleep(5 * time.Second)
+	helper = settledRSS(b, hp.pid())
+	shot := filepath.Join(b.TempDir(), "helper.png")
+	if d := os.Getenv("RA_P2P_SCREENSHOTS"); d != "" {
+		shot = filepath.Join(d, fmt.Sprintf("memory-helper-%dx%d.png", w, h))
+	}
+	vd.Screenshot(id, shot)
+	fmt.Printf("memory: helper viewing %dx%d: %.1f MiB; screenshot %s\n", w, h, helper, shot)
+	return floor, helper
+}
+
+// settledRSS returns the largest RSS of ten readings a second apart, in MiB.
+func settledRSS(b *testing.B, pid int) (rss float64) {
+	for i := 0; i < 10; i++ {
+		if i > 0 {
+			time.Sleep(time.Second)
+		}
+		r, _ := memMB(b, pid)
+		rss = max(rss, r)
+	}
+	return rss
+}
+
+// buildEmptyWindow builds ./emptywindow and returns its path.
+func buildEmptyWindow(tb testing.TB) string {
+	tb.Helper()
+	out := filepath.Join(tb.TempDir(), "emptywindow")
+	goBin := "go"
+	if _, err := exec.LookPath(goBin); err != nil {
+		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	if msg, err := exec.Command(goBin, "build", "-o", out, "github.com/ra-p2p/ra-p2p/test/latency/emptywindow").CombinedOutput(); err != nil {
+		tb.Fatalf("go build emptywindow: %v\n%s", err, strings.TrimSpace(string(msg)))
+	}
+	return out
+}
