@@ -163,6 +163,7 @@ func (w *HelperWindow) Run() error {
 	if w.cfg.ConnectionLine != nil {
 		loops = append(loops, w.connLineLoop)
 	}
+	tightenHeap()
 	return w.run(w, loops...)
 }
 

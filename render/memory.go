@@ -5,16 +5,14 @@ import (
 	"runtime/debug"
 )
 
-// tuneMemory sets the process's memory up for a window; it runs before the
-// window opens (BenchmarkHelperMemory measures what it saves).
-//   - Large blocks get mappings of their own (returnLargeBlocks), so the
-//     textures a resize makes again do not pile up in malloc's arenas.
-//   - The Go heap may grow to 1.5× what is live, not 2×: frames are most of
-//     it and little garbage comes while viewing (the X pane draws through
-//     shared memory), so this costs a collection every few seconds and
-//     holds ~20 MB less at 1920x1080. GOGC, when set, still decides.
-func tuneMemory() {
-	returnLargeBlocks()
+// tightenHeap lets the helper's Go heap grow to 1.5× what is live, not 2×,
+// unless the user set GOGC. The received frames are most of the helper's
+// heap and little garbage comes while viewing (the X pane draws through
+// shared memory), so this costs a collection every few seconds more and
+// holds ~20 MB less at 1920x1080 (BenchmarkHelperMemory). Not for the
+// novice: her screen's encoder makes garbage at every update, and her CPU
+// is the scarce thing there.
+func tightenHeap() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(50)
 	}

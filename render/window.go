@@ -235,7 +235,7 @@ func (p *panel) buildPanel(buttons ...widget.PreferredSizeLocateableWidget) {
 // or Close is called (nil), with loops running beside the game loop until
 // it ends. It must be called on the main goroutine.
 func (p *panel) run(game ebiten.Game, loops ...func(stop <-chan struct{})) error {
-	tuneMemory() // before OpenGL allocates anything
+	returnLargeBlocks() // before OpenGL allocates anything
 	ebiten.SetWindowTitle(p.cfg.Title)
 	ebiten.SetWindowIcon(windowIcons())
 	ebiten.SetWindowSize(p.cfg.Width, p.cfg.Height)
