@@ -270,20 +270,21 @@ func (p *panel) refitDialogs() {
 // dialogKeys lets ENTER answer the open dialog with its first button (a
 // file chooser: as its enter says) and ESC with its second, as in any
 // desktop dialog (game goroutine).
-func (p *panel) dialogKeys() bool {
+func (p *panel) dialogKeys(keys []typed, fromX bool) bool {
 	if len(p.open) == 0 {
 		return false
 	}
 	top := p.open[len(p.open)-1]
+	enter, esc := dialogKeyPress(keys, fromX)
 	switch {
-	case inpututil.IsKeyJustPressed(ebiten.KeyEnter) || inpututil.IsKeyJustPressed(ebiten.KeyNumpadEnter):
+	case enter:
 		if top.enter != nil {
 			top.enter()
 		} else {
 			top.answer(0)
 		}
 		return true
-	case inpututil.IsKeyJustPressed(ebiten.KeyEscape):
+	case esc:
 		if top.d.escLast {
 			top.answer(len(top.d.buttons) - 1)
 		} else {
@@ -292,6 +293,31 @@ func (p *panel) dialogKeys() bool {
 		return true
 	}
 	return false
+}
+
+// dialogKeyPress says whether this frame brought a press of Enter or of
+// Escape (the first of them). Where the window reads the keys from X
+// (fromX), from those events, in order: Ebiten looks at the keyboard once
+// a frame, so a quick tap during a slow frame (opening a dialog can take
+// a few hundred milliseconds with software OpenGL) was pressed and released
+// before it looked, and the dialog never saw it.
+func dialogKeyPress(keys []typed, fromX bool) (enter, esc bool) {
+	if !fromX {
+		return inpututil.IsKeyJustPressed(ebiten.KeyEnter) || inpututil.IsKeyJustPressed(ebiten.KeyNumpadEnter),
+			inpututil.IsKeyJustPressed(ebiten.KeyEscape)
+	}
+	for _, k := range keys {
+		if !k.down {
+			continue
+		}
+		switch k.sym {
+		case "Return", "KP_Enter":
+			return true, false
+		case "Escape":
+			return false, true
+		}
+	}
+	return false, false
 }
 
 // forgetDialog drops an answered dialog from the open list.

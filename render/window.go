@@ -520,7 +520,7 @@ func (p *panel) setSizeLimits() {
 // widgets, the key events read from X (keys, when fromX) to the chat box
 // first (game goroutine).
 func (p *panel) updateWidgets(keys []typed, fromX bool) {
-	if p.dialogKeys() {
+	if p.dialogKeys(keys, fromX) {
 		return
 	}
 	p.keysFromX = fromX
