@@ -44,6 +44,9 @@ type Frame struct {
 	Seq    uint64 // 1 for the first frame of a source, then +1 per frame; 0 when not counted
 }
 
+// CellSize is the side of the squares View.Cells counts changes in.
+const CellSize = 64
+
 // View is what a viewer shows of the remote screen: the newest complete
 // image and where the pointer is.
 type View struct {
@@ -53,6 +56,10 @@ type View struct {
 	Image *image.RGBA
 	// Version counts the images published; equal versions mean the same pixels.
 	Version uint64
+	// Cells, when not nil, holds for each CellSize×CellSize cell of Image,
+	// row by row, the Version that last changed it: a viewer that showed
+	// version v of the same source need only draw the cells above v again.
+	Cells []uint64
 	// Screen is the remote screen's size before scaling: image pixel (x, y)
 	// shows screen pixel (x*Screen.X/Image.Dx(), y*Screen.Y/Image.Dy()).
 	Screen image.Point

@@ -289,6 +289,7 @@ func (w *HelperWindow) xpaneLoop(stop <-chan struct{}) {
 		xp.Close()
 	}()
 	w.Refresh()
+	var shownFrom FrameSource
 	for {
 		select {
 		case <-stop:
@@ -305,7 +306,11 @@ func (w *HelperWindow) xpaneLoop(stop <-chan struct{}) {
 		changed := false
 		if src != nil {
 			if f := src.Latest(); f.Image != nil {
-				xp.Show(f.Image, xpaneCursor(f))
+				if src != shownFrom { // a new session: its versions count again
+					xp.Redraw()
+					shownFrom = src
+				}
+				xp.Show(xpane.Frame{Image: f.Image, Version: f.Version, Cells: f.Cells}, xpaneCursor(f))
 				changed = w.setXPaneInfo(f)
 			}
 		}

@@ -12,13 +12,23 @@ import (
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/shm"
 	"github.com/jezek/xgb/xproto"
+	"github.com/ra-p2p/ra-p2p/desktop"
 	"github.com/ra-p2p/ra-p2p/internal/xshm"
 	"github.com/ra-p2p/ra-p2p/render/xwin"
 )
 
-// Tile is the side of the squares compared with what is on screen; only
-// the ones that differ are sent (the screen stream's tiles are this size too).
-const Tile = 64
+// Tile is the side of the squares sent again when they changed: the
+// frame's cells (desktop.CellSize).
+const Tile = desktop.CellSize
+
+// Frame is an image to show and what changed in it since earlier ones of
+// the same source (desktop.View's fields of those names). Without Cells,
+// or when Version is 0, the whole image counts as changed.
+type Frame struct {
+	Image   *image.RGBA
+	Version uint64
+	Cells   []uint64
+}
 
 // Cursor is the remote pointer as drawn over the image: Shape (premultiplied
 // RGBA) with its top-left at At, in image pixels.
@@ -50,11 +60,13 @@ type Pane struct {
 	visible bool
 	rect    image.Rectangle // the child, in parent-window pixels
 	origin  image.Point     // the image's top-left, in child pixels
-	shown   *image.RGBA     // what the child shows, without the pointer
+	size    image.Point     // the size of the image shown; zero: none yet
+	version uint64          // the Frame.Version shown
 	full    bool            // the child must be repainted whole at the next Show
+	shown   *image.RGBA     // without shared memory: what the child shows, without the pointer
 	cursor  Cursor          // the pointer as drawn
 	buf     []byte
-	seg     *xshm.Segment // what is shown, as the server's pixels, with the pointer; nil: PutImage from buf
+	seg     *xshm.Segment // what is shown, as the server's pixels, with the pointer; nil: PutImage from shown
 	closed  bool
 	done    chan struct{}
 }
@@ -172,9 +184,9 @@ func (p *Pane) events() {
 		}
 		if e, ok := ev.(xproto.ExposeEvent); ok {
 			p.mu.Lock()
-			if p.visible && p.shown != nil {
+			if p.visible && p.size != (image.Point{}) {
 				r := image.Rect(int(e.X), int(e.Y), int(e.X)+int(e.Width), int(e.Y)+int(e.Height))
-				p.putRect(r.Sub(p.origin).Intersect(p.shown.Rect))
+				p.putRect(r.Sub(p.origin).Intersect(image.Rectangle{Max: p.size}), nil)
 			}
 			p.mu.Unlock()
 		}
@@ -219,8 +231,8 @@ func (p *Pane) Place(visible bool, r image.Rectangle, origin image.Point) bool {
 	p.full = true
 	// Repaint at once from what was shown, if it is still the picture;
 	// the caller's Show brings it up to date.
-	if p.shown != nil {
-		p.putRect(p.shown.Rect)
+	if p.size != (image.Point{}) {
+		p.putRect(image.Rectangle{Max: p.size}, nil)
 		p.full = false
 	}
 	return true
@@ -233,66 +245,77 @@ func (p *Pane) Visible() bool {
 	return p.visible
 }
 
-// Show puts the parts of img and of the pointer that differ from what the
-// child shows. img is only read during the call. It does nothing while the
-// child is hidden.
-func (p *Pane) Show(img *image.RGBA, cur Cursor) {
+// Show puts the cells of f that changed since the frame shown before, and
+// the parts under the pointer when it moved or changed, to the child.
+// f.Image is only read during the call. It does nothing while the child is
+// hidden; the first Show after that catches up from the version shown.
+func (p *Pane) Show(f Frame, cur Cursor) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	img := f.Image
 	if p.closed || !p.visible || img == nil {
 		return
 	}
 	b := img.Rect.Sub(img.Rect.Min)
-	if p.shown == nil || p.shown.Rect != b {
-		if p.shown != nil {
+	if p.size != b.Max {
+		if p.size != (image.Point{}) {
 			xproto.ClearArea(p.conn, false, p.win, 0, 0, 0, 0)
 		}
-		p.shown = image.NewRGBA(b)
+		p.size = b.Max
 		p.full = true
 		p.newSegment(b.Size())
+		if p.seg == nil {
+			p.shown = image.NewRGBA(b)
+		} else {
+			p.shown = nil
+		}
 	}
+	cols := (b.Dx() + Tile - 1) / Tile
+	cells := f.Cells
+	if f.Version == 0 || f.Version < p.version || len(cells) != cols*((b.Dy()+Tile-1)/Tile) {
+		cells = nil // an unknown or another source's frame: everything is new
+	}
+	all := p.full || cells == nil && f.Version != p.version || f.Version == 0
 	oldCur, newCur := p.cursor.rect(), cur.rect()
 	curChanged := oldCur != newCur || p.cursor.Shape != cur.Shape
 	p.cursor = cur
-	stride := 4 * b.Dx()
 	limit := p.maxReq // bytes one request may carry
 	if p.seg != nil {
 		limit = math.MaxInt // a request names the pixels, it does not carry them
 	}
-	for ty := 0; ty < b.Dy(); ty += Tile {
+	for ty, row := 0, 0; ty < b.Dy(); ty, row = ty+Tile, row+1 {
 		th := min(Tile, b.Dy()-ty)
 		run := image.Rectangle{}
-		for tx := 0; tx < b.Dx(); tx += Tile {
+		for tx, col := 0, 0; tx < b.Dx(); tx, col = tx+Tile, col+1 {
 			tw := min(Tile, b.Dx()-tx)
 			t := image.Rect(tx, ty, tx+tw, ty+th)
-			changed := p.full || (curChanged && (t.Overlaps(oldCur) || t.Overlaps(newCur)))
-			for y := ty; y < ty+th; y++ {
-				src := img.Pix[img.PixOffset(img.Rect.Min.X+tx, img.Rect.Min.Y+y):][:4*tw]
-				dst := p.shown.Pix[y*stride+4*tx:][:4*tw]
-				if changed {
-					copy(dst, src)
-				} else if string(src) != string(dst) {
-					changed = true
-					copy(dst, src)
-				}
-			}
+			changed := all || cells != nil && cells[row*cols+col] > p.version ||
+				curChanged && (t.Overlaps(oldCur) || t.Overlaps(newCur))
 			// Runs of changed tiles in a row go in one request.
 			switch {
 			case !changed:
-				p.putRect(run)
+				p.putRect(run, img)
 				run = image.Rectangle{}
 			case run.Empty():
 				run = t
 			case 4*(run.Dx()+tw)*th > limit:
-				p.putRect(run)
+				p.putRect(run, img)
 				run = t
 			default:
 				run.Max.X = t.Max.X
 			}
 		}
-		p.putRect(run)
+		p.putRect(run, img)
 	}
-	p.full = false
+	p.full, p.version = false, f.Version
+}
+
+// Redraw makes the next Show put the whole image: its frame comes from a
+// new source, whose versions count from 1 again.
+func (p *Pane) Redraw() {
+	p.mu.Lock()
+	p.full = true
+	p.mu.Unlock()
 }
 
 // newSegment makes the shared memory for an image of size (the old one,
@@ -317,30 +340,39 @@ func (p *Pane) newSegment(size image.Point) {
 	p.seg = seg
 }
 
-// putRect sends r (image pixels) of what is shown, with the pointer drawn
-// over it, to the child. The caller holds mu.
-func (p *Pane) putRect(r image.Rectangle) {
-	if r.Empty() || p.shown == nil {
+// putRect sends r (image pixels) of img, with the pointer drawn over it,
+// to the child; with a nil img, what the child was last sent there (an
+// expose, a move). The caller holds mu.
+func (p *Pane) putRect(r image.Rectangle, img *image.RGBA) {
+	if r.Empty() || p.size == (image.Point{}) {
 		return
 	}
 	dx, dy := int16(p.origin.X+r.Min.X), int16(p.origin.Y+r.Min.Y)
+	w, h := p.size.X, p.size.Y
 	if p.seg != nil {
-		// The server reads the segment when it gets to the request; if a
-		// later Show has written newer pixels there by then, it shows
-		// those, which that Show sends again anyway.
-		w, h := p.shown.Rect.Dx(), p.shown.Rect.Dy()
-		bgrx(p.seg.Mem[4*(r.Min.Y*w+r.Min.X):], 4*w, p.shown, r, p.cursor)
+		// The segment holds what was sent, as the server's pixels. The
+		// server reads it when it gets to the request; if a later Show has
+		// written newer pixels there by then, it shows those, which that
+		// Show sends again anyway.
+		if img != nil {
+			bgrx(p.seg.Mem[4*(r.Min.Y*w+r.Min.X):], 4*w, img, r.Add(img.Rect.Min), p.cursor, img.Rect.Min)
+		}
 		shm.PutImage(p.conn, xproto.Drawable(p.win), p.gc, uint16(w), uint16(h),
 			uint16(r.Min.X), uint16(r.Min.Y), uint16(r.Dx()), uint16(r.Dy()), dx, dy,
 			p.depth, xproto.ImageFormatZPixmap, 0, p.seg.Seg, 0)
 		return
+	}
+	if img != nil {
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			copy(p.shown.Pix[p.shown.PixOffset(r.Min.X, y):][:4*r.Dx()], img.Pix[img.PixOffset(img.Rect.Min.X+r.Min.X, img.Rect.Min.Y+y):])
+		}
 	}
 	// A rectangle bigger than one request is sent in bands of rows.
 	rows := max(1, p.maxReq/(4*r.Dx()))
 	for y0 := r.Min.Y; y0 < r.Max.Y; y0 += rows {
 		band := image.Rect(r.Min.X, y0, r.Max.X, min(y0+rows, r.Max.Y))
 		p.buf = slices.Grow(p.buf[:0], 4*band.Dx()*band.Dy())[:4*band.Dx()*band.Dy()]
-		bgrx(p.buf, 4*band.Dx(), p.shown, band, p.cursor)
+		bgrx(p.buf, 4*band.Dx(), p.shown, band, p.cursor, image.Point{})
 		xproto.PutImage(p.conn, xproto.ImageFormatZPixmap, xproto.Drawable(p.win), p.gc,
 			uint16(band.Dx()), uint16(band.Dy()), dx, int16(p.origin.Y+band.Min.Y),
 			0, p.depth, p.buf)
@@ -349,8 +381,10 @@ func (p *Pane) putRect(r image.Rectangle) {
 
 // bgrx writes r of img into dst, a row every stride bytes, as the X
 // server's 32-bit pixels (B, G, R, unused), with the pointer blended over
-// it (its shape is premultiplied).
-func bgrx(dst []byte, stride int, img *image.RGBA, r image.Rectangle, cur Cursor) {
+// it (its shape is premultiplied; its place is in pixels from img's
+// origin o).
+func bgrx(dst []byte, stride int, img *image.RGBA, r image.Rectangle, cur Cursor, o image.Point) {
+	cur.At = cur.At.Add(o)
 	cr := cur.rect().Intersect(r)
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		row := img.Pix[img.PixOffset(r.Min.X, y):][:4*r.Dx()]

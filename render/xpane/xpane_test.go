@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/draw"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -132,7 +134,7 @@ func paneDraws(t *testing.T, shared bool) {
 	if !p.Place(true, pane, origin) {
 		t.Fatal("Place on a hidden pane did not ask for a Show")
 	}
-	p.Show(img, Cursor{})
+	p.Show(Frame{Image: img}, Cursor{})
 	shows(t, "first frame", conn, parent, image.Rectangle{Min: origin, Max: origin.Add(img.Rect.Size())}, img)
 	// Around the image: the pane's background.
 	showsColour(t, "pane background", conn, parent, image.Pt(101, 51), color.RGBA{0x2b, 0x2f, 0x36, 255})
@@ -148,7 +150,7 @@ func paneDraws(t *testing.T, shared bool) {
 	for i := 0; i < len(shape.Pix); i += 4 {
 		shape.Pix[i], shape.Pix[i+3] = 128, 128 // premultiplied: red at half alpha
 	}
-	p.Show(img2, Cursor{Visible: true, At: image.Pt(10, 10), Shape: shape})
+	p.Show(Frame{Image: img2}, Cursor{Visible: true, At: image.Pt(10, 10), Shape: shape})
 	want := pattern(300, 200, 0)
 	copy(want.Pix, img2.Pix)
 	for y := 10; y < 14; y++ {
@@ -160,23 +162,91 @@ func paneDraws(t *testing.T, shared bool) {
 	shows(t, "changed tile and pointer", conn, parent, image.Rectangle{Min: origin, Max: origin.Add(img.Rect.Size())}, want)
 
 	// The pointer leaves: the pixels under it come back.
-	p.Show(img2, Cursor{})
+	p.Show(Frame{Image: img2}, Cursor{})
 	shows(t, "pointer gone", conn, parent, image.Rectangle{Min: origin, Max: origin.Add(img.Rect.Size())}, img2)
 
 	// Scrolled (actual size): the image moves up-left by 40,30.
 	big := pattern(600, 400, 9)
 	p.Place(true, pane, pane.Min.Sub(image.Pt(40, 30)))
-	p.Show(big, Cursor{})
+	p.Show(Frame{Image: big}, Cursor{})
 	shows(t, "scrolled", conn, parent, pane, big.SubImage(image.Rect(40, 30, 440, 330)).(*image.RGBA))
 
 	// Hidden: the parent shows through again (white).
 	p.Place(false, image.Rectangle{}, image.Point{})
 	showsColour(t, "the parent through a hidden pane", conn, parent, image.Pt(300, 200), color.RGBA{255, 255, 255, 255})
-	p.Show(img, Cursor{})              // ignored while hidden
-	time.Sleep(100 * time.Millisecond) // what a Show would draw has had time to arrive
+	p.Show(Frame{Image: img}, Cursor{}) // ignored while hidden
+	time.Sleep(100 * time.Millisecond)  // what a Show would draw has had time to arrive
 	if c := grab(t, conn, parent, image.Rect(300, 200, 301, 201)).RGBAAt(0, 0); c != (color.RGBA{255, 255, 255, 255}) {
 		t.Fatalf("Show drew on a hidden pane: %v", c)
 	}
+}
+
+// The pane sends a tile again only when the frame's Cells say it changed
+// since the version shown, also after a time hidden; a version that goes
+// back, or a new source (Redraw), is drawn whole.
+func TestPaneSendsTheCellsThatChanged(t *testing.T) {
+	for _, shared := range []bool{true, false} {
+		t.Run(map[bool]string{true: "MIT-SHM", false: "PutImage"}[shared], func(t *testing.T) { paneCells(t, shared) })
+	}
+}
+
+func paneCells(t *testing.T, shared bool) {
+	d := xdisplay.Start(t, 800, 600)
+	title := "Remote Assistance — cells"
+	conn, parent := d.GameWindow(title, 700, 500)
+	p, err := Open(d.Name, title, bg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	p.useShm = shared
+	// 300x200: 5×4 cells, numbered in rows.
+	origin := image.Pt(100, 50)
+	area := image.Rectangle{Min: origin, Max: origin.Add(image.Pt(300, 200))}
+	cells := func(v uint64) []uint64 { return slices.Repeat([]uint64{v}, 20) }
+	paint := func(img *image.RGBA, cell int, c color.RGBA) *image.RGBA {
+		out := image.NewRGBA(img.Rect)
+		copy(out.Pix, img.Pix)
+		r := image.Rect(cell%5*Tile, cell/5*Tile, cell%5*Tile+Tile, cell/5*Tile+Tile).Intersect(img.Rect)
+		draw.Draw(out, r, image.NewUniform(c), image.Point{}, draw.Src)
+		return out
+	}
+	red, blue := color.RGBA{255, 0, 0, 255}, color.RGBA{0, 0, 255, 255}
+
+	v1 := pattern(300, 200, 0)
+	p.Place(true, area, origin)
+	p.Show(Frame{Image: v1, Version: 1, Cells: cells(1)}, Cursor{})
+	shows(t, "version 1", conn, parent, area, v1)
+
+	// Version 2 changed cell 2. Cell 0 differs as well, but Cells says it
+	// is as in version 1: it is not sent (it would go before cell 2).
+	c2 := cells(1)
+	c2[2] = 2
+	want := paint(v1, 2, blue)
+	p.Show(Frame{Image: paint(want, 0, red), Version: 2, Cells: c2}, Cursor{})
+	shows(t, "only the cell that changed", conn, parent, area, want)
+
+	// Versions 3 and 4 change cells 7 and 12 while the pane is hidden;
+	// shown again, the next frame brings both.
+	p.Place(false, image.Rectangle{}, image.Point{})
+	v4 := paint(paint(want, 7, red), 12, blue)
+	c4 := slices.Clone(c2)
+	c4[7], c4[12] = 3, 4
+	p.Show(Frame{Image: v4, Version: 4, Cells: c4}, Cursor{}) // ignored while hidden
+	p.Place(true, area, origin)
+	p.Show(Frame{Image: v4, Version: 4, Cells: c4}, Cursor{})
+	shows(t, "caught up after a time hidden", conn, parent, area, v4)
+
+	// The version goes back (another source): drawn whole.
+	n1 := pattern(300, 200, 5)
+	p.Show(Frame{Image: n1, Version: 1, Cells: cells(1)}, Cursor{})
+	shows(t, "a version that went back", conn, parent, area, n1)
+
+	// After Redraw the same version is drawn whole too.
+	n2 := pattern(300, 200, 9)
+	p.Redraw()
+	p.Show(Frame{Image: n2, Version: 1, Cells: cells(1)}, Cursor{})
+	shows(t, "after Redraw", conn, parent, area, n2)
 }
 
 // Clicks over the pane reach the game window: the child selects no input.
@@ -190,7 +260,7 @@ func TestPanePassesPointerEventsToTheWindow(t *testing.T) {
 	}
 	defer p.Close()
 	p.Place(true, image.Rect(100, 50, 500, 350), image.Pt(100, 50))
-	p.Show(pattern(400, 300, 3), Cursor{})
+	p.Show(Frame{Image: pattern(400, 300, 3)}, Cursor{})
 	d.Do("xdotool", "mousemove", "--window", strconv.Itoa(int(parent)), "250", "120", "click", "1")
 	var got *xproto.ButtonPressEvent
 	waitFor(t, "a button press on the game window", func() bool {

@@ -21,8 +21,10 @@ import (
 // to the renderer. Snapshots are recycled (at most three, plus the canvas):
 // the image Latest returns stays valid and unchanged until the next call to
 // Latest, so a renderer that calls Latest once per frame may upload it to a
-// texture without copying or locking. Publishing copies only the tiles that
-// changed since the recycled snapshot last held the image.
+// texture without copying or locking; its Cells say which tiles changed
+// in which version, so the renderer need not compare pixels. Publishing
+// copies only the tiles that changed since the recycled snapshot last held
+// the image.
 type Receiver struct {
 	r       io.Reader
 	w       io.Writer
@@ -77,9 +79,13 @@ func (r *Receiver) Link() Link {
 
 type snapshot struct {
 	img     *image.RGBA
-	version uint64 // the work canvas's version it holds
+	version uint64   // the work canvas's version it holds
+	cells   []uint64 // cellGen as of that version
 	screen  image.Point
 }
+
+// A View's Cells are the receiver's cells.
+var _ [Tile - desktop.CellSize]struct{} = [desktop.CellSize - Tile]struct{}{}
 
 // NewReceiver makes the viewer's side: updates come from r, the
 // viewer's messages go to w (usually both are the same stream). Set the
@@ -142,7 +148,7 @@ func (r *Receiver) Latest() desktop.View {
 	}
 	v := desktop.View{Cursor: r.cursor}
 	if r.held != nil {
-		v.Image, v.Version, v.Screen = r.held.img, r.held.version, r.held.screen
+		v.Image, v.Version, v.Cells, v.Screen = r.held.img, r.held.version, r.held.cells, r.held.screen
 	}
 	return v
 }
@@ -404,6 +410,7 @@ func (r *Receiver) publish() {
 		}
 	}
 	b.version, b.screen = r.version, r.workScreen
+	b.cells = append(b.cells[:0], r.cellGen...)
 	r.mu.Lock()
 	r.ready = b
 	r.mu.Unlock()

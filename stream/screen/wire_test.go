@@ -534,8 +534,16 @@ func TestScreenRealUpdatesDecode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := r.Latest(); v.Version != 2 || v.Image.Rect.Dx() != 320 {
-		t.Errorf("view %+v", v)
+	v := r.Latest()
+	if v.Version != 2 || v.Image.Rect.Dx() != 320 {
+		t.Fatalf("view %+v", v)
+	}
+	// 5×3 cells: the key frame painted all in version 1, the second update
+	// only the first cell, the one its dirty rectangle touches.
+	want := slices.Repeat([]uint64{1}, 15)
+	want[0] = 2
+	if !slices.Equal(v.Cells, want) {
+		t.Errorf("cells %v, want %v", v.Cells, want)
 	}
 }
 
