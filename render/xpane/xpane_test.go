@@ -99,21 +99,25 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 // TestPaneDrawsTheImagePointerAndChanges draws through shared memory (the
 // display is on this machine) and through the X socket (PutImage, as for
 // a display elsewhere).
-func TestPaneDrawsTheImagePointerAndChanges(t *testing.T) {
+func TestPaneDrawsTheImagePointerAndChanges(t *testing.T) { bothWays(t, paneDraws) }
+
+// bothWays runs test through shared memory and through the X socket.
+func bothWays(t *testing.T, test func(t *testing.T, shared bool)) {
 	for _, shared := range []bool{true, false} {
-		t.Run(map[bool]string{true: "MIT-SHM", false: "PutImage"}[shared], func(t *testing.T) { paneDraws(t, shared) })
+		t.Run(map[bool]string{true: "MIT-SHM", false: "PutImage"}[shared], func(t *testing.T) { test(t, shared) })
 	}
 }
 
-func paneDraws(t *testing.T, shared bool) {
+// openPane opens a pane in a 700x500 game window titled title on a display
+// of its own, drawing through shared memory or not, and closes it when t ends.
+func openPane(t *testing.T, title string, shared bool) (*xgb.Conn, xproto.Window, *Pane) {
 	d := xdisplay.Start(t, 800, 600)
-	title := "Remote Assistance — test"
 	conn, parent := d.GameWindow(title, 700, 500)
 	p, err := Open(d.Name, title, bg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close()
+	t.Cleanup(p.Close)
 	if p.parent != parent {
 		t.Fatalf("found window %d, want %d", p.parent, parent)
 	}
@@ -121,11 +125,16 @@ func paneDraws(t *testing.T, shared bool) {
 		t.Fatal("the pane does not use MIT-SHM on a display of this machine")
 	}
 	p.useShm = shared
-	defer func() {
+	t.Cleanup(func() {
 		if used := p.seg != nil; used != shared {
 			t.Errorf("shared memory used: %v, want %v", used, shared)
 		}
-	}()
+	})
+	return conn, parent, p
+}
+
+func paneDraws(t *testing.T, shared bool) {
+	conn, parent, p := openPane(t, "Remote Assistance — test", shared)
 
 	// A 300x200 image centred in a pane at 100,50 of 400x300.
 	pane := image.Rect(100, 50, 500, 350)
@@ -184,22 +193,10 @@ func paneDraws(t *testing.T, shared bool) {
 // The pane sends a tile again only when the frame's Cells say it changed
 // since the version shown, also after a time hidden; a version that goes
 // back, or a new source (Redraw), is drawn whole.
-func TestPaneSendsTheCellsThatChanged(t *testing.T) {
-	for _, shared := range []bool{true, false} {
-		t.Run(map[bool]string{true: "MIT-SHM", false: "PutImage"}[shared], func(t *testing.T) { paneCells(t, shared) })
-	}
-}
+func TestPaneSendsTheCellsThatChanged(t *testing.T) { bothWays(t, paneCells) }
 
 func paneCells(t *testing.T, shared bool) {
-	d := xdisplay.Start(t, 800, 600)
-	title := "Remote Assistance — cells"
-	conn, parent := d.GameWindow(title, 700, 500)
-	p, err := Open(d.Name, title, bg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	p.useShm = shared
+	conn, parent, p := openPane(t, "Remote Assistance — cells", shared)
 	// 300x200: 5×4 cells, numbered in rows.
 	origin := image.Pt(100, 50)
 	area := image.Rectangle{Min: origin, Max: origin.Add(image.Pt(300, 200))}
