@@ -275,7 +275,10 @@ func (p *panel) dialogKeys(keys []typed, fromX bool) bool {
 		return false
 	}
 	top := p.open[len(p.open)-1]
-	enter, esc := dialogKeyPress(keys, fromX)
+	// A dialog with a text line reads ENTER as Ebiten does, in step with the
+	// characters Ebiten gives the line: taken from X, ENTER could come ahead
+	// of the last characters of a typed path or password.
+	enter, esc := dialogKeyPress(keys, fromX && top.pw == nil)
 	switch {
 	case enter:
 		if top.enter != nil {
@@ -296,11 +299,11 @@ func (p *panel) dialogKeys(keys []typed, fromX bool) bool {
 }
 
 // dialogKeyPress says whether this frame brought a press of Enter or of
-// Escape (the first of them). Where the window reads the keys from X
-// (fromX), from those events, in order: Ebiten looks at the keyboard once
-// a frame, so a quick tap during a slow frame (opening a dialog can take
-// a few hundred milliseconds with software OpenGL) was pressed and released
-// before it looked, and the dialog never saw it.
+// Escape (the first of them). From the key events read from X when fromX,
+// in order: Ebiten looks at the keyboard once a frame, so a quick tap
+// during a slow frame (opening a dialog can take a few hundred
+// milliseconds with software OpenGL) was pressed and released before it
+// looked, and the dialog never saw it.
 func dialogKeyPress(keys []typed, fromX bool) (enter, esc bool) {
 	if !fromX {
 		return inpututil.IsKeyJustPressed(ebiten.KeyEnter) || inpututil.IsKeyJustPressed(ebiten.KeyNumpadEnter),
