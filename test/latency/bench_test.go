@@ -100,10 +100,8 @@ func BenchmarkScreenLatency(b *testing.B) {
 			b.Fatal(err)
 		}
 		file := filepath.Join(dir, "alice.rainvite")
-		args := append([]string{"invite", "--no-gui", "--yes", "--name", "Alice", "-o", file,
-			"--listen", "/ip4/127.0.0.1/tcp/0"}, boot...)
 		novices[i] = novice{startProc(b, []string{nd.Env(), "XDG_CONFIG_HOME=" + filepath.Join(dir, "config")},
-			filepath.Join(bin, "ra-p2p"), args...), file}
+			filepath.Join(bin, "ra-p2p"), inviteArgs(file, boot)...), file}
 	}
 
 	// The method's floor: the probe reading its own display.
@@ -227,6 +225,14 @@ func BenchmarkScreenLatency(b *testing.B) {
 		}
 	}
 	b.Logf("screenshots of the viewer's display: %s; load average at end %s", shots, load)
+}
+
+// inviteArgs are the novice's arguments in the benchmarks: Alice, no
+// window, her invitation written to file, TCP on loopback, bootstrapping
+// from boot.
+func inviteArgs(file string, boot []string) []string {
+	return append([]string{"invite", "--no-gui", "--yes", "--name", "Alice", "-o", file,
+		"--listen", "/ip4/127.0.0.1/tcp/0"}, boot...)
 }
 
 // row prints one line of the `make bench` table (scripts/bench.sh collects

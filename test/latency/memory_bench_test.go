@@ -83,8 +83,7 @@ func helperMemory(b *testing.B, bin, empty string, w, h, resizes int) (floor, he
 	boot := startNode(b, bin)
 	file := filepath.Join(tmp, "alice.rainvite")
 	novice := startProc(b, []string{nd.Env(), "XDG_CONFIG_HOME=" + filepath.Join(tmp, "novice")},
-		filepath.Join(bin, "ra-p2p"), append([]string{"invite", "--no-gui", "--yes", "--name", "Alice", "-o", file,
-			"--listen", "/ip4/127.0.0.1/tcp/0"}, boot...)...)
+		filepath.Join(bin, "ra-p2p"), inviteArgs(file, boot)...)
 	defer novice.stop()
 	novice.waitFor(b, `Waiting for your helper`, 60*time.Second)
 	hp := startProc(b, []string{vd.Env(), "XDG_CONFIG_HOME=" + filepath.Join(tmp, "helper")},

@@ -90,8 +90,7 @@ func BenchmarkWindowsNovice(b *testing.B) {
 		if onWine {
 			out = wine.WinPath(file)
 		}
-		args = append(args, "invite", "--no-gui", "--yes", "--name", "Alice", "-o", out, "--listen", "/ip4/127.0.0.1/tcp/0")
-		novice := startProc(b, append(env, nd.Env(), "XDG_CONFIG_HOME="+filepath.Join(dir, "config")), program, append(args, boot...)...)
+		novice := startProc(b, append(env, nd.Env(), "XDG_CONFIG_HOME="+filepath.Join(dir, "config")), program, append(args, inviteArgs(out, boot)...)...)
 		novice.waitFor(b, `Waiting for your helper`, 90*time.Second)
 		helper := helpNovice(b, vd, bin, novice, file, filepath.Join(dir, "helper"))
 		if onWine {
