@@ -233,20 +233,13 @@ func BenchmarkScreenScale(b *testing.B) {
 	b.ReportMetric((processCPU()-cpu0)*1e3/float64(b.N), "cpu-ms/op")
 }
 
-// BenchmarkEncodePaletteTiles encodes every tile of the xterm screenshot
-// turned into two colours (the shaped benchmark's xterm has a bitmap font:
-// black and white), as palette tiles in one part with photos allowed, as
-// Automatic sends them: the encoder's share of the novice's CPU on that
-// workload.
+// BenchmarkEncodePaletteTiles encodes every tile of the shaped benchmark's
+// xterm (random base64 scrolling in a bitmap font: two colours, dense, as
+// test/latency's ScrollScript draws it), as palette tiles in one part with
+// photos allowed, as Automatic sends them: the encoder's share of the
+// novice's CPU on that workload.
 func BenchmarkEncodePaletteTiles(b *testing.B) {
-	f := toBGRX(screenshot(b, "xterm-1280x800.png"))
-	for i := 0; i+3 < len(f.Pix); i += 4 {
-		v := byte(0)
-		if int(f.Pix[i])+int(f.Pix[i+1])+int(f.Pix[i+2]) > 3*128 {
-			v = 0xff
-		}
-		f.Pix[i], f.Pix[i+1], f.Pix[i+2] = v, v, v
-	}
+	f := toBGRX(screenshot(b, "xterm-scroll-1280x800.png"))
 	p := &part{screenW: f.Width, screenH: f.Height, imageW: f.Width, imageH: f.Height, quality: 80, palette: true}
 	for y := 0; y < f.Height; y += Tile {
 		for x := 0; x < f.Width; x += Tile {

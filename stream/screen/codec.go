@@ -369,18 +369,21 @@ func (e *tileEncoder) appendIndices(dst []byte, pix []byte, ps int, r image.Rect
 		// Two colours (a bitmap font): a pixel's index is whether it is
 		// the second, eight pixels a byte.
 		one := e.pal[1]
+		one2 := uint64(one) * pixelPair
 		for y := r.Min.Y; y < r.Max.Y; y++ {
 			row := pix[y*ps+4*r.Min.X:][:4*r.Dx()]
-			for len(row) >= 32 {
-				var acc byte
-				for k := 0; k < 32; k += 4 {
-					acc <<= 1
-					if bgrx(row[k:]) == one {
-						acc |= 1
-					}
-				}
-				dst = append(dst, acc)
-				row = row[32:]
+			// Eight pixels a byte, two at a time and without a branch on
+			// them (text's are a coin toss): a lane's top bit is set where
+			// the pixel is not the second colour.
+			for ; len(row) >= 32; row = row[32:] {
+				p := (*[32]byte)(row)
+				d0 := pairNonZero(binary.LittleEndian.Uint64(p[0:]) & pairColours ^ one2)
+				d1 := pairNonZero(binary.LittleEndian.Uint64(p[8:]) & pairColours ^ one2)
+				d2 := pairNonZero(binary.LittleEndian.Uint64(p[16:]) & pairColours ^ one2)
+				d3 := pairNonZero(binary.LittleEndian.Uint64(p[24:]) & pairColours ^ one2)
+				acc := d0>>24&0x80 | d0>>57&0x40 | d1>>26&0x20 | d1>>59&0x10 |
+					d2>>28&0x08 | d2>>61&0x04 | d3>>30&0x02 | d3>>63
+				dst = append(dst, ^byte(acc))
 			}
 			if len(row) > 0 {
 				var acc byte
@@ -441,6 +444,15 @@ func (e *tileEncoder) classify(pix []byte, ps int, r image.Rectangle, lossy bool
 		}
 		return true, false
 	}
+	if c1, ok := e.secondColour(pix, ps, r, c0); !ok {
+		return true, false
+	} else if onlyColours(pix, ps, r, c0, c1) {
+		// Text in a bitmap font: two colours, found without a look-up a
+		// pixel (and without a branch on them, which text mispredicts).
+		e.pal = append(e.pal[:0], c0, c1)
+		e.counted = true
+		return false, false
+	}
 	tab := &e.colours
 	clear(tab[:])
 	n := 0
@@ -475,6 +487,58 @@ func (e *tileEncoder) classify(pix []byte, ps int, r image.Rectangle, lossy bool
 	e.counted = true
 	return n == 1, false
 }
+
+// secondColour is the first colour of rectangle r other than c0, false
+// when there is none (a solid tile).
+func (e *tileEncoder) secondColour(pix []byte, ps int, r image.Rectangle, c0 uint32) (uint32, bool) {
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		row := pix[y*ps+4*r.Min.X:][:4*r.Dx()]
+		for ; len(row) >= 4; row = row[4:] {
+			if c := binary.LittleEndian.Uint32(row) & 0xffffff; c != c0 {
+				return c, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// onlyColours says whether every pixel of rectangle r is a or b. It looks
+// at a whole row before it decides, so a tile of more colours costs about
+// one row.
+func onlyColours(pix []byte, ps int, r image.Rectangle, a, b uint32) bool {
+	a2, b2 := uint64(a)*pixelPair, uint64(b)*pixelPair
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		row := pix[y*ps+4*r.Min.X:][:4*r.Dx()]
+		var other uint64 // a lane's top bit set by a pixel that is neither
+		for ; len(row) >= 8; row = row[8:] {
+			v := binary.LittleEndian.Uint64(row) & pairColours
+			other |= pairNonZero(v^a2) & pairNonZero(v^b2)
+		}
+		if len(row) == 4 {
+			v := uint64(bgrx(row))
+			other |= pairNonZero(v^uint64(a)) & pairNonZero(v^uint64(b))
+		}
+		if other != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// Two BGRX pixels read as one little-endian uint64 are two 32-bit lanes,
+// the first pixel in the low one; with the X byte masked off (pairColours)
+// a lane holds 0xRRGGBB. Working on both at once halves the steps of the
+// per-pixel passes over text, which decide most of the novice's CPU there.
+const (
+	pixelPair   = 1<<32 | 1 // colour c in both lanes: uint64(c) * pixelPair
+	pairColours = 0x00ffffff_00ffffff
+	pairTops    = 0x80000000_80000000
+)
+
+// pairNonZero sets the top bit of each lane of v (lanes < 1<<24) that is
+// not zero, and nothing else: adding 0x7fffffff carries into bit 31 for any
+// lane ≥ 1 and, with lanes below 1<<24, never into the next lane.
+func pairNonZero(v uint64) uint64 { return (v + 0x7fffffff_7fffffff) & pairTops }
 
 // sharp says whether at least 1/16 of the pixels of rectangle r differ from
 // their left neighbour by more than 128 summed over R, G and B: the edges of
