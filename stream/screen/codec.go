@@ -377,10 +377,10 @@ func (e *tileEncoder) appendIndices(dst []byte, pix []byte, ps int, r image.Rect
 			// the pixel is not the second colour.
 			for ; len(row) >= 32; row = row[32:] {
 				p := (*[32]byte)(row)
-				d0 := pairNonZero(binary.LittleEndian.Uint64(p[0:]) & pairColours ^ one2)
-				d1 := pairNonZero(binary.LittleEndian.Uint64(p[8:]) & pairColours ^ one2)
-				d2 := pairNonZero(binary.LittleEndian.Uint64(p[16:]) & pairColours ^ one2)
-				d3 := pairNonZero(binary.LittleEndian.Uint64(p[24:]) & pairColours ^ one2)
+				d0 := pairNonZero(binary.LittleEndian.Uint64(p[0:])&pairColours ^ one2)
+				d1 := pairNonZero(binary.LittleEndian.Uint64(p[8:])&pairColours ^ one2)
+				d2 := pairNonZero(binary.LittleEndian.Uint64(p[16:])&pairColours ^ one2)
+				d3 := pairNonZero(binary.LittleEndian.Uint64(p[24:])&pairColours ^ one2)
 				acc := d0>>24&0x80 | d0>>57&0x40 | d1>>26&0x20 | d1>>59&0x10 |
 					d2>>28&0x08 | d2>>61&0x04 | d3>>30&0x02 | d3>>63
 				dst = append(dst, ^byte(acc))
