@@ -282,3 +282,21 @@ func BenchmarkSharpPhotoTiles(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(tiles)), "tiles")
 }
+
+// BenchmarkDetectScroll finds the shaped benchmark's xterm scrolled by 13
+// rows (a line of its font) over the whole screen: what scroll detection
+// costs each update of that workload.
+func BenchmarkDetectScroll(b *testing.B) {
+	m := screenshot(b, "xterm-scroll-1280x800.png")
+	next := scrolled(m, screenshot(b, "text-1920x1080.png"), 13)
+	oldF, newF := toBGRX(m), toBGRX(next, next.Rect)
+	area := m.Rect
+	oldHash, newHash := make([]uint64, area.Dy()), make([]uint64, area.Dy())
+	b.ResetTimer()
+	for range b.N {
+		c, ok := detectScroll(oldF.Pix, newF.Pix, oldF.Stride, area, oldHash, newHash)
+		if !ok || c.dy != -13 {
+			b.Fatalf("scroll not found: %v %+v", ok, c)
+		}
+	}
+}

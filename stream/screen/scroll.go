@@ -29,6 +29,32 @@ const (
 
 var scrollSeed = maphash.MakeSeed()
 
+// rowDigest hashes samples of a row of pixels: rowSamples runs of
+// rowSampleBytes spread over its width, or all of a narrow row. Rows with
+// the same digest are only candidates (detectScroll compares them byte for
+// byte), so a digest may miss a difference, which costs at most a copy not
+// found. Hashing whole rows was most of the detection's time: the xterm
+// scrolled over a 1280x800 screen took 1.25 ms, now 0.25
+// (BenchmarkDetectScroll); the pixel rows of a line of text still differ
+// in what the samples see.
+func rowDigest(row []byte) uint64 {
+	if len(row) <= rowSamples*rowSampleBytes {
+		return maphash.Bytes(scrollSeed, row)
+	}
+	var h uint64
+	step := (len(row) / rowSamples) &^ 3 // whole pixels
+	for k := range rowSamples {
+		at := k*step + (step-rowSampleBytes)/2&^3
+		h = h*0x9e3779b97f4a7c15 ^ maphash.Bytes(scrollSeed, row[at:at+rowSampleBytes])
+	}
+	return h
+}
+
+const (
+	rowSamples     = 4
+	rowSampleBytes = 80 // 20 pixels
+)
+
 // detectScroll looks for a vertical shift inside area (tile-aligned, within
 // the image) of BGRX buffers oldPix (what the viewer has) and newPix, both
 // with the given stride. It returns the largest band of rows whose new
@@ -43,8 +69,8 @@ func detectScroll(oldPix, newPix []byte, stride int, area image.Rectangle, oldHa
 	oldHash, newHash = oldHash[:h], newHash[:h]
 	for i := range h {
 		y := area.Min.Y + i
-		oldHash[i] = maphash.Bytes(scrollSeed, row(oldPix, y))
-		newHash[i] = maphash.Bytes(scrollSeed, row(newPix, y))
+		oldHash[i] = rowDigest(row(oldPix, y))
+		newHash[i] = rowDigest(row(newPix, y))
 	}
 	// Old rows whose content is unique: a blank line could be anywhere.
 	where := make(map[uint64]int, h)
