@@ -127,6 +127,7 @@ func screenShaped(b *testing.B, workload string, stepLen time.Duration, bufferKB
 		if show != nil {
 			watch = show.watch(b, vd.Name)
 		}
+		t.serverPid = server.Pid()
 		t.runSteps(b, probe, sh, stepLen)
 		if watch != nil {
 			if t.frames, err = watch.stop(); err != nil {
@@ -302,6 +303,7 @@ type shapedTool struct {
 	streams              int          // ra-p2p: screen streams the novice served (more than 1: the stream restarted)
 	frames               []frameSeen  // the slideshow's photos shown whole on the viewer's display
 	serverCPU, viewerCPU float64
+	serverPid            int // while the steps run
 }
 
 type shapedSample struct {
@@ -314,6 +316,7 @@ type shapedSample struct {
 type stepSpan struct {
 	start, end time.Time
 	s0, s1     qdiscStats // the router's counters at the start and end
+	cpu        float64    // the server's CPU over the step, % of a core
 }
 
 func (t *shapedTool) elapsed() time.Duration {
@@ -333,6 +336,17 @@ func (t *shapedTool) runSteps(b *testing.B, probe *latency.Probe, sh *shaper, st
 		b.Fatal(err)
 	}
 	t.steps[0].start, t.steps[0].s0 = start, first
+	ticks := func() (int64, error) {
+		s, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", t.serverPid))
+		if err != nil {
+			return 0, fmt.Errorf("reading the server's CPU time: %w", err)
+		}
+		return statTicks(s), nil
+	}
+	ticks0, err := ticks()
+	if err != nil {
+		b.Fatal(err)
+	}
 	mon.Go(func() {
 		defer close(done)
 		tick := time.NewTicker(250 * time.Millisecond)
@@ -359,6 +373,14 @@ func (t *shapedTool) runSteps(b *testing.B, probe *latency.Probe, sh *shaper, st
 				return
 			}
 			t.steps[i-1].end, t.steps[i-1].s1 = q.at, q
+			ticks1, err := ticks()
+			if err != nil {
+				monErr = err
+				return
+			}
+			sp := &t.steps[i-1]
+			sp.cpu = float64(ticks1-ticks0) / 100 / sp.end.Sub(sp.start).Seconds() * 100
+			ticks0 = ticks1
 			if i == len(shapedSteps) {
 				return
 			}
@@ -691,6 +713,9 @@ func reportShaped(b *testing.B, workload string, rtt time.Duration, ra, x0 *shap
 	}
 	fmt.Printf("shaped: CPU: ra-p2p novice %.1f %%, helper %.1f %%; x0vncserver %.1f %%, vncviewer %.1f %%\n",
 		ra.serverCPU, ra.viewerCPU, x0.serverCPU, x0.viewerCPU)
+	for i, st := range shapedSteps {
+		fmt.Printf("shaped: CPU at %s: ra-p2p novice %.1f %%, x0vncserver %.1f %%\n", st.label, ra.steps[i].cpu, x0.steps[i].cpu)
+	}
 	if ra.streams != 1 {
 		fmt.Printf("shaped: ra-p2p: the novice served %d screen streams (\"can see your screen\" printed %d times): the stream restarted\n", ra.streams, ra.streams)
 	}
@@ -769,8 +794,10 @@ func reportShaped(b *testing.B, workload string, rtt time.Duration, ra, x0 *shap
 		b.ReportMetric(latency.MS(r.median), fmt.Sprintf("ra-step%d-median-ms", i+1))
 		b.ReportMetric(latency.MS(x.median), fmt.Sprintf("x0vnc-step%d-median-ms", i+1))
 	}
-	infoRow("CPU over the shaped steps, "+workload+": ra-p2p novice / helper window; x0vncserver / vncviewer",
-		fmt.Sprintf("%.1f %% / %.1f %%; %.1f %% / %.1f %%", ra.serverCPU, ra.viewerCPU, x0.serverCPU, x0.viewerCPU))
+	row(b, "CPU over the shaped steps, "+workload+": ra-p2p novice (x0vncserver)",
+		fmt.Sprintf("%.1f %% (%.1f %%) = %.2f×", ra.serverCPU, x0.serverCPU, ra.serverCPU/x0.serverCPU), "≤ x0vncserver's", ra.serverCPU <= x0.serverCPU)
+	infoRow("CPU over the shaped steps, "+workload+": ra-p2p helper window / vncviewer",
+		fmt.Sprintf("%.1f %% / %.1f %%", ra.viewerCPU, x0.viewerCPU))
 	if ra.streams != 1 {
 		infoRow("ra-p2p screen streams the novice served, "+workload, fmt.Sprintf("%d (the stream restarted)", ra.streams))
 	}
