@@ -2,6 +2,7 @@ package screen
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"image"
 	"image/color"
@@ -13,6 +14,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -748,4 +750,49 @@ func TestScreenPaletteTiles(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestTwoColourTilesAreExact: a tile of two colours but for one pixel of a
+// third, wherever that pixel is (first, last, the odd one at the end of a
+// row of odd width, a row's second half), is not taken for two colours;
+// two colours alone are, with their indices exact. The two-colour path
+// reads pixels in pairs and decides a row at a time.
+func TestTwoColourTilesAreExact(t *testing.T) {
+	e := newTileEncoder()
+	for _, w := range []int{64, 13, 1, 2} {
+		const h = 5
+		rng := rand.New(rand.NewPCG(uint64(w), 3))
+		a, b, odd := uint32(0x102030), uint32(0xf0e0d0), uint32(0x102031)
+		pix := make([]byte, 4*w*h)
+		want := make([]uint32, w*h)
+		for i := range want {
+			want[i] = a
+			if rng.IntN(2) == 1 || i == len(want)-1 { // both colours, whatever the draw
+				want[i] = b
+			}
+			binary.LittleEndian.PutUint32(pix[4*i:], want[i]|0xff000000) // the X byte set: not a colour
+		}
+		r := image.Rect(0, 0, w, h)
+		if solid, photo := e.classify(pix, 4*w, r, true); solid || photo || !e.counted || len(e.pal) != 2 {
+			t.Fatalf("width %d, two colours: solid %v, photo %v, palette %x", w, solid, photo, e.pal)
+		}
+		if !e.palette(pix, 4*w, r) {
+			t.Fatalf("width %d: no palette for two colours", w)
+		}
+		idx := e.appendIndices(nil, pix, 4*w, r, 1)
+		for i, c := range want {
+			x, y := i%w, i/w
+			bit := idx[y*paletteRowBytes(w, 1)+x/8] >> (7 - x%8) & 1
+			if got := e.pal[bit]; got != c {
+				t.Fatalf("width %d, pixel (%d,%d): index %d is %06x, want %06x", w, x, y, bit, got, c)
+			}
+		}
+		for _, at := range []int{0, w*h - 1, w - 1, w/2 + w*(h/2)} {
+			p := slices.Clone(pix)
+			binary.LittleEndian.PutUint32(p[4*at:], odd)
+			if e.classify(p, 4*w, r, true); len(e.pal) != 3 {
+				t.Errorf("width %d, a third colour at pixel %d: palette %x, want three colours", w, at, e.pal)
+			}
+		}
+	}
 }
