@@ -444,7 +444,7 @@ func (e *tileEncoder) classify(pix []byte, ps int, r image.Rectangle, lossy bool
 		}
 		return true, false
 	}
-	if c1, ok := e.secondColour(pix, ps, r, c0); !ok {
+	if c1, ok := secondColour(pix, ps, r, c0); !ok {
 		return true, false
 	} else if onlyColours(pix, ps, r, c0, c1) {
 		// Text in a bitmap font: two colours, found without a look-up a
@@ -490,7 +490,7 @@ func (e *tileEncoder) classify(pix []byte, ps int, r image.Rectangle, lossy bool
 
 // secondColour is the first colour of rectangle r other than c0, false
 // when there is none (a solid tile).
-func (e *tileEncoder) secondColour(pix []byte, ps int, r image.Rectangle, c0 uint32) (uint32, bool) {
+func secondColour(pix []byte, ps int, r image.Rectangle, c0 uint32) (uint32, bool) {
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		row := pix[y*ps+4*r.Min.X:][:4*r.Dx()]
 		for ; len(row) >= 4; row = row[4:] {
@@ -528,7 +528,7 @@ func onlyColours(pix []byte, ps int, r image.Rectangle, a, b uint32) bool {
 // Two BGRX pixels read as one little-endian uint64 are two 32-bit lanes,
 // the first pixel in the low one; with the X byte masked off (pairColours)
 // a lane holds 0xRRGGBB. Working on both at once halves the steps of the
-// per-pixel passes over text, which decide most of the novice's CPU there.
+// per-pixel passes over text, the largest part of encoding it.
 const (
 	pixelPair   = 1<<32 | 1 // colour c in both lanes: uint64(c) * pixelPair
 	pairColours = 0x00ffffff_00ffffff
