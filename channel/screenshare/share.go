@@ -113,8 +113,14 @@ func (sh *Share) serve(ctx context.Context, s *session.Session, rw io.ReadWriteC
 			prev, grabs, grabTime = st, 0, 0
 			continue
 		case <-changes:
-			if wait := grabBusy - time.Since(lastGrab); wait > 0 {
-				// Too soon after the last grab: the timer will do it.
+			wait := grabBusy - time.Since(lastGrab)
+			if wait <= 0 {
+				// The sender cannot send before then: what is drawn
+				// meanwhile joins this grab.
+				wait = snd.GrabHold(time.Now())
+			}
+			if wait > 0 {
+				// Too soon: the timer will do it.
 				t.Reset(wait)
 				changes = nil
 				continue

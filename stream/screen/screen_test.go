@@ -796,3 +796,38 @@ func TestTwoColourTilesAreExact(t *testing.T) {
 		}
 	}
 }
+
+// TestGrabHoldWhileTheFrameRateHolds: while MaxFPS holds a change back, the
+// capture loop is told to grab only just before it may go; once it went, or
+// with nothing held, at once.
+func TestGrabHoldWhileTheFrameRateHolds(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newScreenPair(t, Settings{MaxFPS: 5}, nil)
+		defer p.stop()
+		m := image.NewRGBA(image.Rect(0, 0, 256, 128))
+		if err := p.s.Offer(toBGRX(m)); err != nil {
+			t.Fatal(err)
+		}
+		v := waitView(t, p.r, newer(0))
+		sent := time.Now()
+		if h := p.s.GrabHold(time.Now()); h != 0 {
+			t.Fatalf("nothing held back: GrabHold %v, want 0", h)
+		}
+		m.SetRGBA(10, 10, color.RGBA{255, 0, 0, 255})
+		if err := p.s.Offer(toBGRX(m, image.Rect(10, 10, 11, 11))); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait() // the sender found the change and waits for MaxFPS
+		want := sent.Add(200*time.Millisecond).Sub(time.Now()) - grabLead
+		if h := p.s.GrabHold(time.Now()); h != want {
+			t.Fatalf("a change held back by MaxFPS 5: GrabHold %v, want %v", h, want)
+		}
+		v = waitView(t, p.r, newer(v.Version))
+		if d := time.Since(sent); d < 200*time.Millisecond {
+			t.Errorf("the change went after %v at 5 fps", d)
+		}
+		if h := p.s.GrabHold(time.Now()); h != 0 {
+			t.Errorf("after the change went: GrabHold %v, want 0", h)
+		}
+	})
+}

@@ -54,6 +54,7 @@ type Sender struct {
 	cursorSet    bool
 	shape        []byte // pending MsgCursorShape body, nil if none
 	lastSend     time.Time
+	nextTake     time.Time // while only the pace or MaxFPS holds the dirty tiles back: when they may go
 	// Busy regions: a tile's heat is its recent changes (each grab that
 	// touched it adds 1, decaying with busyDecay); a hot tile is sent only
 	// when the busy budget allows (busyNext), a cold one at once.
@@ -164,6 +165,27 @@ func (s *Sender) Offer(f desktop.Frame) error {
 	s.signal()
 	return nil
 }
+
+// GrabHold is how long the capture loop may put off its next grab without
+// delaying anything on the screen: while tiles wait for the pace or MaxFPS
+// (a slow link), nothing, old or new, goes before then, and a grab now only
+// adds to what waits. A grab grabLead before keeps what goes then fresh.
+// Zero when the sender could use a grab now, or waits for something it
+// cannot time (an ack; the busy budget, which a change elsewhere passes).
+// At the slow steps of the shaped benchmark this halves the grabs of a
+// scrolling xterm.
+func (s *Sender) GrabHold(now time.Time) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.nextTake.IsZero() {
+		return 0
+	}
+	return max(s.nextTake.Sub(now)-grabLead, 0)
+}
+
+// grabLead is how long before the sender takes its next update a held
+// grab happens: a grab takes about a millisecond here.
+const grabLead = 2 * time.Millisecond
 
 // SetPathRTT gives Automatic the transport's least round trip (QUIC
 // measures it): with it a queue that never empties (a slow link with
@@ -325,6 +347,7 @@ func (s *Sender) heatNow(i int, now int64) float32 {
 // pixels to the staging canvas.
 func (s *Sender) takeLocked(now time.Time, j *job) {
 	*j = job{tiles: j.tiles[:0]}
+	s.nextTake = time.Time{}
 	if s.shape != nil {
 		j.shape, s.shape = s.shape, nil
 	}
@@ -352,6 +375,7 @@ func (s *Sender) takeLocked(now time.Time, j *job) {
 	if auto {
 		if w := s.pace.wait(now); w > 0 {
 			j.wait = w
+			s.nextTake = now.Add(w)
 			return
 		}
 		q, f := s.pace.choose()
@@ -359,6 +383,7 @@ func (s *Sender) takeLocked(now time.Time, j *job) {
 	}
 	if due := s.lastSend.Add(time.Second / time.Duration(fps)); now.Before(due) {
 		j.wait = due.Sub(now)
+		s.nextTake = due
 		return
 	}
 	// Hot tiles wait for the busy budget; if only hot tiles are dirty,
