@@ -172,8 +172,8 @@ func (s *Sender) Offer(f desktop.Frame) error {
 // adds to what waits. A grab grabLead before keeps what goes then fresh.
 // Zero when the sender could use a grab now, or waits for something it
 // cannot time (an ack; the busy budget, which a change elsewhere passes).
-// At the slow steps of the shaped benchmark this halves the grabs of a
-// scrolling xterm.
+// A scrolling xterm at the shaped benchmark's 0.5 Mbit/s step: 43 grabs a
+// second before, 31 with it (and the novice's CPU 6.8 → 6.3 %).
 func (s *Sender) GrabHold(now time.Time) time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
