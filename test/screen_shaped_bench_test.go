@@ -127,8 +127,7 @@ func screenShaped(b *testing.B, workload string, stepLen time.Duration, bufferKB
 		if show != nil {
 			watch = show.watch(b, vd.Name)
 		}
-		t.serverPid = server.Pid()
-		t.runSteps(b, probe, sh, stepLen)
+		t.runSteps(b, probe, sh, stepLen, server.Pid())
 		if watch != nil {
 			if t.frames, err = watch.stop(); err != nil {
 				b.Fatalf("watching the photos on the viewer's display: %v", err)
@@ -303,7 +302,6 @@ type shapedTool struct {
 	streams              int          // ra-p2p: screen streams the novice served (more than 1: the stream restarted)
 	frames               []frameSeen  // the slideshow's photos shown whole on the viewer's display
 	serverCPU, viewerCPU float64
-	serverPid            int // while the steps run
 }
 
 type shapedSample struct {
@@ -325,7 +323,7 @@ func (t *shapedTool) elapsed() time.Duration {
 
 // runSteps samples the probe without a break while a goroutine steps the
 // rate at the scheduled times and reads the router's counters.
-func (t *shapedTool) runSteps(b *testing.B, probe *latency.Probe, sh *shaper, stepLen time.Duration) {
+func (t *shapedTool) runSteps(b *testing.B, probe *latency.Probe, sh *shaper, stepLen time.Duration, serverPid int) {
 	done := make(chan struct{})
 	var mon sync.WaitGroup
 	var monErr error
@@ -337,7 +335,7 @@ func (t *shapedTool) runSteps(b *testing.B, probe *latency.Probe, sh *shaper, st
 	}
 	t.steps[0].start, t.steps[0].s0 = start, first
 	ticks := func() (int64, error) {
-		s, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", t.serverPid))
+		s, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", serverPid))
 		if err != nil {
 			return 0, fmt.Errorf("reading the server's CPU time: %w", err)
 		}
