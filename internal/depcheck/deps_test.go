@@ -284,7 +284,7 @@ var rules = map[string]map[string]string{
 // allowed lists, per package, what its rules would forbid but it may
 // import: the window's X-side leaves share the window lookup, and with
 // capture the MIT-SHM segment; the file protocol and transfer share the
-// framing; the audio thread sets its own timer slack.
+// framing.
 var allowed = map[string][]string{
 	"stream/files": {module + "/stream/framing"},
 	"stream/talk":  {module + "/stream/framing"},
@@ -292,7 +292,6 @@ var allowed = map[string][]string{
 	"render/xpane": {module + "/render/xwin", module + "/internal/xshm"},
 	"capture":      {module + "/internal/xshm"},
 	"render/xkeys": {module + "/render/xwin"},
-	"audio":        {module + "/internal/timerslack"},
 }
 
 // goos lists the systems whose builds are checked: a file behind a build
