@@ -15,6 +15,7 @@ import (
 	"unsafe"
 
 	"github.com/gen2brain/malgo"
+	"github.com/ra-p2p/ra-p2p/internal/timerslack"
 )
 
 // Buffers, kept small because every millisecond here adds to mouth-to-ear
@@ -151,7 +152,13 @@ func orDefault(id string) string {
 // left waits for the next period, less than a frame); what it plays goes
 // beside what the microphone heard, sample for sample, to Capture.
 func (d *Duplex) callback(out, in []byte, frameCount uint32) {
-	d.callbacks.Add(1)
+	if d.callbacks.Add(1) == 1 {
+		// The device's thread keeps the sound server's deadlines: the
+		// kernel's own timer slack, not the process's millisecond.
+		if err := timerslack.Precise(); err != nil {
+			slog.Debug("audio: could not make the audio thread's timers precise", "err", err)
+		}
+	}
 	spk := samples(out)
 	for d.speaker.len() < len(spk) {
 		clear(d.spkFrame[:])

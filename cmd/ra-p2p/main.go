@@ -20,6 +20,7 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/ra-p2p/ra-p2p/internal/quietx"
+	_ "github.com/ra-p2p/ra-p2p/internal/timerslack/coarse" // a millisecond of timer slack: far fewer wake-ups
 	"github.com/ra-p2p/ra-p2p/p2p"
 	"github.com/ra-p2p/ra-p2p/p2p/portmap"
 	"github.com/ra-p2p/ra-p2p/session"

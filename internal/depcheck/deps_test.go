@@ -284,7 +284,7 @@ var rules = map[string]map[string]string{
 // allowed lists, per package, what its rules would forbid but it may
 // import: the window's X-side leaves share the window lookup, and with
 // capture the MIT-SHM segment; the file protocol and transfer share the
-// framing.
+// framing; the audio thread sets its own timer slack.
 var allowed = map[string][]string{
 	"stream/files": {module + "/stream/framing"},
 	"stream/talk":  {module + "/stream/framing"},
@@ -292,6 +292,7 @@ var allowed = map[string][]string{
 	"render/xpane": {module + "/render/xwin", module + "/internal/xshm"},
 	"capture":      {module + "/internal/xshm"},
 	"render/xkeys": {module + "/render/xwin"},
+	"audio":        {module + "/internal/timerslack"},
 }
 
 // goos lists the systems whose builds are checked: a file behind a build
@@ -386,6 +387,28 @@ func TestWindowsBuild(t *testing.T) {
 		if !slices.Contains(graph[path].Deps, want) {
 			t.Errorf("ra-p2p.exe does not link %s: the check sees nothing", want)
 		}
+	}
+}
+
+// TestOnlyCommandsCoarsenTimers: importing internal/timerslack/coarse gives
+// the whole process, and every process it starts, a millisecond of timer
+// slack. A command may want that; a library or a test binary must not have
+// it: a test that starts PipeWire would hand the slack to the sound server,
+// whose graph then runs late (the voice tests failed so in session 14).
+func TestOnlyCommandsCoarsenTimers(t *testing.T) {
+	root := moduleRoot(t)
+	coarse := module + "/internal/timerslack/coarse"
+	graph := listDeps(t, root, "linux", []string{"..."}, "-test")
+	if !slices.Contains(graph[module+"/cmd/ra-p2p"].Deps, coarse) {
+		t.Fatalf("cmd/ra-p2p does not link %s: the check sees nothing", coarse)
+	}
+	for path, p := range graph {
+		own := path == coarse || strings.HasPrefix(path, coarse+" ") || path == coarse+".test"
+		if own || matches(module+"/cmd/...", strings.Fields(path)[0]) || !slices.Contains(p.Deps, coarse) {
+			continue
+		}
+		t.Errorf("%s links %s, which only a command may\n\timport chain: %s",
+			path, coarse, strings.Join(chain(graph, path, coarse), " → "))
 	}
 }
 
