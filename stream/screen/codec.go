@@ -132,6 +132,9 @@ type tileEncoder struct {
 	palKey  [1024]uint32
 	palIdx  [1024]byte
 	counted bool // classify left the tile's colours in pal
+	// a two-colour tile's indices, one bit a pixel as the wire has them,
+	// made by classify in the pass that found the tile has two colours
+	twoBits []byte
 }
 
 func newTileEncoder() *tileEncoder {
@@ -196,7 +199,11 @@ func (e *tileEncoder) encode(dst []byte, canvas []byte, stride int, sc *scaler, 
 			for _, c := range e.pal {
 				e.hdr = append(e.hdr, byte(c>>16), byte(c>>8), byte(c))
 			}
-			e.zin = e.appendIndices(e.zin, pix, ps, tr, paletteBits(len(e.pal)))
+			if len(e.pal) == 2 {
+				e.zin = append(e.zin, e.twoBits...)
+			} else {
+				e.zin = e.appendIndices(e.zin, pix, ps, tr, paletteBits(len(e.pal)))
+			}
 			p.nLossless++
 		default:
 			e.hdr = append(e.hdr, codecLossless)
@@ -365,39 +372,6 @@ func paletteRowBytes(w, bits int) int { return (w*bits + 7) / 8 }
 // appendIndices appends the palette indices of rectangle r, bits each,
 // most significant first, each row padded to a byte.
 func (e *tileEncoder) appendIndices(dst []byte, pix []byte, ps int, r image.Rectangle, bits int) []byte {
-	if bits == 1 {
-		// Two colours (a bitmap font): a pixel's index is whether it is
-		// the second, eight pixels a byte.
-		one := e.pal[1]
-		one2 := uint64(one) * pixelPair
-		for y := r.Min.Y; y < r.Max.Y; y++ {
-			row := pix[y*ps+4*r.Min.X:][:4*r.Dx()]
-			// Eight pixels a byte, two at a time and without a branch on
-			// them (text's are a coin toss): a lane's top bit is set where
-			// the pixel is not the second colour.
-			for ; len(row) >= 32; row = row[32:] {
-				p := (*[32]byte)(row)
-				d0 := pairNonZero(binary.LittleEndian.Uint64(p[0:])&pairColours ^ one2)
-				d1 := pairNonZero(binary.LittleEndian.Uint64(p[8:])&pairColours ^ one2)
-				d2 := pairNonZero(binary.LittleEndian.Uint64(p[16:])&pairColours ^ one2)
-				d3 := pairNonZero(binary.LittleEndian.Uint64(p[24:])&pairColours ^ one2)
-				acc := d0>>24&0x80 | d0>>57&0x40 | d1>>26&0x20 | d1>>59&0x10 |
-					d2>>28&0x08 | d2>>61&0x04 | d3>>30&0x02 | d3>>63
-				dst = append(dst, ^byte(acc))
-			}
-			if len(row) > 0 {
-				var acc byte
-				for k := 0; k < len(row); k += 4 {
-					acc <<= 1
-					if bgrx(row[k:]) == one {
-						acc |= 1
-					}
-				}
-				dst = append(dst, acc<<(8-len(row)/4))
-			}
-		}
-		return dst
-	}
 	prev, prevIdx := ^uint32(0), byte(0)
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		row := pix[y*ps+4*r.Min.X:][:4*r.Dx()]
@@ -433,29 +407,30 @@ func (e *tileEncoder) classify(pix []byte, ps int, r image.Rectangle, lossy bool
 	e.counted = false
 	w := 4 * r.Dx()
 	c0 := bgrx(pix[r.Min.Y*ps+4*r.Min.X:])
-	if !lossy {
-		for y := r.Min.Y; y < r.Max.Y; y++ {
-			row := pix[y*ps+4*r.Min.X:][:w]
-			for i := 0; i+4 <= len(row); i += 4 {
-				if bgrx(row[i:]) != c0 {
-					return false, false
-				}
-			}
-		}
+	// Text in a bitmap font: two colours, found and packed in one pass,
+	// without a look-up a pixel (and without a branch on them, which text
+	// mispredicts).
+	var c1 uint32
+	var n int
+	e.twoBits, c1, n = appendTwoColourBits(e.twoBits[:0], pix, ps, r, c0)
+	switch {
+	case n == 1:
 		return true, false
-	}
-	if c1, ok := secondColour(pix, ps, r, c0); !ok {
-		return true, false
-	} else if onlyColours(pix, ps, r, c0, c1) {
-		// Text in a bitmap font: two colours, found without a look-up a
-		// pixel (and without a branch on them, which text mispredicts).
+	case n == 2:
 		e.pal = append(e.pal[:0], c0, c1)
 		e.counted = true
+		if c0 > c1 {
+			// The palette goes in order of value, and a set bit is the
+			// second colour of it: here, c0.
+			invertBits(e.twoBits, r.Dx())
+		}
 		return false, false
+	case !lossy:
+		return false, false // palette counts the colours
 	}
 	tab := &e.colours
 	clear(tab[:])
-	n := 0
+	n = 0
 	prev := ^uint32(0)
 	e.pal = e.pal[:0]
 	for y := r.Min.Y; y < r.Max.Y; y++ {
@@ -488,41 +463,84 @@ func (e *tileEncoder) classify(pix []byte, ps int, r image.Rectangle, lossy bool
 	return n == 1, false
 }
 
-// secondColour is the first colour of rectangle r other than c0, false
-// when there is none (a solid tile).
-func secondColour(pix []byte, ps int, r image.Rectangle, c0 uint32) (uint32, bool) {
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		row := pix[y*ps+4*r.Min.X:][:4*r.Dx()]
-		for ; len(row) >= 4; row = row[4:] {
-			if c := binary.LittleEndian.Uint32(row) & 0xffffff; c != c0 {
-				return c, true
-			}
-		}
-	}
-	return 0, false
-}
-
-// onlyColours says whether every pixel of rectangle r is a or b. It looks
-// at a whole row before it decides, so a tile of more colours costs about
-// one row.
-func onlyColours(pix []byte, ps int, r image.Rectangle, a, b uint32) bool {
-	a2, b2 := uint64(a)*pixelPair, uint64(b)*pixelPair
+// appendTwoColourBits appends rectangle r's pixels one bit each, set
+// where the pixel is not c0 (the colour of its first), eight a byte and
+// each row from a new byte, as a two-colour palette tile's indices go; in
+// the same pass it finds whether r has one colour (n = 1), two (n = 2, the
+// other being c1) or more (n = 3: the bits appended are then meaningless).
+// A row is looked at whole before it decides, so a tile of more colours
+// costs about a row more than finding that out.
+func appendTwoColourBits(dst []byte, pix []byte, ps int, r image.Rectangle, c0 uint32) (out []byte, c1 uint32, n int) {
+	n = 1
+	a2 := uint64(c0) * pixelPair
+	b2 := a2 // c1's, once known: until then "neither" means "not c0"
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		row := pix[y*ps+4*r.Min.X:][:4*r.Dx()]
 		var other uint64 // a lane's top bit set by a pixel that is neither
-		for ; len(row) >= 8; row = row[8:] {
-			v := binary.LittleEndian.Uint64(row) & pairColours
-			other |= pairNonZero(v^a2) & pairNonZero(v^b2)
+		// Eight pixels a byte, two at a time and without a branch on
+		// them (text's are a coin toss): a lane's top bit is set where
+		// the pixel is not c0.
+		rest := row
+		for ; len(rest) >= 32; rest = rest[32:] {
+			p := (*[32]byte)(rest)
+			v0 := binary.LittleEndian.Uint64(p[0:]) & pairColours
+			v1 := binary.LittleEndian.Uint64(p[8:]) & pairColours
+			v2 := binary.LittleEndian.Uint64(p[16:]) & pairColours
+			v3 := binary.LittleEndian.Uint64(p[24:]) & pairColours
+			d0, d1, d2, d3 := pairNonZero(v0^a2), pairNonZero(v1^a2), pairNonZero(v2^a2), pairNonZero(v3^a2)
+			other |= d0&pairNonZero(v0^b2) | d1&pairNonZero(v1^b2) | d2&pairNonZero(v2^b2) | d3&pairNonZero(v3^b2)
+			dst = append(dst, byte(d0>>24&0x80|d0>>57&0x40|d1>>26&0x20|d1>>59&0x10|
+				d2>>28&0x08|d2>>61&0x04|d3>>30&0x02|d3>>63))
 		}
-		if len(row) == 4 {
-			v := uint64(bgrx(row))
-			other |= pairNonZero(v^uint64(a)) & pairNonZero(v^uint64(b))
+		if len(rest) > 0 {
+			b := uint32(b2)
+			var acc byte
+			for k := 0; k < len(rest); k += 4 {
+				acc <<= 1
+				if c := bgrx(rest[k:]); c != c0 {
+					acc |= 1
+					if c != b {
+						other = 1
+					}
+				}
+			}
+			dst = append(dst, acc<<(8-len(rest)/4))
 		}
-		if other != 0 {
-			return false
+		if other == 0 {
+			continue
+		}
+		if n == 2 {
+			return dst, c1, 3
+		}
+		// The first pixel that is not c0 is in this row: that is c1, and
+		// the row is looked at again for a third colour.
+		for k := 0; ; k += 4 {
+			if c := bgrx(row[k:]); c != c0 {
+				c1 = c
+				break
+			}
+		}
+		n, b2 = 2, uint64(c1)*pixelPair
+		for k := 0; k < len(row); k += 4 {
+			if c := bgrx(row[k:]); c != c0 && c != c1 {
+				return dst, c1, 3
+			}
 		}
 	}
-	return true
+	return dst, c1, n
+}
+
+// invertBits inverts the bits appendTwoColourBits made for rows of width
+// pixels, leaving each row's padding bits clear.
+func invertBits(bits []byte, width int) {
+	per := (width + 7) / 8
+	tail := byte(0xff) << ((8 - width%8) % 8)
+	for row := bits; len(row) >= per; row = row[per:] {
+		for i := range row[:per-1] {
+			row[i] ^= 0xff
+		}
+		row[per-1] ^= tail
+	}
 }
 
 // Two BGRX pixels read as one little-endian uint64 are two 32-bit lanes,

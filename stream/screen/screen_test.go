@@ -1,9 +1,11 @@
 package screen
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
@@ -752,46 +754,60 @@ func TestScreenPaletteTiles(t *testing.T) {
 	})
 }
 
-// TestTwoColourTilesAreExact: a tile of two colours but for one pixel of a
-// third, wherever that pixel is (first, last, the odd one at the end of a
-// row of odd width, a row's second half), is not taken for two colours;
-// two colours alone are, with their indices exact. The two-colour path
-// reads pixels in pairs and decides a row at a time.
+// TestTwoColourTilesAreExact: a two-colour tile's bits, made in the pass
+// that finds its colours, are the palette's indices whichever colour comes
+// first (the palette goes in order of value), at widths with and without a
+// partial last byte, lossy or not; they match what the general path packs,
+// padding included; and a third colour anywhere, even in the row where the
+// second appears, makes it a tile of three.
 func TestTwoColourTilesAreExact(t *testing.T) {
 	e := newTileEncoder()
-	for _, w := range []int{64, 13, 1, 2} {
-		const h = 5
-		rng := rand.New(rand.NewPCG(uint64(w), 3))
-		a, b, odd := uint32(0x102030), uint32(0xf0e0d0), uint32(0x102031)
-		pix := make([]byte, 4*w*h)
-		want := make([]uint32, w*h)
-		for i := range want {
-			want[i] = a
-			if rng.IntN(2) == 1 || i == len(want)-1 { // both colours, whatever the draw
-				want[i] = b
-			}
-			binary.LittleEndian.PutUint32(pix[4*i:], want[i]|0xff000000) // the X byte set: not a colour
-		}
-		r := image.Rect(0, 0, w, h)
-		if solid, photo := e.classify(pix, 4*w, r, true); solid || photo || !e.counted || len(e.pal) != 2 {
-			t.Fatalf("width %d, two colours: solid %v, photo %v, palette %x", w, solid, photo, e.pal)
-		}
-		if !e.palette(pix, 4*w, r) {
-			t.Fatalf("width %d: no palette for two colours", w)
-		}
-		idx := e.appendIndices(nil, pix, 4*w, r, 1)
-		for i, c := range want {
-			x, y := i%w, i/w
-			bit := idx[y*paletteRowBytes(w, 1)+x/8] >> (7 - x%8) & 1
-			if got := e.pal[bit]; got != c {
-				t.Fatalf("width %d, pixel (%d,%d): index %d is %06x, want %06x", w, x, y, bit, got, c)
-			}
-		}
-		for _, at := range []int{0, w*h - 1, w - 1, w/2 + w*(h/2)} {
-			p := slices.Clone(pix)
-			binary.LittleEndian.PutUint32(p[4*at:], odd)
-			if e.classify(p, 4*w, r, true); len(e.pal) != 3 {
-				t.Errorf("width %d, a third colour at pixel %d: palette %x, want three colours", w, at, e.pal)
+	lo, hi, odd := uint32(0x102030), uint32(0xf0e0d0), uint32(0x102031)
+	for _, w := range []int{64, 13, 1, 2, 9} {
+		for _, first := range []uint32{lo, hi} {
+			for _, lossy := range []bool{true, false} {
+				const h = 5
+				name := fmt.Sprintf("width %d, first %06x, lossy %v", w, first, lossy)
+				rng := rand.New(rand.NewPCG(uint64(w), 3))
+				second := lo ^ hi ^ first
+				pix := make([]byte, 4*w*h)
+				want := make([]uint32, w*h)
+				for i := range want {
+					want[i] = second
+					if i == 0 || (i < len(want)-1 && rng.IntN(2) == 1) { // both colours, whatever the draw
+						want[i] = first
+					}
+					binary.LittleEndian.PutUint32(pix[4*i:], want[i]|0xff000000) // the X byte set: not a colour
+				}
+				r := image.Rect(0, 0, w, h)
+				if solid, photo := e.classify(pix, 4*w, r, lossy); solid || photo || !e.counted || len(e.pal) != 2 {
+					t.Fatalf("%s: solid %v, photo %v, palette %x", name, solid, photo, e.pal)
+				}
+				if !e.palette(pix, 4*w, r) {
+					t.Fatalf("%s: no palette for two colours", name)
+				}
+				bits := e.twoBits
+				if len(bits) != h*paletteRowBytes(w, 1) {
+					t.Fatalf("%s: %d bytes of indices, want %d", name, len(bits), h*paletteRowBytes(w, 1))
+				}
+				for i, c := range want {
+					x, y := i%w, i/w
+					bit := bits[y*paletteRowBytes(w, 1)+x/8] >> (7 - x%8) & 1
+					if got := e.pal[bit]; got != c {
+						t.Fatalf("%s, pixel (%d,%d): index %d is %06x, want %06x", name, x, y, bit, got, c)
+					}
+				}
+				if general := e.appendIndices(nil, pix, 4*w, r, 1); !bytes.Equal(general, bits) {
+					t.Fatalf("%s: the bits differ from the general path's (padding?):\n%x\n%x", name, bits, general)
+				}
+				for _, at := range []int{0, 1, w*h - 1, w - 1, w/2 + w*(h/2)} {
+					p := slices.Clone(pix)
+					binary.LittleEndian.PutUint32(p[4*at:], odd)
+					e.classify(p, 4*w, r, lossy)
+					if lossy && len(e.pal) != 3 || !lossy && e.counted {
+						t.Errorf("%s, a third colour at pixel %d: palette %x (counted %v), want three colours", name, at, e.pal, e.counted)
+					}
+				}
 			}
 		}
 	}
