@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"io"
 	"log/slog"
 	"os"
 	"sync"
@@ -15,11 +14,10 @@ import (
 	"time"
 
 	"github.com/jezek/xgb"
-	"github.com/jezek/xgb/shm"
-	"github.com/jezek/xgb/xfixes"
 	"github.com/jezek/xgb/xproto"
 
 	"github.com/ra-p2p/ra-p2p/desktop"
+	"github.com/ra-p2p/ra-p2p/internal/x11sync"
 	"github.com/ra-p2p/ra-p2p/internal/xshm"
 )
 
@@ -30,8 +28,10 @@ type Grabber struct {
 	changes <-chan struct{} // what Changes returns: changed, or nil without a watcher; set by Open
 
 	mu      sync.Mutex
-	conn    *xgb.Conn // nil after Close
-	display string    // for messages
+	conn    *xgb.Conn     // set-up, shared memory and the cursor; nil after Close
+	x       *x11sync.Conn // the screen's damage and image, and the pointer: Grab's own
+	shmExt  x11sync.Extension
+	display string // for messages
 	root    xproto.Window
 	tile    int
 	w, h    int
@@ -44,6 +44,7 @@ type Grabber struct {
 	tiles   tiler
 	area    tiler  // the tiles to copy, from the damaged rectangles
 	shots   []shot // this Grab's image requests
+	damaged []image.Rectangle
 	cursor  cursorState
 	damage  damageState
 	watch   *watcher  // nil: Changes is nil
@@ -56,8 +57,10 @@ type Grabber struct {
 // default screen. It uses MIT-SHM when the server offers it on a local
 // connection and falls back to plain GetImage otherwise (about 10× slower for
 // a full screen). It fails on visuals other than little-endian TrueColor with
-// 32 bits per pixel. With DAMAGE it opens a second connection to the
-// display, to wake Changes (a goroutine reads it; Close ends it).
+// 32 bits per pixel. It has two connections to the display: xgb's for the
+// set-up, the shared memory and the cursor's shape, and a synchronous one
+// (x11sync) for what every Grab asks. With DAMAGE it opens a third, to wake
+// Changes (a goroutine reads it; Close ends it).
 func Open(display string, opts Options) (*Grabber, error) {
 	name := display
 	if name == "" {
@@ -77,10 +80,13 @@ func Open(display string, opts Options) (*Grabber, error) {
 	g := &Grabber{conn: conn, display: name, tile: tile, changed: make(chan struct{}, 1)}
 	if err := g.setup(display, opts); err != nil {
 		conn.Close()
+		if g.x != nil {
+			g.x.Close()
+		}
 		return nil, fmt.Errorf("capture: display %s: %w", name, err)
 	}
 	if g.damage.ok {
-		if g.watch, err = startWatcher(display, g.changed); err != nil {
+		if g.watch, err = startWatcher(display, uint32(g.root), g.changed); err != nil {
 			slog.Debug("capture: changes are not watched, callers poll", "display", name, "err", err)
 		} else {
 			g.changes = g.changed
@@ -140,7 +146,18 @@ func (g *Grabber) setup(display string, opts Options) error {
 		slog.Debug("capture: using MIT-SHM", "display", g.display, "width", g.w, "height", g.h)
 	}
 	g.cursor.start(g.conn, g.root)
-	g.damage.start(g.conn, g.root, g.cursor.ok)
+	if g.x, err = x11sync.Dial(display); err != nil {
+		return err
+	}
+	g.x.OnEvent = func(ev []byte) { g.damage.event(ev) } // only DAMAGE's come on this connection
+	g.x.OnError = func(err *x11sync.Error) { slog.Debug("capture: X error", "display", g.display, "err", err) }
+	if g.useShm {
+		var ok bool
+		if g.shmExt, ok, err = g.x.Extension("MIT-SHM"); err != nil || !ok {
+			return errors.Join(errors.New("MIT-SHM is there for one connection and not another"), err)
+		}
+	}
+	g.damage.start(g.x, uint32(g.root))
 	return nil
 }
 
@@ -206,7 +223,8 @@ func (g *Grabber) Grab() (*desktop.Frame, error) {
 		return nil, ErrClosed
 	}
 
-	var ptr *xproto.QueryPointerReply
+	var px, py int
+	var onScreen bool
 	// xgb's event queue is bounded and its reader stops (and with it every
 	// reply) when the queue is full: empty it before waiting for replies, in
 	// case many cursor changes piled up while nobody called Grab.
@@ -227,42 +245,35 @@ func (g *Grabber) Grab() (*desktop.Frame, error) {
 		// size change (RandR) is seen before the image is trusted; when
 		// nothing is copied, only now and then (a poll of the pointer alone
 		// costs half as much).
-		var geomC xproto.GetGeometryCookie
+		var geomC, regC x11sync.Cookie
+		var where bool
 		askGeom := copyScreen || time.Since(g.geomAt) >= geometryEvery
 		if askGeom {
-			geomC = xproto.GetGeometry(g.conn, xproto.Drawable(g.root))
+			geomC = g.x.GetGeometry(uint32(g.root))
 		}
-		ptrC := xproto.QueryPointer(g.conn, g.root)
-		var (
-			regC  xfixes.FetchRegionCookie
-			where bool
-		)
+		ptrC := g.x.QueryPointer(uint32(g.root))
 		g.shots = g.shots[:0]
 		if copyScreen {
-			regC, where = g.damage.take(g.conn, !whole)
+			regC, where = g.damage.take(g.x, !whole)
 			if !where {
 				whole = true
 				g.requestLocked(image.Rect(0, 0, g.w, g.h))
 			}
 		}
+		// The replies come in the order asked.
 		var perr, ierr error
-		ptr, perr = ptrC.Reply()
-		if errors.Is(perr, io.EOF) {
-			return nil, fmt.Errorf("capture: lost the connection to display %s: %w", g.display, perr)
-		}
 		if askGeom {
-			geom, gerr := geomC.Reply()
-			if errors.Is(gerr, io.EOF) {
-				return nil, fmt.Errorf("capture: lost the connection to display %s: %w", g.display, gerr)
-			}
+			w, h, gerr := g.x.Geometry(geomC)
 			if gerr != nil {
-				return nil, fmt.Errorf("capture: querying root geometry: %w", gerr)
+				return nil, fmt.Errorf("capture: querying root geometry on display %s: %w", g.display, gerr)
 			}
 			g.geomAt = time.Now()
-			if int(geom.Width) != g.w || int(geom.Height) != g.h {
+			if w != g.w || h != g.h {
 				slog.Debug("capture: screen size changed", "display", g.display,
-					"from", image.Pt(g.w, g.h), "to", image.Pt(int(geom.Width), int(geom.Height)))
-				g.resizeLocked(int(geom.Width), int(geom.Height))
+					"from", image.Pt(g.w, g.h), "to", image.Pt(w, h))
+				// The pointer's and the region's replies are skipped: the
+				// next try asks again.
+				g.resizeLocked(w, h)
 				all, whole, copyScreen = true, true, true
 				g.reset.Store(false)
 				if attempt < 3 {
@@ -271,12 +282,17 @@ func (g *Grabber) Grab() (*desktop.Frame, error) {
 				return nil, errors.New("capture: screen size keeps changing")
 			}
 		}
+		px, py, onScreen, perr = g.x.Pointer(ptrC)
+		var xerr *x11sync.Error
+		if perr != nil && !errors.As(perr, &xerr) {
+			return nil, fmt.Errorf("capture: lost the connection to display %s: %w", g.display, perr)
+		}
 		if where {
-			rep, err := regC.Reply()
-			if err != nil {
+			var err error
+			if g.damaged, err = g.x.Region(regC, g.damaged[:0]); err != nil {
 				ierr = fmt.Errorf("fetching the damaged region: %w", err)
 			} else {
-				for _, r := range g.areaLocked(rep.Rectangles) {
+				for _, r := range g.areaLocked(g.damaged) {
 					g.requestLocked(r)
 				}
 			}
@@ -299,8 +315,8 @@ func (g *Grabber) Grab() (*desktop.Frame, error) {
 		}
 		if !copyScreen {
 			// The server sent the damage of everything drawn before our
-			// requests ahead of their replies: read now, it is all here.
-			g.drainEventsLocked()
+			// requests ahead of their replies, and reading the replies
+			// read it.
 			if g.damage.needGrab() {
 				copyScreen = true
 				continue
@@ -309,8 +325,7 @@ func (g *Grabber) Grab() (*desktop.Frame, error) {
 		break
 	}
 
-	// Events queued before our replies (xgb reads the wire in order), i.e.
-	// everything up to this grab.
+	// The cursor's events (on xgb's connection) so far.
 	g.drainEventsLocked()
 
 	if all {
@@ -335,9 +350,9 @@ func (g *Grabber) Grab() (*desktop.Frame, error) {
 	f.Pix = g.pix
 	f.Seq = g.seq
 	f.Cursor = desktop.Cursor{
-		X:       int(ptr.RootX),
-		Y:       int(ptr.RootY),
-		Visible: ptr.SameScreen && !g.cursor.blank,
+		X:       px,
+		Y:       py,
+		Visible: onScreen && !g.cursor.blank,
 		Serial:  g.cursor.serial,
 		Shape:   shape,
 		HotX:    g.cursor.hotX,
@@ -354,11 +369,11 @@ const geometryEvery = time.Second
 
 // areaLocked turns the damaged rectangles into what to copy: the tiles they
 // touch, merged into at most maxShots rectangles that share no tile.
-func (g *Grabber) areaLocked(damaged []xproto.Rectangle) []image.Rectangle {
+func (g *Grabber) areaLocked(damaged []image.Rectangle) []image.Rectangle {
 	screen := image.Rect(0, 0, g.w, g.h)
 	g.area.begin()
 	for _, d := range damaged {
-		r := image.Rect(int(d.X), int(d.Y), int(d.X)+int(d.Width), int(d.Y)+int(d.Height)).Intersect(screen)
+		r := d.Intersect(screen)
 		if r.Empty() {
 			continue
 		}
@@ -377,9 +392,8 @@ func (g *Grabber) areaLocked(damaged []xproto.Rectangle) []image.Rectangle {
 // pixels are read into pix, stride bytes a row.
 type shot struct {
 	r      image.Rectangle
-	off    int // where in the shm segment
-	shmC   shm.GetImageCookie
-	imgC   xproto.GetImageCookie
+	off    int // where in the shm segment; -1: in the reply
+	cookie x11sync.Cookie
 	pix    []byte
 	stride int
 }
@@ -393,43 +407,43 @@ func (g *Grabber) requestLocked(r image.Rectangle) {
 		p := g.shots[n-1]
 		s.off = p.off + p.stride*p.r.Dy()
 	}
-	x, y, w, h := int16(r.Min.X), int16(r.Min.Y), uint16(r.Dx()), uint16(r.Dy())
-	if g.seg != nil && s.off+s.stride*r.Dy() <= len(g.seg.Mem) {
-		s.shmC = shm.GetImage(g.conn, xproto.Drawable(g.root), x, y, w, h,
-			^uint32(0), xproto.ImageFormatZPixmap, g.seg.Seg, uint32(s.off))
+	if g.seg != nil && s.off >= 0 && s.off+s.stride*r.Dy() <= len(g.seg.Mem) {
+		s.cookie = g.x.ShmGetImage(g.shmExt, uint32(g.root), r, uint32(g.seg.Seg), uint32(s.off))
 	} else {
 		s.off = -1
-		s.imgC = xproto.GetImage(g.conn, xproto.ImageFormatZPixmap, xproto.Drawable(g.root), x, y, w, h, ^uint32(0))
+		s.cookie = g.x.GetImage(uint32(g.root), r)
 	}
 	g.shots = append(g.shots, s)
 }
 
-// readShotsLocked waits for the images of this Grab's shots.
+// readShotsLocked waits for the images of this Grab's shots. An image
+// sent in its reply is copied out of it: the next reply read reuses the
+// connection's buffer.
 func (g *Grabber) readShotsLocked() error {
 	var first error
 	for i := range g.shots {
 		s := &g.shots[i]
 		size := s.stride * s.r.Dy()
 		if s.off >= 0 {
-			rep, err := s.shmC.Reply()
+			n, err := g.x.ShmImageSize(s.cookie)
 			switch {
 			case err != nil:
 				first = cmp.Or(first, err)
-			case int(rep.Size) < size:
-				first = cmp.Or(first, fmt.Errorf("short shm image of %v: %d bytes, want %d", s.r, rep.Size, size))
+			case n < size:
+				first = cmp.Or(first, fmt.Errorf("short shm image of %v: %d bytes, want %d", s.r, n, size))
 			default:
 				s.pix = g.seg.Mem[s.off : s.off+size]
 			}
 			continue
 		}
-		rep, err := s.imgC.Reply()
+		data, err := g.x.Image(s.cookie)
 		switch {
 		case err != nil:
 			first = cmp.Or(first, err)
-		case len(rep.Data) < size:
-			first = cmp.Or(first, fmt.Errorf("short image of %v: %d bytes, want %d", s.r, len(rep.Data), size))
+		case len(data) < size:
+			first = cmp.Or(first, fmt.Errorf("short image of %v: %d bytes, want %d", s.r, len(data), size))
 		default:
-			s.pix = rep.Data
+			s.pix = append(s.pix[:0], data[:size]...)
 		}
 	}
 	return first
@@ -447,9 +461,7 @@ func (g *Grabber) drainEventsLocked() {
 			slog.Debug("capture: X error", "display", g.display, "err", xerr)
 			continue
 		}
-		if !g.damage.event(ev) {
-			g.cursor.event(ev)
-		}
+		g.cursor.event(ev)
 	}
 }
 
@@ -482,6 +494,7 @@ func (g *Grabber) Close() error {
 		g.watch.close()
 		g.watch = nil
 	}
+	g.x.Close()
 	g.conn.Close()
 	// The event channel is closed once xgb's reader has stopped.
 	for {

@@ -6,9 +6,7 @@ import (
 	"errors"
 	"log/slog"
 
-	"github.com/jezek/xgb"
-	"github.com/jezek/xgb/damage"
-	"github.com/jezek/xgb/xproto"
+	"github.com/ra-p2p/ra-p2p/internal/x11sync"
 )
 
 // watcher wakes whoever waits on Grabber.Changes when something is drawn
@@ -18,44 +16,46 @@ import (
 // still decides what is copied, so a wake-up early, late or twice loses
 // nothing, and Grab never waits for this goroutine to have read an event.
 type watcher struct {
-	conn *xgb.Conn
+	conn *x11sync.Conn
 	done chan struct{} // closed when run has returned
 }
 
 // startWatcher opens the connection and subscribes; it fails without
 // DAMAGE. The cursor is watched too when XFixes is there.
-func startWatcher(display string, changed chan<- struct{}) (*watcher, error) {
-	conn, err := xgb.NewConnDisplay(display)
+func startWatcher(display string, root uint32, changed chan<- struct{}) (*watcher, error) {
+	conn, err := x11sync.Dial(display)
 	if err != nil {
 		return nil, err
 	}
-	root := xproto.Setup(conn).DefaultScreen(conn).Root
-	id, err := watchDamage(conn, root)
-	if err != nil {
+	// Handlers first: the damage's first event can come with the reply
+	// to the next request of this set-up.
+	var ext x11sync.Extension
+	var id uint32
+	conn.OnEvent = func(ev []byte) {
+		if id != 0 && ev[0]&0x7f == ext.FirstEvent {
+			// Empty the damage (sent with the next read) so that the
+			// next drawing raises a new event.
+			conn.DamageSubtract(ext, id, 0)
+		}
+	}
+	conn.OnError = func(err *x11sync.Error) { slog.Debug("capture: X error on the watching connection", "err", err) }
+	if ext, id, err = watchDamage(conn, root); err != nil {
 		conn.Close()
 		return nil, errors.Join(errors.New("no DAMAGE"), err)
 	}
-	if err := watchCursor(conn, root); err != nil {
+	if err := watchCursorShape(conn, root); err != nil {
 		slog.Debug("capture: cursor changes will not wake Changes", "err", err)
 	}
 	w := &watcher{conn: conn, done: make(chan struct{})}
-	go w.run(id, changed)
+	go w.run(changed)
 	return w, nil
 }
 
-// run signals changed (one slot) at each event and empties the damage so
-// that the next drawing raises a new one. It returns once the connection
-// is closed.
-func (w *watcher) run(id damage.Damage, changed chan<- struct{}) {
+// run signals changed (one slot) at each event. It returns once the
+// connection is closed.
+func (w *watcher) run(changed chan<- struct{}) {
 	defer close(w.done)
-	for {
-		ev, xerr := w.conn.WaitForEvent()
-		if ev == nil && xerr == nil {
-			return // xgb closes the queue once its reader has stopped
-		}
-		if _, ok := ev.(damage.NotifyEvent); ok {
-			damage.Subtract(w.conn, id, 0, 0)
-		}
+	for w.conn.ReadEvent() == nil {
 		select {
 		case changed <- struct{}{}:
 		default:
@@ -67,4 +67,15 @@ func (w *watcher) run(id damage.Damage, changed chan<- struct{}) {
 func (w *watcher) close() {
 	w.conn.Close()
 	<-w.done
+}
+
+// watchCursorShape subscribes conn to the cursor's shape changes on root
+// (XFixes CursorNotify).
+func watchCursorShape(conn *x11sync.Conn, root uint32) error {
+	ext, err := xfixesOn(conn)
+	if err != nil {
+		return err
+	}
+	conn.SelectCursorInput(ext, root, 1) // DisplayCursor
+	return nil
 }
