@@ -93,6 +93,7 @@ func (sh *Share) serve(ctx context.Context, s *session.Session, rw io.ReadWriteC
 	var prev screen.Stats
 	var prevCursor desktop.Cursor
 	changes := g.Changes()
+	var acks <-chan struct{} // while a grab waits for the sender's window
 	for {
 		select {
 		case <-ctx.Done():
@@ -117,7 +118,18 @@ func (sh *Share) serve(ctx context.Context, s *session.Session, rw io.ReadWriteC
 			if wait <= 0 {
 				// The sender cannot send before then: what is drawn
 				// meanwhile joins this grab.
-				wait = snd.GrabHold(time.Now())
+				select {
+				case <-snd.Acks(): // an old one: only a new ack counts
+				default:
+				}
+				var untilAck bool
+				if wait, untilAck = snd.GrabHold(time.Now()); untilAck {
+					// As an RFB server waits for the viewer's request:
+					// grab when an ack lets the sender send (or the
+					// timer polls the pointer).
+					acks, changes = snd.Acks(), nil
+					continue
+				}
 			}
 			if wait > 0 {
 				// Too soon: the timer will do it.
@@ -125,8 +137,10 @@ func (sh *Share) serve(ctx context.Context, s *session.Session, rw io.ReadWriteC
 				changes = nil
 				continue
 			}
+		case <-acks:
 		case <-t.C:
 		}
+		acks = nil
 		start := time.Now()
 		f, err := g.Grab()
 		lastGrab = time.Now()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
@@ -23,6 +24,7 @@ import (
 	"time"
 
 	"github.com/ra-p2p/ra-p2p/desktop"
+	"github.com/ra-p2p/ra-p2p/stream/framing"
 )
 
 // Screenshots in testdata, taken under Xvfb with xterm (DejaVu Sans
@@ -813,6 +815,79 @@ func TestTwoColourTilesAreExact(t *testing.T) {
 	}
 }
 
+// TestGrabHoldUntilTheAck: with two updates unacknowledged the sender can
+// send nothing, so GrabHold tells the capture loop to wait for an ack, and
+// Acks receives when one comes.
+func TestGrabHoldUntilTheAck(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sc, vc := net.Pipe()
+		s := NewSender(sc, sc)
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() { done <- s.Run(ctx) }()
+		updates := make(chan uint64, 16)
+		go func() { // the viewer: it reads, and acks only when told
+			fr := framing.NewFrameReader(vc, MaxMessage)
+			for {
+				typ, body, err := fr.ReadFrame()
+				if err != nil {
+					return
+				}
+				if typ == MsgUpdate {
+					seq, _ := binary.Uvarint(body)
+					updates <- seq
+				}
+			}
+		}()
+		defer func() { cancel(); sc.Close(); vc.Close(); <-done }()
+		set, err := json.Marshal(Settings{MaxFPS: 60, Quality: 80})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := vc.Write(framing.AppendFrame(nil, MsgSettings, set)); err != nil {
+			t.Fatal(err)
+		}
+		m := image.NewRGBA(image.Rect(0, 0, 128, 64))
+		for i := range ackWindow {
+			m.SetRGBA(i, 0, color.RGBA{255, 0, 0, 255})
+			if err := s.Offer(toBGRX(m, image.Rect(0, 0, 128, 64))); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Second) // past MaxFPS
+			synctest.Wait()
+			if h, untilAck := s.GrabHold(time.Now()); untilAck || h != 0 {
+				if i < ackWindow-1 {
+					t.Fatalf("%d updates in flight: GrabHold %v, %v; want 0, false", i+1, h, untilAck)
+				}
+			}
+		}
+		if got := len(updates); got != ackWindow {
+			t.Fatalf("%d updates sent without acks, want %d", got, ackWindow)
+		}
+		if _, untilAck := s.GrabHold(time.Now()); !untilAck {
+			t.Fatalf("%d updates in flight: GrabHold does not wait for an ack", ackWindow)
+		}
+		select {
+		case <-s.Acks():
+			t.Fatal("Acks received before any ack")
+		default:
+		}
+		seq := <-updates
+		if _, err := vc.Write(framing.AppendFrame(nil, MsgAck, binary.AppendUvarint(nil, seq))); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		select {
+		case <-s.Acks():
+		default:
+			t.Fatal("an ack came, Acks did not receive")
+		}
+		if h, untilAck := s.GrabHold(time.Now()); untilAck || h != 0 {
+			t.Errorf("after an ack: GrabHold %v, %v; want 0, false", h, untilAck)
+		}
+	})
+}
+
 // TestGrabHoldWhileTheFrameRateHolds: while MaxFPS holds a change back, the
 // capture loop is told to grab only just before it may go; once it went, or
 // with nothing held, at once.
@@ -826,7 +901,7 @@ func TestGrabHoldWhileTheFrameRateHolds(t *testing.T) {
 		}
 		v := waitView(t, p.r, newer(0))
 		sent := time.Now()
-		if h := p.s.GrabHold(time.Now()); h != 0 {
+		if h, _ := p.s.GrabHold(time.Now()); h != 0 {
 			t.Fatalf("nothing held back: GrabHold %v, want 0", h)
 		}
 		m.SetRGBA(10, 10, color.RGBA{255, 0, 0, 255})
@@ -835,14 +910,14 @@ func TestGrabHoldWhileTheFrameRateHolds(t *testing.T) {
 		}
 		synctest.Wait() // the sender found the change and waits for MaxFPS
 		want := sent.Add(200*time.Millisecond).Sub(time.Now()) - grabLead
-		if h := p.s.GrabHold(time.Now()); h != want {
+		if h, _ := p.s.GrabHold(time.Now()); h != want {
 			t.Fatalf("a change held back by MaxFPS 5: GrabHold %v, want %v", h, want)
 		}
 		v = waitView(t, p.r, newer(v.Version))
 		if d := time.Since(sent); d < 200*time.Millisecond {
 			t.Errorf("the change went after %v at 5 fps", d)
 		}
-		if h := p.s.GrabHold(time.Now()); h != 0 {
+		if h, _ := p.s.GrabHold(time.Now()); h != 0 {
 			t.Errorf("after the change went: GrabHold %v, want 0", h)
 		}
 	})
