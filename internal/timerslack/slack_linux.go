@@ -3,6 +3,10 @@
 package timerslack
 
 import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -17,4 +21,18 @@ const KernelDefault = 50 * time.Microsecond
 // one changes an arbitrary thread.
 func Precise() error {
 	return unix.Prctl(unix.PR_SET_TIMERSLACK, uintptr(KernelDefault.Nanoseconds()), 0, 0, 0)
+}
+
+// Of is thread (or process) tid's slack, as /proc/TID/timerslack_ns says
+// it: for tests and measurements.
+func Of(tid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/timerslack_ns", tid))
+	if err != nil {
+		return 0, err
+	}
+	ns, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("reading the timer slack of %d: %w", tid, err)
+	}
+	return time.Duration(ns), nil
 }

@@ -1,30 +1,21 @@
 package timerslack
 
 import (
-	"fmt"
-	"os"
 	"runtime"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// slackOf reads /proc/TID/timerslack_ns (the task directories have no
-// such entry).
+// slackOf is thread tid's slack.
 func slackOf(t *testing.T, tid int) time.Duration {
 	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/timerslack_ns", tid))
+	d, err := Of(tid)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ns, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return time.Duration(ns)
+	return d
 }
 
 // TestPreciseIsForItsThread: Precise gives the calling thread the kernel's

@@ -3,29 +3,24 @@
 package coarse
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/ra-p2p/ra-p2p/internal/timerslack"
 )
 
-// slackOf reads /proc/TID/timerslack_ns (the task directories have no
-// such entry).
+// slackOf is thread tid's slack.
 func slackOf(t *testing.T, tid int) time.Duration {
 	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/timerslack_ns", tid))
+	d, err := timerslack.Of(tid)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ns, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return time.Duration(ns)
+	return d
 }
 
 // TestEveryThreadHasTheSlack: the threads the runtime made before any
