@@ -248,9 +248,6 @@ func (c *Conn) ReadEvent() error {
 	}
 }
 
-// Buffered says whether a read would find something already received.
-func (c *Conn) Buffered() bool { return c.r.Buffered() > 0 }
-
 // readPacket reads one reply, error or event: 32 bytes, and for a reply or
 // a generic event (35) the 4-byte units its length field adds.
 func (c *Conn) readPacket() ([]byte, error) {
