@@ -199,8 +199,7 @@ func (c *Conn) Reply(ck Cookie) ([]byte, error) {
 		}
 		switch p[0] {
 		case 0: // an error
-			e := &Error{Code: p[1], Sequence: binary.LittleEndian.Uint16(p[2:]), Value: binary.LittleEndian.Uint32(p[4:]),
-				Minor: binary.LittleEndian.Uint16(p[8:]), Major: p[10]}
+			e := parseError(p)
 			if e.Sequence == want {
 				return nil, e
 			}
@@ -234,8 +233,7 @@ func (c *Conn) ReadEvent() error {
 		switch p[0] {
 		case 0:
 			if c.OnError != nil {
-				c.OnError(&Error{Code: p[1], Sequence: binary.LittleEndian.Uint16(p[2:]), Value: binary.LittleEndian.Uint32(p[4:]),
-					Minor: binary.LittleEndian.Uint16(p[8:]), Major: p[10]})
+				c.OnError(parseError(p))
 			}
 		case 1:
 			// A reply nobody waits for: not sent by this package.
@@ -246,6 +244,12 @@ func (c *Conn) ReadEvent() error {
 			return nil
 		}
 	}
+}
+
+// parseError reads an error packet (32 bytes, the first 0).
+func parseError(p []byte) *Error {
+	return &Error{Code: p[1], Sequence: binary.LittleEndian.Uint16(p[2:]), Value: binary.LittleEndian.Uint32(p[4:]),
+		Minor: binary.LittleEndian.Uint16(p[8:]), Major: p[10]}
 }
 
 // readPacket reads one reply, error or event: 32 bytes, and for a reply or
