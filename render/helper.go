@@ -137,6 +137,17 @@ func NewHelper(cfg HelperConfig) (*HelperWindow, error) {
 	// The pane's least size counts in the window's minimum size.
 	root.AddChild(p.left, widget.NewContainer(widget.ContainerOpts.WidgetOpts(widget.WidgetOpts.MinSize(paneMinWidth, paneMinHeight))))
 	p.ui = &ebitenui.UI{Container: root}
+	// The pane's size at the size the window opens with, told now: the
+	// screen stream can open before the window's first frame (on a fast
+	// link, before the window is even shown), and without a size the first
+	// picture comes whole, at the novice's full size, to be thrown away a
+	// moment later for a smaller one (and its buffers, at that size, kept
+	// by the heap). The first frame corrects it if the window came out
+	// another size.
+	if cfg.PaneSize != nil {
+		w.lastPane = image.Pt(max(w.cfg.Width-leftWidth, paneMinWidth), max(w.cfg.Height, paneMinHeight))
+		cfg.PaneSize(w.lastPane.X, w.lastPane.Y)
+	}
 	return w, nil
 }
 

@@ -24,6 +24,7 @@ var ErrFrameTooLarge = errors.New("stream: frame larger than the protocol allows
 type FrameReader struct {
 	r   *bufio.Reader
 	max int
+	own []byte // ReadFrameReused's buffer
 }
 
 // NewFrameReader reads frames of at most max bytes (type byte included) from r.
@@ -40,18 +41,43 @@ func (fr *FrameReader) ReadFrame() (MsgType, []byte, error) { return fr.ReadFram
 // frame; the body then aliases buf, and is valid until buf is used again.
 // A frame that does not fit gets a fresh slice.
 func (fr *FrameReader) ReadFrameInto(buf []byte) (MsgType, []byte, error) {
+	frame, err := fr.readInto(buf)
+	if err != nil {
+		return 0, nil, err
+	}
+	return MsgType(frame[0]), frame[1:], nil
+}
+
+// ReadFrameReused is ReadFrame into a buffer the reader keeps, grown to
+// the largest frame so far: the body is valid until the next read. For a
+// reader done with each frame before it reads the next (the screen's
+// viewer: a frame every few milliseconds, garbage otherwise).
+func (fr *FrameReader) ReadFrameReused() (MsgType, []byte, error) {
+	frame, err := fr.readInto(fr.own)
+	if err != nil {
+		return 0, nil, err
+	}
+	if cap(frame) > cap(fr.own) {
+		fr.own = frame
+	}
+	return MsgType(frame[0]), frame[1:], nil
+}
+
+// readInto reads the next frame, type byte included, into buf when it fits
+// and into a fresh slice when not.
+func (fr *FrameReader) readInto(buf []byte) ([]byte, error) {
 	n, err := binary.ReadUvarint(fr.r)
 	if err != nil {
 		if errors.Is(err, io.EOF) {
-			return 0, nil, io.EOF
+			return nil, io.EOF
 		}
-		return 0, nil, fmt.Errorf("reading frame length: %w", err)
+		return nil, fmt.Errorf("reading frame length: %w", err)
 	}
 	if n == 0 {
-		return 0, nil, errors.New("reading frame: empty frame")
+		return nil, errors.New("reading frame: empty frame")
 	}
 	if n > uint64(fr.max) {
-		return 0, nil, fmt.Errorf("reading frame of %d bytes (limit %d): %w", n, fr.max, ErrFrameTooLarge)
+		return nil, fmt.Errorf("reading frame of %d bytes (limit %d): %w", n, fr.max, ErrFrameTooLarge)
 	}
 	if uint64(cap(buf)) >= n {
 		buf = buf[:n]
@@ -59,9 +85,9 @@ func (fr *FrameReader) ReadFrameInto(buf []byte) (MsgType, []byte, error) {
 		buf = make([]byte, n)
 	}
 	if _, err := io.ReadFull(fr.r, buf); err != nil {
-		return 0, nil, fmt.Errorf("reading frame body: %w", noEOF(err))
+		return nil, fmt.Errorf("reading frame body: %w", noEOF(err))
 	}
-	return MsgType(buf[0]), buf[1:], nil
+	return buf, nil
 }
 
 // ReadJSON reads the next frame, checks its type is want and decodes its body into v.

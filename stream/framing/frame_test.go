@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +41,34 @@ func TestFrameAtLimit(t *testing.T) {
 		t.Fatalf("second frame: type %d, body %q, err %v", typ, got, err)
 	}
 	if _, _, err := fr.ReadFrame(); err != io.EOF {
+		t.Fatalf("at the end: %v, want io.EOF", err)
+	}
+}
+
+// ReadFrameReused keeps one buffer, grown to the largest frame: a frame
+// that fits is read into it (no allocation), one that does not grows it,
+// and each body is the frame's own bytes whatever came before.
+func TestReadFrameReusedGrowsOneBuffer(t *testing.T) {
+	sizes := []int{5, 3, 200, 200, 50, 199, 1000, 7}
+	var in []byte
+	for i, n := range sizes {
+		in = framing.AppendFrame(in, stream.MsgChat, bytes.Repeat([]byte{byte('a' + i)}, n))
+	}
+	fr := framing.NewFrameReader(bytes.NewReader(in), 2000)
+	var prev []byte
+	for i, n := range sizes {
+		typ, body, err := fr.ReadFrameReused()
+		if err != nil || typ != stream.MsgChat || !bytes.Equal(body, bytes.Repeat([]byte{byte('a' + i)}, n)) {
+			t.Fatalf("frame %d (%d bytes): type %d, body %q, err %v", i, n, typ, body, err)
+		}
+		largest := slices.Max(sizes[:i+1])
+		grew := i == 0 || n > slices.Max(sizes[:i])
+		if same := prev != nil && &body[0] == &prev[0]; same == grew {
+			t.Errorf("frame %d (%d bytes, largest so far %d): same buffer as before %v, want %v", i, n, largest, same, !grew)
+		}
+		prev = body
+	}
+	if _, _, err := fr.ReadFrameReused(); err != io.EOF {
 		t.Fatalf("at the end: %v, want io.EOF", err)
 	}
 }

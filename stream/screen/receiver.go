@@ -199,7 +199,8 @@ func (r *Receiver) Run(parent context.Context) error {
 
 func (r *Receiver) readLoop() error {
 	for {
-		t, body, err := r.fr.ReadFrame()
+		// The body is handled before the next read: nothing keeps it.
+		t, body, err := r.fr.ReadFrameReused()
 		if err == io.EOF {
 			if r.inUpdate {
 				return fmt.Errorf("reading screen update: %w", io.ErrUnexpectedEOF)
