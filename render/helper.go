@@ -75,12 +75,12 @@ type HelperWindow struct {
 	view      view.View
 	xpOn      bool // the X pane draws the remote screen
 	remote    *ebiten.Image
-	remoteVer uint64
+	remoteVer uint64      // the version remote holds; 0: none, upload it whole
+	remoteSrc FrameSource // the source remoteVer counts in
 	frame     desktop.View  // the last view taken from the source (cursor included)
 	cursorImg *ebiten.Image // the remote pointer's shape
 	cursorSrc *image.RGBA   // which shape cursorImg holds
-	uploaded  []byte        // the pixels the remote texture holds, to upload only what changed
-	tileBuf   []byte
+	tileBuf   []byte        // a cell's pixels on their way to the texture
 	lastPane  image.Point
 	settings  form.Form // the choice in force, as the Settings dialog shows it
 	full      bool

@@ -1,7 +1,6 @@
 package render
 
 import (
-	"bytes"
 	"errors"
 	"image"
 	"image/color"
@@ -77,10 +76,12 @@ func (w *HelperWindow) updatePane() {
 		}
 		w.cursorImg = ebiten.NewImageFromImage(f.Cursor.Shape)
 	}
+	if src != w.remoteSrc { // a new session: its versions count again
+		w.remoteSrc, w.remoteVer = src, 0
+	}
 	if img == nil || ver == w.remoteVer {
 		return
 	}
-	w.remoteVer = ver
 	b := img.Bounds()
 	if w.remote == nil || w.remote.Bounds().Size() != b.Size() {
 		if w.remote != nil {
@@ -89,48 +90,42 @@ func (w *HelperWindow) updatePane() {
 		// Its own texture: in Ebiten's shared atlas, one screen-sized
 		// image grew the atlas to 4096x2560 (40 MB of llvmpipe memory).
 		w.remote = ebiten.NewImageWithOptions(image.Rectangle{Max: b.Size()}, &ebiten.NewImageOptions{Unmanaged: true})
-		w.uploaded = nil
+		w.remoteVer = 0
 	}
-	w.upload(img)
+	w.upload(f)
+	w.remoteVer = ver
 	w.view.Image = b.Size()
 	w.view.Remote = remote
 }
 
-// uploadTile is the side of the squares compared and uploaded separately.
-const uploadTile = 64
-
-// upload copies to the GPU texture only the tiles that differ from what it
-// already holds: with software GL (Mesa) a whole-frame upload per update
-// was most of the viewer's CPU, and most updates change a few tiles.
-func (w *HelperWindow) upload(img *image.RGBA) {
+// upload copies to the texture the cells of f that changed since the
+// version it holds (f.Cells), all of them when it holds none or f cannot
+// say (no Cells, a version that went back). With software GL (Mesa) a
+// whole-frame upload per update was most of the viewer's CPU, and most
+// updates change a few cells. A whole frame goes cell by cell too: Ebiten
+// keeps each buffer written in its pool, and a frame-sized one stayed
+// there for good.
+func (w *HelperWindow) upload(f desktop.View) {
+	img := f.Image
 	b := img.Bounds()
-	n := 4 * b.Dx() * b.Dy()
-	if w.uploaded == nil {
-		w.remote.WritePixels(img.Pix[:n])
-		w.uploaded = append([]byte(nil), img.Pix[:n]...)
-		return
+	const side = desktop.CellSize
+	cols, rows := (b.Dx()+side-1)/side, (b.Dy()+side-1)/side
+	cells := f.Cells
+	if w.remoteVer == 0 || f.Version < w.remoteVer || len(cells) != cols*rows {
+		cells = nil
 	}
-	stride := 4 * b.Dx()
-	for ty := 0; ty < b.Dy(); ty += uploadTile {
-		th := min(uploadTile, b.Dy()-ty)
-		for tx := 0; tx < b.Dx(); tx += uploadTile {
-			tw := min(uploadTile, b.Dx()-tx)
-			changed := false
-			for y := ty; y < ty+th && !changed; y++ {
-				o := y*stride + 4*tx
-				changed = !bytes.Equal(img.Pix[o:o+4*tw], w.uploaded[o:o+4*tw])
-			}
-			if !changed {
-				continue
-			}
-			w.tileBuf = w.tileBuf[:0]
-			for y := ty; y < ty+th; y++ {
-				o := y*stride + 4*tx
-				w.tileBuf = append(w.tileBuf, img.Pix[o:o+4*tw]...)
-				copy(w.uploaded[o:o+4*tw], img.Pix[o:o+4*tw])
-			}
-			w.remote.SubImage(image.Rect(tx, ty, tx+tw, ty+th)).(*ebiten.Image).WritePixels(w.tileBuf)
+	for i := range cols * rows {
+		if cells != nil && cells[i] <= w.remoteVer {
+			continue
 		}
+		x, y := b.Min.X+i%cols*side, b.Min.Y+i/cols*side
+		r := image.Rect(x, y, min(x+side, b.Max.X), min(y+side, b.Max.Y))
+		w.tileBuf = w.tileBuf[:0]
+		for row := r.Min.Y; row < r.Max.Y; row++ {
+			o := img.PixOffset(r.Min.X, row)
+			w.tileBuf = append(w.tileBuf, img.Pix[o:o+4*r.Dx()]...)
+		}
+		w.remote.SubImage(r.Sub(b.Min)).(*ebiten.Image).WritePixels(w.tileBuf)
 	}
 }
 
@@ -248,11 +243,11 @@ func (w *HelperWindow) placeXPane(xp *xpane.Pane, info xpaneInfo) bool {
 			}
 			w.xpOn = true
 			if w.remote != nil {
-				// X draws the pane now: the texture and its copy would only
-				// hold memory (≈ 2 × 4 bytes a pixel) until a fallback, which
-				// uploads the whole frame again anyway.
+				// X draws the pane now: the texture would only hold memory
+				// (4 bytes a pixel) until a fallback, which uploads the
+				// whole frame again anyway.
 				w.remote.Deallocate()
-				w.remote, w.uploaded, w.remoteVer = nil, nil, 0
+				w.remote, w.remoteVer = nil, 0
 			}
 			return true
 		}
@@ -261,7 +256,7 @@ func (w *HelperWindow) placeXPane(xp *xpane.Pane, info xpaneInfo) bool {
 		xp.Place(false, image.Rectangle{}, image.Point{})
 		w.xpOn = false
 		// The texture missed the updates the child drew: upload it whole.
-		w.uploaded, w.remoteVer = nil, 0
+		w.remoteVer = 0
 	}
 	return false
 }
