@@ -1,7 +1,7 @@
 // Command emptywindow is the floor under the helper window's memory
 // (BenchmarkHelperMemory): an Ebiten window of the given size, made with the
 // helper window's own settings (drawn only on a change, no vsync), that
-// draws nothing but its background once. Whatever the helper uses above it
+// draws nothing but its background, once and after each resize. Whatever the helper uses above it
 // is the project's, not the toolkit's or the OpenGL stack's.
 package main
 
@@ -14,11 +14,17 @@ import (
 	"github.com/hajimehoshi/ebiten/v2"
 )
 
-type empty struct{ drawn bool }
+type empty struct {
+	drawn bool
+	size  [2]int // the size drawn at
+}
 
 func (*empty) Update() error { return nil }
 
 func (e *empty) Draw(screen *ebiten.Image) {
+	if size := [2]int{screen.Bounds().Dx(), screen.Bounds().Dy()}; size != e.size {
+		e.size, e.drawn = size, false
+	}
 	if !e.drawn {
 		screen.Fill(color.RGBA{0xf3, 0xf4, 0xf6, 0xff})
 		e.drawn = true
@@ -33,6 +39,7 @@ func main() {
 	flag.Parse()
 	ebiten.SetWindowTitle("empty window")
 	ebiten.SetWindowSize(*w, *h)
+	ebiten.SetWindowResizingMode(ebiten.WindowResizingModeEnabled) // as the helper's
 	ebiten.SetScreenClearedEveryFrame(false)
 	ebiten.SetVsyncEnabled(false)
 	ebiten.SetFPSMode(ebiten.FPSModeVsyncOffMinimum)
