@@ -63,8 +63,15 @@ func (w *HelperWindow) updatePane() {
 	}
 	w.frameMu.Lock()
 	defer w.frameMu.Unlock()
-	f := src.Latest()
+	src.WithLatest(func(f desktop.View) { w.takeFrame(src, xp, f) })
+}
+
+// takeFrame takes what the OpenGL pane draws from f: the pointer, and the
+// cells of the image that changed into the texture (game goroutine, with
+// frameMu held; f's image is lent for the call).
+func (w *HelperWindow) takeFrame(src FrameSource, xp *xpane.Pane, f desktop.View) {
 	w.frame = f
+	w.frame.Image, w.frame.Cells = nil, nil // lent: not for after the call
 	if xp != nil && f.Image != nil && w.setXPaneInfo(f) && len(w.open) == 0 {
 		ebiten.ScheduleFrame() // the next Update may hand the pane to X
 	}
@@ -300,14 +307,17 @@ func (w *HelperWindow) xpaneLoop(stop <-chan struct{}) {
 		w.mu.Unlock()
 		changed := false
 		if src != nil {
-			if f := src.Latest(); f.Image != nil {
+			src.WithLatest(func(f desktop.View) {
+				if f.Image == nil {
+					return
+				}
 				if src != shownFrom { // a new session: its versions count again
 					xp.Redraw()
 					shownFrom = src
 				}
 				xp.Show(xpane.Frame{Image: f.Image, Version: f.Version, Cells: f.Cells}, xpaneCursor(f))
 				changed = w.setXPaneInfo(f)
-			}
+			})
 		}
 		w.frameMu.Unlock()
 		if changed {

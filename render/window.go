@@ -21,11 +21,11 @@ import (
 	"github.com/ra-p2p/ra-p2p/render/xkeys"
 )
 
-// FrameSource hands the newest remote screen to the window, as
-// screen.Receiver.Latest does. The image in the View may be read until
-// the next call to Latest.
+// FrameSource lends the newest remote screen to the window, as
+// screen.Receiver.WithLatest does: the View's Image and Cells may be read
+// during the call only.
 type FrameSource interface {
-	Latest() desktop.View
+	WithLatest(func(desktop.View))
 }
 
 // Entry is one line of the history: a chat line (From set) or a status change.

@@ -79,8 +79,17 @@ func (v *View) Link() screen.Link {
 	return screen.Link{}
 }
 
-// Latest is the newest image (zero before the first); see
-// screen.Receiver.Latest for how long it may be read.
+// WithLatest lends the newest image to fn (a zero View before the first);
+// see screen.Receiver.WithLatest.
+func (v *View) WithLatest(fn func(desktop.View)) {
+	if rcv := v.receiver(); rcv != nil {
+		rcv.WithLatest(fn)
+		return
+	}
+	fn(desktop.View{})
+}
+
+// Latest is a copy of the newest image (zero before the first), to keep.
 func (v *View) Latest() desktop.View {
 	if rcv := v.receiver(); rcv != nil {
 		return rcv.Latest()

@@ -139,9 +139,9 @@ func autoRun(t *testing.T, set Settings, rate float64, seconds int) (probe []tim
 				shown := time.Now()
 				want := [3]byte{c.R, c.G, c.B}
 				for {
-					v := r.Latest()
-					px := v.Image.Pix[v.Image.PixOffset(1216, 716):]
-					if [3]byte(px[:3]) == want {
+					var got [3]byte
+					r.WithLatest(func(v desktop.View) { got = [3]byte(v.Image.Pix[v.Image.PixOffset(1216, 716):]) })
+					if got == want {
 						break
 					}
 					select {

@@ -9,6 +9,7 @@ import (
 	"image"
 	"io"
 	"math"
+	"slices"
 	"sync"
 
 	"github.com/ra-p2p/ra-p2p/desktop"
@@ -17,14 +18,14 @@ import (
 
 // Receiver is the viewer's side of the screen protocol. Run decodes
 // updates into the receiver's own canvas on Run's goroutine and, after the
-// last part of each update, publishes a snapshot; Latest hands the newest one
-// to the renderer. Snapshots are recycled (at most three, plus the canvas):
-// the image Latest returns stays valid and unchanged until the next call to
-// Latest, so a renderer that calls Latest once per frame may upload it to a
-// texture without copying or locking; its Cells say which tiles changed
-// in which version, so the renderer need not compare pixels. Publishing
-// copies only the tiles that changed since the recycled snapshot last held
-// the image.
+// last part of each update, copies the tiles it changed into the shown
+// image; WithLatest lends that image to the renderer, which copies what
+// changed (into a texture, a shared-memory segment) while it holds it: the
+// next update waits for it, so it never sees half an update. Its Cells say
+// which tiles changed in which version, so the renderer need not compare
+// pixels. Two copies of the picture in all, the canvas and the shown one:
+// a third, so the renderer could keep one between frames, was ~7 MB of the
+// helper's memory at 1920x1080 for nothing (it copies anyway).
 type Receiver struct {
 	r       io.Reader
 	w       io.Writer
@@ -43,10 +44,12 @@ type Receiver struct {
 	lastSeq    uint64
 	version    uint64
 
+	// shown is the newest complete image, copied from work at the end of
+	// each update (publish) and lent under shownMu (WithLatest).
+	shownMu sync.Mutex
+	shown   *snapshot
+
 	mu            sync.Mutex
-	ready         *snapshot // newest, not yet taken by Latest
-	held          *snapshot // what Latest last returned
-	spare         *snapshot
 	cursor        desktop.Cursor
 	settings      Settings
 	settingsDirty bool
@@ -133,23 +136,34 @@ func (r *Receiver) RequestKeyFrame() {
 // state is published, e.g. to schedule a redraw.
 func (r *Receiver) Updated() <-chan struct{} { return r.updated }
 
-// Latest returns the newest complete state (render.FrameSource). Its Image
-// is the caller's until the next call to Latest, which may recycle it; it
-// must not be modified. Its Cursor's Shape is the newest shape, nil until
-// the sender sent one. Latest is meant for one goroutine (the renderer).
-func (r *Receiver) Latest() desktop.View {
+// WithLatest calls fn with the newest complete state (render.FrameSource).
+// Its Image and Cells are the receiver's own, lent for the call: they must
+// not be kept or modified, and the next update waits until fn returns, so
+// fn copies what it needs and returns. Its Cursor's Shape is the newest
+// shape, nil until the sender sent one.
+func (r *Receiver) WithLatest(fn func(desktop.View)) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.ready != nil {
-		if r.held != nil {
-			r.spare = r.held
-		}
-		r.held, r.ready = r.ready, nil
-	}
 	v := desktop.View{Cursor: r.cursor}
-	if r.held != nil {
-		v.Image, v.Version, v.Cells, v.Screen = r.held.img, r.held.version, r.held.cells, r.held.screen
+	r.mu.Unlock()
+	r.shownMu.Lock()
+	defer r.shownMu.Unlock()
+	if b := r.shown; b != nil {
+		v.Image, v.Version, v.Cells, v.Screen = b.img, b.version, b.cells, b.screen
 	}
+	fn(v)
+}
+
+// Latest returns a copy of the newest complete state, for a caller that
+// keeps it (a test, a screenshot); a renderer uses WithLatest.
+func (r *Receiver) Latest() desktop.View {
+	var v desktop.View
+	r.WithLatest(func(l desktop.View) {
+		v = l
+		if l.Image != nil {
+			v.Image = &image.RGBA{Pix: slices.Clone(l.Image.Pix), Stride: l.Image.Stride, Rect: l.Image.Rect}
+			v.Cells = slices.Clone(l.Cells)
+		}
+	})
 	return v
 }
 
@@ -385,18 +399,15 @@ func (r *Receiver) markCells(rr image.Rectangle, gen uint64) {
 	}
 }
 
-// publish makes the work canvas the newest snapshot, recycling a snapshot
-// the renderer does not hold and copying only the cells it lacks.
+// publish copies into the shown image the tiles painted since it was
+// last copied to (all of them into a new one: the first, or a new size).
 func (r *Receiver) publish() {
-	r.mu.Lock()
-	b := r.ready
-	r.ready = nil
-	if b == nil {
-		b, r.spare = r.spare, nil
-	}
-	r.mu.Unlock()
+	r.shownMu.Lock()
+	defer r.shownMu.Unlock()
+	b := r.shown
 	if b == nil || b.img.Rect != r.work.Rect {
 		b = &snapshot{img: image.NewRGBA(r.work.Rect)}
+		r.shown = b
 	}
 	bw, bh := r.work.Rect.Dx(), r.work.Rect.Dy()
 	for i, g := range r.cellGen {
@@ -412,7 +423,4 @@ func (r *Receiver) publish() {
 	}
 	b.version, b.screen = r.version, r.workScreen
 	b.cells = append(b.cells[:0], r.cellGen...)
-	r.mu.Lock()
-	r.ready = b
-	r.mu.Unlock()
 }

@@ -274,6 +274,57 @@ func TestScreenRoundTrip(t *testing.T) {
 	})
 }
 
+// WithLatest lends the receiver's own image (the same one each time, no
+// copy) with the newest update in it, and Cells that say which tiles that
+// update changed; Latest copies it.
+func TestWithLatestLendsTheShownImage(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newScreenPair(t, Settings{}, nil)
+		defer p.stop()
+		m := screenshot(t, "desktop-1920x1080.png")
+		frame := toBGRX(m)
+		if err := p.s.Offer(frame); err != nil {
+			t.Fatal(err)
+		}
+		key := waitView(t, p.r, newer(0))
+		rect := image.Rect(100, 100, 140, 120) // tiles (1,1) and (2,1)
+		draw.Draw(m, rect, image.NewUniform(color.RGBA{200, 30, 30, 255}), image.Point{}, draw.Src)
+		putBGRX(frame, m, rect)
+		frame.Dirty = []image.Rectangle{rect}
+		if err := p.s.Offer(frame); err != nil {
+			t.Fatal(err)
+		}
+		kept := waitView(t, p.r, newer(key.Version))
+
+		var lent []*image.RGBA
+		for range 2 {
+			p.r.WithLatest(func(v desktop.View) {
+				lent = append(lent, v.Image)
+				if v.Version != kept.Version || !bytes.Equal(v.Image.Pix, kept.Image.Pix) {
+					t.Errorf("lent version %d, pixels equal to Latest's copy %v; want version %d", v.Version, bytes.Equal(v.Image.Pix, kept.Image.Pix), kept.Version)
+				}
+				cols := (v.Image.Rect.Dx() + Tile - 1) / Tile
+				for i, gen := range v.Cells {
+					want := key.Version
+					if i == 1*cols+1 || i == 1*cols+2 {
+						want = kept.Version
+					}
+					if gen != want {
+						t.Errorf("cell (%d,%d) changed in version %d, want %d", i%cols, i/cols, gen, want)
+					}
+				}
+			})
+		}
+		if lent[0] != lent[1] {
+			t.Error("WithLatest lent a different image with no update between: a copy")
+		}
+		if kept.Image == lent[0] {
+			t.Error("Latest returned the receiver's own image, not a copy")
+		}
+		checkTiles(t, lent[0], m, lossyTiles(m), 35)
+	})
+}
+
 func TestScreenTextIsLossless(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := newScreenPair(t, Settings{}, nil)

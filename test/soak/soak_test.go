@@ -111,7 +111,7 @@ func run(tb testing.TB, d, warmUp, interval, controlEvery time.Duration) []sampl
 	granted, grants, lines := false, 0, 0
 	for time.Since(start) < d {
 		<-second.C
-		view.Latest() // the window's pull
+		view.WithLatest(func(desktop.View) {}) // the window's pull
 		lines++
 		if err := helper.Send(fmt.Sprintf("line %d from Bob", lines)); err != nil {
 			tb.Fatalf("chat: %v", err)
