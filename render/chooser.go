@@ -285,7 +285,7 @@ func (c *chooser) statusText(width int) string {
 		return wrap("Click the files and folders to send; double-click a folder to open it.", st.small, float64(width-2))
 	}
 	s := fmt.Sprintf("%d selected: %s", len(names), strings.Join(names, ", "))
-	return view.Ellipsize(s, float64(width-2), func(s string) float64 { return text.Advance(s, st.small) })
+	return view.Ellipsize(s, float64(width-2), advanceIn(st.small))
 }
 
 // makeRows makes the list's rows for a list width wide: the check mark,
@@ -300,7 +300,7 @@ func (c *chooser) makeRows(width int) {
 	for _, e := range c.entries { // a file's name may be in Chinese
 		st.need(e.Label())
 	}
-	advance := func(s string) float64 { return text.Advance(s, st.face) }
+	advance := advanceIn(st.face)
 	for i, e := range c.entries {
 		size := ""
 		if !e.Dir {

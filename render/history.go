@@ -13,7 +13,6 @@ import (
 	"github.com/ebitenui/ebitenui/widget"
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/inpututil"
-	"github.com/hajimehoshi/ebiten/v2/text/v2"
 	"github.com/ra-p2p/ra-p2p/render/view"
 )
 
@@ -111,7 +110,7 @@ func (p *panel) historyLine(id int, e Entry) string {
 	}
 	all := plain.String()
 	var b strings.Builder
-	for i, r := range view.Wrap(all, p.hist.wrapWidth, func(s string) float64 { return text.Advance(s, p.style.small) }) {
+	for i, r := range view.Wrap(all, p.hist.wrapWidth, advanceIn(p.style.small)) {
 		if i > 0 {
 			b.WriteByte('\n')
 		}

@@ -155,13 +155,20 @@ func (s *style) newLabel(label string, face *text.Face, c color.Color) *widget.T
 // wrap breaks s into lines no wider than width in face (view.Wrap).
 func wrap(s string, face text.Face, width float64) string {
 	var b strings.Builder
-	for i, r := range view.Wrap(s, width, func(s string) float64 { return text.Advance(s, face) }) {
+	for i, r := range view.Wrap(s, width, advanceIn(face)) {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
 		b.WriteString(s[r.Start:r.End])
 	}
 	return b.String()
+}
+
+// advanceIn measures text in face for view.Wrap and view.Ellipsize, word
+// by word (view.ByWords: measured whole, their prefixes filled Ebiten's
+// shaping cache).
+func advanceIn(face text.Face) func(string) float64 {
+	return view.ByWords(func(s string) float64 { return text.Advance(s, face) })
 }
 
 // newTextArea makes a text that wraps and scrolls vertically, at least w×h

@@ -93,3 +93,44 @@ func Ellipsize(s string, width float64, advance func(string) float64) string {
 	}
 	return s[:cut] + "…"
 }
+
+// LongWord is the length in bytes above which ByWords measures a word
+// character by character.
+const LongWord = 24
+
+// ByWords returns advance measured word by word, for Wrap and Ellipsize:
+// a string is its words, each measured alone, plus advance(" ") for each
+// space; a word of more than LongWord bytes (a path, a line of Japanese)
+// is its characters, each measured alone. Wrap measures every prefix of a
+// line, a character longer each time, and the whole rest of the
+// paragraph for each line; Ebiten's text package shapes every string it
+// is asked about and keeps the result (at least the last 512 strings, and
+// all those of the last second), so measuring those strings whole kept
+// 52 MB of the helper's heap for the help page alone. Measured this way
+// it keeps words. What this leaves out (kerning across a space, within a
+// long word) moves a break by a pixel or so.
+func ByWords(advance func(string) float64) func(string) float64 {
+	space := advance(" ")
+	return func(s string) float64 {
+		w := 0.0
+		for first := true; ; first = false {
+			word, rest, more := strings.Cut(s, " ")
+			if !first {
+				w += space
+			}
+			switch {
+			case word == "":
+			case len(word) <= LongWord:
+				w += advance(word)
+			default:
+				for i, r := range word {
+					w += advance(word[i : i+utf8.RuneLen(r)])
+				}
+			}
+			if !more {
+				return w
+			}
+			s = rest
+		}
+	}
+}

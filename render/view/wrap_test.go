@@ -2,6 +2,7 @@ package view
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -34,6 +35,31 @@ func TestWrap(t *testing.T) {
 				t.Errorf("Wrap(%q, %v) = %q, want %q", tc.in, tc.width, got, tc.want)
 			}
 		})
+	}
+}
+
+// ByWords measures what it is given through words and single characters
+// only, and measures as the whole string does when the measure adds up
+// (one unit a character): wrapping a paragraph with it asks nothing longer
+// than a word of LongWord bytes and nothing with a space but " ".
+func TestByWordsMeasuresWords(t *testing.T) {
+	runes := func(s string) float64 { return float64(utf8.RuneCountInString(s)) }
+	asked := map[string]bool{}
+	measure := ByWords(func(s string) float64 { asked[s] = true; return runes(s) })
+	para := "Send a File sends files or folders to Alice, who is asked first; see /home/alice/Documents/reports/2026/december.pdf or 日本語のテキストです  twice."
+	for _, s := range []string{"", " ", "a", "two words", "  lead and trail  ", para} {
+		if got, want := measure(s), runes(s); got != want {
+			t.Errorf("ByWords(%q) = %v, want %v", s, got, want)
+		}
+	}
+	byWords := Wrap(para, 20, measure)
+	if whole := Wrap(para, 20, runes); !slices.Equal(byWords, whole) {
+		t.Errorf("the lines measured by words %v differ from those measured whole %v", byWords, whole)
+	}
+	for s := range asked {
+		if len(s) > LongWord || (s != " " && strings.Contains(s, " ")) {
+			t.Errorf("ByWords asked for %q: more than a word", s)
+		}
 	}
 }
 
