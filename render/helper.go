@@ -75,8 +75,8 @@ type HelperWindow struct {
 	view      view.View
 	xpOn      bool // the X pane draws the remote screen
 	remote    *ebiten.Image
-	remoteVer uint64      // the version remote holds; 0: none, upload it whole
-	remoteSrc FrameSource // the source remoteVer counts in
+	remoteVer uint64        // the version remote holds; 0: none, upload it whole
+	remoteSrc FrameSource   // the source remoteVer counts in
 	frame     desktop.View  // the last view taken from the source (cursor included)
 	cursorImg *ebiten.Image // the remote pointer's shape
 	cursorSrc *image.RGBA   // which shape cursorImg holds
