@@ -233,12 +233,12 @@ func (w *HelperWindow) Draw(screen *ebiten.Image) {
 	// through software GL for every remote update cost most of the viewer's
 	// CPU in the latency benchmark.
 	if w.uiDirty {
-		w.drawPanel(w.widgetsTarget(screen))
+		w.drawPanel(screen, w.widgetsTarget(screen))
 	}
 }
 
 // widgetsTarget is the part of screen the widgets draw on: the left panel
-// alone while no dialog is open, the whole window otherwise. The chat
+// (dialogs are drawn over the whole window: panel.drawPanel). The chat
 // history and the chat box each keep two images the size of what they are
 // given, for clipping (ebitenui's MaskedRenderBuffer); given the whole
 // window they held 48 MB of textures at 1280x800. The panel starts at the
@@ -247,7 +247,7 @@ func (w *HelperWindow) Draw(screen *ebiten.Image) {
 // within the panel, where the X pane does not cover it.
 func (w *HelperWindow) widgetsTarget(screen *ebiten.Image) *ebiten.Image {
 	b := screen.Bounds()
-	if len(w.open) > 0 || b.Dx() <= leftWidth {
+	if b.Dx() <= leftWidth {
 		return screen
 	}
 	return screen.SubImage(image.Rect(0, 0, leftWidth, b.Dy())).(*ebiten.Image)

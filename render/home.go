@@ -109,4 +109,4 @@ func (w *HomeWindow) Update() error {
 }
 
 // Draw implements ebiten.Game.
-func (w *HomeWindow) Draw(screen *ebiten.Image) { w.drawPanel(screen) }
+func (w *HomeWindow) Draw(screen *ebiten.Image) { w.drawPanel(screen, screen) }

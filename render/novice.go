@@ -81,4 +81,4 @@ func (w *NoviceWindow) Update() error {
 
 // Draw implements ebiten.Game. The panel is the whole window: it is drawn
 // on every frame.
-func (w *NoviceWindow) Draw(screen *ebiten.Image) { w.drawPanel(screen) }
+func (w *NoviceWindow) Draw(screen *ebiten.Image) { w.drawPanel(screen, screen) }

@@ -544,9 +544,29 @@ func (p *panel) updateWidgets(keys []typed, fromX bool) {
 	}
 }
 
-// drawPanel draws the widgets and dialogs (game goroutine).
-func (p *panel) drawPanel(screen *ebiten.Image) {
-	p.ui.Draw(screen)
+// drawPanel draws the widgets on widgets, the window or the part of it they
+// are laid out in, and the open dialogs over the whole window (game
+// goroutine). The widgets' clipping buffers are the size of what they are
+// drawn on (ebitenui's MaskedRenderBuffer); drawn on the whole window while
+// a dialog was open, the chat history's and the chat box's four of them
+// grew Ebiten's shared texture pages, which stayed grown after the dialog
+// closed. So the dialogs stay in the widgets' UI (modal, they keep the
+// widgets from hovers and clicks) but are drawn apart: hidden while the UI
+// draws, then each over the window.
+func (p *panel) drawPanel(window, widgets *ebiten.Image) {
+	if widgets == window || len(p.open) == 0 {
+		p.ui.Draw(widgets)
+	} else {
+		for _, od := range p.open {
+			od.win.GetContainer().GetWidget().SetVisibility(widget.Visibility_Hide)
+		}
+		p.ui.Draw(widgets)
+		for _, od := range p.open {
+			od.win.GetContainer().GetWidget().SetVisibility(widget.Visibility_Show)
+			od.win.Render(window)
+		}
+		widget.RenderDeferred(window) // a dialog's drop-down list
+	}
 	p.uiDirty = false
 	if p.rewrapHistory() {
 		// The history's width is known (or changed) only now: show its
