@@ -257,14 +257,7 @@ func TestScreenRoundTrip(t *testing.T) {
 		}
 
 		// A small change: only the tiles it touches are sent.
-		rect := image.Rect(100, 100, 140, 120) // tiles (1,1) and (2,1)
-		draw.Draw(m, rect, image.NewUniform(color.RGBA{200, 30, 30, 255}), image.Point{}, draw.Src)
-		putBGRX(frame, m, rect)
-		frame.Dirty = []image.Rectangle{rect}
-		if err := p.s.Offer(frame); err != nil {
-			t.Fatal(err)
-		}
-		v = waitView(t, p.r, newer(v.Version))
+		v = offerSmallChange(t, p, m, frame, v)
 		st2 := p.s.Stats()
 		if n := st2.TilesSolid + st2.TilesLossless + st2.TilesJPEG - (st.TilesSolid + st.TilesLossless + st.TilesJPEG); n != 2 || st2.Updates != 2 {
 			t.Errorf("a change within 2 tiles sent %d tiles in %d updates", n, st2.Updates-st.Updates)
@@ -272,6 +265,21 @@ func TestScreenRoundTrip(t *testing.T) {
 		t.Logf("2-tile update: %d bytes", st2.Bytes-st.Bytes)
 		checkTiles(t, v.Image, m, lossy, 35)
 	})
+}
+
+// offerSmallChange paints a red rectangle over tiles (1,1) and (2,1) of m,
+// offers frame with it as the only change, and waits for the view after
+// last that shows it.
+func offerSmallChange(t *testing.T, p *screenPair, m *image.RGBA, frame desktop.Frame, last desktop.View) desktop.View {
+	t.Helper()
+	rect := image.Rect(100, 100, 140, 120)
+	draw.Draw(m, rect, image.NewUniform(color.RGBA{200, 30, 30, 255}), image.Point{}, draw.Src)
+	putBGRX(frame, m, rect)
+	frame.Dirty = []image.Rectangle{rect}
+	if err := p.s.Offer(frame); err != nil {
+		t.Fatal(err)
+	}
+	return waitView(t, p.r, newer(last.Version))
 }
 
 // WithLatest lends the receiver's own image (the same one each time, no
@@ -287,14 +295,7 @@ func TestWithLatestLendsTheShownImage(t *testing.T) {
 			t.Fatal(err)
 		}
 		key := waitView(t, p.r, newer(0))
-		rect := image.Rect(100, 100, 140, 120) // tiles (1,1) and (2,1)
-		draw.Draw(m, rect, image.NewUniform(color.RGBA{200, 30, 30, 255}), image.Point{}, draw.Src)
-		putBGRX(frame, m, rect)
-		frame.Dirty = []image.Rectangle{rect}
-		if err := p.s.Offer(frame); err != nil {
-			t.Fatal(err)
-		}
-		kept := waitView(t, p.r, newer(key.Version))
+		kept := offerSmallChange(t, p, m, frame, key)
 
 		var lent []*image.RGBA
 		for range 2 {
