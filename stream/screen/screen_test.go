@@ -235,12 +235,7 @@ func TestScreenRoundTrip(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := newScreenPair(t, Settings{}, nil)
 		defer p.stop()
-		m := screenshot(t, "desktop-1920x1080.png")
-		frame := toBGRX(m)
-		if err := p.s.Offer(frame); err != nil {
-			t.Fatal(err)
-		}
-		v := waitView(t, p.r, newer(0))
+		m, frame, v := offerDesktop(t, p)
 		if v.Screen != image.Pt(1920, 1080) || v.Image.Rect != m.Rect {
 			t.Fatalf("screen %v, image %v, want 1920x1080 both", v.Screen, v.Image.Rect)
 		}
@@ -267,6 +262,18 @@ func TestScreenRoundTrip(t *testing.T) {
 	})
 }
 
+// offerDesktop offers the 1920x1080 desktop screenshot as the first frame
+// and waits for the view that shows it.
+func offerDesktop(t *testing.T, p *screenPair) (*image.RGBA, desktop.Frame, desktop.View) {
+	t.Helper()
+	m := screenshot(t, "desktop-1920x1080.png")
+	frame := toBGRX(m)
+	if err := p.s.Offer(frame); err != nil {
+		t.Fatal(err)
+	}
+	return m, frame, waitView(t, p.r, newer(0))
+}
+
 // offerSmallChange paints a red rectangle over tiles (1,1) and (2,1) of m,
 // offers frame with it as the only change, and waits for the view after
 // last that shows it.
@@ -289,12 +296,7 @@ func TestWithLatestLendsTheShownImage(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := newScreenPair(t, Settings{}, nil)
 		defer p.stop()
-		m := screenshot(t, "desktop-1920x1080.png")
-		frame := toBGRX(m)
-		if err := p.s.Offer(frame); err != nil {
-			t.Fatal(err)
-		}
-		key := waitView(t, p.r, newer(0))
+		m, frame, key := offerDesktop(t, p)
 		kept := offerSmallChange(t, p, m, frame, key)
 
 		var lent []*image.RGBA
