@@ -26,6 +26,8 @@ type Grabber struct {
 	reset   atomic.Bool     // report everything dirty at the next Grab
 	changed chan struct{}   // 1 slot, signalled by watch
 	changes <-chan struct{} // what Changes returns: changed, or nil without a watcher; set by Open
+	moved   chan struct{}   // 1 slot, signalled by watch
+	moves   <-chan struct{} // what Moves returns: moved, or nil when motion is not watched; set by Open
 
 	mu      sync.Mutex
 	conn    *xgb.Conn     // set-up, shared memory and the cursor; nil after Close
@@ -77,7 +79,7 @@ func Open(display string, opts Options) (*Grabber, error) {
 	if err != nil {
 		return nil, fmt.Errorf("capture: cannot open display %s: %w", name, err)
 	}
-	g := &Grabber{conn: conn, display: name, tile: tile, changed: make(chan struct{}, 1)}
+	g := &Grabber{conn: conn, display: name, tile: tile, changed: make(chan struct{}, 1), moved: make(chan struct{}, 1)}
 	if err := g.setup(display, opts); err != nil {
 		conn.Close()
 		if g.x != nil {
@@ -86,10 +88,13 @@ func Open(display string, opts Options) (*Grabber, error) {
 		return nil, fmt.Errorf("capture: display %s: %w", name, err)
 	}
 	if g.damage.ok {
-		if g.watch, err = startWatcher(display, uint32(g.root), g.changed); err != nil {
+		if g.watch, err = startWatcher(display, uint32(g.root), g.changed, g.moved); err != nil {
 			slog.Debug("capture: changes are not watched, callers poll", "display", name, "err", err)
 		} else {
 			g.changes = g.changed
+			if g.watch.moves {
+				g.moves = g.moved
+			}
 		}
 	}
 	g.reset.Store(true)
@@ -229,9 +234,14 @@ func (g *Grabber) Grab() (*desktop.Frame, error) {
 	// reply) when the queue is full: empty it before waiting for replies, in
 	// case many cursor changes piled up while nobody called Grab.
 	g.drainEventsLocked()
-	// What was drawn up to now is in this Grab: Changes need not tell it.
+	// What was drawn up to now is in this Grab, and where the pointer is:
+	// Changes and Moves need not tell it.
 	select {
 	case <-g.changed:
+	default:
+	}
+	select {
+	case <-g.moved:
 	default:
 	}
 	all := g.reset.Swap(false)
@@ -473,6 +483,13 @@ func (g *Grabber) drainEventsLocked() {
 // Grab copies does not depend on it. One slot: any number of changes is
 // one receive.
 func (g *Grabber) Changes() <-chan struct{} { return g.changes }
+
+// Moves receives when the pointer moved since the last Grab began (XInput
+// 2's raw motion: a person's or XTEST's), so that a caller can stop polling
+// a still pointer. Like Changes it is only a wake-up, with one slot. It is
+// nil where motion is not watched (no XInput 2), and a pointer warped by a
+// program raises nothing: a caller still polls the pointer now and then.
+func (g *Grabber) Moves() <-chan struct{} { return g.moves }
 
 // Close detaches the shm segment and closes the X connection, waiting for
 // xgb's goroutines to end. It is idempotent. Frames obtained before stay

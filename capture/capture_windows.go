@@ -163,6 +163,9 @@ func (g *Grabber) Reset() { g.reset.Store(true) }
 // caller polls.
 func (g *Grabber) Changes() <-chan struct{} { return nil }
 
+// Moves is nil on Windows, as Changes: the caller polls the pointer.
+func (g *Grabber) Moves() <-chan struct{} { return nil }
+
 // Grab copies the screen and compares it with the previous grab. The
 // frame's Dirty, Cursor and Seq mean what they mean on X11 (see the
 // package documentation); the Frame is reused by the next Grab.

@@ -11,6 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/xproto"
+	"github.com/jezek/xgb/xtest"
+
 	"github.com/ra-p2p/ra-p2p/desktop"
 )
 
@@ -168,4 +172,51 @@ func TestChanges(t *testing.T) {
 	}
 	g.Close()
 	g.Close() // idempotent
+}
+
+// TestMoves: Moves stays quiet while the pointer is still, even while the
+// screen changes, and receives soon after the pointer moves by XTEST (as a
+// device moves it, and the helper's control), each time.
+func TestMoves(t *testing.T) {
+	x := startXvfb(t, testW, testH)
+	p := newPainter(t, x.display)
+	g := openGrabber(t, x.display, Options{})
+	if g.Moves() == nil {
+		t.Fatal("Xvfb offers XInput 2, but Moves is nil")
+	}
+	conn, err := xgb.NewConnDisplay(x.display)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := xtest.Init(conn); err != nil {
+		t.Fatal(err)
+	}
+	root := xproto.Setup(conn).DefaultScreen(conn).Root
+	grab(t, g)
+	p.fill(0x405060, image.Rect(0, 0, 20, 20))
+	select {
+	case <-g.Changes():
+	case <-time.After(5 * time.Second):
+		t.Fatal("Changes did not receive after a drawing")
+	}
+	select {
+	case <-g.Moves():
+		t.Fatal("Moves received for a drawing, with the pointer still")
+	case <-time.After(200 * time.Millisecond):
+	}
+	for i := range 3 {
+		x0, y0 := 50+10*i, 60+5*i
+		if err := xtest.FakeInputChecked(conn, xproto.MotionNotify, 0, 0, root, int16(x0), int16(y0), 0).Check(); err != nil {
+			t.Fatalf("moving the pointer by XTEST: %v", err)
+		}
+		select {
+		case <-g.Moves():
+		case <-time.After(5 * time.Second):
+			t.Fatalf("move %d: Moves did not receive", i)
+		}
+		if f := grab(t, g); f.Cursor.X != x0 || f.Cursor.Y != y0 {
+			t.Fatalf("move %d: Moves received, the Grab has the pointer at %d,%d, want %d,%d", i, f.Cursor.X, f.Cursor.Y, x0, y0)
+		}
+	}
 }

@@ -81,11 +81,13 @@
 //
 // # Injection: robotgo and XTEST
 //
-// NewX11Injector uses github.com/go-vgo/robotgo (v0.110.5) for the pointer:
-// Move (XWarpPointer), Button and Scroll (XTEST buttons 1–7); each is synced
-// with the X server before it returns. The keyboard goes through XTEST on a
-// connection of its own (github.com/jezek/xgb), synced after each key, so the
-// two connections keep the order of the calls. robotgo was tried for the
+// NewX11Injector uses github.com/go-vgo/robotgo (v0.110.5) for the pointer's
+// buttons: Button and Scroll (XTEST buttons 1–7); each is synced with the X
+// server before it returns. Move and the keyboard go through XTEST on a
+// connection of its own (github.com/jezek/xgb), synced after each call, so
+// the two connections keep the order of the calls. Move was robotgo's
+// XWarpPointer until 2026-12-06: a warp raises no XInput 2 raw motion, which
+// some programs (games) read and the screen capture now wakes on. robotgo was tried for the
 // keyboard first and does not fit, measured here on Xvfb:
 //
 //   - robotgo.KeyToggle takes robotgo's own key names, not X keysym names,
@@ -134,8 +136,6 @@
 //     fails to open; NewX11Injector checks that robotgo sees the pointer
 //     where the injector's own connection sees it, and robotgo's connection
 //     keeps Xlib's default of ending the process if the X server goes away.
-//   - XWarpPointer moves the pointer without XInput2 raw motion events;
-//     programs that read only raw motion (some games) do not see moves.
 //   - Caps Lock or a Shift the novice holds still applies to Text, as it
 //     would to the helper's typing at the novice's keyboard.
 //   - The package needs cgo and libx11-dev, libxi-dev and libxtst-dev

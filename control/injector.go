@@ -22,8 +22,9 @@ var robot struct {
 	owner *x11Injector // the injector whose display robotgo has open; nil = none
 }
 
-// x11Injector injects into an X server: pointer with robotgo, keyboard with
-// XTEST through its own xgb connection (doc.go says why).
+// x11Injector injects into an X server: buttons and wheel with robotgo,
+// motion and keyboard with XTEST through its own xgb connection (doc.go says
+// why).
 type x11Injector struct {
 	display string
 
@@ -100,8 +101,21 @@ func (i *x11Injector) open() error {
 	return nil
 }
 
+// Move moves the pointer by XTEST, as a device would (robotgo warps it):
+// programs that read raw motion see it too, and so does the screen
+// capture, which wakes on raw motion instead of polling a still pointer.
+// Checked, so the move is on the server before a button on robotgo's
+// connection.
 func (i *x11Injector) Move(x, y int) error {
-	return i.robot(func() { robotgo.Move(x, y) })
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if i.closed {
+		return errClosed
+	}
+	if err := xtest.FakeInputChecked(i.conn, xproto.MotionNotify, 0, 0, i.root, int16(x), int16(y), 0).Check(); err != nil {
+		return fmt.Errorf("control: moving the pointer to %d,%d: %w", x, y, err)
+	}
+	return nil
 }
 
 func (i *x11Injector) Button(button int, down bool) error {

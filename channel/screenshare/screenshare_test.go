@@ -3,9 +3,13 @@
 package screenshare_test
 
 import (
+	"context"
+	"fmt"
 	"image"
+	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -149,4 +153,120 @@ func grey(m *image.RGBA) bool {
 		}
 	}
 	return true
+}
+
+// grabCounter counts the Share's grabs from its debug lines ("screen
+// sender", one a second).
+type grabCounter struct {
+	mu    sync.Mutex
+	grabs []int64 // per line
+}
+
+func (c *grabCounter) Enabled(context.Context, slog.Level) bool { return true }
+func (c *grabCounter) WithAttrs([]slog.Attr) slog.Handler       { return c }
+func (c *grabCounter) WithGroup(string) slog.Handler            { return c }
+func (c *grabCounter) Handle(_ context.Context, r slog.Record) error {
+	if r.Message != "screen sender" {
+		return nil
+	}
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "grabs" {
+			c.mu.Lock()
+			c.grabs = append(c.grabs, a.Value.Int64())
+			c.mu.Unlock()
+		}
+		return true
+	})
+	return nil
+}
+
+// lines is how many lines have come.
+func (c *grabCounter) lines() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.grabs)
+}
+
+// since sums the grabs of the lines after the first n.
+func (c *grabCounter) since(n int) (grabs int64, lines int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, g := range c.grabs[n:] {
+		grabs += g
+	}
+	return grabs, len(c.grabs) - n
+}
+
+// shareWithPointer shares a 640x480 Xvfb screen, counting the grabs, and
+// returns a function that waits until the viewer shows the pointer at p.
+func shareWithPointer(t *testing.T) (*xdisplay.Display, *grabCounter, func(what string, p image.Point)) {
+	d := xdisplay.Start(t, 640, 480)
+	updated := make(chan struct{}, 1)
+	view := &screenshare.View{Updated: func() {
+		select {
+		case updated <- struct{}{}:
+		default:
+		}
+	}}
+	view.SetPaneSize(640, 480)
+	counter := &grabCounter{}
+	_, novice := sessiontest.Pair(t, sessiontest.Options{
+		HelperChannels: []session.Channel{view},
+		NoviceChannels: []session.Channel{&screenshare.Share{Display: d.Name, Log: slog.New(counter)}},
+	})
+	novice.WaitStatus(t, "Bob can see your screen.")
+	pointerAt := func(what string, p image.Point) {
+		t.Helper()
+		deadline := time.After(sessiontest.Wait)
+		for {
+			if l := view.Latest(); l.Image != nil && image.Pt(l.Cursor.X, l.Cursor.Y) == p {
+				return
+			}
+			select {
+			case <-updated:
+			case <-deadline:
+				l := view.Latest()
+				t.Fatalf("%s: the viewer shows the pointer at %d,%d, want %v", what, l.Cursor.X, l.Cursor.Y, p)
+			}
+		}
+	}
+	return d, counter, pointerAt
+}
+
+// TestStillPointerIsNotPolled: with the screen and the pointer still, the
+// novice does not grab (the pointer's motion wakes her loop: a poll every
+// 40 ms was 1.1 % of a core), and the pointer moved by XTEST, as a mouse
+// and the helper's control move it, still reaches the viewer each time.
+// The poll for warped pointers is off here, so only the wake-up can show
+// the moves.
+func TestStillPointerIsNotPolled(t *testing.T) {
+	screenshare.SetWarpedPointerPoll(t, time.Hour)
+	d, counter, pointerAt := shareWithPointer(t)
+	pointerAt("at the start", image.Pt(320, 240)) // where Xvfb puts it
+	time.Sleep(time.Second)                       // the pointer has been still for half a second
+	n := counter.lines()
+	for counter.lines() < n+3 {
+		time.Sleep(100 * time.Millisecond)
+	}
+	// At most one grab for what the session's start drew late.
+	if grabs, lines := counter.since(n); grabs > 1 {
+		t.Errorf("%d grabs in %d s of a still screen and pointer, want none (no polling)", grabs, lines)
+	}
+	at := image.Pt(320, 240)
+	for i := range 3 {
+		d.Do("xdotool", "mousemove_relative", "--", "30", "-20") // XTEST motion
+		at = at.Add(image.Pt(30, -20))
+		pointerAt(fmt.Sprintf("move %d", i), at)
+		time.Sleep(700 * time.Millisecond) // still again
+	}
+}
+
+// TestWarpedPointerIsShown: a pointer a program warps raises no motion
+// event; the slow poll of a still pointer still shows where it went.
+func TestWarpedPointerIsShown(t *testing.T) {
+	d, _, pointerAt := shareWithPointer(t)
+	pointerAt("at the start", image.Pt(320, 240))
+	time.Sleep(time.Second)
+	d.Do("xdotool", "mousemove", "100", "110") // XWarpPointer
+	pointerAt("after a warp", image.Pt(100, 110))
 }

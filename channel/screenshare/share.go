@@ -17,11 +17,14 @@ import (
 // The novice's screen is grabbed when the X server says something was
 // drawn (capture's Changes), at most every 5 ms (a grab costs ~0.2 ms when
 // only the damaged tiles are copied; the 10 ms interval cost ~3 ms of
-// latency in the benchmark). The pointer draws nothing and is polled:
-// every 20 ms while it moves, every 40 ms once it has been still for half a
-// second (x0vncserver polls every 30 ms; on these test machines a wake-up
-// alone costs ~0.2 ms of CPU, a poll of the pointer ~0.5 ms, so 50 polls a
-// second cost 2.5% of a core). Without DAMAGE (Windows) the screen is
+// latency in the benchmark). The pointer draws nothing and is polled
+// every 20 ms while it moves. Once it has been still for half a second,
+// its motion wakes the loop (capture's Moves: XInput 2's raw motion, a
+// person's or the helper's control), and the poll every 500 ms only finds
+// a pointer a program warped (which raises no raw motion); without XInput
+// 2 it is polled every 40 ms (x0vncserver polls every 30 ms). A poll costs:
+// the rig's novice with a still screen used 1.1 % of a core polling every
+// 40 ms, 0.1–0.2 % waiting for motion. Without DAMAGE (Windows) the screen is
 // polled: while it changes, 1 ms after each grab, or a third of the grab's
 // own time if that is longer (at most three quarters of a core, on a
 // machine where a grab is slow); every 20 ms after 250 ms without a
@@ -42,6 +45,10 @@ const (
 	// level only), in whole seconds.
 	statsInterval = time.Second
 )
+
+// pointerWarped is the poll of a still pointer whose motion wakes the
+// loop: only a warp goes unseen. A variable for a test that turns it off.
+var pointerWarped = 500 * time.Millisecond
 
 // Share is the novice's half: it shows this computer's screen to the
 // accepted helper, for each screen stream the helper opens.
@@ -93,7 +100,8 @@ func (sh *Share) serve(ctx context.Context, s *session.Session, rw io.ReadWriteC
 	var prev screen.Stats
 	var prevCursor desktop.Cursor
 	changes := g.Changes()
-	var acks <-chan struct{} // while a grab waits for the sender's window
+	var moves <-chan struct{} // while the pointer is still: its motion wakes the loop
+	var acks <-chan struct{}  // while a grab waits for the sender's window
 	for {
 		select {
 		case <-ctx.Done():
@@ -137,6 +145,13 @@ func (sh *Share) serve(ctx context.Context, s *session.Session, rw io.ReadWriteC
 				changes = nil
 				continue
 			}
+		case <-moves:
+			// Poll it as it moves (below), not at every motion event.
+			moves = nil
+			if wait := grabBusy - time.Since(lastGrab); wait > 0 {
+				t.Reset(wait)
+				continue
+			}
 		case <-acks:
 		case <-t.C:
 		}
@@ -146,7 +161,7 @@ func (sh *Share) serve(ctx context.Context, s *session.Session, rw io.ReadWriteC
 		lastGrab = time.Now()
 		cost := lastGrab.Sub(start)
 		grabs, grabTime = grabs+1, grabTime+cost
-		changes = g.Changes()
+		changes, moves = g.Changes(), nil
 		next := grabIdle
 		if err == nil && len(f.Dirty) > 0 {
 			lastChange = lastGrab
@@ -159,6 +174,9 @@ func (sh *Share) serve(ctx context.Context, s *session.Session, rw io.ReadWriteC
 			next = max(pollBusy, cost/3)
 		case changes != nil && time.Since(lastMove) >= stillAfter:
 			next = pointerStill
+			if moves = g.Moves(); moves != nil {
+				next = pointerWarped
+			}
 		}
 		t.Reset(next)
 		if err != nil {

@@ -195,3 +195,38 @@ func (c *Conn) Image(ck Cookie) ([]byte, error) {
 	}
 	return p[32:], nil
 }
+
+// XIQueryVersion announces the client's XInput version (the server refuses
+// XI2 selections until it has) and returns the server's.
+func (c *Conn) XIQueryVersion(xinput Extension, major, minor uint16) (uint16, uint16, error) {
+	c.begin(xinput.Major, 47, 8)
+	c.w = binary.LittleEndian.AppendUint16(c.w, major)
+	c.w = binary.LittleEndian.AppendUint16(c.w, minor)
+	p, err := c.Reply(c.end())
+	if err != nil {
+		return 0, 0, err
+	}
+	return binary.LittleEndian.Uint16(p[8:]), binary.LittleEndian.Uint16(p[10:]), nil
+}
+
+// XISelectEvents selects XI2 events on window for device (1: every master
+// device) by their mask (bit n: event type n, for types below 32).
+func (c *Conn) XISelectEvents(xinput Extension, window uint32, device uint16, mask uint32) {
+	c.begin(xinput.Major, 46, 20)
+	c.words(window)
+	c.w = binary.LittleEndian.AppendUint16(c.w, 1) // one mask
+	c.w = append(c.w, 0, 0)
+	c.w = binary.LittleEndian.AppendUint16(c.w, device)
+	c.w = binary.LittleEndian.AppendUint16(c.w, 1) // of one word
+	c.words(mask)
+	c.end()
+}
+
+// GenericEvent says whether ev is an XI2-style generic event of extension
+// ext, and its type.
+func GenericEvent(ev []byte, ext Extension) (evtype uint16, ok bool) {
+	if len(ev) < 10 || ev[0]&0x7f != 35 || ev[1] != ext.Major {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint16(ev[8:]), true
+}
