@@ -40,6 +40,11 @@ func talkWorld(t testing.TB, link netlab.Options) (w *world, srv *soundserver.Se
 	return w, srv, env
 }
 
+// voiceLog makes both programs log how the call goes (the jitter buffer
+// and the sound device, every few seconds): a failed test prints their
+// output, and a call that went quiet under load says where.
+var voiceLog = []string{"--verbose"}
+
 // TestTalkAcrossTwoNATs: the real binaries in two homes behind NAT
 // routers holding every packet 20 ms (40 ms round trip), a real PipeWire
 // for both. Bob types /talk, Alice is asked whether to allow her
@@ -50,8 +55,8 @@ func talkWorld(t testing.TB, link netlab.Options) (w *world, srv *soundserver.Se
 // call for both.
 func TestTalkAcrossTwoNATs(t *testing.T) {
 	w, srv, env := talkWorld(t, netlab.Options{DelayMS: 20})
-	n := w.startNovice("novice", nil, env("novice"))
-	h := w.startHelper("helper", n.file, nil, env("helper"))
+	n := w.startNovice("novice", voiceLog, env("novice"))
+	h := w.startHelper("helper", n.file, voiceLog, env("helper"))
 	acceptDirect(t, n, h, time.Now(), 30*time.Second)
 	mustWait(t, n.proc, `Connected to Bob`, 10*time.Second)
 	mustWait(t, h, `/talk starts or stops talking`, 5*time.Second)
@@ -112,8 +117,8 @@ func TestTalkEchoCancelled(t *testing.T) {
 func echoCall(tb testing.TB) (second, third float64) {
 	w, srv, env := talkWorld(tb, netlab.Options{DelayMS: 20})
 	srv.Room(tb, "helper-speaker", "helper-mic", -6) // Bob's room
-	n := w.startNovice("novice", nil, env("novice"))
-	h := w.startHelper("helper", n.file, nil, env("helper"))
+	n := w.startNovice("novice", voiceLog, env("novice"))
+	h := w.startHelper("helper", n.file, voiceLog, env("helper"))
 	acceptDirect(tb, n, h, time.Now(), 30*time.Second)
 	answer(tb, n.proc, "/talk")
 	mustWait(tb, h, `Alice wants to talk with you\. Allow microphone\? \[y/N\]`, 20*time.Second)
@@ -140,8 +145,8 @@ func power(s []int16) float64 {
 // and Opus's FEC filling the gaps.
 func TestTalkOverALossyLink(t *testing.T) {
 	w, srv, env := talkWorld(t, netlab.Options{DelayMS: 20, JitterMS: 20, Loss: 0.05})
-	n := w.startNovice("novice", nil, env("novice"))
-	h := w.startHelper("helper", n.file, nil, env("helper"))
+	n := w.startNovice("novice", voiceLog, env("novice"))
+	h := w.startHelper("helper", n.file, voiceLog, env("helper"))
 	acceptDirect(t, n, h, time.Now(), 60*time.Second)
 	answer(t, h, "/talk")
 	mustWait(t, n.proc, `Bob wants to talk with you\. Allow microphone\? \[y/N\]`, 30*time.Second)

@@ -422,10 +422,11 @@ func (cl *call) talk() {
 		case <-cl.ctx.Done():
 			running = false
 		case <-stats.C:
-			st := receiver.Stats()
-			logger.Debug("voice call", "target", st.Target, "delay", st.Delay, "jitter", st.Jitter, "late", st.Late,
+			st, sent := receiver.Stats(), sender.Stats()
+			logger.Debug("voice call", "received", st.Packets, "target", st.Target, "delay", st.Delay, "jitter", st.Jitter, "late", st.Late,
 				"lost", st.Lost, "fec", st.FECRecovered, "concealed", st.Concealed, "dropped", st.Dropped, "stretched", st.Stretched,
-				"device", fmt.Sprintf("%+v", deviceStats(dev)))
+				"stalls", st.Stalls, "sent", sent.Packets, "send_dropped", sent.Dropped, "mic_level", math.Float64frombits(c.mine.Load()),
+				"speaker_level", math.Float64frombits(c.theirs.Load()), "device", fmt.Sprintf("%+v", deviceStats(dev)))
 		}
 	}
 
@@ -443,8 +444,9 @@ func (cl *call) talk() {
 	logger.Info("voice call ended", "stats", fmt.Sprintf("%+v", st))
 }
 
-// statsEvery is how often a call logs how it goes (at debug level).
-const statsEvery = 10 * time.Second
+// statsEvery is how often a call logs how it goes (at debug level):
+// often enough that a test's few seconds of speech fall between two lines.
+const statsEvery = 3 * time.Second
 
 // deviceStats are dev's counters when it is an audio.Duplex.
 func deviceStats(dev Device) any {

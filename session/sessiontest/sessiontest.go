@@ -286,6 +286,48 @@ func StartNode(t testing.TB) []peer.AddrInfo {
 	return ais
 }
 
+// LogOnFailure is a logger (debug level) for one test: what it logs is
+// kept and written to the test's log if the test failed, so a failure
+// under load says what the channels did. Records after the test's end
+// (from goroutines that outlive it) are dropped. With RA_P2P_TEST_LOG set
+// it is Logger().
+func LogOnFailure(t testing.TB) *slog.Logger {
+	if os.Getenv("RA_P2P_TEST_LOG") != "" {
+		return Logger()
+	}
+	kept := &keptLog{}
+	t.Cleanup(func() {
+		kept.mu.Lock()
+		defer kept.mu.Unlock()
+		kept.ended = true
+		if t.Failed() {
+			t.Logf("the channels' log:\n%s", kept.buf)
+		}
+	})
+	return slog.New(slog.NewTextHandler(kept, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// keptLog holds the last keptLogBytes of a test's log until it ends.
+type keptLog struct {
+	mu    sync.Mutex
+	buf   []byte
+	ended bool
+}
+
+const keptLogBytes = 256 << 10
+
+func (k *keptLog) Write(p []byte) (int, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !k.ended {
+		k.buf = append(k.buf, p...)
+		if over := len(k.buf) - keptLogBytes; over > 0 {
+			k.buf = append(k.buf[:0], k.buf[over:]...)
+		}
+	}
+	return len(p), nil
+}
+
 // Logger discards logs unless RA_P2P_TEST_LOG is set: hosts log from
 // their own goroutines, which may outlive a test's t.Log.
 func Logger() *slog.Logger {
