@@ -116,9 +116,9 @@ func BenchmarkVoice(b *testing.B) {
 		row(b, fmt.Sprintf("Voice: delay after %d min against the first", minutes),
 			fmt.Sprintf("%v (%+v)", later.Round(time.Millisecond), drift.Round(time.Millisecond)), "within 20 ms", drift.Abs() <= 20*time.Millisecond)
 		for i, who := range []string{"Alice", "Bob"} {
-			perDirection := (busy[i] - idle[i]) // each side sends one direction and receives the other
+			call := busy[i] - idle[i] // each side sends one direction and receives the other
 			row(b, "Voice: CPU of "+who+"'s ra-p2p while both talk, above the idle session (both directions)",
-				fmt.Sprintf("%.1f %% (idle %.1f %%)", busy[i], idle[i]), "≤ 10 % (5 % per direction)", perDirection <= 10)
+				fmt.Sprintf("%.1f %% (%.1f %% while talking, %.1f %% idle)", call, busy[i], idle[i]), "≤ 10 % (5 % per direction)", call <= 10)
 		}
 		if dir := os.Getenv("RA_P2P_BENCH_LOGS"); dir != "" {
 			os.WriteFile(filepath.Join(dir, "voice-novice.log"), []byte(n.proc.Output()), 0o644)
