@@ -112,12 +112,13 @@ func watchCursorShape(conn *x11sync.Conn, root uint32) error {
 	return nil
 }
 
-// XInput 2's raw motion event, and the device that stands for every
-// master device.
+// XInput 2's raw motion event, the device that stands for every master
+// device, and the version announced: from 2.1 on, raw events come while
+// another client has grabbed the pointer too (a menu, a drag).
 const (
 	xiRawMotion        = 17
 	xiAllMasterDevices = 1
-	xiMajor, xiMinor   = 2, 0
+	xiMajor, xiMinor   = 2, 2
 )
 
 // watchPointer subscribes conn to raw pointer motion on root (XInput 2):

@@ -176,7 +176,8 @@ func TestChanges(t *testing.T) {
 
 // TestMoves: Moves stays quiet while the pointer is still, even while the
 // screen changes, and receives soon after the pointer moves by XTEST (as a
-// device moves it, and the helper's control), each time.
+// device moves it, and the helper's control), each time, also while
+// another client has grabbed the pointer.
 func TestMoves(t *testing.T) {
 	x := startXvfb(t, testW, testH)
 	p := newPainter(t, x.display)
@@ -218,5 +219,20 @@ func TestMoves(t *testing.T) {
 		if f := grab(t, g); f.Cursor.X != x0 || f.Cursor.Y != y0 {
 			t.Fatalf("move %d: Moves received, the Grab has the pointer at %d,%d, want %d,%d", i, f.Cursor.X, f.Cursor.Y, x0, y0)
 		}
+	}
+	// Another client grabs the pointer, as an open menu or a drag does:
+	// its motion still wakes Moves.
+	r, err := xproto.GrabPointer(conn, false, root, xproto.EventMaskPointerMotion, xproto.GrabModeAsync, xproto.GrabModeAsync,
+		xproto.WindowNone, xproto.CursorNone, xproto.TimeCurrentTime).Reply()
+	if err != nil || r.Status != xproto.GrabStatusSuccess {
+		t.Fatalf("grabbing the pointer: %v (status %v)", err, r)
+	}
+	if err := xtest.FakeInputChecked(conn, xproto.MotionNotify, 0, 0, root, 200, 150, 0).Check(); err != nil {
+		t.Fatalf("moving the grabbed pointer by XTEST: %v", err)
+	}
+	select {
+	case <-g.Moves():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the pointer moved while another client grabbed it: Moves did not receive")
 	}
 }
