@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ra-p2p/ra-p2p/channel/screenshare"
+	"github.com/ra-p2p/ra-p2p/desktop"
 	"github.com/ra-p2p/ra-p2p/internal/leakcheck"
 	"github.com/ra-p2p/ra-p2p/session"
 	"github.com/ra-p2p/ra-p2p/session/sessiontest"
@@ -31,35 +32,18 @@ func TestMain(m *testing.M) { leakcheck.Main(m) }
 // stops them (TestMain checks no goroutine is left).
 func TestStartAndStop(t *testing.T) {
 	d := xdisplay.Start(t, 640, 480)
-	updated := make(chan struct{}, 1)
-	view := &screenshare.View{Updated: func() {
-		select {
-		case updated <- struct{}{}:
-		default:
-		}
-	}}
-	view.SetPaneSize(320, 240) // before the session: the first frame is scaled already
+	view := newWatchedView(320, 240) // before the session: the first frame is scaled already
 	helper, novice := sessiontest.Pair(t, sessiontest.Options{
-		HelperChannels: []session.Channel{view},
+		HelperChannels: []session.Channel{view.View},
 		NoviceChannels: []session.Channel{&screenshare.Share{Display: d.Name}},
 	})
 	novice.WaitStatus(t, "Bob can see your screen.")
-	deadline := time.After(sessiontest.Wait)
-	for {
-		if l := view.Latest(); l.Image != nil {
-			if got := l.Image.Bounds().Size(); got.X != 320 || got.Y != 240 {
-				t.Errorf("image %v, want 320x240 (the pane)", got)
-			}
-			if l.Screen.X != 640 || l.Screen.Y != 480 {
-				t.Errorf("remote screen %v, want 640x480", l.Screen)
-			}
-			break
-		}
-		select {
-		case <-updated:
-		case <-deadline:
-			t.Fatal("no frame reached the viewer")
-		}
+	l := view.wait(t, "a frame", func(desktop.View) bool { return true })
+	if got := l.Image.Bounds().Size(); got.X != 320 || got.Y != 240 {
+		t.Errorf("image %v, want 320x240 (the pane)", got)
+	}
+	if l.Screen.X != 640 || l.Screen.Y != 480 {
+		t.Errorf("remote screen %v, want 640x480", l.Screen)
 	}
 	helper.Close()
 	if r := novice.Wait(t.Context()); r != "Disconnected from Bob" {
@@ -102,33 +86,16 @@ func TestQualityAppliedLive(t *testing.T) {
 		img.Pix[i+3] = 0xff
 	}
 	d.ShowImage(img)
-	updated := make(chan struct{}, 1)
-	view := &screenshare.View{Updated: func() {
-		select {
-		case updated <- struct{}{}:
-		default:
-		}
-	}}
-	view.SetPaneSize(320, 240)
+	view := newWatchedView(320, 240)
 	_, novice := sessiontest.Pair(t, sessiontest.Options{
-		HelperChannels: []session.Channel{view},
+		HelperChannels: []session.Channel{view.View},
 		NoviceChannels: []session.Channel{&screenshare.Share{Display: d.Name}},
 	})
 	novice.WaitStatus(t, "Bob can see your screen.")
 	// waitImage waits for an image of size want that ok accepts.
 	waitImage := func(what string, want image.Point, ok func(*image.RGBA) bool) {
 		t.Helper()
-		deadline := time.After(sessiontest.Wait)
-		for {
-			if l := view.Latest(); l.Image != nil && l.Image.Bounds().Size() == want && ok(l.Image) {
-				return
-			}
-			select {
-			case <-updated:
-			case <-deadline:
-				t.Fatalf("the viewer never got %s", what)
-			}
-		}
+		view.wait(t, what, func(l desktop.View) bool { return l.Image.Bounds().Size() == want && ok(l.Image) })
 	}
 	waitImage("the coloured screen", image.Pt(320, 240), func(m *image.RGBA) bool { return !grey(m) })
 	colours := choice(t, "Colours")
@@ -142,6 +109,46 @@ func TestQualityAppliedLive(t *testing.T) {
 	waitImage("a grey picture of the resized pane", image.Pt(200, 150), grey)
 	if got := view.Quality(); got != q {
 		t.Errorf("Quality = %+v, want %+v", got, q)
+	}
+}
+
+// watchedView is a viewer whose updates wake wait.
+type watchedView struct {
+	*screenshare.View
+	updated chan struct{}
+}
+
+// newWatchedView is a viewer of a pane of w×h.
+func newWatchedView(w, h int) *watchedView {
+	v := &watchedView{updated: make(chan struct{}, 1)}
+	v.View = &screenshare.View{Updated: func() {
+		select {
+		case v.updated <- struct{}{}:
+		default:
+		}
+	}}
+	v.SetPaneSize(w, h)
+	return v
+}
+
+// wait waits until the viewer has a picture that ok accepts, and returns it.
+func (v *watchedView) wait(t *testing.T, what string, ok func(desktop.View) bool) desktop.View {
+	t.Helper()
+	deadline := time.After(sessiontest.Wait)
+	for {
+		if l := v.Latest(); l.Image != nil && ok(l) {
+			return l
+		}
+		select {
+		case <-v.updated:
+		case <-deadline:
+			l := v.Latest()
+			var size image.Point
+			if l.Image != nil {
+				size = l.Image.Bounds().Size()
+			}
+			t.Fatalf("the viewer never showed %s (its last picture: %v, the pointer at %d,%d)", what, size, l.Cursor.X, l.Cursor.Y)
+		}
 	}
 }
 
@@ -201,34 +208,16 @@ func (c *grabCounter) since(n int) (grabs int64, lines int) {
 // returns a function that waits until the viewer shows the pointer at p.
 func shareWithPointer(t *testing.T) (*xdisplay.Display, *grabCounter, func(what string, p image.Point)) {
 	d := xdisplay.Start(t, 640, 480)
-	updated := make(chan struct{}, 1)
-	view := &screenshare.View{Updated: func() {
-		select {
-		case updated <- struct{}{}:
-		default:
-		}
-	}}
-	view.SetPaneSize(640, 480)
+	view := newWatchedView(640, 480)
 	counter := &grabCounter{}
 	_, novice := sessiontest.Pair(t, sessiontest.Options{
-		HelperChannels: []session.Channel{view},
+		HelperChannels: []session.Channel{view.View},
 		NoviceChannels: []session.Channel{&screenshare.Share{Display: d.Name, Log: slog.New(counter)}},
 	})
 	novice.WaitStatus(t, "Bob can see your screen.")
 	pointerAt := func(what string, p image.Point) {
 		t.Helper()
-		deadline := time.After(sessiontest.Wait)
-		for {
-			if l := view.Latest(); l.Image != nil && image.Pt(l.Cursor.X, l.Cursor.Y) == p {
-				return
-			}
-			select {
-			case <-updated:
-			case <-deadline:
-				l := view.Latest()
-				t.Fatalf("%s: the viewer shows the pointer at %d,%d, want %v", what, l.Cursor.X, l.Cursor.Y, p)
-			}
-		}
+		view.wait(t, fmt.Sprintf("the pointer at %v %s", p, what), func(l desktop.View) bool { return image.Pt(l.Cursor.X, l.Cursor.Y) == p })
 	}
 	return d, counter, pointerAt
 }
