@@ -24,7 +24,7 @@ import (
 // a pointer a program warped (which raises no raw motion); without XInput
 // 2 it is polled every 40 ms (x0vncserver polls every 30 ms). A poll costs:
 // the rig's novice with a still screen used 1.1 % of a core polling every
-// 40 ms, 0.1–0.2 % waiting for motion. Without DAMAGE (Windows) the screen is
+// 40 ms, 0.3 % waiting for motion. Without DAMAGE (Windows) the screen is
 // polled: while it changes, 1 ms after each grab, or a third of the grab's
 // own time if that is longer (at most three quarters of a core, on a
 // machine where a grab is slow); every 20 ms after 250 ms without a
