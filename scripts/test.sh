@@ -22,17 +22,20 @@ status=${PIPESTATUS[0]}
 
 # The end-to-end tests in ./test drive real windows with xdotool and real
 # programs in namespaces on 2 shared cores; a person's click or key can be
-# lost under load there (docs/DESIGN.md, "Flaky"). When only that package
-# failed, its failed tests run once more, alone; they count as passed only
-# if they pass then, and are named in the summary either way.
+# lost under load there, and the voice tests (./test's, channel/voicecall's,
+# audio's) run a real-time sound server on those cores (docs/DESIGN.md,
+# "Flaky"). When only those packages failed, their failed tests run once
+# more, alone; they count as passed only if they pass then, and are named in
+# the summary either way.
+rerunnable='github.com/ra-p2p/ra-p2p/(test|channel/voicecall|audio)'
 flaky=""
 if [ "$status" -ne 0 ]; then
   failed_pkgs=$(grep -E '^FAIL\s+github.com/' "$log" | awk '{print $2}' | sort -u)
   failed_tests=$(grep -E '^--- FAIL: Test' "$log" | awk '{print $3}' | sort -u | paste -sd'|')
-  if [ "$failed_pkgs" = "github.com/ra-p2p/ra-p2p/test" ] && [ -n "$failed_tests" ] && ! grep -qE '^panic:' "$log"; then
-    echo "Running the failed end-to-end tests once more: $failed_tests"
+  if [ -n "$failed_pkgs" ] && ! echo "$failed_pkgs" | grep -qvE "^${rerunnable}\$" && [ -n "$failed_tests" ] && ! grep -qE '^panic:' "$log"; then
+    echo "Running the failed tests once more: $failed_tests"
     rerun=$(mktemp)
-    go test -count=1 -timeout 12m -v -run "^(${failed_tests})\$" ./test/ 2>&1 | tee "$rerun" | grep -E '^(--- |ok|FAIL|PASS|panic|\s+\S+_test\.go)'
+    go test -count=1 -timeout 12m -v -run "^(${failed_tests})\$" $failed_pkgs 2>&1 | tee "$rerun" | grep -E '^(--- |ok|FAIL|PASS|panic|\s+\S+_test\.go)'
     if [ "${PIPESTATUS[0]}" -eq 0 ]; then
       status=0
       flaky=$failed_tests
