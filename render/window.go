@@ -106,7 +106,8 @@ type panel struct {
 	connected    bool
 	dialogs      []*dialog
 	closeReq     bool
-	dirty        bool // something changed that Update must look at
+	titleSet     string // the title asked for; "" = unchanged
+	dirty        bool   // something changed that Update must look at
 	controlSet   ControlState
 	keys         []xkeys.Key      // key events read from X, not yet taken by Update
 	keysX        bool             // keys come from X (keysLoop), not from Ebiten
@@ -310,8 +311,12 @@ func (p *panel) Close() { p.update(func() { p.closeReq = true }) }
 // SetStatus changes the status line.
 func (p *panel) SetStatus(s string) { p.update(func() { p.statusTxt = s }) }
 
-// SetTitle changes the window's title (Ebiten allows it from any goroutine).
-func (p *panel) SetTitle(s string) { ebiten.SetWindowTitle(s) }
+// SetTitle changes the window's title. Ebiten's SetWindowTitle runs on the
+// window's thread, and waits for it: called from a session's goroutine
+// after the game loop had ended (the window closing on Ctrl-C while the
+// session showed "Disconnected"), it waited for good, and the program never
+// quit. So the title goes through Update, like every other change.
+func (p *panel) SetTitle(s string) { p.update(func() { p.titleSet = s }) }
 
 // Post adds an entry to the history.
 func (p *panel) Post(e Entry) {
@@ -417,6 +422,8 @@ func (p *panel) updatePanel() error {
 	status := p.statusTxt
 	connected := p.connected
 	closeReq := p.closeReq
+	title := p.titleSet
+	p.titleSet = ""
 	controlSet := p.controlSet
 	voiceSet := p.voiceSet
 	p.peerNameNow = cmp.Or(p.peerNameSet, p.cfg.PeerName)
@@ -434,6 +441,9 @@ func (p *panel) updatePanel() error {
 	p.mu.Unlock()
 	if closeReq {
 		return ebiten.Termination
+	}
+	if title != "" {
+		ebiten.SetWindowTitle(title)
 	}
 	p.needFonts(status, p.peerNameNow)
 	for _, e := range pending {

@@ -83,6 +83,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	defer watchQuit(ctx, stderr)()
 	cmd, rest := args[0], args[1:]
 	var err error
 	switch cmd {
