@@ -20,6 +20,7 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/ra-p2p/ra-p2p/internal/quietx"
+	"github.com/ra-p2p/ra-p2p/internal/quitwatch"
 	_ "github.com/ra-p2p/ra-p2p/internal/timerslack/coarse" // a millisecond of timer slack: far fewer wake-ups
 	"github.com/ra-p2p/ra-p2p/p2p"
 	"github.com/ra-p2p/ra-p2p/p2p/portmap"
@@ -83,7 +84,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	defer watchQuit(ctx, stderr)()
+	defer quitwatch.Watch(ctx, stderr, quitwatch.Grace, os.Exit)()
 	cmd, rest := args[0], args[1:]
 	var err error
 	switch cmd {
