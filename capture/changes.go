@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 
+	"github.com/ra-p2p/ra-p2p/internal/wake"
 	"github.com/ra-p2p/ra-p2p/internal/x11sync"
 )
 
@@ -37,7 +38,7 @@ func startWatcher(display string, root uint32, changed, moved chan<- struct{}) (
 	conn.OnEvent = func(ev []byte) {
 		if evtype, ok := x11sync.GenericEvent(ev, xinput); ok && xinput.Major != 0 {
 			if evtype == xiRawMotion {
-				signal(moved)
+				wake.Signal(moved)
 			}
 			return
 		}
@@ -46,7 +47,7 @@ func startWatcher(display string, root uint32, changed, moved chan<- struct{}) (
 			// next drawing raises a new event.
 			conn.DamageSubtract(damage, id, 0)
 		}
-		signal(changed)
+		wake.Signal(changed)
 	}
 	var xinputRefused bool
 	conn.OnError = func(err *x11sync.Error) {
@@ -78,14 +79,6 @@ func startWatcher(display string, root uint32, changed, moved chan<- struct{}) (
 	}
 	go w.run()
 	return w, nil
-}
-
-// signal wakes a channel of one slot, without waiting.
-func signal(ch chan<- struct{}) {
-	select {
-	case ch <- struct{}{}:
-	default:
-	}
 }
 
 // run reads events (OnEvent signals) until the connection is closed.

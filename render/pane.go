@@ -10,6 +10,7 @@ import (
 	"github.com/hajimehoshi/ebiten/v2"
 	"github.com/hajimehoshi/ebiten/v2/text/v2"
 	"github.com/ra-p2p/ra-p2p/desktop"
+	"github.com/ra-p2p/ra-p2p/internal/wake"
 	"github.com/ra-p2p/ra-p2p/render/view"
 	"github.com/ra-p2p/ra-p2p/render/xpane"
 )
@@ -246,7 +247,7 @@ func (w *HelperWindow) placeXPane(xp *xpane.Pane, info xpaneInfo) bool {
 				area = image.Rectangle{Max: w.view.Window}
 			}
 			if xp.Place(true, area, off) {
-				signal(w.xpWake)
+				wake.Signal(w.xpWake)
 			}
 			w.xpOn = true
 			if w.remote != nil {
@@ -354,7 +355,7 @@ func (w *HelperWindow) RemoteChanged() {
 	xp := w.xp
 	w.mu.Unlock()
 	if xp != nil && xp.Visible() {
-		signal(w.xpWake)
+		wake.Signal(w.xpWake)
 		return
 	}
 	w.Refresh()
@@ -374,11 +375,4 @@ func xpaneCursor(f desktop.View) xpane.Cursor {
 func rgb(c color.Color) uint32 {
 	r, g, b, _ := c.RGBA()
 	return (r>>8)<<16 | (g>>8)<<8 | b>>8
-}
-
-func signal(c chan struct{}) {
-	select {
-	case c <- struct{}{}:
-	default:
-	}
 }

@@ -284,14 +284,15 @@ var rules = map[string]map[string]string{
 // allowed lists, per package, what its rules would forbid but it may
 // import: the window's X-side leaves share the window lookup, and with
 // capture the MIT-SHM segment; capture grabs through a synchronous X
-// connection; the file protocol and transfer share the framing; the audio
+// connection and wakes its caller as the screen path's other goroutines do
+// (internal/wake, which imports nothing); the file protocol and transfer share the framing; the audio
 // thread sets its own timer slack.
 var allowed = map[string][]string{
 	"stream/files": {module + "/stream/framing"},
 	"stream/talk":  {module + "/stream/framing"},
 	"transfer":     {module + "/stream/files", module + "/stream/framing"},
 	"render/xpane": {module + "/render/xwin", module + "/internal/xshm"},
-	"capture":      {module + "/internal/xshm", module + "/internal/x11sync"},
+	"capture":      {module + "/internal/xshm", module + "/internal/x11sync", module + "/internal/wake"},
 	"render/xkeys": {module + "/render/xwin"},
 	"audio":        {module + "/internal/timerslack"},
 }

@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/ra-p2p/ra-p2p/desktop"
+	"github.com/ra-p2p/ra-p2p/internal/wake"
 	"github.com/ra-p2p/ra-p2p/stream/framing"
 )
 
@@ -109,7 +110,7 @@ func (r *Receiver) SetSettings(s Settings) {
 	r.mu.Lock()
 	r.setSettingsLocked(s)
 	r.mu.Unlock()
-	signal(r.wake)
+	wake.Signal(r.wake)
 }
 
 func (r *Receiver) setSettingsLocked(s Settings) {
@@ -129,7 +130,7 @@ func (r *Receiver) RequestKeyFrame() {
 	r.mu.Lock()
 	r.keyRequest = true
 	r.mu.Unlock()
-	signal(r.wake)
+	wake.Signal(r.wake)
 }
 
 // Updated is signalled (one slot, never closed) after a new image or cursor
@@ -165,13 +166,6 @@ func (r *Receiver) Latest() desktop.View {
 		}
 	})
 	return v
-}
-
-func signal(c chan struct{}) {
-	select {
-	case c <- struct{}{}:
-	default:
-	}
 }
 
 // Run reads and draws updates until ctx ends, the sender hangs up (nil) or a
@@ -319,7 +313,7 @@ func (r *Receiver) handle(t framing.MsgType, body []byte) error {
 	default:
 		return fmt.Errorf("reading screen message: unexpected type %d", t)
 	}
-	signal(r.updated)
+	wake.Signal(r.updated)
 	return nil
 }
 
@@ -385,8 +379,8 @@ func (r *Receiver) handleUpdate(w *framing.Body) error {
 	r.ack, r.ackDirty = h.seq, true
 	r.link.Updates++
 	r.mu.Unlock()
-	signal(r.wake)
-	signal(r.updated)
+	wake.Signal(r.wake)
+	wake.Signal(r.updated)
 	return nil
 }
 

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/ra-p2p/ra-p2p/desktop"
+	"github.com/ra-p2p/ra-p2p/internal/wake"
 	"github.com/ra-p2p/ra-p2p/stream/framing"
 )
 
@@ -450,7 +451,7 @@ func (c *slowConn) Write(b []byte) (int, error) {
 	}
 	c.buf = append(c.buf, b...)
 	c.maxHeld = max(c.maxHeld, len(c.buf))
-	signal(c.ready)
+	wake.Signal(c.ready)
 	return len(b), nil
 }
 
@@ -483,7 +484,7 @@ func (c *slowConn) close() {
 	c.mu.Lock()
 	c.closed = true
 	c.mu.Unlock()
-	signal(c.ready)
+	wake.Signal(c.ready)
 }
 
 // TestScreenSlowReader offers 1000 frames of typing, 2 ms apart, to a viewer
