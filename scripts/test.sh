@@ -28,15 +28,34 @@ status=${PIPESTATUS[0]}
 # more, alone; they count as passed only if they pass then, and are named in
 # the summary either way.
 rerunnable='github.com/ra-p2p/ra-p2p/(test|channel/voicecall|audio)'
+
+# failed_output LOG prints, unfiltered, what each test that failed in LOG
+# wrote: the filter above keeps only the tests' own lines, and a failure's
+# cause is often in what a helper logged (netlab prints the programs'
+# output, the voice tests the call's statistics). At most 3000 lines a test.
+failed_output() {
+  local tests
+  tests=$(grep -E '^\s*--- FAIL: Test' "$1" | awk '{print $3}' | sed 's,/.*,,' | sort -u | paste -sd'|')
+  [ -n "$tests" ] || return 0
+  echo "What the failed tests wrote ($tests):"
+  awk -v want="^(${tests})\$" '
+    /^=== (RUN|CONT|NAME|PAUSE) / { cur = $3; sub(/\/.*/, "", cur); next }
+    /^(ok|FAIL|PASS)([ \t]|$)/ { cur = ""; next }
+    cur ~ want && n[cur]++ < 3000 { print }
+  ' "$1"
+}
 flaky=""
 if [ "$status" -ne 0 ]; then
+  failed_output "$log"
   failed_pkgs=$(grep -E '^FAIL\s+github.com/' "$log" | awk '{print $2}' | sort -u)
   failed_tests=$(grep -E '^--- FAIL: Test' "$log" | awk '{print $3}' | sort -u | paste -sd'|')
   if [ -n "$failed_pkgs" ] && ! echo "$failed_pkgs" | grep -qvE "^${rerunnable}\$" && [ -n "$failed_tests" ] && ! grep -qE '^panic:' "$log"; then
     echo "Running the failed tests once more: $failed_tests"
     rerun=$(mktemp)
     go test -count=1 -timeout 12m -v -run "^(${failed_tests})\$" $failed_pkgs 2>&1 | tee "$rerun" | grep -E '^(--- |ok|FAIL|PASS|panic|\s+\S+_test\.go)'
-    if [ "${PIPESTATUS[0]}" -eq 0 ]; then
+    if [ "${PIPESTATUS[0]}" -ne 0 ]; then
+      failed_output "$rerun"
+    else
       status=0
       flaky=$failed_tests
       # the first run's failures were not the suite's verdict
