@@ -417,12 +417,17 @@ func (cl *call) talk() {
 	// grows comes from (the jitter buffer, or the sound device).
 	stats := time.NewTicker(statsEvery)
 	defer stats.Stop()
+	health := newCallHealth(sampleOf(dev, receiver.Stats(), time.Now()))
 	for running := true; running; {
 		select {
 		case <-cl.ctx.Done():
 			running = false
 		case <-stats.C:
 			st, sent := receiver.Stats(), sender.Stats()
+			for _, msg := range health.update(sampleOf(dev, st, time.Now()), s.PeerName) {
+				logger.Warn("voice call", "health", msg)
+				status(s, msg)
+			}
 			logger.Debug("voice call", "received", st.Packets, "target", st.Target, "delay", st.Delay, "jitter", st.Jitter, "late", st.Late,
 				"lost", st.Lost, "fec", st.FECRecovered, "concealed", st.Concealed, "dropped", st.Dropped, "stretched", st.Stretched,
 				"stalls", st.Stalls, "sent", sent.Packets, "send_dropped", sent.Dropped, "mic_level", math.Float64frombits(c.mine.Load()),

@@ -243,8 +243,8 @@ func (s *Server) stop(tb testing.TB) {
 	if tb.Failed() {
 		for _, path := range s.logs {
 			b, _ := os.ReadFile(path)
-			if len(b) > 4000 {
-				b = b[len(b)-4000:]
+			if len(b) > 16000 {
+				b = b[len(b)-16000:]
 			}
 			tb.Logf("soundserver: %s:\n%s", filepath.Base(path), b)
 		}
