@@ -25,7 +25,7 @@ const (
 // healthSample is what the call's counters said at one moment.
 type healthSample struct {
 	at        time.Time
-	frames    int64 // the device's 10 ms frames so far; -1: not known (not an audio.Duplex)
+	frames    int64  // the device's 10 ms frames so far; -1: not known (not an audio.Duplex)
 	concealed uint64 // the receiver's 10 ms frames made up (voice.ReceiverStats.Concealed)
 }
 
