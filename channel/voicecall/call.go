@@ -417,16 +417,22 @@ func (cl *call) talk() {
 	// grows comes from (the jitter buffer, or the sound device).
 	stats := time.NewTicker(statsEvery)
 	defer stats.Stop()
-	health := newCallHealth(sampleOf(dev, receiver.Stats(), time.Now()))
+	// The first seconds are not judged: a device may take a second to
+	// start (a Bluetooth headset changing its profile).
+	var health *callHealth
 	for running := true; running; {
 		select {
 		case <-cl.ctx.Done():
 			running = false
 		case <-stats.C:
 			st, sent := receiver.Stats(), sender.Stats()
-			for _, msg := range health.update(sampleOf(dev, st, time.Now()), s.PeerName) {
-				logger.Warn("voice call", "health", msg)
-				status(s, msg)
+			if now := sampleOf(dev, st, time.Now()); health == nil {
+				health = newCallHealth(now)
+			} else {
+				for _, msg := range health.update(now, s.PeerName) {
+					logger.Warn("voice call", "health", msg)
+					status(s, msg)
+				}
 			}
 			logger.Debug("voice call", "received", st.Packets, "target", st.Target, "delay", st.Delay, "jitter", st.Jitter, "late", st.Late,
 				"lost", st.Lost, "fec", st.FECRecovered, "concealed", st.Concealed, "dropped", st.Dropped, "stretched", st.Stretched,

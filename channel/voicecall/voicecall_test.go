@@ -270,6 +270,30 @@ func packetFrame(seq uint32) []byte {
 	return b.Bytes()
 }
 
+// TestTalkSaysWhenTheSoundFallsBehind: the sound server hangs for 1.5 s
+// a few seconds into a call, as on a computer too busy for it; each side is told that it
+// is not keeping up with the sound, and then that it is again.
+func TestTalkSaysWhenTheSoundFallsBehind(t *testing.T) {
+	srv := sounds(t)
+	bobVoice, aliceVoice := channels(t)
+	bob, alice := sessiontest.Pair(t, sessiontest.Options{
+		HelperChannels: []session.Channel{bobVoice}, NoviceChannels: []session.Channel{aliceVoice},
+		NoviceAnswers: allowMicrophone,
+	})
+	bobVoice.Start()
+	alice.WaitFor(t, "talking", voiceIs(session.VoiceOn))
+	bob.WaitFor(t, "talking", voiceIs(session.VoiceOn))
+	time.Sleep(4 * time.Second) // past the call's first seconds, which are not judged
+	srv.Hang(t, 1500*time.Millisecond)
+	for name, side := range map[string]*sessiontest.Side{"Bob": bob, "Alice": alice} {
+		ev := side.WaitFor(t, "the word that the sound falls behind", func(ev session.Event) bool {
+			return ev.Kind == session.EventStatus && strings.Contains(ev.Text, "not keeping up with the sound")
+		})
+		t.Logf("%s's history: %s", name, ev.Text)
+		side.WaitStatus(t, "This computer keeps up with the sound again.")
+	}
+}
+
 // TestTalkOverTCP: a connection without datagrams (TCP): the packets go
 // on the call's stream, and the speech still comes through.
 func TestTalkOverTCP(t *testing.T) {

@@ -439,6 +439,31 @@ func (s *Server) RecordChannels(ctx context.Context, tb testing.TB, source, path
 	return stop
 }
 
+// Hang stops the PulseAudio-protocol server (pipewire-pulse) for d, as a
+// sound server that falls behind on a busy computer does: its clients'
+// streams get no data and take none until it goes on.
+func (s *Server) Hang(tb testing.TB, d time.Duration) {
+	tb.Helper()
+	s.mu.Lock()
+	var pid int
+	for _, p := range s.procs {
+		if p.name == "pipewire-pulse" {
+			pid = p.cmd.Process.Pid
+		}
+	}
+	s.mu.Unlock()
+	if pid == 0 {
+		tb.Fatal("soundserver: pipewire-pulse is not running")
+	}
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		tb.Fatalf("soundserver: stopping pipewire-pulse: %v", err)
+	}
+	time.Sleep(d)
+	if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
+		tb.Fatalf("soundserver: continuing pipewire-pulse: %v", err)
+	}
+}
+
 // pids is for tests of this package: the PIDs of the running processes.
 func (s *Server) pids() []int {
 	s.mu.Lock()
