@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ra-p2p/ra-p2p/test/netlab"
 	"github.com/ra-p2p/ra-p2p/test/soundserver"
 	"github.com/ra-p2p/ra-p2p/test/xdisplay"
 )
@@ -149,6 +150,17 @@ func TestTalkInWindows(t *testing.T) {
 	away()
 	time.Sleep(500 * time.Millisecond)
 	hd.Screenshot(hw, filepath.Join(shots, "voice-helper-muted.png"))
+
+	// The sound server hangs for 1.5 s, as on a computer too busy for the
+	// call: both histories say so, and say when it is over.
+	srv.Hang(t, 1500*time.Millisecond)
+	for _, side := range []*netlab.Proc{helper, novice} {
+		mustWait(t, side, `This computer is not keeping up with the sound: it handled \d+ % of it`, 15*time.Second)
+		mustWait(t, side, `This computer keeps up with the sound again\.`, 15*time.Second)
+	}
+	away()
+	time.Sleep(500 * time.Millisecond)
+	hd.Screenshot(hw, filepath.Join(shots, "voice-helper-behind.png"))
 
 	// Stop Talking.
 	clickUntil(t, hd, hw, helperTalkX, talkY, helper, `Voice ended`)

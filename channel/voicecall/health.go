@@ -71,6 +71,12 @@ func (h *callHealth) update(now healthSample, peer string) (messages []string) {
 			messages = append(messages, "This computer keeps up with the sound again.")
 		}
 	}
+	if h.behind {
+		// This computer's own hang makes the other side's sound late too:
+		// blaming the other side or the connection would send the person
+		// looking in the wrong place.
+		return messages
+	}
 	madeUp := float64(now.concealed-prev.concealed) * voice.FrameSamples / voice.SampleRate / elapsed.Seconds()
 	switch {
 	case !h.breakingUp && madeUp > voiceBroken:
