@@ -59,6 +59,7 @@ func (h *callHealth) update(now healthSample, peer string) (messages []string) {
 	if elapsed <= 0 {
 		return nil
 	}
+	wasBehind := h.behind
 	if now.frames >= 0 && prev.frames >= 0 {
 		handled := float64(now.frames-prev.frames) * float64(audio.FrameSamples) / audio.SampleRate / elapsed.Seconds()
 		switch {
@@ -71,10 +72,11 @@ func (h *callHealth) update(now healthSample, peer string) (messages []string) {
 			messages = append(messages, "This computer keeps up with the sound again.")
 		}
 	}
-	if h.behind {
-		// This computer's own hang makes the other side's sound late too:
-		// blaming the other side or the connection would send the person
-		// looking in the wrong place.
+	if wasBehind || h.behind {
+		// This computer's own hang makes the other side's sound late too
+		// (and the jitter buffer finds its feet again after it): blaming
+		// the other side or the connection would send the person looking
+		// in the wrong place.
 		return messages
 	}
 	madeUp := float64(now.concealed-prev.concealed) * voice.FrameSamples / voice.SampleRate / elapsed.Seconds()

@@ -21,13 +21,13 @@ func TestCallHealth(t *testing.T) {
 		// 84 frames in 3 s, and Bob's sound late for it: only this
 		// computer is blamed.
 		{healthSample{at(6), 384, 200}, "not keeping up with the sound: it handled 28 % of it in the last 3 seconds, so Bob hears you break up"},
-		{healthSample{at(9), 650, 300}, ""}, // 89 %: behind still (hysteresis)
-		{healthSample{at(12), 945, 300}, "keeps up with the sound again"},
-		{healthSample{at(15), 1245, 355}, ""}, // 18 % made up: under the line
-		{healthSample{at(18), 1545, 460}, "Bob's voice is breaking up: 35 % of it"},
-		{healthSample{at(21), 1845, 490}, ""}, // 10 %: still breaking up (hysteresis)
-		{healthSample{at(24), 2145, 500}, "Bob's voice comes through again"},
-		{healthSample{at(24), 2145, 1200}, ""}, // no time passed: nothing to say
+		{healthSample{at(9), 650, 300}, ""},                               // 89 %: behind still (hysteresis)
+		{healthSample{at(12), 945, 400}, "keeps up with the sound again"}, // the late sound's aftermath is not blamed either
+		{healthSample{at(15), 1245, 455}, ""},                             // 18 % made up: under the line
+		{healthSample{at(18), 1545, 560}, "Bob's voice is breaking up: 35 % of it"},
+		{healthSample{at(21), 1845, 590}, ""}, // 10 %: still breaking up (hysteresis)
+		{healthSample{at(24), 2145, 600}, "Bob's voice comes through again"},
+		{healthSample{at(24), 2145, 1300}, ""}, // no time passed: nothing to say
 	}
 	for i, st := range steps {
 		got := h.update(st.s, "Bob")
