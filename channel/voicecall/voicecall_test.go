@@ -270,9 +270,9 @@ func packetFrame(seq uint32) []byte {
 	return b.Bytes()
 }
 
-// TestTalkSaysWhenTheSoundFallsBehind: the sound server hangs for 1.5 s
-// a few seconds into a call, as on a computer too busy for it; each side is told that it
-// is not keeping up with the sound, and then that it is again.
+// TestTalkSaysWhenTheSoundFallsBehind: the sound server hangs for 1.5 s a
+// few seconds into a call, as on a computer too busy for it; each side is
+// told that it is not keeping up with the sound, and then that it is again.
 func TestTalkSaysWhenTheSoundFallsBehind(t *testing.T) {
 	srv := sounds(t)
 	bobVoice, aliceVoice := channels(t)
