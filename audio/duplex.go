@@ -28,6 +28,11 @@ const (
 	periods      = 3
 )
 
+// realtimePriority is the audio thread's round-robin priority when the
+// system allows one (makeRealtime): above every ordinary thread, below the
+// sound server's own (PipeWire asks 88 for its threads).
+const realtimePriority = 10
+
 // Duplex is an open full-duplex sound device: the microphone and speaker
 // of one conversation.
 type Duplex struct {
@@ -154,9 +159,15 @@ func orDefault(id string) string {
 func (d *Duplex) callback(out, in []byte, frameCount uint32) {
 	if d.callbacks.Add(1) == 1 {
 		// The device's thread keeps the sound server's deadlines: the
-		// kernel's own timer slack, not the process's millisecond.
+		// kernel's own timer slack, not the process's millisecond, and
+		// the processor before ordinary threads when it may have it.
 		if err := timerslack.Precise(); err != nil {
 			slog.Debug("audio: could not make the audio thread's timers precise", "err", err)
+		}
+		if err := makeRealtime(realtimePriority); err != nil {
+			slog.Debug("audio: the audio thread keeps an ordinary priority", "err", err)
+		} else {
+			slog.Debug("audio: the audio thread runs with real-time priority", "priority", realtimePriority)
 		}
 	}
 	spk := samples(out)

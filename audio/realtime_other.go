@@ -1,0 +1,9 @@
+//go:build !linux
+
+package audio
+
+import "errors"
+
+// makeRealtime is Linux's only (realtime_linux.go): elsewhere the audio
+// thread keeps the priority the sound library gave it.
+func makeRealtime(int) error { return errors.ErrUnsupported }
