@@ -147,6 +147,14 @@ type screenPair struct {
 
 func newScreenPair(t *testing.T, set Settings, wrap func(net.Conn) io.ReadWriter) *screenPair {
 	t.Helper()
+	return newScreenPairPrepared(t, set, wrap, nil)
+}
+
+// newScreenPairPrepared is newScreenPair with prepare called on the
+// receiver before either side runs (an older viewer's settings), so the
+// first settings the sender reads are already those.
+func newScreenPairPrepared(t *testing.T, set Settings, wrap func(net.Conn) io.ReadWriter, prepare func(*Receiver)) *screenPair {
+	t.Helper()
 	sc, rc := net.Pipe()
 	var rrw io.ReadWriter = rc
 	if wrap != nil {
@@ -154,6 +162,9 @@ func newScreenPair(t *testing.T, set Settings, wrap func(net.Conn) io.ReadWriter
 	}
 	p := &screenPair{s: NewSender(sc, sc), r: NewReceiver(rrw, rrw)}
 	p.r.SetSettings(set)
+	if prepare != nil {
+		prepare(p.r)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	errs := make(chan error, 2)

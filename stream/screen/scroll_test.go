@@ -25,15 +25,16 @@ func scrolled(m, fill *image.RGBA, dy int) *image.RGBA {
 func TestScreenScrollIsACopy(t *testing.T) {
 	for _, viewerCopies := range []bool{true, false} {
 		synctest.Test(t, func(t *testing.T) {
-			p := newScreenPair(t, Settings{Lossless: true}, nil)
-			defer p.stop()
+			var older func(*Receiver)
 			if !viewerCopies {
-				// An older viewer: settings without "copy".
-				p.r.mu.Lock()
-				p.r.settings.Copy = false
-				p.r.mu.Unlock()
-				p.r.RequestKeyFrame()
+				// An older viewer: settings without "copy", from the
+				// first (changed after the receiver had sent its first
+				// settings, the sender could still have taken "copy";
+				// seen under Wine).
+				older = func(r *Receiver) { r.settings.Copy = false }
 			}
+			p := newScreenPairPrepared(t, Settings{Lossless: true}, nil, older)
+			defer p.stop()
 			m := screenshot(t, "xterm-1280x800.png")
 			if err := p.s.Offer(toBGRX(m)); err != nil {
 				t.Fatal(err)
