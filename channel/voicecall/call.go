@@ -437,7 +437,7 @@ func (cl *call) talk() {
 			logger.Debug("voice call", "received", st.Packets, "target", st.Target, "delay", st.Delay, "jitter", st.Jitter, "late", st.Late,
 				"lost", st.Lost, "fec", st.FECRecovered, "concealed", st.Concealed, "dropped", st.Dropped, "stretched", st.Stretched,
 				"stalls", st.Stalls, "sent", sent.Packets, "send_dropped", sent.Dropped, "mic_level", math.Float64frombits(c.mine.Load()),
-				"speaker_level", math.Float64frombits(c.theirs.Load()), "device", fmt.Sprintf("%+v", deviceStats(dev)))
+				"speaker_level", math.Float64frombits(c.theirs.Load()), "device", deviceLog(dev))
 		}
 	}
 
@@ -459,12 +459,22 @@ func (cl *call) talk() {
 // often enough that a test's few seconds of speech fall between two lines.
 const statsEvery = 3 * time.Second
 
-// deviceStats are dev's counters when it is an audio.Duplex.
-func deviceStats(dev Device) any {
-	if d, ok := dev.(*audio.Duplex); ok {
-		return d.Stats()
+// deviceStats are dev's counters when it keeps them (an audio.Duplex
+// does; a test's device may not): for the call's log line and its health.
+func deviceStats(dev Device) (audio.Stats, bool) {
+	d, ok := dev.(interface{ Stats() audio.Stats })
+	if !ok {
+		return audio.Stats{}, false
 	}
-	return nil
+	return d.Stats(), true
+}
+
+// deviceLog is dev's counters for the log line ("none" without them).
+func deviceLog(dev Device) string {
+	if st, ok := deviceStats(dev); ok {
+		return fmt.Sprintf("%+v", st)
+	}
+	return "none"
 }
 
 // sendFunc sends packets as datagrams when the connection has them, on the

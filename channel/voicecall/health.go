@@ -40,8 +40,8 @@ func newCallHealth(first healthSample) *callHealth { return &callHealth{last: fi
 
 // deviceFrames is the device's frame count, or -1 when it keeps none.
 func deviceFrames(dev Device) int64 {
-	if d, ok := dev.(interface{ Stats() audio.Stats }); ok {
-		return d.Stats().Frames
+	if st, ok := deviceStats(dev); ok {
+		return st.Frames
 	}
 	return -1
 }
