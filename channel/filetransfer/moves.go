@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ra-p2p/ra-p2p/internal/cores"
 	"github.com/ra-p2p/ra-p2p/internal/humansize"
 	"github.com/ra-p2p/ra-p2p/session"
 	"github.com/ra-p2p/ra-p2p/stream"
@@ -20,6 +21,7 @@ func (c *Channel) send(l *link, out *outgoing, r *running) {
 	s, peer := l.s, l.s.PeerName
 	rep := c.reporter(s, session.Transfer{ID: out.id, Sending: true, What: out.what, Total: out.offer.Total()})
 	defer rep.stop()
+	defer cores.All()() // hashing and QUIC's crypto, each on a core
 	err := c.withStream(r.ctx, s, func(st transfer.Stream) error {
 		return transfer.Send(r.ctx, st, out.offer, rep.progress)
 	})
@@ -127,6 +129,7 @@ func (c *Channel) receive(l *link, rw io.ReadWriteCloser) {
 	c.mu.Unlock()
 	rep := c.reporter(s, session.Transfer{ID: id, What: what, Total: o.Total(), Done: o.Total() - layout.Need})
 	defer rep.stop()
+	defer cores.All()()
 	res, err := recv.Receive(r.ctx, layout, rep.progress)
 	c.finish(id, true)
 	var cancelled *transfer.CancelledError

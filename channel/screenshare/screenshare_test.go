@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"image"
 	"log/slog"
+	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -29,8 +31,11 @@ func TestMain(m *testing.M) { leakcheck.Main(m) }
 // TestStartAndStop: the session starts both halves when the helper is
 // accepted (the novice says the helper sees the screen, the viewer gets a
 // whole frame, scaled to the pane it asked for), and ending the session
-// stops them (TestMain checks no goroutine is left).
+// stops them (TestMain checks no goroutine is left). While the screen is
+// shared the process's Go code runs on one thread (package cores), and on
+// the default number again once it is not.
 func TestStartAndStop(t *testing.T) {
+	threads := runtime.GOMAXPROCS(0)
 	d := xdisplay.Start(t, 640, 480)
 	view := newWatchedView(320, 240) // before the session: the first frame is scaled already
 	helper, novice := sessiontest.Pair(t, sessiontest.Options{
@@ -45,9 +50,15 @@ func TestStartAndStop(t *testing.T) {
 	if l.Screen.X != 640 || l.Screen.Y != 480 {
 		t.Errorf("remote screen %v, want 640x480", l.Screen)
 	}
+	if n := runtime.GOMAXPROCS(0); os.Getenv("GOMAXPROCS") == "" && n != 1 {
+		t.Errorf("GOMAXPROCS %d while the screen is shared, want 1", n)
+	}
 	helper.Close()
 	if r := novice.Wait(t.Context()); r != "Disconnected from Bob" {
 		t.Errorf("the novice's session ended with %q", r)
+	}
+	if n := runtime.GOMAXPROCS(0); n != threads {
+		t.Errorf("GOMAXPROCS %d after the session, want %d as before it", n, threads)
 	}
 	for _, text := range helper.Texts() {
 		if text == "Alice's screen is no longer shown." {

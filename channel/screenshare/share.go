@@ -9,6 +9,7 @@ import (
 
 	"github.com/ra-p2p/ra-p2p/capture"
 	"github.com/ra-p2p/ra-p2p/desktop"
+	"github.com/ra-p2p/ra-p2p/internal/cores"
 	"github.com/ra-p2p/ra-p2p/session"
 	"github.com/ra-p2p/ra-p2p/stream"
 	"github.com/ra-p2p/ra-p2p/stream/screen"
@@ -78,6 +79,9 @@ func (sh *Share) serve(ctx context.Context, s *session.Session, rw io.ReadWriteC
 		return
 	}
 	defer g.Close()
+	// Many small wake-ups, few milliseconds of work: one thread does them
+	// without handing each to another (see package cores).
+	defer cores.One()()
 	snd := screen.NewSender(rw, rw)
 	snd.SetPathRTT(s.PathRTT)
 	done := make(chan error, 1)

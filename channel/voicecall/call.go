@@ -12,6 +12,7 @@ import (
 
 	"github.com/ra-p2p/ra-p2p/audio"
 	"github.com/ra-p2p/ra-p2p/audio/echo"
+	"github.com/ra-p2p/ra-p2p/internal/cores"
 	"github.com/ra-p2p/ra-p2p/session"
 	"github.com/ra-p2p/ra-p2p/stream"
 	"github.com/ra-p2p/ra-p2p/stream/talk"
@@ -344,6 +345,9 @@ func voicePacket(p talk.Packet) voice.Packet {
 func (cl *call) talk() {
 	c, s := cl.c, cl.s
 	logger := c.logger()
+	// The audio thread's callbacks run Go code: each must find a free
+	// thread at once, not wait for the screen's encoder to yield one.
+	defer cores.All()()
 	c.setState(s, session.VoiceOn)
 	defer func() {
 		switch {
