@@ -5,6 +5,10 @@ import (
 	"testing"
 )
 
+// TestOneUntilAllOrRelease: a share narrows the process to one thread; a
+// call beside it widens it while it lasts, whatever shares hold; a release
+// counts once however often it is called; the last release of all gives
+// the default back.
 func TestOneUntilAllOrRelease(t *testing.T) {
 	if user {
 		t.Skip("GOMAXPROCS is set in the environment: the package leaves it alone")
