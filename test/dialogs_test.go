@@ -61,11 +61,15 @@ func TestNoviceDialogsAtMinimumSize(t *testing.T) {
 	// to the corner first: the screenshot holds only what is on the screen).
 	nd.Move(nw, 0, 0)
 	nd.Do("xdotool", "windowsize", "--sync", nw, "700", "700")
-	time.Sleep(500 * time.Millisecond)
-	checkDialog(t, "Help, window grown to 700x700", nd.Screenshot(nw, filepath.Join(shots, "novice-help-700.png")), 2)
+	start := time.Now()
+	waitDialog(t, "Help, window grown to 700x700", func() image.Image {
+		return nd.Screenshot(nw, filepath.Join(shots, "novice-help-700.png"))
+	}, 2)
+	t.Logf("Help laid out for 700x700 within %v", time.Since(start).Round(time.Millisecond))
 	nd.Do("xdotool", "windowsize", "--sync", nw, strconv.Itoa(mw), strconv.Itoa(mh))
-	time.Sleep(500 * time.Millisecond)
-	checkDialog(t, "Help, back at the minimum", nd.Screenshot(nw, ""), 2)
+	start = time.Now()
+	waitDialog(t, "Help, back at the minimum", func() image.Image { return nd.Screenshot(nw, "") }, 2)
+	t.Logf("Help laid out again at the minimum within %v", time.Since(start).Round(time.Millisecond))
 	nd.Key("Escape")
 }
 
