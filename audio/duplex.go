@@ -56,6 +56,7 @@ type Duplex struct {
 	callbacks  atomic.Int64 // device callbacks so far
 	frames     atomic.Int64 // Capture calls so far
 	overflowed atomic.Int64
+	thread     atomic.Int64 // the audio thread's kernel id, from its first callback
 }
 
 // Open opens the microphone and speaker as one duplex device, so each
@@ -158,6 +159,7 @@ func orDefault(id string) string {
 // beside what the microphone heard, sample for sample, to Capture.
 func (d *Duplex) callback(out, in []byte, frameCount uint32) {
 	if d.callbacks.Add(1) == 1 {
+		d.thread.Store(int64(threadID()))
 		// The device's thread keeps the sound server's deadlines: the
 		// kernel's own timer slack, not the process's millisecond, and
 		// the processor before ordinary threads when it may have it.
@@ -223,6 +225,18 @@ func (d *Duplex) Latency() time.Duration { return d.latency }
 // Stats reports the counters; it may be called from any goroutine.
 func (d *Duplex) Stats() Stats {
 	return Stats{d.callbacks.Load(), d.frames.Load(), d.overflowed.Load()}
+}
+
+// ThreadState says what the audio thread is doing now, as the kernel
+// reports it (Linux; "" elsewhere or before its first callback): read when
+// the device falls behind, it tells a thread that waits for the processor
+// from one that waits for something else.
+func (d *Duplex) ThreadState() string {
+	tid := d.thread.Load()
+	if tid == 0 {
+		return ""
+	}
+	return threadState(int(tid))
 }
 
 // Close stops the device and returns when Play and Capture will not be called

@@ -38,4 +38,6 @@ func (d *Duplex) Latency() time.Duration { return 0 }
 
 func (d *Duplex) Stats() Stats { return Stats{} }
 
+func (d *Duplex) ThreadState() string { return "" }
+
 func (d *Duplex) Close() error { return nil }

@@ -3,6 +3,8 @@
 package audio_test
 
 import (
+	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -51,6 +53,13 @@ func TestAudioThreadIsRealtime(t *testing.T) {
 	}
 	if attr.Flags&unix.SCHED_FLAG_RESET_ON_FORK == 0 && attr.Policy == unix.SCHED_RR {
 		t.Errorf("a program started from the audio thread would inherit its real-time priority (no RESET_ON_FORK)")
+	}
+	// What a call logs when the device falls behind: the same thread's
+	// state as the kernel reports it.
+	state := d.ThreadState()
+	t.Logf("ThreadState: %s", state)
+	if want := fmt.Sprintf(", policy %d, real-time priority %d", attr.Policy, attr.Priority); !strings.HasPrefix(state, "state ") || !strings.HasSuffix(state, want) {
+		t.Errorf("ThreadState() = %q, want \"state …%s\"", state, want)
 	}
 }
 

@@ -1,6 +1,7 @@
 package voicecall
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -434,7 +435,7 @@ func (cl *call) talk() {
 				health = newCallHealth(now)
 			} else {
 				for _, msg := range health.update(now, s.PeerName) {
-					logger.Warn("voice call", "health", msg)
+					logger.Warn("voice call", "health", msg, "audio_thread", deviceThread(dev))
 					status(s, msg)
 				}
 			}
@@ -479,6 +480,17 @@ func deviceLog(dev Device) string {
 		return fmt.Sprintf("%+v", st)
 	}
 	return "none"
+}
+
+// deviceThread is what dev's audio thread is doing now when dev can say
+// ("unknown" otherwise): with a health warning in the log, it tells a
+// thread that waited for the processor from one that waited on something
+// else.
+func deviceThread(dev Device) string {
+	if d, ok := dev.(interface{ ThreadState() string }); ok {
+		return cmp.Or(d.ThreadState(), "unknown")
+	}
+	return "unknown"
 }
 
 // sendFunc sends packets as datagrams when the connection has them, on the
